@@ -1,0 +1,88 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '@advscreen/config';
+import { createArticleBaselineScorer } from '@advscreen/detection';
+import { createLogger } from '@advscreen/observability';
+import { createVerdictFileWriter, scanLocation } from '@advscreen/pipeline';
+import { createS3Client, resolveLocation } from '@advscreen/storage';
+import { ProgressBar } from '../progress-bar.ts';
+import { formatScanSummaryText, toScanReport } from '../scan-report.ts';
+import { UsageError } from '../usage-error.ts';
+
+function positiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0)
+    throw new UsageError(`--${name} must be a positive number, got ${value}`);
+  return parsed;
+}
+
+/** `advscreen scan`: wiring only; the work is in @advscreen/pipeline. */
+export async function runScanCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      quarantine: { type: 'string' },
+      threshold: { type: 'string' },
+      concurrency: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('scan takes exactly one folder or s3://bucket/prefix');
+  const config = loadConfig();
+  const threshold = positiveNumber('threshold', values.threshold);
+  const concurrency = positiveNumber('concurrency', values.concurrency) ?? 4;
+  const jsonOutput = values.json || !process.stdout.isTTY;
+  const logger = createLogger({ name: 'advscreen-scan', level: config.logLevel });
+
+  let s3Client: ReturnType<typeof createS3Client> | undefined;
+  const getS3Client = () => {
+    s3Client ??= createS3Client(config.s3);
+    return s3Client;
+  };
+  const source = resolveLocation(positionals[0] as string, getS3Client);
+  const quarantine = values.quarantine ? resolveLocation(values.quarantine, getS3Client) : undefined;
+  const scorer = createArticleBaselineScorer(threshold);
+  const writer = values.out ? createVerdictFileWriter(values.out) : null;
+  const progress = !jsonOutput && process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
+
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    logger.debug({ source: source.uri, quarantine: quarantine?.uri, detector: scorer.name }, 'scan started');
+    const summary = await scanLocation({
+      source,
+      scorer,
+      limits: config.decode,
+      quarantine,
+      concurrency,
+      signal: abort.signal,
+      onListed: (total) => progress?.start(total),
+      onRecord: async (record) => {
+        if (record.verdict === 'rejected')
+          logger.debug({ key: record.key, reason: record.reason }, record.detail);
+        await writer?.write(record);
+        progress?.tick();
+      },
+    });
+    progress?.finish();
+    await writer?.close();
+    const report = toScanReport(summary, {
+      source: source.uri,
+      out: values.out ?? null,
+      detector: scorer.name,
+      threshold: scorer.threshold,
+      quarantine: quarantine?.uri ?? null,
+    });
+    process.stdout.write(jsonOutput ? `${JSON.stringify(report)}\n` : formatScanSummaryText(report));
+    return summary.aborted ? 130 : 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    s3Client?.destroy();
+    logger.flush();
+  }
+}

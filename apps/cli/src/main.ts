@@ -1,0 +1,39 @@
+import { ConfigError } from '@advscreen/config';
+import { runScanCommand } from './commands/scan.ts';
+import { UsageError } from './usage-error.ts';
+
+const USAGE = `advscreen: screen images for adversarial perturbations
+
+Usage:
+  advscreen scan <folder | s3://bucket/prefix> [--out verdicts.jsonl] [--quarantine <folder | s3://bucket/prefix>]
+                 [--threshold N] [--concurrency N] [--json]
+
+Environment: see README.md (ADVSCREEN_* variables, AWS credentials).`;
+
+/** Runs one command and returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'scan':
+        return await runScanCommand(rest);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      process.stderr.write(`advscreen: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    process.stderr.write(
+      `advscreen: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return 1;
+  }
+}

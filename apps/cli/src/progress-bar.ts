@@ -1,0 +1,41 @@
+/** One-line progress on a terminal: done/total, rate and ETA, redrawn at most 10 times a second. */
+export class ProgressBar {
+  readonly #stream: NodeJS.WriteStream;
+  readonly #started = performance.now();
+  #total = 0;
+  #done = 0;
+  #lastDraw = 0;
+
+  constructor(stream: NodeJS.WriteStream) {
+    this.#stream = stream;
+  }
+
+  start(total: number): void {
+    this.#total = total;
+    this.#draw(true);
+  }
+
+  tick(): void {
+    this.#done++;
+    this.#draw(this.#done === this.#total);
+  }
+
+  finish(): void {
+    this.#stream.write('\r\x1b[2K');
+  }
+
+  #draw(force: boolean): void {
+    const now = performance.now();
+    if (!force && now - this.#lastDraw < 100) return;
+    this.#lastDraw = now;
+    const seconds = (now - this.#started) / 1000;
+    const rate = seconds > 0 ? this.#done / seconds : 0;
+    const eta = rate > 0 ? Math.ceil((this.#total - this.#done) / rate) : null;
+    const width = 30;
+    const filled = this.#total > 0 ? Math.round((this.#done / this.#total) * width) : 0;
+    const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
+    this.#stream.write(
+      `\r\x1b[2K[${bar}] ${this.#done}/${this.#total}  ${rate.toFixed(1)} img/s  ETA ${eta === null ? '?' : `${eta}s`}`,
+    );
+  }
+}

@@ -1,0 +1,71 @@
+import type { ScanSummary } from '@advscreen/pipeline';
+
+export interface ScanReport {
+  source: string;
+  detector: string;
+  threshold: number;
+  total: number;
+  counts: ScanSummary['counts'];
+  rejectedReasons: Record<string, number>;
+  quarantined: number;
+  quarantineFailures: number;
+  quarantine: string | null;
+  out: string | null;
+  elapsedMs: number;
+  imagesPerSecond: number;
+  slowest: ScanSummary['slowest'];
+  aborted: boolean;
+}
+
+export function toScanReport(
+  summary: ScanSummary,
+  context: {
+    source: string;
+    out: string | null;
+    detector: string;
+    threshold: number;
+    quarantine: string | null;
+  },
+): ScanReport {
+  const screened = summary.counts.clean + summary.counts.adversarial + summary.counts.rejected;
+  return {
+    source: context.source,
+    detector: context.detector,
+    threshold: context.threshold,
+    total: summary.total,
+    counts: summary.counts,
+    rejectedReasons: summary.rejectedReasons,
+    quarantined: summary.quarantined,
+    quarantineFailures: summary.quarantineFailures,
+    quarantine: context.quarantine,
+    out: context.out,
+    elapsedMs: Math.round(summary.elapsedMs),
+    imagesPerSecond: summary.elapsedMs > 0 ? Number(((screened * 1000) / summary.elapsedMs).toFixed(1)) : 0,
+    slowest: summary.slowest.map(({ key, ms }) => ({ key, ms: Math.round(ms) })),
+    aborted: summary.aborted,
+  };
+}
+
+/** The summary a person reads at the end of a scan on a terminal. */
+export function formatScanSummaryText(report: ScanReport): string {
+  const reasons = Object.entries(report.rejectedReasons)
+    .sort((a, b) => b[1] - a[1])
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(', ');
+  const lines = [
+    `${report.aborted ? 'Interrupted after' : 'Screened'} ${report.total} files from ${report.source} in ${(report.elapsedMs / 1000).toFixed(1)} s (${report.imagesPerSecond} images/s)`,
+    `  clean        ${report.counts.clean}`,
+    `  adversarial  ${report.counts.adversarial}   (detector ${report.detector}, threshold ${report.threshold})`,
+    `  rejected     ${report.counts.rejected}${reasons ? `   (${reasons})` : ''}`,
+  ];
+  if (report.quarantine) {
+    lines.push(
+      `  quarantined  ${report.quarantined} -> ${report.quarantine}${report.quarantineFailures ? `   (${report.quarantineFailures} copies failed)` : ''}`,
+    );
+  }
+  if (report.slowest.length > 0) {
+    lines.push(`Slowest: ${report.slowest.map(({ key, ms }) => `${key} (${ms} ms)`).join(', ')}`);
+  }
+  lines.push(report.out ? `Verdicts: ${report.out}` : 'Verdicts: not written (use --out FILE)');
+  return `${lines.join('\n')}\n`;
+}

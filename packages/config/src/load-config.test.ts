@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './load-config.ts';
+
+describe('loadConfig', () => {
+  it('applies defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.decode).toEqual({
+      maxBytes: 52428800,
+      maxPixels: 100000000,
+      timeoutMs: 10000,
+      analysisSize: 224,
+    });
+    expect(config.s3).toEqual({ endpoint: undefined, region: 'us-east-1', forcePathStyle: false });
+  });
+
+  it('parses numbers and booleans from strings', () => {
+    const config = loadConfig({
+      ADVSCREEN_MAX_BYTES: '1024',
+      ADVSCREEN_S3_FORCE_PATH_STYLE: 'true',
+      ADVSCREEN_S3_ENDPOINT: 'http://127.0.0.1:9000',
+      AWS_REGION: 'eu-west-1',
+    });
+    expect(config.decode.maxBytes).toBe(1024);
+    expect(config.s3).toEqual({
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'eu-west-1',
+      forcePathStyle: true,
+    });
+  });
+
+  it('names every invalid variable and the value it got', () => {
+    const attempt = () => loadConfig({ ADVSCREEN_MAX_BYTES: 'lots', ADVSCREEN_LOG_LEVEL: 'loud' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/ADVSCREEN_MAX_BYTES.*"lots"/);
+    expect(attempt).toThrow(/ADVSCREEN_LOG_LEVEL.*"loud"/);
+  });
+});

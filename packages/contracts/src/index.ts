@@ -1,0 +1,2 @@
+export type { RgbImage } from './image.ts';
+export * from './verdict.ts';

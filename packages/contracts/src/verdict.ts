@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** What screening concluded about one input object. */
+export const Verdict = z.enum(['clean', 'adversarial', 'rejected']);
+export type Verdict = z.infer<typeof Verdict>;
+
+/**
+ * Why an input was refused before scoring. Machine-readable: alerting and reports group by it,
+ * so codes are only ever added, never renamed.
+ */
+export const RejectReason = z.enum([
+  'empty',
+  'too_large',
+  'not_an_image',
+  'unsupported_format',
+  'too_many_pixels',
+  'corrupt',
+  'decode_timeout',
+  'unsafe_key',
+  'read_failed',
+]);
+export type RejectReason = z.infer<typeof RejectReason>;
+
+/** Named detector signals, e.g. `{ highFrequencyRatio: 0.21 }`. */
+export const Signals = z.record(z.string(), z.number());
+export type Signals = z.infer<typeof Signals>;
+
+/**
+ * One line of `scan --out`: the stable contract other tools read.
+ * Fields are only ever added; the first six are fixed.
+ */
+export const VerdictRecord = z.object({
+  key: z.string().min(1),
+  verdict: Verdict,
+  score: z.number().nullable(),
+  threshold: z.number(),
+  signals: Signals,
+  reason: RejectReason.optional(),
+  /** Human-readable detail for `rejected`, e.g. the decoder's message. */
+  detail: z.string().optional(),
+  /** `<scorer id>@<version>` that produced score and threshold. */
+  detector: z.string(),
+  bytes: z.number().int().nonnegative().nullable(),
+  format: z.string().nullable(),
+  /** Wall time spent on this input (read, decode, score), in milliseconds. */
+  ms: z.number().nonnegative(),
+});
+export type VerdictRecord = z.infer<typeof VerdictRecord>;

@@ -1,0 +1,16 @@
+import type { RgbImage } from '@advscreen/contracts';
+
+/**
+ * Luma as OpenCV's `cvtColor(RGB2GRAY)` computes it for 8-bit input: BT.601 weights with
+ * 14-bit fixed-point rounding, so the baseline matches the article's Python bit for bit.
+ */
+export function toGray8(image: RgbImage): Uint8Array {
+  const { data, width, height } = image;
+  const gray = new Uint8Array(width * height);
+  for (let i = 0, p = 0; i < gray.length; i++, p += 3) {
+    gray[i] =
+      ((data[p] as number) * 4899 + (data[p + 1] as number) * 9617 + (data[p + 2] as number) * 1868 + 8192) >>
+      14;
+  }
+  return gray;
+}

@@ -1,0 +1,19 @@
+import type { RgbImage, Signals } from '@advscreen/contracts';
+
+export interface ImageScore {
+  /** Higher means more likely adversarial. */
+  score: number;
+  signals: Signals;
+}
+
+/**
+ * Anything that scores an analysis-size image for adversarial perturbation. Pure and
+ * synchronous: the embedded scan and the detector worker call the same object.
+ */
+export interface Scorer {
+  /** `<id>@<version>`, recorded with every verdict. */
+  readonly name: string;
+  /** Scores strictly above this are adversarial. */
+  readonly threshold: number;
+  score(image: RgbImage): ImageScore;
+}

@@ -1,0 +1,87 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { decodeImage } from './decode-image.ts';
+import { RejectedInputError } from './rejected-input.ts';
+
+const limits = { maxBytes: 2_000_000, maxPixels: 4_000_000, timeoutMs: 5_000, analysisSize: 32 };
+
+async function photoLike(
+  format: 'png' | 'jpeg' | 'webp' | 'avif' | 'tiff' | 'gif',
+  width = 40,
+  height = 30,
+): Promise<Buffer> {
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7) % 251;
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .toFormat(format)
+    .toBuffer();
+}
+
+async function reasonOf(bytes: Buffer, overrides: Partial<typeof limits> = {}): Promise<string> {
+  const error = await decodeImage(bytes, { ...limits, ...overrides }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(RejectedInputError);
+  return (error as RejectedInputError).reason;
+}
+
+describe('decodeImage', () => {
+  it.each(['png', 'jpeg', 'webp', 'avif', 'tiff', 'gif'] as const)(
+    'decodes %s to an RGB analysis image',
+    async (format) => {
+      const decoded = await decodeImage(await photoLike(format), limits);
+      expect(decoded.format).toBe(format);
+      expect([decoded.width, decoded.height]).toEqual([40, 30]);
+      expect(decoded.analysis.width).toBe(32);
+      expect(decoded.analysis.data.length).toBe(32 * 32 * 3);
+    },
+  );
+
+  it('keeps pixels exact when the image is already at analysis size', async () => {
+    const png = await photoLike('png', 32, 32);
+    const decoded = await decodeImage(png, limits);
+    const raw = await sharp(png).raw().toBuffer();
+    expect(Buffer.from(decoded.analysis.data).equals(raw)).toBe(true);
+  });
+
+  it('applies the EXIF orientation before analysis', async () => {
+    const rotated = await sharp(await photoLike('jpeg', 40, 30))
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
+    const decoded = await decodeImage(rotated, limits);
+    expect([decoded.width, decoded.height]).toEqual([30, 40]);
+  });
+
+  it('rejects an empty file', async () => expect(await reasonOf(Buffer.alloc(0))).toBe('empty'));
+
+  it('rejects a file over the byte limit before decoding', async () => {
+    expect(await reasonOf(await photoLike('png'), { maxBytes: 100 })).toBe('too_large');
+  });
+
+  it('rejects a decompression bomb by its declared pixel count', async () => {
+    const bomb = await sharp({ create: { width: 5000, height: 5000, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
+    expect(bomb.length).toBeLessThan(200_000);
+    expect(await reasonOf(bomb, { maxPixels: 1_000_000 })).toBe('too_many_pixels');
+  });
+
+  it('rejects truncated PNG and JPEG data instead of decoding grey', async () => {
+    const png = await photoLike('png', 200, 200);
+    const jpeg = await photoLike('jpeg', 200, 200);
+    expect(await reasonOf(png.subarray(0, png.length / 2))).toBe('corrupt');
+    expect(await reasonOf(jpeg.subarray(0, jpeg.length / 2))).toBe('corrupt');
+  });
+
+  it('rejects text as not an image', async () =>
+    expect(await reasonOf(Buffer.from('hello'))).toBe('not_an_image'));
+
+  it('refuses SVG, which libvips would otherwise render', async () => {
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>',
+    );
+    expect(await reasonOf(svg)).toBe('unsupported_format');
+  });
+
+  it('refuses PDF', async () =>
+    expect(await reasonOf(Buffer.from('%PDF-1.7\n%%EOF\n'))).toBe('unsupported_format'));
+});

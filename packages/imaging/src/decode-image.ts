@@ -1,0 +1,148 @@
+import type { RgbImage } from '@advscreen/contracts';
+import sharp, { type Metadata } from 'sharp';
+import { RejectedInputError } from './rejected-input.ts';
+
+export interface DecodeLimits {
+  maxBytes: number;
+  /** Width x height before decoding; stops decompression bombs from allocating. */
+  maxPixels: number;
+  timeoutMs: number;
+  /** Side of the square image the detector sees; the model's input size. */
+  analysisSize: number;
+}
+
+export interface DecodedImage {
+  /** Resized to analysis size x analysis size, sRGB, alpha dropped. */
+  analysis: RgbImage;
+  format: ScreenedFormat;
+  width: number;
+  height: number;
+}
+
+/** Formats a CV pipeline accepts. Everything else (SVG, PDF, RAW, JP2, ...) is refused. */
+export const SCREENED_FORMATS = ['jpeg', 'png', 'webp', 'avif', 'tiff', 'gif'] as const;
+export type ScreenedFormat = (typeof SCREENED_FORMATS)[number];
+
+const ALLOWED_LOADERS = [
+  'VipsForeignLoadJpegBuffer',
+  'VipsForeignLoadPngBuffer',
+  'VipsForeignLoadWebpBuffer',
+  'VipsForeignLoadHeifBuffer',
+  'VipsForeignLoadTiffBuffer',
+  'VipsForeignLoadNsgifBuffer',
+];
+
+let loadersRestricted = false;
+
+/**
+ * libvips picks a loader by sniffing bytes, so a file named .jpg may be SVG (which renders
+ * external entities), PDF or a RAW format. Blocking every loader but the screened formats is
+ * process-wide by libvips' design; doing it here keeps that decision next to the allow-list.
+ */
+function restrictLoaders(): void {
+  if (loadersRestricted) return;
+  sharp.block({ operation: ['VipsForeignLoad'] });
+  sharp.unblock({ operation: ALLOWED_LOADERS });
+  loadersRestricted = true;
+}
+
+function screenedFormatOf(metadata: Metadata): ScreenedFormat | null {
+  if (metadata.format === 'heif') return metadata.compression === 'av1' ? 'avif' : null;
+  return (SCREENED_FORMATS as readonly string[]).includes(metadata.format ?? '')
+    ? (metadata.format as ScreenedFormat)
+    : null;
+}
+
+/** Names what a refused file most likely is, so a rejection says "SVG" rather than "unknown". */
+function sniffRefusedFormat(bytes: Buffer): string | null {
+  const head = bytes.subarray(0, 512).toString('latin1').trimStart();
+  if (head.startsWith('%PDF')) return 'PDF';
+  if (/^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE svg|<svg)/i.test(head)) return 'SVG';
+  return null;
+}
+
+function classifyDecoderError(error: unknown, bytes: Buffer): RejectedInputError {
+  const refused = sniffRefusedFormat(bytes);
+  if (refused) return new RejectedInputError('unsupported_format', `${refused} files are not screened`);
+  const message = error instanceof Error ? error.message : String(error);
+  if (/pixel limit/i.test(message)) return new RejectedInputError('too_many_pixels', message);
+  if (/unsupported image format/i.test(message)) return new RejectedInputError('not_an_image', message);
+  if (/blocked|is not a known|not permitted/i.test(message))
+    return new RejectedInputError('unsupported_format', message);
+  if (/timeout/i.test(message)) return new RejectedInputError('decode_timeout', message);
+  return new RejectedInputError('corrupt', message);
+}
+
+async function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new RejectedInputError('decode_timeout', `decoding took longer than ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Decodes untrusted bytes into the analysis image, or throws RejectedInputError with a reason
+ * code. Truncated and malformed data fail (`failOn: 'error'`) rather than decode to grey.
+ */
+export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<DecodedImage> {
+  restrictLoaders();
+  if (bytes.length === 0) throw new RejectedInputError('empty', 'the file is empty');
+  if (bytes.length > limits.maxBytes) {
+    throw new RejectedInputError(
+      'too_large',
+      `${bytes.length} bytes is over the ${limits.maxBytes}-byte limit`,
+    );
+  }
+  const open = () =>
+    sharp(bytes, { failOn: 'error', limitInputPixels: limits.maxPixels, pages: 1, autoOrient: true }).timeout(
+      {
+        seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)),
+      },
+    );
+  try {
+    return await withDeadline(
+      (async () => {
+        const metadata = await open().metadata();
+        const format = screenedFormatOf(metadata);
+        if (!format) {
+          throw new RejectedInputError(
+            'unsupported_format',
+            `${metadata.format ?? 'unknown'} images are not screened`,
+          );
+        }
+        const width = metadata.autoOrient?.width ?? metadata.width ?? 0;
+        const height = metadata.autoOrient?.height ?? metadata.height ?? 0;
+        const { data, info } = await open()
+          .resize(limits.analysisSize, limits.analysisSize, { fit: 'fill', kernel: 'linear' })
+          .toColourspace('srgb')
+          .removeAlpha()
+          .raw({ depth: 'uchar' })
+          .toBuffer({ resolveWithObject: true });
+        if (info.channels !== 3)
+          throw new RejectedInputError('corrupt', `decoded to ${info.channels} channels, not 3`);
+        return {
+          analysis: {
+            width: info.width,
+            height: info.height,
+            data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+          },
+          format,
+          width,
+          height,
+        };
+      })(),
+      limits.timeoutMs,
+    );
+  } catch (error) {
+    if (error instanceof RejectedInputError) throw error;
+    throw classifyDecoderError(error, bytes);
+  }
+}

@@ -1,0 +1,8 @@
+export {
+  type DecodedImage,
+  type DecodeLimits,
+  decodeImage,
+  SCREENED_FORMATS,
+  type ScreenedFormat,
+} from './decode-image.ts';
+export { RejectedInputError } from './rejected-input.ts';

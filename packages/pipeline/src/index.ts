@@ -1,0 +1,17 @@
+export {
+  joinKey,
+  type QuarantineProvenance,
+  type QuarantineTarget,
+  quarantineImage,
+  quarantineMetadata,
+  SIDECAR_SUFFIX,
+} from './quarantine.ts';
+export { routeVerdict } from './route-verdict.ts';
+export { type ScanOptions, type ScanSummary, scanLocation } from './scan.ts';
+export {
+  rejectedRecord,
+  type ScreenDependencies,
+  type ScreenOutcome,
+  screenObject,
+} from './screen-object.ts';
+export { createVerdictFileWriter, formatVerdictLine, type VerdictWriter } from './verdict-writer.ts';

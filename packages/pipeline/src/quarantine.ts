@@ -1,0 +1,57 @@
+import type { VerdictRecord } from '@advscreen/contracts';
+import type { ObjectStore } from '@advscreen/storage';
+
+export const SIDECAR_SUFFIX = '.advscreen.json';
+
+export interface QuarantineTarget {
+  store: ObjectStore;
+  prefix: string;
+}
+
+export interface QuarantineProvenance {
+  /** Where the original lives, e.g. `s3://uploads` or `/data/in`. */
+  sourceLocation: string;
+}
+
+/** Joins a prefix and a key with exactly one slash. */
+export function joinKey(prefix: string, key: string): string {
+  if (prefix === '') return key;
+  return prefix.endsWith('/') ? `${prefix}${key}` : `${prefix}/${key}`;
+}
+
+/**
+ * S3 user metadata: small scalar fields only (S3 caps all metadata at 2 KB); the full record
+ * goes in the sidecar.
+ */
+export function quarantineMetadata(
+  record: VerdictRecord,
+  provenance: QuarantineProvenance,
+): Record<string, string> {
+  return {
+    'advscreen-verdict': record.verdict,
+    'advscreen-score': String(record.score),
+    'advscreen-threshold': String(record.threshold),
+    'advscreen-detector': record.detector,
+    'advscreen-source': `${provenance.sourceLocation}/${record.key}`,
+  };
+}
+
+/**
+ * Copies a suspicious image into quarantine with its verdict: user metadata on the copy, and
+ * a JSON sidecar `<key>.advscreen.json` with score, signals, threshold and provenance.
+ * The original is never touched.
+ */
+export async function quarantineImage(
+  target: QuarantineTarget,
+  bytes: Buffer,
+  record: VerdictRecord,
+  provenance: QuarantineProvenance,
+): Promise<string> {
+  const key = joinKey(target.prefix, record.key);
+  await target.store.put(key, bytes, { metadata: quarantineMetadata(record, provenance) });
+  const sidecar = { ...record, source: { location: provenance.sourceLocation, key: record.key } };
+  await target.store.put(key + SIDECAR_SUFFIX, Buffer.from(`${JSON.stringify(sidecar, null, 2)}\n`), {
+    contentType: 'application/json',
+  });
+  return key;
+}

@@ -1,0 +1,113 @@
+import type { VerdictRecord } from '@advscreen/contracts';
+import type { Scorer } from '@advscreen/detection';
+import type { DecodeLimits } from '@advscreen/imaging';
+import type { ObjectStore } from '@advscreen/storage';
+import { type QuarantineTarget, quarantineImage } from './quarantine.ts';
+import { rejectedRecord, screenObject } from './screen-object.ts';
+
+export interface ScanOptions {
+  source: { store: ObjectStore; prefix: string };
+  scorer: Scorer;
+  limits: DecodeLimits;
+  quarantine?: QuarantineTarget | undefined;
+  /** Objects in flight at once; decoding runs on libuv's thread pool, scoring on this thread. */
+  concurrency: number;
+  onRecord: (record: VerdictRecord) => Promise<void> | void;
+  /** Called once the listing is complete, with the number of objects to screen. */
+  onListed?: (total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface ScanSummary {
+  total: number;
+  counts: Record<VerdictRecord['verdict'], number>;
+  /** Rejections by reason code. */
+  rejectedReasons: Record<string, number>;
+  quarantined: number;
+  quarantineFailures: number;
+  elapsedMs: number;
+  /** Slowest inputs, slowest first. */
+  slowest: Array<{ key: string; ms: number }>;
+  aborted: boolean;
+}
+
+const SLOWEST_KEPT = 5;
+
+/**
+ * The embedded driver: screens every object under a prefix in-process, with bounded
+ * concurrency, and reports each input exactly once. An object that cannot be read even after
+ * the S3 client's own retries is recorded as `rejected`/`read_failed` rather than dropped.
+ */
+export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
+  const started = performance.now();
+  const keys: string[] = [];
+  for await (const object of options.source.store.list(options.source.prefix)) keys.push(object.key);
+  options.onListed?.(keys.length);
+
+  const summary: ScanSummary = {
+    total: keys.length,
+    counts: { clean: 0, adversarial: 0, rejected: 0 },
+    rejectedReasons: {},
+    quarantined: 0,
+    quarantineFailures: 0,
+    elapsedMs: 0,
+    slowest: [],
+    aborted: false,
+  };
+  const deps = { store: options.source.store, scorer: options.scorer, limits: options.limits };
+
+  const screenOne = async (key: string): Promise<VerdictRecord> => {
+    const t0 = performance.now();
+    let outcome: Awaited<ReturnType<typeof screenObject>>;
+    try {
+      outcome = await screenObject(deps, key);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      const ms = performance.now() - t0;
+      return rejectedRecord(
+        key,
+        { reason: 'read_failed', detail },
+        { scorer: options.scorer, bytes: null, ms },
+      );
+    }
+    const { record, bytes } = outcome;
+    if (record.verdict === 'adversarial' && options.quarantine && bytes) {
+      try {
+        await quarantineImage(options.quarantine, bytes, record, {
+          sourceLocation: options.source.store.location,
+        });
+        summary.quarantined++;
+      } catch (error) {
+        // The verdict stands; only the copy is missing, and the record says so.
+        summary.quarantineFailures++;
+        record.detail = `quarantine copy failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+    return record;
+  };
+
+  let next = 0;
+  const lane = async () => {
+    while (next < keys.length && !options.signal?.aborted) {
+      const key = keys[next++] as string;
+      const record = await screenOne(key);
+      summary.counts[record.verdict]++;
+      if (record.reason)
+        summary.rejectedReasons[record.reason] = (summary.rejectedReasons[record.reason] ?? 0) + 1;
+      noteSlowest(summary.slowest, record);
+      await options.onRecord(record);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
+  summary.aborted = options.signal?.aborted ?? false;
+  summary.elapsedMs = performance.now() - started;
+  return summary;
+}
+
+function noteSlowest(slowest: Array<{ key: string; ms: number }>, record: VerdictRecord): void {
+  if (slowest.length < SLOWEST_KEPT || record.ms > (slowest.at(-1)?.ms ?? 0)) {
+    slowest.push({ key: record.key, ms: record.ms });
+    slowest.sort((a, b) => b.ms - a.ms);
+    slowest.length = Math.min(slowest.length, SLOWEST_KEPT);
+  }
+}

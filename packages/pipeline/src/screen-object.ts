@@ -1,0 +1,92 @@
+import type { RejectReason, VerdictRecord } from '@advscreen/contracts';
+import type { Scorer } from '@advscreen/detection';
+import { type DecodeLimits, decodeImage, RejectedInputError } from '@advscreen/imaging';
+import {
+  ObjectNotFoundError,
+  type ObjectStore,
+  ObjectTooLargeError,
+  UnsafeKeyError,
+} from '@advscreen/storage';
+import { routeVerdict } from './route-verdict.ts';
+
+export interface ScreenDependencies {
+  store: ObjectStore;
+  scorer: Scorer;
+  limits: DecodeLimits;
+  now?: () => number;
+}
+
+export interface ScreenOutcome {
+  record: VerdictRecord;
+  /** The bytes that were screened, kept for quarantine; null when the object could not be read. */
+  bytes: Buffer | null;
+}
+
+/**
+ * Errors that describe the input itself. They become a final `rejected` verdict; anything else
+ * (network, permissions) is thrown so the caller can retry.
+ */
+function rejectionOf(error: unknown): { reason: RejectReason; detail: string } | null {
+  if (error instanceof RejectedInputError) return { reason: error.reason, detail: error.message };
+  if (error instanceof ObjectTooLargeError) return { reason: 'too_large', detail: error.message };
+  if (error instanceof UnsafeKeyError) return { reason: 'unsafe_key', detail: error.message };
+  if (error instanceof ObjectNotFoundError) return { reason: 'read_failed', detail: error.message };
+  return null;
+}
+
+export function rejectedRecord(
+  key: string,
+  rejection: { reason: RejectReason; detail: string },
+  context: { scorer: Scorer; bytes: number | null; ms: number },
+): VerdictRecord {
+  return {
+    key,
+    verdict: 'rejected',
+    score: null,
+    threshold: context.scorer.threshold,
+    signals: {},
+    reason: rejection.reason,
+    detail: rejection.detail,
+    detector: context.scorer.name,
+    bytes: context.bytes,
+    format: null,
+    ms: context.ms,
+  };
+}
+
+/** Read, decode, score and route one object: the per-image stage shared by scan and fleet. */
+export async function screenObject(deps: ScreenDependencies, key: string): Promise<ScreenOutcome> {
+  const now = deps.now ?? performance.now.bind(performance);
+  const started = now();
+  let bytes: Buffer | null = null;
+  try {
+    bytes = await deps.store.read(key, deps.limits.maxBytes);
+    const decoded = await decodeImage(bytes, deps.limits);
+    const { score, signals } = deps.scorer.score(decoded.analysis);
+    return {
+      bytes,
+      record: {
+        key,
+        verdict: routeVerdict(score, deps.scorer.threshold),
+        score,
+        threshold: deps.scorer.threshold,
+        signals,
+        detector: deps.scorer.name,
+        bytes: bytes.length,
+        format: decoded.format,
+        ms: now() - started,
+      },
+    };
+  } catch (error) {
+    const rejection = rejectionOf(error);
+    if (!rejection) throw error;
+    return {
+      bytes,
+      record: rejectedRecord(key, rejection, {
+        scorer: deps.scorer,
+        bytes: bytes?.length ?? null,
+        ms: now() - started,
+      }),
+    };
+  }
+}

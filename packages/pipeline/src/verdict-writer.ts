@@ -1,0 +1,32 @@
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { VerdictRecord } from '@advscreen/contracts';
+
+/** Appends one JSON object per line; `close()` resolves once every line is on disk. */
+export interface VerdictWriter {
+  write(record: VerdictRecord): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function formatVerdictLine(record: VerdictRecord): string {
+  return `${JSON.stringify(record)}\n`;
+}
+
+export function createVerdictFileWriter(path: string): VerdictWriter {
+  const stream: WriteStream = createWriteStream(path, { flags: 'w' });
+  let failure: Error | null = null;
+  stream.on('error', (error) => {
+    failure = error;
+  });
+  return {
+    async write(record) {
+      if (failure) throw failure;
+      if (!stream.write(formatVerdictLine(record))) await once(stream, 'drain');
+    },
+    async close() {
+      if (failure) throw failure;
+      stream.end();
+      await once(stream, 'finish');
+    },
+  };
+}

@@ -1,0 +1,12 @@
+export { LocalFolderStore, METADATA_SUFFIX } from './local-folder-store.ts';
+export { resolveLocation, type StoreLocation } from './location.ts';
+export {
+  assertSafeKey,
+  type ObjectInfo,
+  ObjectNotFoundError,
+  type ObjectStore,
+  ObjectTooLargeError,
+  type PutOptions,
+  UnsafeKeyError,
+} from './object-store.ts';
+export { createS3Client, S3Store } from './s3-store.ts';

@@ -1,0 +1,68 @@
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { LocalFolderStore } from './local-folder-store.ts';
+import { assertSafeKey, ObjectTooLargeError, UnsafeKeyError } from './object-store.ts';
+
+let root: string;
+let store: LocalFolderStore;
+
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'advscreen-store-'));
+  store = new LocalFolderStore(root);
+  await mkdir(path.join(root, 'a/b'), { recursive: true });
+  await writeFile(path.join(root, 'top.jpg'), 'top');
+  await writeFile(path.join(root, 'a/b/deep.png'), 'deep!');
+});
+
+async function keysOf(prefix?: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const object of store.list(prefix)) keys.push(object.key);
+  return keys.sort();
+}
+
+describe('assertSafeKey', () => {
+  it.each(['../etc/passwd', 'a/../../b', '/abs', 'a\\b', 'a/./b', '', 'nul\0'])('refuses %j', (key) => {
+    expect(() => assertSafeKey(key)).toThrow(UnsafeKeyError);
+  });
+  it('accepts nested relative keys', () => expect(() => assertSafeKey('a/b/c..d.jpg')).not.toThrow());
+});
+
+describe('LocalFolderStore', () => {
+  it('lists nested files with slash-separated relative keys', async () => {
+    expect(await keysOf()).toEqual(['a/b/deep.png', 'top.jpg']);
+    expect(await keysOf('a/')).toEqual(['a/b/deep.png']);
+  });
+
+  it('skips symbolic links so a scan cannot leave the folder', async () => {
+    await symlink('/etc/hostname', path.join(root, 'link.jpg'));
+    expect(await keysOf()).toEqual(['a/b/deep.png', 'top.jpg']);
+    await expect(store.read('link.jpg', 100)).rejects.toThrow(/not a regular file/);
+  });
+
+  it('refuses to read past the byte limit', async () => {
+    await expect(store.read('a/b/deep.png', 4)).rejects.toThrow(ObjectTooLargeError);
+    expect((await store.read('a/b/deep.png', 5)).toString()).toBe('deep!');
+  });
+
+  it('refuses keys that escape the root', async () => {
+    await expect(store.read('../outside', 10)).rejects.toThrow(UnsafeKeyError);
+    await expect(store.put('../outside', Buffer.from('x'))).rejects.toThrow(UnsafeKeyError);
+  });
+
+  it('writes buffers and streams, with metadata beside them, hidden from listings', async () => {
+    await store.put('q/one.jpg', Buffer.from('1'), { metadata: { 'advscreen-score': '0.9' } });
+    await store.put('q/two.jpg', Readable.from([Buffer.from('2')]));
+    expect(await readFile(path.join(root, 'q/two.jpg'), 'utf8')).toBe('2');
+    expect((await store.head('q/one.jpg')).metadata).toEqual({ 'advscreen-score': '0.9' });
+    expect(await keysOf('q/')).toEqual(['q/one.jpg', 'q/two.jpg']);
+  });
+
+  it('copies with replaced metadata', async () => {
+    await store.copy('top.jpg', 'copy/top.jpg', { source: 'top.jpg' });
+    expect((await store.read('copy/top.jpg', 10)).toString()).toBe('top');
+    expect((await store.head('copy/top.jpg')).metadata).toEqual({ source: 'top.jpg' });
+  });
+});

@@ -1,0 +1,65 @@
+import type { Readable } from 'node:stream';
+
+export interface ObjectInfo {
+  /** Key inside the store: a relative path for a folder, the full object key for a bucket. */
+  key: string;
+  size: number;
+  etag: string | undefined;
+  contentType: string | undefined;
+  /** User metadata (S3 `x-amz-meta-*` without the prefix, lower-case names). */
+  metadata: Record<string, string>;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  metadata?: Record<string, string>;
+}
+
+/**
+ * The one seam between advscreen and where images live. Screening logic only sees opaque keys,
+ * so the embedded scan and the fleet run unchanged on a local folder or any S3-compatible bucket.
+ */
+export interface ObjectStore {
+  /** Human-readable root, e.g. `s3://bucket` or `/data/images`. */
+  readonly location: string;
+  head(key: string): Promise<ObjectInfo>;
+  /** Every object whose key starts with `prefix`, in pages; any order. */
+  list(prefix?: string): AsyncIterable<ObjectInfo>;
+  /** Whole object, refusing to buffer more than `maxBytes`. */
+  read(key: string, maxBytes: number): Promise<Buffer>;
+  readStream(key: string): Promise<Readable>;
+  put(key: string, body: Buffer | Readable, options?: PutOptions): Promise<void>;
+  /** Copy inside this store, replacing user metadata with `metadata`. */
+  copy(sourceKey: string, destinationKey: string, metadata: Record<string, string>): Promise<void>;
+}
+
+export class UnsafeKeyError extends Error {
+  override name = 'UnsafeKeyError';
+}
+
+export class ObjectTooLargeError extends Error {
+  override name = 'ObjectTooLargeError';
+  readonly size: number;
+  readonly limit: number;
+  constructor(key: string, size: number, limit: number) {
+    super(`${key} is ${size} bytes, over the ${limit}-byte limit`);
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+export class ObjectNotFoundError extends Error {
+  override name = 'ObjectNotFoundError';
+}
+
+/** Refuses keys that could escape the store's root once joined to a path or prefix. */
+export function assertSafeKey(key: string): void {
+  if (key.length === 0 || key.length > 1024)
+    throw new UnsafeKeyError(`key length ${key.length} is not 1..1024`);
+  if (key.includes('\0') || key.includes('\\'))
+    throw new UnsafeKeyError(`key ${JSON.stringify(key)} has a NUL or backslash`);
+  if (key.startsWith('/')) throw new UnsafeKeyError(`key ${JSON.stringify(key)} is absolute`);
+  if (key.split('/').some((segment) => segment === '..' || segment === '.')) {
+    throw new UnsafeKeyError(`key ${JSON.stringify(key)} has a '.' or '..' segment`);
+  }
+}

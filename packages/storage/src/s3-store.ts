@@ -1,0 +1,170 @@
+import type { Readable } from 'node:stream';
+import {
+  CopyObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import {
+  assertSafeKey,
+  type ObjectInfo,
+  ObjectNotFoundError,
+  type ObjectStore,
+  ObjectTooLargeError,
+  type PutOptions,
+} from './object-store.ts';
+
+export interface S3StoreOptions {
+  bucket: string;
+  client: S3Client;
+  /** Keys per ListObjectsV2 page; S3's maximum and default is 1000. */
+  pageSize?: number;
+}
+
+/** Builds an S3 client for AWS or an S3-compatible endpoint (MinIO: set `forcePathStyle`). */
+export function createS3Client(options: {
+  endpoint?: string | undefined;
+  region: string;
+  forcePathStyle: boolean;
+  extra?: Partial<S3ClientConfig>;
+}): S3Client {
+  return new S3Client({
+    region: options.region,
+    forcePathStyle: options.forcePathStyle,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...options.extra,
+  });
+}
+
+function isNotFound(error: unknown): boolean {
+  return (
+    error instanceof NotFound ||
+    error instanceof NoSuchKey ||
+    (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+  );
+}
+
+/** One bucket as an object store; keys are full S3 object keys. */
+export class S3Store implements ObjectStore {
+  readonly location: string;
+  readonly #bucket: string;
+  readonly #client: S3Client;
+  readonly #pageSize: number;
+
+  constructor(options: S3StoreOptions) {
+    this.#bucket = options.bucket;
+    this.#client = options.client;
+    this.#pageSize = options.pageSize ?? 1000;
+    this.location = `s3://${options.bucket}`;
+  }
+
+  async head(key: string): Promise<ObjectInfo> {
+    assertSafeKey(key);
+    try {
+      const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: key }));
+      return {
+        key,
+        size: head.ContentLength ?? 0,
+        etag: head.ETag,
+        contentType: head.ContentType,
+        metadata: head.Metadata ?? {},
+      };
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(`${this.location}/${key} does not exist`);
+      throw error;
+    }
+  }
+
+  async *list(prefix = ''): AsyncIterable<ObjectInfo> {
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.#client.send(
+        new ListObjectsV2Command({
+          Bucket: this.#bucket,
+          Prefix: prefix,
+          MaxKeys: this.#pageSize,
+          ContinuationToken: continuationToken,
+        }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (!object.Key || object.Key.endsWith('/')) continue;
+        yield {
+          key: object.Key,
+          size: object.Size ?? 0,
+          etag: object.ETag,
+          contentType: undefined,
+          metadata: {},
+        };
+      }
+      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (continuationToken);
+  }
+
+  async read(key: string, maxBytes: number): Promise<Buffer> {
+    const stream = await this.readStream(key, maxBytes);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of stream) {
+      total += (chunk as Buffer).length;
+      if (total > maxBytes) {
+        stream.destroy();
+        throw new ObjectTooLargeError(key, total, maxBytes);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks, total);
+  }
+
+  async readStream(key: string, maxBytes = Number.POSITIVE_INFINITY): Promise<Readable> {
+    assertSafeKey(key);
+    try {
+      const object = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
+      const body = object.Body as Readable;
+      if ((object.ContentLength ?? 0) > maxBytes) {
+        body.destroy();
+        throw new ObjectTooLargeError(key, object.ContentLength ?? 0, maxBytes);
+      }
+      return body;
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(`${this.location}/${key} does not exist`);
+      throw error;
+    }
+  }
+
+  async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<void> {
+    assertSafeKey(key);
+    const params = {
+      Bucket: this.#bucket,
+      Key: key,
+      Body: body,
+      ContentType: options.contentType,
+      Metadata: options.metadata,
+    };
+    if (Buffer.isBuffer(body)) {
+      await this.#client.send(new PutObjectCommand(params));
+    } else {
+      // Streams of unknown length need multipart upload; PutObject requires a length.
+      await new Upload({ client: this.#client, params }).done();
+    }
+  }
+
+  async copy(sourceKey: string, destinationKey: string, metadata: Record<string, string>): Promise<void> {
+    assertSafeKey(sourceKey);
+    assertSafeKey(destinationKey);
+    await this.#client.send(
+      new CopyObjectCommand({
+        Bucket: this.#bucket,
+        Key: destinationKey,
+        CopySource: `${this.#bucket}/${encodeURIComponent(sourceKey).replaceAll('%2F', '/')}`,
+        Metadata: metadata,
+        MetadataDirective: 'REPLACE',
+      }),
+    );
+  }
+}

@@ -1,0 +1,113 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { VerdictRecord } from '@advscreen/contracts';
+import { ObjectNotFoundError, ObjectTooLargeError, S3Store, UnsafeKeyError } from '@advscreen/storage';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli } from './support/cli.ts';
+import { createTestBucket, testS3Client, testS3Environment } from './support/s3.ts';
+
+let client: S3Client;
+
+beforeAll(() => {
+  client = testS3Client();
+});
+afterAll(() => client.destroy());
+
+describe('S3Store against a real S3 API server', () => {
+  it('lists every key across pages, reads, streams, copies with metadata', async () => {
+    const bucket = await createTestBucket(client, 'store');
+    const store = new S3Store({ bucket, client, pageSize: 2 });
+    for (let i = 0; i < 7; i++) await store.put(`in/${i}.bin`, Buffer.from(`object ${i}`));
+    await store.put('other/x.bin', Buffer.from('x'));
+
+    const keys: string[] = [];
+    for await (const object of store.list('in/')) keys.push(object.key);
+    expect(keys.sort()).toEqual(Array.from({ length: 7 }, (_, i) => `in/${i}.bin`));
+
+    expect((await store.read('in/3.bin', 100)).toString()).toBe('object 3');
+    await expect(store.read('in/3.bin', 4)).rejects.toThrow(ObjectTooLargeError);
+
+    const streamed = Buffer.alloc(300_000, 7);
+    await store.put(
+      'streamed.bin',
+      Readable.from([streamed.subarray(0, 100_000), streamed.subarray(100_000)]),
+    );
+    expect((await store.read('streamed.bin', 1_000_000)).equals(streamed)).toBe(true);
+
+    await store.copy('in/1.bin', 'copies/1.bin', { 'advscreen-score': '0.97' });
+    const head = await store.head('copies/1.bin');
+    expect(head.metadata).toEqual({ 'advscreen-score': '0.97' });
+    expect(head.size).toBe(8);
+
+    await expect(store.head('missing.bin')).rejects.toThrow(ObjectNotFoundError);
+    await expect(store.read('../escape', 10)).rejects.toThrow(UnsafeKeyError);
+  });
+});
+
+describe('advscreen scan s3://bucket/prefix', () => {
+  it('screens a bucket prefix and quarantines into another bucket with metadata', async () => {
+    const source = await createTestBucket(client, 'uploads');
+    const quarantine = await createTestBucket(client, 'quarantine');
+    const photos = path.join(REPO_ROOT, 'test/fixtures/photos');
+    const names = (await readdir(photos)).filter((name) => /\.(png|jpg)$/.test(name));
+    for (const name of names) {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: source,
+          Key: `batch/${name}`,
+          Body: await readFile(path.join(photos, name)),
+        }),
+      );
+    }
+    await client.send(
+      new PutObjectCommand({ Bucket: source, Key: 'batch/readme.jpg', Body: 'not an image' }),
+    );
+    await client.send(
+      new PutObjectCommand({ Bucket: source, Key: 'elsewhere/skip.jpg', Body: 'outside the prefix' }),
+    );
+
+    const out = path.join(REPO_ROOT, 'node_modules/.cache', `s3-scan-${Date.now()}.jsonl`);
+    const result = await runCli(
+      ['scan', `s3://${source}/batch/`, '--out', out, '--quarantine', `s3://${quarantine}/held`, '--json'],
+      testS3Environment(),
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+
+    const records = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => VerdictRecord.parse(JSON.parse(line)));
+    expect(records.map((r) => r.key).sort()).toEqual(
+      [...names.map((n) => `batch/${n}`), 'batch/readme.jpg'].sort(),
+    );
+    expect(records.find((r) => r.key === 'batch/readme.jpg')).toMatchObject({
+      verdict: 'rejected',
+      reason: 'not_an_image',
+    });
+
+    const adversarial = records.filter((r) => r.verdict === 'adversarial');
+    expect(adversarial.length).toBeGreaterThan(0);
+    for (const record of adversarial) {
+      const head = await client.send(
+        new HeadObjectCommand({ Bucket: quarantine, Key: `held/${record.key}` }),
+      );
+      expect(head.Metadata).toMatchObject({
+        'advscreen-verdict': 'adversarial',
+        'advscreen-score': String(record.score),
+        'advscreen-detector': record.detector,
+        'advscreen-source': `s3://${source}/${record.key}`,
+      });
+      const sidecar = await client.send(
+        new GetObjectCommand({ Bucket: quarantine, Key: `held/${record.key}.advscreen.json` }),
+      );
+      const body = JSON.parse(
+        await (sidecar.Body as { transformToString(): Promise<string> }).transformToString(),
+      );
+      expect(body.signals).toEqual(record.signals);
+      expect(body.source).toEqual({ location: `s3://${source}`, key: record.key });
+    }
+  });
+});

@@ -1,0 +1,104 @@
+import { copyFile, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { VerdictRecord } from '@advscreen/contracts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli } from './support/cli.ts';
+import { hostileFiles, noisyPng } from './support/hostile-files.ts';
+
+const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
+let folder: string;
+let photoKeys: string[];
+let expectedRejections: Record<string, string>;
+
+beforeAll(async () => {
+  folder = await mkdtemp(path.join(tmpdir(), 'advscreen-scan-'));
+  await mkdir(path.join(folder, 'nested/deeper'), { recursive: true });
+  photoKeys = [];
+  for (const name of await readdir(PHOTOS)) {
+    if (!/\.(png|jpg)$/.test(name)) continue;
+    const key = photoKeys.length % 2 === 0 ? name : `nested/deeper/${name}`;
+    await copyFile(path.join(PHOTOS, name), path.join(folder, key));
+    photoKeys.push(key);
+  }
+  const jpeg = await readFile(path.join(PHOTOS, 'dog_0.jpg'));
+  expectedRejections = {};
+  for (const [name, { bytes, reason }] of Object.entries(await hostileFiles(jpeg))) {
+    await writeFile(path.join(folder, 'nested', name), bytes);
+    expectedRejections[`nested/${name}`] = reason;
+  }
+  await writeFile(path.join(folder, 'oversized.png'), await noisyPng(700, 700));
+  expectedRejections['oversized.png'] = 'too_large';
+  await symlink('/etc/passwd', path.join(folder, 'escape.jpg'));
+});
+
+async function readVerdicts(file: string): Promise<VerdictRecord[]> {
+  const text = await readFile(file, 'utf8');
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => VerdictRecord.parse(JSON.parse(line)));
+}
+
+describe('advscreen scan <folder>', () => {
+  it('screens a folder of photos and hostile files to the end, one valid line per file', async () => {
+    const out = path.join(folder, '..', `${path.basename(folder)}.jsonl`);
+    const quarantine = await mkdtemp(path.join(tmpdir(), 'advscreen-quarantine-'));
+    const result = await runCli(['scan', folder, '--out', out, '--quarantine', quarantine], {
+      ADVSCREEN_MAX_BYTES: String(1_000_000),
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+
+    const records = await readVerdicts(out);
+    const keys = records.map((r) => r.key).sort();
+    expect(keys).toEqual([...photoKeys, ...Object.keys(expectedRejections)].sort());
+
+    for (const [key, reason] of Object.entries(expectedRejections)) {
+      const record = records.find((r) => r.key === key);
+      expect(record, key).toMatchObject({ verdict: 'rejected', reason, score: null });
+      expect(record?.detail, key).toBeTruthy();
+    }
+    for (const key of photoKeys) {
+      const record = records.find((r) => r.key === key) as VerdictRecord;
+      expect(['clean', 'adversarial']).toContain(record.verdict);
+      expect(record.score).toBeTypeOf('number');
+      expect(Object.keys(record.signals).sort()).toEqual(['gradientCv', 'highFrequencyRatio', 'kurtosis']);
+      expect(record.threshold).toBe(0.15);
+    }
+
+    // --json is implied when stdout is not a terminal: the summary is the only output line.
+    const summaryLines = result.stdout.trim().split('\n');
+    expect(summaryLines).toHaveLength(1);
+    const summary = JSON.parse(summaryLines[0] as string);
+    expect(summary.total).toBe(records.length);
+    expect(summary.counts.rejected).toBe(Object.keys(expectedRejections).length);
+    expect(summary.out).toBe(out);
+
+    // Each adversarial verdict has a byte-identical copy and a sidecar in quarantine.
+    const adversarial = records.filter((r) => r.verdict === 'adversarial');
+    expect(adversarial.length).toBeGreaterThan(0);
+    expect(summary.quarantined).toBe(adversarial.length);
+    for (const record of adversarial) {
+      const copy = await readFile(path.join(quarantine, record.key));
+      expect(copy.equals(await readFile(path.join(folder, record.key)))).toBe(true);
+      const sidecar = JSON.parse(
+        await readFile(path.join(quarantine, `${record.key}.advscreen.json`), 'utf8'),
+      );
+      expect(sidecar).toMatchObject({ score: record.score, threshold: 0.15, detector: record.detector });
+      expect(sidecar.source).toEqual({ location: folder, key: record.key });
+    }
+  });
+
+  it('exits 2 with a usage message on a bad option value', async () => {
+    const result = await runCli(['scan', folder, '--threshold', 'high']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--threshold must be a positive number/);
+  });
+
+  it('exits 2 naming the variable on invalid configuration', async () => {
+    const result = await runCli(['scan', folder], { ADVSCREEN_MAX_PIXELS: 'many' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/ADVSCREEN_MAX_PIXELS/);
+  });
+});
