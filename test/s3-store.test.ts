@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { VerdictRecord } from '@advscreen/contracts';
@@ -68,7 +69,7 @@ describe('advscreen scan s3://bucket/prefix', () => {
       new PutObjectCommand({ Bucket: source, Key: 'elsewhere/skip.jpg', Body: 'outside the prefix' }),
     );
 
-    const out = path.join(REPO_ROOT, 'node_modules/.cache', `s3-scan-${Date.now()}.jsonl`);
+    const out = path.join(await mkdtemp(path.join(tmpdir(), 'advscreen-s3-scan-')), 'verdicts.jsonl');
     const result = await runCli(
       ['scan', `s3://${source}/batch/`, '--out', out, '--quarantine', `s3://${quarantine}/held`, '--json'],
       testS3Environment(),

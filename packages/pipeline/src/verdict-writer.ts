@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 import type { VerdictRecord } from '@advscreen/contracts';
 
 /** Appends one JSON object per line; `close()` resolves once every line is on disk. */
@@ -12,7 +13,9 @@ export function formatVerdictLine(record: VerdictRecord): string {
   return `${JSON.stringify(record)}\n`;
 }
 
+/** Opens `path` for writing (creating its folder), replacing any earlier content. */
 export function createVerdictFileWriter(path: string): VerdictWriter {
+  mkdirSync(dirname(path), { recursive: true });
   const stream: WriteStream = createWriteStream(path, { flags: 'w' });
   let failure: Error | null = null;
   stream.on('error', (error) => {
