@@ -1,23 +1,27 @@
-// npm run bench:scan -- [folder] [--concurrency N] [--repeat N]
+// npm run bench:scan -- [folder] [--concurrency N] [--repeat N] [--baseline]
 // Screens a folder with the embedded scan's code path and prints images/s.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
-import { createArticleBaselineScorer } from '@advscreen/detection';
+import { createArticleBaselineScorer, createResidualScorer, loadDetectorModel } from '@advscreen/detection';
 import { scanLocation } from '@advscreen/pipeline';
 import { LocalFolderStore } from '@advscreen/storage';
 import { describeMachine } from './machine.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { concurrency: { type: 'string', default: '4' }, repeat: { type: 'string', default: '3' } },
+  options: {
+    concurrency: { type: 'string', default: '4' },
+    repeat: { type: 'string', default: '3' },
+    baseline: { type: 'boolean', default: false },
+  },
 });
 const devCorpus = path.resolve(import.meta.dirname, '../../shared/corpus/dev');
 const folder =
   positionals[0] ?? (existsSync(devCorpus) ? devCorpus : path.resolve(import.meta.dirname, '../samples'));
 const config = loadConfig();
-const scorer = createArticleBaselineScorer();
+const scorer = values.baseline ? createArticleBaselineScorer() : createResidualScorer(loadDetectorModel());
 const concurrency = Number(values.concurrency);
 
 console.log(`bench:scan  ${folder}`);

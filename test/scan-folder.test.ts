@@ -63,8 +63,9 @@ describe('advscreen scan <folder>', () => {
       const record = records.find((r) => r.key === key) as VerdictRecord;
       expect(['clean', 'adversarial']).toContain(record.verdict);
       expect(record.score).toBeTypeOf('number');
-      expect(Object.keys(record.signals).sort()).toEqual(['gradientCv', 'highFrequencyRatio', 'kurtosis']);
-      expect(record.threshold).toBe(0.15);
+      expect(Object.keys(record.signals).sort()).toEqual(['chromaNoiseRate', 'jpegBranch', 'logit']);
+      expect(record.detector).toBe('residual-cooccurrence@1');
+      expect(record.threshold).toBe(0);
     }
 
     // --json is implied when stdout is not a terminal: the summary is the only output line.
@@ -85,7 +86,7 @@ describe('advscreen scan <folder>', () => {
       const sidecar = JSON.parse(
         await readFile(path.join(quarantine, `${record.key}.advscreen.json`), 'utf8'),
       );
-      expect(sidecar).toMatchObject({ score: record.score, threshold: 0.15, detector: record.detector });
+      expect(sidecar).toMatchObject({ score: record.score, threshold: 0, detector: record.detector });
       expect(sidecar.source).toEqual({ location: folder, key: record.key });
     }
   });
@@ -93,7 +94,20 @@ describe('advscreen scan <folder>', () => {
   it('exits 2 with a usage message on a bad option value', async () => {
     const result = await runCli(['scan', folder, '--threshold', 'high']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/--threshold must be a positive number/);
+    expect(result.stderr).toMatch(/--threshold must be a number/);
+  });
+
+  it('still runs the source article baseline on request', async () => {
+    const out = path.join(folder, '..', `${path.basename(folder)}-baseline.jsonl`);
+    const result = await runCli(['scan', folder, '--baseline', '--out', out]);
+    expect(result.code).toBe(0);
+    const photo = (await readVerdicts(out)).find((r) => r.key === photoKeys[0]);
+    expect(photo?.detector).toBe('article-baseline@1');
+    expect(Object.keys(photo?.signals ?? {}).sort()).toEqual([
+      'gradientCv',
+      'highFrequencyRatio',
+      'kurtosis',
+    ]);
   });
 
   it('exits 2 naming the variable on invalid configuration', async () => {

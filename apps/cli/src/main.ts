@@ -1,12 +1,17 @@
 import { ConfigError } from '@advscreen/config';
+import { runCalibrateCommand } from './commands/calibrate.ts';
 import { runScanCommand } from './commands/scan.ts';
+import { runTrainDetectorCommand } from './commands/train-detector.ts';
 import { UsageError } from './usage-error.ts';
 
 const USAGE = `advscreen: screen images for adversarial perturbations
 
 Usage:
   advscreen scan <folder | s3://bucket/prefix> [--out verdicts.jsonl] [--quarantine <folder | s3://bucket/prefix>]
+                 [--calibration calibration.json] [--detector-model model.json] [--baseline]
                  [--threshold N] [--concurrency N] [--json]
+  advscreen calibrate <folder | s3://bucket/prefix of clean images> --out calibration.json [--target-fpr 0.01]
+  advscreen train-detector --manifest manifest.jsonl --out model.json [--l2 0.01] [--folds 5] [--target-fpr 0.01]
 
 Environment: see README.md (ADVSCREEN_* variables, AWS credentials).`;
 
@@ -17,6 +22,10 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'scan':
         return await runScanCommand(rest);
+      case 'calibrate':
+        return await runCalibrateCommand(rest);
+      case 'train-detector':
+        return await runTrainDetectorCommand(rest);
       case undefined:
       case '-h':
       case '--help':

@@ -4,6 +4,7 @@ export interface ScanReport {
   source: string;
   detector: string;
   threshold: number;
+  thresholdSource: string;
   total: number;
   counts: ScanSummary['counts'];
   rejectedReasons: Record<string, number>;
@@ -24,6 +25,7 @@ export function toScanReport(
     out: string | null;
     detector: string;
     threshold: number;
+    thresholdSource: string;
     quarantine: string | null;
   },
 ): ScanReport {
@@ -32,6 +34,7 @@ export function toScanReport(
     source: context.source,
     detector: context.detector,
     threshold: context.threshold,
+    thresholdSource: context.thresholdSource,
     total: summary.total,
     counts: summary.counts,
     rejectedReasons: summary.rejectedReasons,
@@ -55,7 +58,7 @@ export function formatScanSummaryText(report: ScanReport): string {
   const lines = [
     `${report.aborted ? 'Interrupted after' : 'Screened'} ${report.total} files from ${report.source} in ${(report.elapsedMs / 1000).toFixed(1)} s (${report.imagesPerSecond} images/s)`,
     `  clean        ${report.counts.clean}`,
-    `  adversarial  ${report.counts.adversarial}   (detector ${report.detector}, threshold ${report.threshold})`,
+    `  adversarial  ${report.counts.adversarial}   (detector ${report.detector}, threshold ${Number(report.threshold.toFixed(4))} from ${report.thresholdSource})`,
     `  rejected     ${report.counts.rejected}${reasons ? `   (${reasons})` : ''}`,
   ];
   if (report.quarantine) {

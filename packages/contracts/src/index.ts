@@ -1,2 +1,3 @@
+export { CorpusManifestLine } from './corpus-manifest.ts';
 export type { RgbImage } from './image.ts';
 export * from './verdict.ts';

@@ -44,5 +44,7 @@ export const VerdictRecord = z.object({
   format: z.string().nullable(),
   /** Wall time spent on this input (read, decode, score), in milliseconds. */
   ms: z.number().nonnegative(),
+  /** Where `ms` went, for inputs that were decoded. */
+  timings: z.object({ readMs: z.number(), decodeMs: z.number(), scoreMs: z.number() }).optional(),
 });
 export type VerdictRecord = z.infer<typeof VerdictRecord>;

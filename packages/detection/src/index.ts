@@ -6,6 +6,36 @@ export {
   highFrequencyRatio,
   meanAbsKurtosis,
 } from './article-baseline.ts';
+export { type CalibrationFit, type CalibrationSample, calibrateThreshold } from './calibration.ts';
+export {
+  BUNDLED_DETECTOR_PATH,
+  CalibrationFile,
+  DetectorModelFile,
+  loadCalibration,
+  loadDetectorModel,
+} from './detector-file.ts';
+export {
+  type AttackRow,
+  type DetectionReport,
+  formatDetectionTable,
+  reportDetection,
+  type ScoredExample,
+} from './evaluation/detection-report.ts';
+export { auroc, rateAbove, thresholdAtFpr, wilsonInterval } from './evaluation/metrics.ts';
+export {
+  chromaNoiseRate,
+  extractResidualFeatures,
+  RESIDUAL_FEATURE_COUNT,
+  RESIDUAL_FEATURES_ID,
+} from './features/residual-features.ts';
 export { magnitudeSpectrum } from './fft2d.ts';
 export { toGray8 } from './pixels.ts';
+export { createResidualScorer, detectorName } from './residual-scorer.ts';
 export type { ImageScore, Scorer } from './scorer.ts';
+export { fitLogisticRegression, type LinearModel, linearScore } from './training/logistic-regression.ts';
+export {
+  type TrainingExample,
+  type TrainingOptions,
+  type TrainingResult,
+  trainDetector,
+} from './training/train-detector.ts';

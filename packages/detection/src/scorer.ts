@@ -15,5 +15,6 @@ export interface Scorer {
   readonly name: string;
   /** Scores strictly above this are adversarial. */
   readonly threshold: number;
-  score(image: RgbImage): ImageScore;
+  /** `format` is the decoded file format (`jpeg`, `png`, ...), as some scorers differ by it. */
+  score(image: RgbImage, format: string): ImageScore;
 }

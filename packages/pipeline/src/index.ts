@@ -1,3 +1,4 @@
+export { type CorpusManifest, readCorpusManifest } from './corpus-manifest.ts';
 export {
   joinKey,
   type QuarantineProvenance,

@@ -61,8 +61,11 @@ export async function screenObject(deps: ScreenDependencies, key: string): Promi
   let bytes: Buffer | null = null;
   try {
     bytes = await deps.store.read(key, deps.limits.maxBytes);
+    const read = now();
     const decoded = await decodeImage(bytes, deps.limits);
-    const { score, signals } = deps.scorer.score(decoded.analysis);
+    const decodedAt = now();
+    const { score, signals } = deps.scorer.score(decoded.analysis, decoded.format);
+    const scored = now();
     return {
       bytes,
       record: {
@@ -74,7 +77,8 @@ export async function screenObject(deps: ScreenDependencies, key: string): Promi
         detector: deps.scorer.name,
         bytes: bytes.length,
         format: decoded.format,
-        ms: now() - started,
+        ms: scored - started,
+        timings: { readMs: read - started, decodeMs: decodedAt - read, scoreMs: scored - decodedAt },
       },
     };
   } catch (error) {

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
-import { createArticleBaselineScorer } from '@advscreen/detection';
 import { createLogger } from '@advscreen/observability';
 import { createVerdictFileWriter, scanLocation } from '@advscreen/pipeline';
 import { createS3Client, resolveLocation } from '@advscreen/storage';
 import { ProgressBar } from '../progress-bar.ts';
 import { formatScanSummaryText, toScanReport } from '../scan-report.ts';
+import { chooseScorer, SCORER_OPTIONS } from '../scorer-options.ts';
 import { UsageError } from '../usage-error.ts';
 
 function positiveNumber(name: string, value: string | undefined): number | undefined {
@@ -24,14 +24,13 @@ export async function runScanCommand(argv: string[]): Promise<number> {
     options: {
       out: { type: 'string' },
       quarantine: { type: 'string' },
-      threshold: { type: 'string' },
+      ...SCORER_OPTIONS,
       concurrency: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
   if (positionals.length !== 1) throw new UsageError('scan takes exactly one folder or s3://bucket/prefix');
   const config = loadConfig();
-  const threshold = positiveNumber('threshold', values.threshold);
   const concurrency = positiveNumber('concurrency', values.concurrency) ?? 4;
   const jsonOutput = values.json || !process.stdout.isTTY;
   const logger = createLogger({ name: 'advscreen-scan', level: config.logLevel });
@@ -43,7 +42,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
   };
   const source = resolveLocation(positionals[0] as string, getS3Client);
   const quarantine = values.quarantine ? resolveLocation(values.quarantine, getS3Client) : undefined;
-  const scorer = createArticleBaselineScorer(threshold);
+  const { scorer, thresholdSource } = chooseScorer(values);
   const writer = values.out ? createVerdictFileWriter(values.out) : null;
   const progress = !jsonOutput && process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
 
@@ -75,6 +74,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
       out: values.out ?? null,
       detector: scorer.name,
       threshold: scorer.threshold,
+      thresholdSource,
       quarantine: quarantine?.uri ?? null,
     });
     process.stdout.write(jsonOutput ? `${JSON.stringify(report)}\n` : formatScanSummaryText(report));

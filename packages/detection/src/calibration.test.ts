@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { calibrateThreshold } from './calibration.ts';
+
+const samples = Array.from({ length: 3000 }, (_, i) => ({
+  key: `img-${i}.jpg`,
+  score: Math.sin(i * 12.9898) * 5,
+}));
+
+describe('calibrateThreshold', () => {
+  it('holds the target rate on the held-out third within its interval', () => {
+    const fit = calibrateThreshold(samples, 0.01);
+    expect(fit.fitted + fit.expectedFpr.heldOut).toBe(samples.length);
+    expect(fit.expectedFpr.heldOut).toBeGreaterThan(800);
+    expect(fit.expectedFpr.low).toBeLessThanOrEqual(0.01);
+    expect(fit.expectedFpr.high).toBeGreaterThanOrEqual(0.01);
+    expect(fit.warning).toBeNull();
+  });
+
+  it('is deterministic for the same sample', () => {
+    expect(calibrateThreshold(samples, 0.05)).toEqual(calibrateThreshold([...samples].reverse(), 0.05));
+  });
+
+  it('warns when the sample is too small for the target rate', () => {
+    expect(calibrateThreshold(samples.slice(0, 200), 0.01).warning).toMatch(/200 clean images are few/);
+  });
+
+  it('refuses a sample that cannot be split', () => {
+    expect(() => calibrateThreshold(samples.slice(0, 1), 0.01)).toThrow(/more clean images/);
+  });
+});

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { RESIDUAL_FEATURE_COUNT, RESIDUAL_FEATURES_ID } from './features/residual-features.ts';
+
+const LinearModelSchema = z.object({
+  mean: z.array(z.number()),
+  scale: z.array(z.number()),
+  weights: z.array(z.number()),
+  bias: z.number(),
+});
+
+const BranchSchema = z.object({
+  model: LinearModelSchema.refine((model) => model.weights.length === RESIDUAL_FEATURE_COUNT, {
+    message: `a branch model must have ${RESIDUAL_FEATURE_COUNT} weights`,
+  }),
+  /** Subtracted from the branch's logit so that 0 is its operating point at `targetFpr`. */
+  offset: z.number(),
+  examples: z.number().int(),
+  clean: z.number().int(),
+});
+
+/** A trained detector as `advscreen train-detector` writes it. */
+export const DetectorModelFile = z.object({
+  format: z.literal('advscreen-detector'),
+  id: z.string().min(1),
+  version: z.string().min(1),
+  features: z.literal(RESIDUAL_FEATURES_ID),
+  analysisSize: z.number().int().positive(),
+  branches: z.object({ jpeg: BranchSchema, lossless: BranchSchema }),
+  /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch. */
+  threshold: z.number(),
+  targetFpr: z.number().positive().lt(1),
+  trainedOn: z.object({ manifest: z.string(), examples: z.number(), clean: z.number(), groups: z.number() }),
+  createdAt: z.string(),
+});
+export type DetectorModelFile = z.infer<typeof DetectorModelFile>;
+
+/** An operating point fitted on a user's own clean images by `advscreen calibrate`. */
+export const CalibrationFile = z.object({
+  format: z.literal('advscreen-calibration'),
+  /** `<id>@<version>` of the detector the threshold belongs to. */
+  detector: z.string(),
+  threshold: z.number(),
+  targetFpr: z.number().positive().lt(1),
+  /** False-positive rate measured on the held-out part of the sample, with a 95% Wilson interval. */
+  expectedFpr: z.object({
+    estimate: z.number(),
+    low: z.number(),
+    high: z.number(),
+    heldOut: z.number().int(),
+  }),
+  sample: z.object({
+    location: z.string(),
+    images: z.number().int(),
+    fitted: z.number().int(),
+    rejected: z.number().int(),
+  }),
+  createdAt: z.string(),
+});
+export type CalibrationFile = z.infer<typeof CalibrationFile>;
+
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v1.json', import.meta.url);
+
+function readJson(path: string | URL, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read ${what} ${String(path)}: ${(error as Error).message}`);
+  }
+}
+
+function parseOrExplain<T>(schema: z.ZodType<T>, value: unknown, what: string, path: string | URL): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new Error(`${String(path)} is not a valid ${what}: ${problems}`);
+  }
+  return parsed.data;
+}
+
+export function loadDetectorModel(path: string | URL = BUNDLED_DETECTOR_PATH): DetectorModelFile {
+  return parseOrExplain(DetectorModelFile, readJson(path, 'detector model'), 'detector model', path);
+}
+
+export function loadCalibration(path: string | URL): CalibrationFile {
+  return parseOrExplain(CalibrationFile, readJson(path, 'calibration'), 'calibration file', path);
+}

@@ -1,0 +1,83 @@
+import { auroc, rateAbove, thresholdAtFpr } from './metrics.ts';
+
+/** One scored example, as described by a corpus manifest line. */
+export interface ScoredExample {
+  score: number;
+  adversarial: boolean;
+  attack: string | null;
+  eps: string | null;
+  format: string;
+  /** Whether the attack changed the model's prediction; null for clean images. */
+  success: boolean | null;
+}
+
+export interface AttackRow {
+  attack: string;
+  eps: string;
+  format: string;
+  count: number;
+  auroc: number;
+  tprAt1: number;
+  tprAt5: number;
+}
+
+export interface DetectionReport {
+  clean: number;
+  thresholdAt1: number;
+  thresholdAt5: number;
+  rows: AttackRow[];
+}
+
+/**
+ * Per attack, eps and file format: AUROC against all clean images (PNG and JPEG) and TPR at
+ * the thresholds where 1% and 5% of those clean images are flagged. Only successful
+ * adversarial examples count, as an unsuccessful one is no threat.
+ */
+export function reportDetection(examples: readonly ScoredExample[]): DetectionReport {
+  const clean = examples.filter((e) => !e.adversarial).map((e) => e.score);
+  const thresholdAt1 = thresholdAtFpr(clean, 0.01);
+  const thresholdAt5 = thresholdAtFpr(clean, 0.05);
+  const groups = new Map<string, { attack: string; eps: string; format: string; scores: number[] }>();
+  for (const e of examples) {
+    if (!e.adversarial || e.success !== true) continue;
+    const attack = e.attack ?? 'unknown';
+    const eps = e.eps ?? '-';
+    const key = `${attack}\t${eps}\t${e.format}`;
+    const group = groups.get(key) ?? { attack, eps, format: e.format, scores: [] };
+    group.scores.push(e.score);
+    groups.set(key, group);
+  }
+  const rows = [...groups.values()]
+    .map((g) => ({
+      attack: g.attack,
+      eps: g.eps,
+      format: g.format,
+      count: g.scores.length,
+      auroc: auroc(clean, g.scores),
+      tprAt1: rateAbove(g.scores, thresholdAt1),
+      tprAt5: rateAbove(g.scores, thresholdAt5),
+    }))
+    .sort((a, b) =>
+      `${a.attack}${epsOrder(a.eps)}${a.format}`.localeCompare(`${b.attack}${epsOrder(b.eps)}${b.format}`),
+    );
+  return { clean: clean.length, thresholdAt1, thresholdAt5, rows };
+}
+
+/** Sorts "2/255" before "16/255". */
+function epsOrder(eps: string): string {
+  const match = /^(\d+)\/255$/.exec(eps);
+  return match ? String(match[1]).padStart(4, '0') : eps;
+}
+
+export function formatDetectionTable(report: DetectionReport, title: string): string {
+  const lines = [
+    `${title} (clean images: ${report.clean}; successful attacks only)`,
+    '| attack | eps | format | n | AUROC | TPR@1%FPR | TPR@5%FPR |',
+    '|---|---|---|---|---|---|---|',
+    ...report.rows.map(
+      (r) =>
+        `| ${r.attack} | ${r.eps} | ${r.format} | ${r.count} | ${r.auroc.toFixed(3)} | ${(r.tprAt1 * 100).toFixed(0)}% | ${(r.tprAt5 * 100).toFixed(0)}% |`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}

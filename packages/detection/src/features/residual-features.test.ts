@@ -1,0 +1,59 @@
+import type { RgbImage } from '@advscreen/contracts';
+import { describe, expect, it } from 'vitest';
+import { chromaNoiseRate, extractResidualFeatures, RESIDUAL_FEATURE_COUNT } from './residual-features.ts';
+
+// Histogram bin of the residual pair (a, b) after merging with (-a, -b): the smaller of the
+// indices (a+3)*7+(b+3) and its mirror 48 - index.
+const bin = (a: number, b: number) => Math.min((a + 3) * 7 + (b + 3), 48 - ((a + 3) * 7 + (b + 3)));
+
+describe('extractResidualFeatures', () => {
+  it('puts every pair of a flat image in the zero bin of each histogram', () => {
+    const flat: RgbImage = { width: 5, height: 4, data: new Uint8Array(5 * 4 * 3).fill(90) };
+    const features = extractResidualFeatures(flat);
+    expect(features).toHaveLength(RESIDUAL_FEATURE_COUNT);
+    expect([features[24], features[25 + 24], features[50 + 24]]).toEqual([1, 1, 1]);
+    expect(features.reduce((sum, v) => sum + v, 0)).toBe(3);
+  });
+
+  it('counts hand-worked residual pairs on a 3x1 image', () => {
+    // Pixels (0,0,0) (2,0,0) (2,0,5): residuals R 2,0  G 0,0  B 0,5 (clipped to 3).
+    const image: RgbImage = { width: 3, height: 1, data: Uint8Array.from([0, 0, 0, 2, 0, 0, 2, 0, 5]) };
+    const f = extractResidualFeatures(image);
+    // cross: (R,G) pairs (2,0), (0,0); (B,G) pairs (0,0), (3,0).
+    expect(f[bin(2, 0)]).toBe(1 / 4);
+    expect(f[bin(0, 0)]).toBe(2 / 4);
+    expect(f[bin(3, 0)]).toBe(1 / 4);
+    // chroma: R-G residuals 2 then 0; B-G residuals 0 then 3 (5 clipped).
+    expect(f[25 + bin(2, 0)]).toBe(1 / 2);
+    expect(f[25 + bin(0, 3)]).toBe(1 / 2);
+    // colour: R (2,0), G (0,0), B (0,3).
+    expect([f[50 + bin(2, 0)], f[50 + bin(0, 0)], f[50 + bin(0, 3)]]).toEqual([1 / 3, 1 / 3, 1 / 3]);
+    expect(chromaNoiseRate(f)).toBe(1 / 2);
+  });
+
+  it('treats a pattern and its negative alike', () => {
+    const data = Uint8Array.from({ length: 6 * 5 * 3 }, (_, i) => (i * 53) % 200);
+    const negative = data.map((v) => 255 - v);
+    const a = extractResidualFeatures({ width: 6, height: 5, data });
+    const b = extractResidualFeatures({ width: 6, height: 5, data: negative });
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i] as number, 12);
+  });
+
+  it('sees per-channel noise added to a smooth gradient', () => {
+    const width = 32;
+    const height = 32;
+    const smooth = Uint8Array.from(
+      { length: width * height * 3 },
+      (_, i) => 60 + (Math.floor(i / 3) % width) * 2,
+    );
+    let seed = 7;
+    const noisy = smooth.map((v) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return v + ((seed >>> 30) & 1 ? 2 : -2);
+    });
+    const quiet = chromaNoiseRate(extractResidualFeatures({ width, height, data: smooth }));
+    const loud = chromaNoiseRate(extractResidualFeatures({ width, height, data: noisy }));
+    expect(quiet).toBe(0);
+    expect(loud).toBeGreaterThan(0.3);
+  });
+});

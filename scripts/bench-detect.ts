@@ -1,0 +1,106 @@
+// npm run bench:detect -- <manifest.jsonl> [--detector-model model.json] [--calibration calibration.json]
+// Scores every image of a labelled corpus through the worker's per-image stage (screenObject)
+// and prints, per attack and eps, AUROC and TPR at 1% and 5% FPR for the detector and for the
+// source article's baseline, then the detector at its shipped threshold, then timings.
+import { parseArgs } from 'node:util';
+import { loadConfig } from '@advscreen/config';
+import {
+  BUNDLED_DETECTOR_PATH,
+  createArticleBaselineScorer,
+  createResidualScorer,
+  formatDetectionTable,
+  loadCalibration,
+  loadDetectorModel,
+  rateAbove,
+  reportDetection,
+  type ScoredExample,
+  type Scorer,
+} from '@advscreen/detection';
+import { readCorpusManifest, screenObject } from '@advscreen/pipeline';
+import { LocalFolderStore } from '@advscreen/storage';
+import { describeMachine } from './machine.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { 'detector-model': { type: 'string' }, calibration: { type: 'string' } },
+});
+const manifestPath = positionals[0];
+if (!manifestPath) {
+  console.error('usage: npm run bench:detect -- <manifest.jsonl> [--detector-model F] [--calibration F]');
+  process.exit(2);
+}
+const config = loadConfig();
+const manifest = await readCorpusManifest(manifestPath);
+const store = new LocalFolderStore(manifest.root);
+const model = loadDetectorModel(values['detector-model'] ?? BUNDLED_DETECTOR_PATH);
+const detector = createResidualScorer(
+  model,
+  values.calibration ? loadCalibration(values.calibration) : undefined,
+);
+const baseline = createArticleBaselineScorer();
+
+async function scoreAll(scorer: Scorer) {
+  const examples: ScoredExample[] = [];
+  const decodeMs: number[] = [];
+  const scoreMs: number[] = [];
+  for (const line of manifest.lines) {
+    const { record } = await screenObject({ store, scorer, limits: config.decode }, line.path);
+    if (record.score === null)
+      throw new Error(`${line.path} was rejected: ${record.reason} ${record.detail}`);
+    examples.push({
+      score: record.score,
+      adversarial: line.kind === 'adv',
+      attack: line.attack,
+      eps: line.eps,
+      format: line.format,
+      success: line.success,
+    });
+    decodeMs.push(record.timings?.decodeMs ?? Number.NaN);
+    scoreMs.push(record.timings?.scoreMs ?? Number.NaN);
+  }
+  return { examples, decodeMs, scoreMs };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+console.log(`bench:detect  ${manifestPath} (${manifest.lines.length} images)`);
+console.log(`machine       ${describeMachine()}\n`);
+const results = [];
+for (const scorer of [detector, baseline]) {
+  // Warm the JIT and caches on a few images so timings describe steady state.
+  for (const line of manifest.lines.slice(0, 20))
+    await screenObject({ store, scorer, limits: config.decode }, line.path);
+  const scored = await scoreAll(scorer);
+  results.push({ scorer, ...scored });
+  console.log(
+    formatDetectionTable(
+      reportDetection(scored.examples),
+      `${scorer.name}: thresholds set on this corpus's clean images`,
+    ),
+  );
+}
+
+const [main] = results;
+if (main) {
+  const clean = main.examples.filter((e) => !e.adversarial).map((e) => e.score);
+  const t = main.scorer.threshold;
+  console.log(
+    `${main.scorer.name} at its shipped threshold ${t.toFixed(4)}: FPR ${(rateAbove(clean, t) * 100).toFixed(1)}% on ${clean.length} clean images`,
+  );
+  const byAttack = new Map<string, number[]>();
+  for (const e of main.examples) {
+    if (!e.adversarial || e.success !== true) continue;
+    const key = `${e.attack} ${e.eps} ${e.format}`;
+    byAttack.set(key, [...(byAttack.get(key) ?? []), e.score]);
+  }
+  for (const [key, scores] of [...byAttack].sort()) {
+    console.log(`  TPR ${(rateAbove(scores, t) * 100).toFixed(0).padStart(3)}%  ${key} (n=${scores.length})`);
+  }
+}
+console.log('\nms per image (median / mean), one core:');
+for (const r of results) {
+  console.log(
+    `  ${r.scorer.name.padEnd(28)} decode ${median(r.decodeMs).toFixed(2)} / ${mean(r.decodeMs).toFixed(2)}   score ${median(r.scoreMs).toFixed(2)} / ${mean(r.scoreMs).toFixed(2)}`,
+  );
+}

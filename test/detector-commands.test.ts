@@ -1,0 +1,81 @@
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CalibrationFile, DetectorModelFile } from '@advscreen/detection';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli } from './support/cli.ts';
+
+const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
+
+describe('advscreen train-detector', () => {
+  it('trains on a manifest and writes a loadable model and a report', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'advscreen-train-'));
+    const out = path.join(dir, 'model.json');
+    const result = await runCli([
+      'train-detector',
+      '--manifest',
+      path.join(PHOTOS, 'manifest.jsonl'),
+      '--out',
+      out,
+      '--folds',
+      '3',
+      '--version',
+      'test',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const model = DetectorModelFile.parse(JSON.parse(await readFile(out, 'utf8')));
+    expect(model.version).toBe('test');
+    expect(model.branches.jpeg.examples).toBe(5);
+    expect(model.branches.lossless.examples).toBe(12);
+    const report = await readFile(path.join(dir, 'model.report.md'), 'utf8');
+    expect(report).toMatch(/3-fold cross-validation grouped by source photo/);
+    expect(report).toMatch(/\| PGD \| 8\/255 \| png \| 3 \|/);
+    expect(report).toMatch(/CW-L2 never seen in training/);
+
+    // The trained file drives a scan.
+    const scan = await runCli(['scan', PHOTOS, '--detector-model', out, '--json']);
+    expect(scan.code).toBe(0);
+    expect(JSON.parse(scan.stdout).detector).toBe('residual-cooccurrence@test');
+  });
+});
+
+describe('advscreen calibrate', () => {
+  it('fits a threshold on clean images, reports the expected FPR, and scan uses it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'advscreen-calibrate-'));
+    const clean = path.join(dir, 'clean');
+    await mkdir(clean);
+    // 24 clean images: each clean fixture as it is, mirrored, flipped and rotated.
+    for (const name of (await readdir(PHOTOS)).filter((n) => /^[a-z]+_\d\.(png|jpg)$/.test(n))) {
+      const bytes = await readFile(path.join(PHOTOS, name));
+      const [stem, extension] = name.split('.') as [string, string];
+      await writeFile(path.join(clean, name), bytes);
+      await sharp(bytes)
+        .flop()
+        .toFile(path.join(clean, `${stem}-mirrored.${extension}`));
+      await sharp(bytes)
+        .flip()
+        .toFile(path.join(clean, `${stem}-flipped.${extension}`));
+      await sharp(bytes)
+        .rotate(180)
+        .toFile(path.join(clean, `${stem}-rotated.${extension}`));
+    }
+    const out = path.join(dir, 'calibration.json');
+    const result = await runCli(['calibrate', clean, '--target-fpr', '0.2', '--out', out]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Expected FPR on the \d+ held-out images/);
+    expect(result.stdout).toMatch(/Warning: 24 clean images are few/);
+    const calibration = CalibrationFile.parse(JSON.parse(await readFile(out, 'utf8')));
+    expect(calibration.detector).toBe('residual-cooccurrence@1');
+    expect(calibration.sample.images).toBe(24);
+    expect(calibration.expectedFpr.heldOut + calibration.sample.fitted).toBe(24);
+
+    const scan = await runCli(['scan', clean, '--calibration', out, '--json']);
+    expect(scan.code).toBe(0);
+    const summary = JSON.parse(scan.stdout);
+    expect(summary.threshold).toBe(calibration.threshold);
+    expect(summary.thresholdSource).toMatch(/calibration/);
+  });
+});
