@@ -3,5 +3,6 @@ declare module 's3rver' {
     constructor(options: { address?: string; port?: number; silent?: boolean; directory: string });
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
+    on(event: 'event', listener: (event: { Records: never[] }) => void): this;
   }
 }

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { TestProject } from 'vitest/node';
 
@@ -10,11 +11,20 @@ export interface S3TestServer {
   region: string;
   accessKeyId: string;
   secretAccessKey: string;
+  /** s3rver only: POST {bucket, url} here to have ObjectCreated events sent to url. */
+  notificationControl: string | null;
+}
+
+/** How integration tests reach the Redis server started for this run. */
+export interface RedisTestServer {
+  kind: 'container' | 'redis-server';
+  url: string;
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
     s3: S3TestServer;
+    redis: RedisTestServer;
   }
 }
 
@@ -38,6 +48,7 @@ async function startMinio(): Promise<{ server: S3TestServer; stop: Stop } | null
         region: 'us-east-1',
         accessKeyId: 'advscreen',
         secretAccessKey: 'advscreen-secret',
+        notificationControl: null,
       },
       stop: async () => {
         await container.stop();
@@ -64,7 +75,7 @@ async function startS3rver(): Promise<{ server: S3TestServer; stop: Stop }> {
       throw new Error(`s3rver exited with code ${code} before listening`);
     }),
   ])) as [string];
-  const { port } = JSON.parse(first) as { port: number };
+  const { port, controlPort } = JSON.parse(first) as { port: number; controlPort: number };
   return {
     server: {
       kind: 's3rver',
@@ -72,6 +83,7 @@ async function startS3rver(): Promise<{ server: S3TestServer; stop: Stop }> {
       region: 'us-east-1',
       accessKeyId: 'S3RVER',
       secretAccessKey: 'S3RVER',
+      notificationControl: `http://127.0.0.1:${controlPort}/subscribe`,
     },
     stop: async () => {
       child.kill('SIGTERM');
@@ -80,10 +92,65 @@ async function startS3rver(): Promise<{ server: S3TestServer; stop: Stop }> {
   };
 }
 
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Redis in a container where a Docker engine exists, else Debian's redis-server. */
+async function startRedis(): Promise<{ server: RedisTestServer; stop: Stop }> {
+  if (process.env.ADVSCREEN_TEST_CONTAINERS !== '0') {
+    try {
+      const { GenericContainer, Wait } = await import('testcontainers');
+      const container = await new GenericContainer('redis:7')
+        .withExposedPorts(6379)
+        .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
+        .start();
+      return {
+        server: { kind: 'container', url: `redis://${container.getHost()}:${container.getMappedPort(6379)}` },
+        stop: async () => {
+          await container.stop();
+        },
+      };
+    } catch {
+      // No container runtime: fall through to a local redis-server.
+    }
+  }
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const ready = new Promise<void>((resolve, reject) => {
+    child.once('error', (error) =>
+      reject(new Error(`cannot start redis-server (install Debian's redis-server): ${error.message}`)),
+    );
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('Ready to accept connections')) resolve();
+    });
+  });
+  await ready;
+  child.stdout?.resume();
+  return {
+    server: { kind: 'redis-server', url: `redis://127.0.0.1:${port}` },
+    stop: async () => {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const s3 = (await startMinio()) ?? (await startS3rver());
+  const [s3, redis] = await Promise.all([startMinio().then((minio) => minio ?? startS3rver()), startRedis()]);
   project.provide('s3', s3.server);
+  project.provide('redis', redis.server);
   return async () => {
-    await s3.stop();
+    await Promise.all([s3.stop(), redis.stop()]);
   };
 }

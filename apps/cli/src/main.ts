@@ -1,7 +1,9 @@
 import { ConfigError } from '@advscreen/config';
 import { runCalibrateCommand } from './commands/calibrate.ts';
+import { runEnqueueCommand } from './commands/enqueue.ts';
 import { runScanCommand } from './commands/scan.ts';
 import { runTrainDetectorCommand } from './commands/train-detector.ts';
+import { runWorkerCommand } from './commands/worker.ts';
 import { UsageError } from './usage-error.ts';
 
 const USAGE = `advscreen: screen images for adversarial perturbations
@@ -12,6 +14,8 @@ Usage:
                  [--threshold N] [--concurrency N] [--json]
   advscreen calibrate <folder | s3://bucket/prefix of clean images> --out calibration.json [--target-fpr 0.01]
   advscreen train-detector --manifest manifest.jsonl --out model.json [--l2 0.01] [--folds 5] [--target-fpr 0.01]
+  advscreen worker ingest|detector|inference|monitor
+  advscreen enqueue s3://bucket/prefix
 
 Environment: see README.md (ADVSCREEN_* variables, AWS credentials).`;
 
@@ -26,6 +30,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runCalibrateCommand(rest);
       case 'train-detector':
         return await runTrainDetectorCommand(rest);
+      case 'worker':
+        return await runWorkerCommand(rest);
+      case 'enqueue':
+        return await runEnqueueCommand(rest);
       case undefined:
       case '-h':
       case '--help':

@@ -19,6 +19,37 @@ const EnvSchema = z.object({
   ADVSCREEN_S3_REGION: z.string().min(1).optional(),
   ADVSCREEN_S3_FORCE_PATH_STYLE: booleanFlag.default(false),
   AWS_REGION: z.string().min(1).optional(),
+  // Fleet roles
+  ADVSCREEN_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  ADVSCREEN_RESULTS: z
+    .string()
+    .regex(/^s3:\/\//, 'must be s3://bucket/prefix')
+    .optional(),
+  ADVSCREEN_QUARANTINE: z
+    .string()
+    .regex(/^s3:\/\//, 'must be s3://bucket/prefix')
+    .optional(),
+  ADVSCREEN_INGEST_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  ADVSCREEN_INGEST_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  ADVSCREEN_POLL: z.string().optional(),
+  ADVSCREEN_POLL_INTERVAL_S: positiveInt.default(60),
+  ADVSCREEN_SOURCE_METADATA_KEY: z.string().min(1).default('source'),
+  ADVSCREEN_SOURCE_KEY_PATTERN: z.string().optional(),
+  ADVSCREEN_DETECTOR_MODEL: z.string().optional(),
+  ADVSCREEN_CALIBRATION: z.string().optional(),
+  ADVSCREEN_DETECTOR_CONCURRENCY: positiveInt.default(2),
+  ADVSCREEN_MODEL_SPEC: z.string().optional(),
+  ADVSCREEN_EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
+  ADVSCREEN_INFERENCE_CONCURRENCY: positiveInt.default(4),
+  ADVSCREEN_SLACK_WEBHOOK_URL: z.url().optional(),
+  ADVSCREEN_ALERT_THRESHOLD: positiveInt.default(5),
+  ADVSCREEN_ALERT_WINDOW_MINUTES: z.coerce.number().positive().default(5),
+  ADVSCREEN_ALERT_COOLDOWN_MINUTES: z.coerce.number().nonnegative().default(30),
+  ADVSCREEN_SHUTDOWN_GRACE_S: positiveInt.default(30),
+  ADVSCREEN_JOB_LOCK_MS: positiveInt.default(30_000),
 });
 
 export interface DecodeLimitsConfig {
@@ -35,10 +66,37 @@ export interface S3Config {
   forcePathStyle: boolean;
 }
 
+export interface FleetConfig {
+  redisUrl: string;
+  /** s3://bucket/prefix for result and rejection records. */
+  results: string | undefined;
+  /** s3://bucket/prefix for quarantine copies. */
+  quarantine: string | undefined;
+  ingestPort: number;
+  ingestToken: string | undefined;
+  /** s3://bucket/prefix locations to poll, comma-separated in the environment. */
+  poll: string[];
+  pollIntervalMs: number;
+  sourceMetadataKey: string;
+  sourceKeyPattern: RegExp | undefined;
+  detectorModel: string | undefined;
+  calibration: string | undefined;
+  detectorConcurrency: number;
+  modelSpec: string | undefined;
+  executionProvider: 'cpu' | 'cuda';
+  inferenceConcurrency: number;
+  slackWebhookUrl: string | undefined;
+  alert: { threshold: number; windowMs: number; cooldownMs: number };
+  shutdownGraceMs: number;
+  /** How long a worker's claim on a job lasts without renewal; a dead worker's jobs return after it. */
+  jobLockMs: number;
+}
+
 export interface AdvscreenConfig {
   logLevel: z.infer<typeof EnvSchema>['ADVSCREEN_LOG_LEVEL'];
   decode: DecodeLimitsConfig;
   s3: S3Config;
+  fleet: FleetConfig;
 }
 
 export class ConfigError extends Error {
@@ -55,6 +113,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const e = parsed.data;
+  let sourceKeyPattern: RegExp | undefined;
+  if (e.ADVSCREEN_SOURCE_KEY_PATTERN) {
+    try {
+      sourceKeyPattern = new RegExp(e.ADVSCREEN_SOURCE_KEY_PATTERN);
+    } catch (error) {
+      throw new ConfigError(
+        `Invalid configuration:\n  ADVSCREEN_SOURCE_KEY_PATTERN: ${(error as Error).message}`,
+      );
+    }
+    if (!/\(\?<source>/.test(e.ADVSCREEN_SOURCE_KEY_PATTERN)) {
+      throw new ConfigError(
+        'Invalid configuration:\n  ADVSCREEN_SOURCE_KEY_PATTERN: needs a named group (?<source>...)',
+      );
+    }
+  }
   return {
     logLevel: e.ADVSCREEN_LOG_LEVEL,
     decode: {
@@ -67,6 +140,34 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       endpoint: e.ADVSCREEN_S3_ENDPOINT,
       region: e.ADVSCREEN_S3_REGION ?? e.AWS_REGION ?? 'us-east-1',
       forcePathStyle: e.ADVSCREEN_S3_FORCE_PATH_STYLE,
+    },
+    fleet: {
+      redisUrl: e.ADVSCREEN_REDIS_URL,
+      results: e.ADVSCREEN_RESULTS,
+      quarantine: e.ADVSCREEN_QUARANTINE,
+      ingestPort: e.ADVSCREEN_INGEST_PORT,
+      ingestToken: e.ADVSCREEN_INGEST_TOKEN,
+      poll: (e.ADVSCREEN_POLL ?? '')
+        .split(',')
+        .map((uri) => uri.trim())
+        .filter((uri) => uri !== ''),
+      pollIntervalMs: e.ADVSCREEN_POLL_INTERVAL_S * 1000,
+      sourceMetadataKey: e.ADVSCREEN_SOURCE_METADATA_KEY.toLowerCase(),
+      sourceKeyPattern,
+      detectorModel: e.ADVSCREEN_DETECTOR_MODEL,
+      calibration: e.ADVSCREEN_CALIBRATION,
+      detectorConcurrency: e.ADVSCREEN_DETECTOR_CONCURRENCY,
+      modelSpec: e.ADVSCREEN_MODEL_SPEC,
+      executionProvider: e.ADVSCREEN_EXECUTION_PROVIDER,
+      inferenceConcurrency: e.ADVSCREEN_INFERENCE_CONCURRENCY,
+      slackWebhookUrl: e.ADVSCREEN_SLACK_WEBHOOK_URL,
+      alert: {
+        threshold: e.ADVSCREEN_ALERT_THRESHOLD,
+        windowMs: e.ADVSCREEN_ALERT_WINDOW_MINUTES * 60_000,
+        cooldownMs: e.ADVSCREEN_ALERT_COOLDOWN_MINUTES * 60_000,
+      },
+      shutdownGraceMs: e.ADVSCREEN_SHUTDOWN_GRACE_S * 1000,
+      jobLockMs: e.ADVSCREEN_JOB_LOCK_MS,
     },
   };
 }

@@ -1,3 +1,13 @@
 export { CorpusManifestLine } from './corpus-manifest.ts';
 export type { RgbImage } from './image.ts';
+export {
+  AlertJob,
+  DetectJob,
+  InferJob,
+  IngestJob,
+  ObjectRef,
+  objectJobId,
+  QueueName,
+  VerdictEvent,
+} from './jobs.ts';
 export * from './verdict.ts';

@@ -18,6 +18,7 @@ export const RejectReason = z.enum([
   'decode_timeout',
   'unsafe_key',
   'read_failed',
+  'processing_failed',
 ]);
 export type RejectReason = z.infer<typeof RejectReason>;
 

@@ -11,6 +11,8 @@ export interface QuarantineTarget {
 export interface QuarantineProvenance {
   /** Where the original lives, e.g. `s3://uploads` or `/data/in`. */
   sourceLocation: string;
+  /** Who sent it, when attributed (fleet: object metadata or key pattern). */
+  sender?: string;
 }
 
 /** Joins a prefix and a key with exactly one slash. */
@@ -33,6 +35,7 @@ export function quarantineMetadata(
     'advscreen-threshold': String(record.threshold),
     'advscreen-detector': record.detector,
     'advscreen-source': `${provenance.sourceLocation}/${record.key}`,
+    ...(provenance.sender ? { 'advscreen-sender': provenance.sender } : {}),
   };
 }
 
@@ -49,7 +52,14 @@ export async function quarantineImage(
 ): Promise<string> {
   const key = joinKey(target.prefix, record.key);
   await target.store.put(key, bytes, { metadata: quarantineMetadata(record, provenance) });
-  const sidecar = { ...record, source: { location: provenance.sourceLocation, key: record.key } };
+  const sidecar = {
+    ...record,
+    source: {
+      location: provenance.sourceLocation,
+      key: record.key,
+      ...(provenance.sender ? { sender: provenance.sender } : {}),
+    },
+  };
   await target.store.put(key + SIDECAR_SUFFIX, Buffer.from(`${JSON.stringify(sidecar, null, 2)}\n`), {
     contentType: 'application/json',
   });

@@ -1,0 +1,33 @@
+import { loadConfig } from '@advscreen/config';
+import { createFleetQueues, createRedisConnection, enqueuePrefix, parseS3Uri } from '@advscreen/fleet';
+import { createS3Client, S3Store } from '@advscreen/storage';
+import { UsageError } from '../usage-error.ts';
+
+/** `advscreen enqueue s3://bucket/prefix`: queue every object of a prefix for the fleet, once. */
+export async function runEnqueueCommand(argv: string[]): Promise<number> {
+  if (argv.length !== 1 || !argv[0]?.startsWith('s3://'))
+    throw new UsageError('enqueue takes one s3://bucket/prefix');
+  const config = loadConfig();
+  const { bucket, prefix } = parseS3Uri(argv[0]);
+  const s3 = createS3Client(config.s3);
+  const redis = createRedisConnection(config.fleet.redisUrl);
+  const queues = createFleetQueues(redis);
+  const progress = process.stderr.isTTY ? (n: number) => process.stderr.write(`\rqueued ${n}`) : undefined;
+  try {
+    const queued = await enqueuePrefix({
+      store: new S3Store({ bucket, client: s3 }),
+      bucket,
+      prefix,
+      queues,
+      via: 'enqueue',
+      onProgress: progress,
+    });
+    if (progress) process.stderr.write('\n');
+    process.stdout.write(`${JSON.stringify({ source: argv[0], queued })}\n`);
+    return 0;
+  } finally {
+    await queues.close();
+    redis.disconnect();
+    s3.destroy();
+  }
+}

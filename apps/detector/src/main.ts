@@ -1,0 +1,11 @@
+// The detector role as its own process: config -> connections -> workers -> shutdown on SIGTERM.
+import { loadConfig } from '@advscreen/config';
+import { runRoleUntilSignalled } from '@advscreen/fleet';
+import { createLogger } from '@advscreen/observability';
+
+const config = loadConfig();
+process.exitCode = await runRoleUntilSignalled(
+  'detector',
+  config,
+  createLogger({ name: 'advscreen-detector', level: config.logLevel }),
+);

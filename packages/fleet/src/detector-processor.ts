@@ -1,0 +1,45 @@
+// BullMQ runs this file in a worker thread (useWorkerThreads), so decoding and scoring never
+// block the thread that renews job locks: a busy detector's jobs are never reported stalled.
+import { loadConfig } from '@advscreen/config';
+import { DetectJob } from '@advscreen/contracts';
+import {
+  BUNDLED_DETECTOR_PATH,
+  createResidualScorer,
+  loadCalibration,
+  loadDetectorModel,
+} from '@advscreen/detection';
+import { createLogger } from '@advscreen/observability';
+import type { Job } from 'bullmq';
+import { openRoleContext, requireSetting } from './role-context.ts';
+import { type DetectDependencies, detectObject } from './stages/detect.ts';
+import { parseS3Uri } from './stores.ts';
+import { parsePayload } from './validated-worker.ts';
+
+let dependencies: DetectDependencies | undefined;
+
+function buildDependencies(): DetectDependencies {
+  const config = loadConfig();
+  const context = openRoleContext(
+    config,
+    createLogger({ name: 'advscreen-detector-thread', level: config.logLevel }),
+    'detector',
+  );
+  const quarantine = parseS3Uri(requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'detector'));
+  const model = loadDetectorModel(config.fleet.detectorModel ?? BUNDLED_DETECTOR_PATH);
+  return {
+    storeFor: context.storeFor,
+    scorer: createResidualScorer(
+      model,
+      config.fleet.calibration ? loadCalibration(config.fleet.calibration) : undefined,
+    ),
+    limits: config.decode,
+    quarantine: { store: context.storeFor(quarantine.bucket), prefix: quarantine.prefix },
+    outcomes: context.outcomes,
+    queues: context.queues,
+  };
+}
+
+export default async function processDetectJob(job: Job): Promise<void> {
+  dependencies ??= buildDependencies();
+  await detectObject(parsePayload(DetectJob, job.data, job.id), dependencies);
+}

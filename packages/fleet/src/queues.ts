@@ -1,0 +1,61 @@
+import {
+  type AlertJob,
+  type DetectJob,
+  type InferJob,
+  type IngestJob,
+  QueueName,
+  type VerdictEvent,
+} from '@advscreen/contracts';
+import { type JobsOptions, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+
+/** Workers block on Redis; BullMQ requires `maxRetriesPerRequest: null` on their connections. */
+export function createRedisConnection(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+}
+
+/**
+ * Retries with exponential backoff (1 s, 2 s, 4 s, ...) for transient failures; completed jobs
+ * are kept a day so a re-sent object with the same job id is still recognised; failed ones a week
+ * for inspection.
+ */
+export const JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 24 * 3600, count: 100_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/** Alerts retry for about an hour, so a Slack outage delays them and loses none. */
+export const ALERT_JOB_OPTIONS: JobsOptions = {
+  ...JOB_OPTIONS,
+  attempts: 12,
+  backoff: { type: 'exponential', delay: 2000 },
+};
+
+export interface FleetQueues {
+  ingest: Queue<IngestJob>;
+  detect: Queue<DetectJob>;
+  infer: Queue<InferJob>;
+  events: Queue<VerdictEvent>;
+  alerts: Queue<AlertJob>;
+  close(): Promise<void>;
+}
+
+export function createFleetQueues(connection: Redis): FleetQueues {
+  const make = <T>(name: QueueName, defaultJobOptions = JOB_OPTIONS) =>
+    new Queue<T>(name, { connection, defaultJobOptions });
+  const queues = {
+    ingest: make<IngestJob>(QueueName.ingest),
+    detect: make<DetectJob>(QueueName.detect),
+    infer: make<InferJob>(QueueName.infer),
+    events: make<VerdictEvent>(QueueName.events),
+    alerts: make<AlertJob>(QueueName.alerts, ALERT_JOB_OPTIONS),
+  };
+  return {
+    ...queues,
+    async close() {
+      await Promise.all(Object.values(queues).map((queue) => queue.close()));
+    },
+  };
+}

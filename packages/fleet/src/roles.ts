@@ -1,0 +1,282 @@
+import { fileURLToPath } from 'node:url';
+import type { AdvscreenConfig } from '@advscreen/config';
+import {
+  AlertJob,
+  DetectJob,
+  InferJob,
+  IngestJob,
+  objectJobId,
+  QueueName,
+  VerdictEvent,
+} from '@advscreen/contracts';
+import { BUNDLED_MODEL_SPEC, createOnnxClassifier, loadModelSpec } from '@advscreen/inference';
+import {
+  type AlertSender,
+  AttackWindows,
+  createSlackSender,
+  DailyStats,
+  formatAlertText,
+} from '@advscreen/monitoring';
+import type { Logger } from '@advscreen/observability';
+import { enqueuePrefix } from './enqueue.ts';
+import { startNotificationServer } from './notifications.ts';
+import { openRoleContext, type RoleContext } from './role-context.ts';
+import { inferObject } from './stages/infer.ts';
+import { ingestObject } from './stages/ingest.ts';
+import { monitorEvent } from './stages/monitor.ts';
+import { verdictEvent } from './stages/outcome-records.ts';
+import { parseS3Uri } from './stores.ts';
+import { startValidatedWorker } from './validated-worker.ts';
+
+export const ROLES = ['ingest', 'detector', 'inference', 'monitor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface RunningRole {
+  role: Role;
+  /** Port of the notification endpoint (ingest only). */
+  port?: number;
+  close(): Promise<void>;
+}
+
+/** An object whose job failed for good still gets a `rejected` outcome and event. */
+function recordProcessingFailure(context: RoleContext, stage: 'ingest' | 'detector' | 'inference') {
+  return async (
+    data: { object: { bucket: string; key: string; etag: string | null }; source?: string },
+    error: Error,
+  ) => {
+    const source = data.source ?? 'unknown';
+    const record = { verdict: 'rejected' as const, score: null, reason: 'processing_failed' as const };
+    await context.outcomes.write(data.object, { ...record, detail: error.message, source, stage });
+    await context.queues.events.add('verdict', verdictEvent(data.object, source, stage, record), {
+      jobId: objectJobId('event', data.object),
+    });
+  };
+}
+
+async function startIngest(context: RoleContext): Promise<RunningRole> {
+  const { config, logger, queues } = context;
+  const attribution = {
+    metadataKey: config.fleet.sourceMetadataKey,
+    keyPattern: config.fleet.sourceKeyPattern,
+  };
+  const deps = {
+    storeFor: context.storeFor,
+    queues,
+    outcomes: context.outcomes,
+    maxBytes: config.decode.maxBytes,
+    attribution,
+  };
+  const worker = startValidatedWorker(
+    {
+      queue: QueueName.ingest,
+      schema: IngestJob,
+      connection: context.redis,
+      lockMs: context.config.fleet.jobLockMs,
+      concurrency: 16,
+      logger,
+      onFinalFailure: recordProcessingFailure(context, 'ingest'),
+    },
+    async (job) => {
+      await ingestObject(job, deps);
+    },
+  );
+  const server = await startNotificationServer({
+    port: config.fleet.ingestPort,
+    token: config.fleet.ingestToken,
+    enqueue: async (jobs) => {
+      await queues.ingest.addBulk(
+        jobs.map((data) => ({ name: 'ingest', data, opts: { jobId: objectJobId('ingest', data.object) } })),
+      );
+    },
+    onError: (error) => logger.error({ err: error }, 'notification could not be queued'),
+  });
+  let polling: NodeJS.Timeout | undefined;
+  if (config.fleet.poll.length > 0) {
+    const poll = async () => {
+      for (const uri of config.fleet.poll) {
+        const { bucket, prefix } = parseS3Uri(uri);
+        const queued = await enqueuePrefix({
+          store: context.storeFor(bucket),
+          bucket,
+          prefix,
+          queues,
+          via: 'poller',
+        });
+        logger.debug({ uri, queued }, 'poll listed');
+      }
+    };
+    const tick = () => {
+      poll()
+        .catch((error: unknown) => logger.error({ err: error }, 'poll failed'))
+        .finally(() => {
+          polling = setTimeout(tick, config.fleet.pollIntervalMs);
+        });
+    };
+    tick();
+  }
+  logger.info({ port: server.port, poll: config.fleet.poll }, 'ingest role started');
+  return {
+    role: 'ingest',
+    port: server.port,
+    async close() {
+      clearTimeout(polling);
+      await server.close();
+      await worker.close();
+    },
+  };
+}
+
+async function startDetector(context: RoleContext): Promise<RunningRole> {
+  const processor = fileURLToPath(new URL('./detector-processor.ts', import.meta.url));
+  const worker = startValidatedWorker(
+    {
+      queue: QueueName.detect,
+      schema: DetectJob,
+      connection: context.redis,
+      lockMs: context.config.fleet.jobLockMs,
+      concurrency: context.config.fleet.detectorConcurrency,
+      logger: context.logger,
+      onFinalFailure: recordProcessingFailure(context, 'detector'),
+      extra: { useWorkerThreads: true },
+    },
+    processor,
+  );
+  context.logger.info({ concurrency: context.config.fleet.detectorConcurrency }, 'detector role started');
+  return { role: 'detector', close: () => worker.close() };
+}
+
+async function startInference(context: RoleContext): Promise<RunningRole> {
+  const { config, logger } = context;
+  const spec = loadModelSpec(config.fleet.modelSpec ?? BUNDLED_MODEL_SPEC);
+  const classifier = await createOnnxClassifier(spec, config.fleet.executionProvider);
+  const deps = {
+    storeFor: context.storeFor,
+    classifier,
+    limits: config.decode,
+    outcomes: context.outcomes,
+    queues: context.queues,
+  };
+  const worker = startValidatedWorker(
+    {
+      queue: QueueName.infer,
+      schema: InferJob,
+      connection: context.redis,
+      lockMs: context.config.fleet.jobLockMs,
+      concurrency: config.fleet.inferenceConcurrency,
+      logger,
+      onFinalFailure: recordProcessingFailure(context, 'inference'),
+    },
+    (job) => inferObject(job, deps),
+  );
+  logger.info(
+    { model: `${spec.id}@${spec.version}`, provider: config.fleet.executionProvider },
+    'inference role started',
+  );
+  return {
+    role: 'inference',
+    async close() {
+      await worker.close();
+      await classifier.close();
+    },
+  };
+}
+
+async function startMonitor(context: RoleContext, sender?: AlertSender): Promise<RunningRole> {
+  const { config, logger, redis, queues } = context;
+  const rule = config.fleet.alert;
+  const deps = { windows: new AttackWindows(redis, rule), daily: new DailyStats(redis), queues, rule };
+  const events = startValidatedWorker(
+    {
+      queue: QueueName.events,
+      schema: VerdictEvent,
+      connection: redis,
+      concurrency: 8,
+      logger,
+      lockMs: config.fleet.jobLockMs,
+    },
+    async (event) => {
+      const alert = await monitorEvent(event, deps);
+      if (alert) logger.warn({ alert }, 'attack alert raised');
+    },
+  );
+  const alertSender =
+    sender ?? (config.fleet.slackWebhookUrl ? createSlackSender(config.fleet.slackWebhookUrl) : undefined);
+  if (!alertSender)
+    logger.warn('ADVSCREEN_SLACK_WEBHOOK_URL is not set: alerts stay queued until a monitor with it runs');
+  const alerts = alertSender
+    ? startValidatedWorker(
+        {
+          queue: QueueName.alerts,
+          schema: AlertJob,
+          connection: redis,
+          concurrency: 1,
+          logger,
+          lockMs: config.fleet.jobLockMs,
+        },
+        async (alert) => {
+          await alertSender.send(formatAlertText(alert));
+        },
+      )
+    : undefined;
+  logger.info({ rule }, 'monitor role started');
+  return {
+    role: 'monitor',
+    async close() {
+      await events.close();
+      await alerts?.close();
+    },
+  };
+}
+
+/** Starts one role in this process; `close()` drains in-flight jobs, then closes connections. */
+export async function startRole(
+  role: Role,
+  config: AdvscreenConfig,
+  logger: Logger,
+  options: { alertSender?: AlertSender } = {},
+): Promise<RunningRole> {
+  const context = openRoleContext(config, logger, role);
+  try {
+    const running =
+      role === 'ingest'
+        ? await startIngest(context)
+        : role === 'detector'
+          ? await startDetector(context)
+          : role === 'inference'
+            ? await startInference(context)
+            : await startMonitor(context, options.alertSender);
+    return {
+      ...running,
+      async close() {
+        await running.close();
+        await context.close();
+      },
+    };
+  } catch (error) {
+    await context.close();
+    throw error;
+  }
+}
+
+/**
+ * Runs a role until SIGTERM or SIGINT, then closes it within the grace period (in-flight jobs
+ * finish; anything not finished is picked up again by another worker once its lock expires).
+ */
+export async function runRoleUntilSignalled(
+  role: Role,
+  config: AdvscreenConfig,
+  logger: Logger,
+): Promise<number> {
+  const running = await startRole(role, config, logger);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  logger.info({ signal }, 'shutting down');
+  const deadline = new Promise<'timeout'>((resolve) =>
+    setTimeout(resolve, config.fleet.shutdownGraceMs, 'timeout').unref(),
+  );
+  const outcome = await Promise.race([running.close().then(() => 'closed' as const), deadline]);
+  if (outcome === 'timeout') logger.warn('grace period over, exiting with jobs in flight');
+  return 0;
+}

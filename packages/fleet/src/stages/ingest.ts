@@ -1,0 +1,95 @@
+import { DetectJob, type IngestJob, objectJobId, type VerdictEvent } from '@advscreen/contracts';
+import type { ObjectStore } from '@advscreen/storage';
+import { ObjectNotFoundError } from '@advscreen/storage';
+import type { FleetQueues } from '../queues.ts';
+import { type OutcomeWriter, verdictEvent } from './outcome-records.ts';
+
+export interface Attribution {
+  /** User-metadata name holding the sender, e.g. `source` for `x-amz-meta-source`. */
+  metadataKey: string;
+  /** Regular expression with a named group `source`, matched against the key. */
+  keyPattern: RegExp | undefined;
+}
+
+export interface IngestDependencies {
+  storeFor: (bucket: string) => ObjectStore;
+  queues: Pick<FleetQueues, 'detect' | 'events'>;
+  outcomes: OutcomeWriter;
+  maxBytes: number;
+  attribution: Attribution;
+}
+
+/** The sender of an object: its metadata first, then the key pattern, else `unknown`. */
+export function attributeSource(
+  key: string,
+  metadata: Record<string, string>,
+  attribution: Attribution,
+): string {
+  const fromMetadata = metadata[attribution.metadataKey];
+  if (fromMetadata) return fromMetadata.slice(0, 128);
+  const fromKey = attribution.keyPattern?.exec(key)?.groups?.source;
+  return fromKey ? fromKey.slice(0, 128) : 'unknown';
+}
+
+/** S3 returns ETags in quotes; job ids and records use the bare value. */
+export function normaliseEtag(etag: string | undefined | null): string | null {
+  return etag ? etag.replace(/^"|"$/g, '') : null;
+}
+
+/**
+ * Validates one object and hands it to the detectors: HEAD (existence, size, ETag, metadata),
+ * attribution, then a detect job whose id is derived from bucket, key and ETag, so the same
+ * object version is screened once however often it is announced.
+ */
+export async function ingestObject(job: IngestJob, deps: IngestDependencies): Promise<'queued' | 'rejected'> {
+  const { bucket, key } = job.object;
+  const store = deps.storeFor(bucket);
+  let head: Awaited<ReturnType<ObjectStore['head']>>;
+  try {
+    head = await store.head(key);
+  } catch (error) {
+    if (!(error instanceof ObjectNotFoundError)) throw error;
+    // Deleted between the announcement and now: record it so the key has an outcome.
+    await reject(deps, { ...job.object }, 'unknown', 'read_failed', error.message);
+    return 'rejected';
+  }
+  const object = { bucket, key, etag: normaliseEtag(head.etag) ?? job.object.etag ?? 'none' };
+  const source = attributeSource(key, head.metadata, deps.attribution);
+  if (head.size === 0) {
+    await reject(deps, object, source, 'empty', 'the object is empty');
+    return 'rejected';
+  }
+  if (head.size > deps.maxBytes) {
+    await reject(
+      deps,
+      object,
+      source,
+      'too_large',
+      `${head.size} bytes is over the ${deps.maxBytes}-byte limit`,
+    );
+    return 'rejected';
+  }
+  const detect = DetectJob.parse({
+    v: 1,
+    object,
+    size: head.size,
+    contentType: head.contentType ?? null,
+    source,
+    receivedAt: job.receivedAt,
+  });
+  await deps.queues.detect.add('detect', detect, { jobId: objectJobId('detect', object) });
+  return 'queued';
+}
+
+async function reject(
+  deps: IngestDependencies,
+  object: IngestJob['object'],
+  source: string,
+  reason: 'empty' | 'too_large' | 'read_failed',
+  detail: string,
+): Promise<void> {
+  const record = { verdict: 'rejected' as const, score: null, reason };
+  await deps.outcomes.write(object, { ...record, detail, source, stage: 'ingest' });
+  const event: VerdictEvent = verdictEvent(object, source, 'ingest', record);
+  await deps.queues.events.add('verdict', event, { jobId: objectJobId('event', object) });
+}

@@ -1,0 +1,41 @@
+import { type AlertJob, objectJobId, type VerdictEvent } from '@advscreen/contracts';
+import type { AttackWindows, DailyStats } from '@advscreen/monitoring';
+import type { FleetQueues } from '../queues.ts';
+
+export interface MonitorDependencies {
+  windows: AttackWindows;
+  daily: DailyStats;
+  queues: Pick<FleetQueues, 'alerts'>;
+  rule: { threshold: number; windowMs: number };
+}
+
+/**
+ * Counts every verdict per day; adversarial ones also enter the global and per-source
+ * windows. When a window crosses the threshold outside its cooldown, one alert is raised for
+ * the event, naming the source's window when it fired (it says who), else the global one.
+ */
+export async function monitorEvent(event: VerdictEvent, deps: MonitorDependencies): Promise<AlertJob | null> {
+  const atMs = Date.parse(event.at);
+  await deps.daily.count(atMs, event.source, event.verdict);
+  if (event.verdict !== 'adversarial') return null;
+  const eventId = objectJobId('event', event.object);
+  const outcomes = [];
+  for (const scope of ['global', `source:${event.source}`])
+    outcomes.push(await deps.windows.record(scope, eventId, atMs));
+  const fired = outcomes.filter((outcome) => outcome.alert);
+  const named = fired.at(-1);
+  if (!named) return null;
+  const alert: AlertJob = {
+    v: 1,
+    scope: named.scope,
+    scopesFired: fired.map((outcome) => outcome.scope),
+    count: named.count,
+    windowMinutes: deps.rule.windowMs / 60_000,
+    threshold: deps.rule.threshold,
+    firstAt: new Date(named.oldestMs).toISOString(),
+    lastAt: event.at,
+    sampleKeys: [`s3://${event.object.bucket}/${event.object.key}`],
+  };
+  await deps.queues.alerts.add('alert', alert, { jobId: `alert-${eventId}` });
+  return alert;
+}

@@ -1,0 +1,45 @@
+import type { ObjectRef, VerdictEvent, VerdictRecord } from '@advscreen/contracts';
+import { joinKey } from '@advscreen/pipeline';
+import type { ObjectStore } from '@advscreen/storage';
+
+/**
+ * The one outcome record per object version: `<prefix>/<bucket>/<key>.json` in the results
+ * location. Its key depends only on the object, so a retried job overwrites rather than adds.
+ */
+export interface OutcomeWriter {
+  write(
+    object: ObjectRef,
+    outcome: Record<string, unknown> & { verdict: VerdictRecord['verdict'] },
+  ): Promise<string>;
+}
+
+export function createOutcomeWriter(store: ObjectStore, prefix: string): OutcomeWriter {
+  return {
+    async write(object, outcome) {
+      const key = joinKey(prefix, `${object.bucket}/${object.key}.json`);
+      const body = { object, ...outcome, writtenAt: new Date().toISOString() };
+      await store.put(key, Buffer.from(`${JSON.stringify(body, null, 2)}\n`), {
+        contentType: 'application/json',
+      });
+      return key;
+    },
+  };
+}
+
+export function verdictEvent(
+  object: ObjectRef,
+  source: string,
+  stage: VerdictEvent['stage'],
+  record: Pick<VerdictRecord, 'verdict' | 'score' | 'reason'>,
+): VerdictEvent {
+  return {
+    v: 1,
+    object,
+    source,
+    verdict: record.verdict,
+    stage,
+    score: record.score,
+    ...(record.reason ? { reason: record.reason } : {}),
+    at: new Date().toISOString(),
+  };
+}

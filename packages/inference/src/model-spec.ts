@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** One small file describing a model to the inference role (see models/<name>/spec.json). */
+export const ModelSpec = z.object({
+  format: z.literal('advscreen-model-spec'),
+  id: z.string().min(1),
+  version: z.string().min(1),
+  /** Relative to the spec file. */
+  path: z.string().min(1),
+  input: z.object({
+    name: z.string(),
+    size: z.number().int().positive(),
+    layout: z.enum(['NCHW', 'NHWC']),
+    colour: z.enum(['RGB', 'BGR']),
+    /** Pixel values are divided by this, then `(x - mean) / std` per channel. */
+    scale: z.number().positive(),
+    mean: z.tuple([z.number(), z.number(), z.number()]),
+    std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
+  }),
+  output: z.object({
+    name: z.string(),
+    kind: z.literal('classification'),
+    activation: z.enum(['softmax', 'none']),
+  }),
+  labels: z.array(z.string()).min(1),
+});
+export type ModelSpec = z.infer<typeof ModelSpec>;
+
+export interface LoadedModelSpec extends ModelSpec {
+  /** Absolute path of the ONNX file. */
+  modelPath: string;
+}
+
+export function loadModelSpec(file: string): LoadedModelSpec {
+  const parsed = ModelSpec.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) {
+    throw new Error(
+      `${file} is not a valid model spec: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return { ...parsed.data, modelPath: path.resolve(path.dirname(file), parsed.data.path) };
+}
+
+export const BUNDLED_MODEL_SPEC = new URL(
+  '../../../models/mobilenetv2-moderation-224/spec.json',
+  import.meta.url,
+).pathname;

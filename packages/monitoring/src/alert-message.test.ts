@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { formatAlertText } from './alert-message.ts';
+
+describe('formatAlertText', () => {
+  it('names the source, the count, the window and an example', () => {
+    const text = formatAlertText({
+      v: 1,
+      scope: 'source:bot-7',
+      scopesFired: ['global', 'source:bot-7'],
+      count: 12,
+      windowMinutes: 5,
+      threshold: 10,
+      firstAt: '2026-11-24T10:00:00.000Z',
+      lastAt: '2026-11-24T10:03:00.000Z',
+      sampleKeys: ['s3://uploads/x.png'],
+    });
+    expect(text).toMatch(/campaign from source bot-7/);
+    expect(text).toMatch(/12 images flagged in the last 5 min \(alert threshold 10\)/);
+    expect(text).toMatch(/global, source:bot-7/);
+    expect(text).toContain('`s3://uploads/x.png`');
+  });
+});

@@ -1,0 +1,8 @@
+/** Every Redis key the monitor writes, under one prefix. Each has a TTL or a trim. */
+export function monitorKeys(prefix = 'advscreen') {
+  return {
+    window: (scope: string) => `${prefix}:window:${scope}`,
+    cooldown: (scope: string) => `${prefix}:cooldown:${scope}`,
+    daily: (day: string) => `${prefix}:daily:${day}`,
+  };
+}

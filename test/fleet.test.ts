@@ -1,0 +1,278 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig } from '@advscreen/config';
+import { type RunningRole, startRole } from '@advscreen/fleet';
+import { createLogger } from '@advscreen/observability';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT } from './support/cli.ts';
+import { listKeys, startWebhookReceiver, waitFor } from './support/fleet.ts';
+import { hostileFiles } from './support/hostile-files.ts';
+import { createTestBucket, testS3Client, testS3Environment } from './support/s3.ts';
+
+const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
+let client: S3Client;
+let redis: Redis;
+/** Database 1 is the fleet tests' own, so flushing it between tests touches no other test file. */
+const redisUrl = () => `${inject('redis').url}/1`;
+const running: RunningRole[] = [];
+
+beforeAll(() => {
+  client = testS3Client();
+  redis = new Redis(redisUrl());
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((role) => role.close()));
+  await redis.flushdb();
+});
+afterAll(async () => {
+  redis.disconnect();
+  client.destroy();
+});
+
+async function bodyOf(bucket: string, key: string): Promise<string> {
+  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (object.Body as { transformToString(): Promise<string> }).transformToString();
+}
+
+/** Environment for the fleet: the detector's worker threads read it, so it goes in process.env. */
+function fleetEnvironment(settings: Record<string, string>): void {
+  Object.assign(
+    process.env,
+    testS3Environment(),
+    { ADVSCREEN_REDIS_URL: redisUrl(), ADVSCREEN_LOG_LEVEL: 'warn' },
+    settings,
+  );
+}
+
+describe('the fleet on real Redis and S3 servers', () => {
+  it('screens dropped images end to end: routing, quarantine, results, rejections, one Slack alert', async () => {
+    const uploads = await createTestBucket(client, 'uploads');
+    const quarantine = await createTestBucket(client, 'quarantine');
+    const results = await createTestBucket(client, 'results');
+    const slack = await startWebhookReceiver();
+    fleetEnvironment({
+      ADVSCREEN_RESULTS: `s3://${results}/outcomes`,
+      ADVSCREEN_QUARANTINE: `s3://${quarantine}/held`,
+      ADVSCREEN_INGEST_PORT: '0',
+      ADVSCREEN_SLACK_WEBHOOK_URL: slack.url,
+      ADVSCREEN_ALERT_THRESHOLD: '3',
+      ADVSCREEN_ALERT_WINDOW_MINUTES: '5',
+      ADVSCREEN_ALERT_COOLDOWN_MINUTES: '30',
+      ADVSCREEN_SOURCE_KEY_PATTERN: '^from-(?<source>[a-z0-9-]+)/',
+    });
+    const config = loadConfig();
+    const logger = createLogger({ name: 'fleet-test', level: 'error', pretty: false });
+    for (const role of ['monitor', 'inference', 'detector', 'ingest'] as const)
+      running.push(await startRole(role, config, logger));
+    const ingestPort = running.find((r) => r.role === 'ingest')?.port;
+
+    const s3 = inject('s3');
+    const viaNotifications = s3.notificationControl !== null;
+    if (s3.notificationControl) {
+      await fetch(s3.notificationControl, {
+        method: 'POST',
+        body: JSON.stringify({ bucket: uploads, url: `http://127.0.0.1:${ingestPort}/notifications` }),
+      });
+    }
+
+    const names = (await readdir(PHOTOS)).filter((name) => /\.(png|jpg)$/.test(name));
+    const uploaded: string[] = [];
+    for (const name of names) {
+      const key = name.includes('__') ? `from-bot-7/${name}` : `from-alice/${name}`;
+      await client.send(
+        new PutObjectCommand({ Bucket: uploads, Key: key, Body: await readFile(path.join(PHOTOS, name)) }),
+      );
+      uploaded.push(key);
+    }
+    const hostile = await hostileFiles(await readFile(path.join(PHOTOS, 'dog_0.jpg')));
+    for (const name of ['truncated.jpg', 'notes.png', 'vector.jpg', 'empty.jpg']) {
+      const key = `from-bot-7/broken ${name}`;
+      await client.send(new PutObjectCommand({ Bucket: uploads, Key: key, Body: hostile[name]?.bytes }));
+      uploaded.push(key);
+    }
+    await client.send(
+      new PutObjectCommand({
+        Bucket: uploads,
+        Key: 'misc/tagged.jpg',
+        Body: await readFile(path.join(PHOTOS, 'kite_1.jpg')),
+        Metadata: { source: 'partner-api' },
+      }),
+    );
+    uploaded.push('misc/tagged.jpg');
+    if (!viaNotifications) {
+      // MinIO in a container: its webhook target is not configured by the tests; enqueue instead.
+      const { enqueuePrefix, createFleetQueues, storesByBucket } = await import('@advscreen/fleet');
+      const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
+      await enqueuePrefix({
+        store: storesByBucket(client)(uploads),
+        bucket: uploads,
+        prefix: '',
+        queues,
+        via: 'enqueue',
+      });
+      await queues.close();
+    }
+
+    const outcomeKeys = await waitFor('an outcome for every uploaded object', async () => {
+      const keys = await listKeys(client, results, 'outcomes/');
+      return keys.length >= uploaded.length ? keys : null;
+    });
+    expect(outcomeKeys.sort()).toEqual(uploaded.map((key) => `outcomes/${uploads}/${key}.json`).sort());
+
+    const outcomes = new Map<string, Record<string, unknown>>();
+    for (const key of uploaded)
+      outcomes.set(key, JSON.parse(await bodyOf(results, `outcomes/${uploads}/${key}.json`)));
+
+    // Clean photos reach the model: a prediction from the ONNX classifier.
+    for (const key of uploaded.filter((k) => k.startsWith('from-alice/'))) {
+      const outcome = outcomes.get(key) as {
+        verdict: string;
+        stage: string;
+        prediction: { label: string };
+        model: { id: string };
+        source: string;
+      };
+      expect(outcome.verdict, key).toBe('clean');
+      expect(outcome.stage).toBe('inference');
+      expect(outcome.model.id).toBe('mobilenetv2-moderation');
+      expect(outcome.prediction.label).toBe('Neutral');
+      expect(outcome.source).toBe('alice');
+    }
+    expect(outcomes.get('misc/tagged.jpg')).toMatchObject({ verdict: 'clean', source: 'partner-api' });
+
+    // Strong attacks are quarantined with their evidence; the originals stay where they were.
+    const adversarial = [...outcomes].filter(([, o]) => o.verdict === 'adversarial').map(([key]) => key);
+    expect(adversarial).toEqual(expect.arrayContaining(uploaded.filter((k) => /__PGD_8-255\.png$/.test(k))));
+    for (const key of adversarial) {
+      const head = await client.send(
+        new HeadObjectCommand({ Bucket: quarantine, Key: `held/${uploads}/${key}` }),
+      );
+      expect(head.Metadata).toMatchObject({
+        'advscreen-verdict': 'adversarial',
+        'advscreen-source': `s3://${uploads}/${key}`,
+        'advscreen-sender': 'bot-7',
+        'advscreen-detector': 'residual-cooccurrence@1',
+      });
+      expect(outcomes.get(key)).toMatchObject({ stage: 'detector', quarantineKey: `held/${uploads}/${key}` });
+    }
+    expect((await listKeys(client, uploads)).sort()).toEqual([...uploaded].sort());
+
+    // Broken files end as rejected with a reason, at ingest (empty) or at the detector.
+    expect(outcomes.get('from-bot-7/broken empty.jpg')).toMatchObject({
+      verdict: 'rejected',
+      reason: 'empty',
+      stage: 'ingest',
+    });
+    expect(outcomes.get('from-bot-7/broken truncated.jpg')).toMatchObject({
+      verdict: 'rejected',
+      reason: 'corrupt',
+    });
+    expect(outcomes.get('from-bot-7/broken notes.png')).toMatchObject({
+      verdict: 'rejected',
+      reason: 'not_an_image',
+    });
+    expect(outcomes.get('from-bot-7/broken vector.jpg')).toMatchObject({
+      verdict: 'rejected',
+      reason: 'unsupported_format',
+    });
+
+    // More than 3 attacks inside the window: exactly one alert, naming the sender.
+    expect(adversarial.length).toBeGreaterThan(3);
+    await waitFor('the Slack alert', async () => (slack.messages.length > 0 ? true : null));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(slack.messages).toHaveLength(1);
+    expect(slack.messages[0]).toMatch(/from source bot-7/);
+
+    // Re-announcing the same objects screens nothing twice.
+    const { enqueuePrefix, createFleetQueues, storesByBucket } = await import('@advscreen/fleet');
+    const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
+    await enqueuePrefix({
+      store: storesByBucket(client)(uploads),
+      bucket: uploads,
+      prefix: '',
+      queues,
+      via: 'enqueue',
+    });
+    const counts = await queues.detect.getJobCounts('waiting', 'active', 'completed');
+    expect((counts.completed ?? 0) + (counts.waiting ?? 0) + (counts.active ?? 0)).toBe(uploaded.length - 1);
+    await queues.close();
+    await slack.close();
+  });
+
+  it('gives every object exactly one outcome when a detector is killed with SIGKILL mid-batch', async () => {
+    const uploads = await createTestBucket(client, 'batch');
+    const quarantine = await createTestBucket(client, 'quarantine');
+    const results = await createTestBucket(client, 'results');
+    fleetEnvironment({
+      ADVSCREEN_RESULTS: `s3://${results}/outcomes`,
+      ADVSCREEN_QUARANTINE: `s3://${quarantine}/held`,
+      ADVSCREEN_INGEST_PORT: '0',
+      ADVSCREEN_JOB_LOCK_MS: '2000',
+      ADVSCREEN_DETECTOR_CONCURRENCY: '1',
+    });
+    delete process.env.ADVSCREEN_SLACK_WEBHOOK_URL;
+    const config = loadConfig();
+    const logger = createLogger({ name: 'fleet-test', level: 'error', pretty: false });
+    for (const role of ['inference', 'ingest'] as const) running.push(await startRole(role, config, logger));
+
+    const names = (await readdir(PHOTOS)).filter((name) => /\.(png|jpg)$/.test(name));
+    const uploaded: string[] = [];
+    for (let copy = 0; copy < 4; copy++) {
+      for (const name of names) {
+        const key = `copy-${copy}/${name}`;
+        await client.send(
+          new PutObjectCommand({ Bucket: uploads, Key: key, Body: await readFile(path.join(PHOTOS, name)) }),
+        );
+        uploaded.push(key);
+      }
+    }
+    const { enqueuePrefix, createFleetQueues, storesByBucket } = await import('@advscreen/fleet');
+    const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
+    await enqueuePrefix({
+      store: storesByBucket(client)(uploads),
+      bucket: uploads,
+      prefix: '',
+      queues,
+      via: 'enqueue',
+    });
+
+    // A detector in its own process, killed without warning once it is part-way through.
+    const detector = spawn(process.execPath, [path.join(REPO_ROOT, 'apps/detector/src/main.ts')], {
+      env: process.env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    await waitFor('the first outcomes', async () =>
+      (await listKeys(client, results, 'outcomes/')).length >= 5 ? true : null,
+    );
+    detector.kill('SIGKILL');
+    await once(detector, 'exit');
+    const before = (await listKeys(client, results, 'outcomes/')).length;
+    expect(before).toBeLessThan(uploaded.length);
+
+    running.push(await startRole('detector', config, logger));
+    const outcomeKeys = await waitFor('an outcome for every object', async () => {
+      const keys = await listKeys(client, results, 'outcomes/');
+      return keys.length >= uploaded.length ? keys : null;
+    });
+    expect(outcomeKeys.sort()).toEqual(uploaded.map((key) => `outcomes/${uploads}/${key}.json`).sort());
+
+    let adversarial = 0;
+    for (const key of uploaded) {
+      const outcome = JSON.parse(await bodyOf(results, `outcomes/${uploads}/${key}.json`)) as {
+        verdict: string;
+      };
+      expect(['clean', 'adversarial']).toContain(outcome.verdict);
+      if (outcome.verdict === 'adversarial') adversarial++;
+    }
+    const copies = (await listKeys(client, quarantine, 'held/')).filter(
+      (key) => !key.endsWith('.advscreen.json'),
+    );
+    expect(copies).toHaveLength(adversarial);
+    expect(await queues.detect.getJobCounts('failed')).toEqual({ failed: 0 });
+    await queues.close();
+  });
+});
