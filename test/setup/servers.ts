@@ -1,149 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
-import { createInterface } from 'node:readline';
 import type { TestProject } from 'vitest/node';
-
-/** How integration tests reach the S3 API server started for this run. */
-export interface S3TestServer {
-  kind: 'minio' | 's3rver';
-  endpoint: string;
-  region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  /** s3rver only: POST {bucket, url} here to have ObjectCreated events sent to url. */
-  notificationControl: string | null;
-}
-
-/** How integration tests reach the Redis server started for this run. */
-export interface RedisTestServer {
-  kind: 'container' | 'redis-server';
-  url: string;
-}
+import {
+  type RedisTestServer,
+  type S3TestServer,
+  startMinio,
+  startRedis,
+  startS3rver,
+} from '../support/servers.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     s3: S3TestServer;
     redis: RedisTestServer;
   }
-}
-
-type Stop = () => Promise<void>;
-
-/** MinIO in a container where a Docker engine exists (testcontainers), else null. */
-async function startMinio(): Promise<{ server: S3TestServer; stop: Stop } | null> {
-  if (process.env.ADVSCREEN_TEST_CONTAINERS === '0') return null;
-  try {
-    const { GenericContainer, Wait } = await import('testcontainers');
-    const container = await new GenericContainer('minio/minio:latest')
-      .withCommand(['server', '/data'])
-      .withEnvironment({ MINIO_ROOT_USER: 'advscreen', MINIO_ROOT_PASSWORD: 'advscreen-secret' })
-      .withExposedPorts(9000)
-      .withWaitStrategy(Wait.forHttp('/minio/health/ready', 9000))
-      .start();
-    return {
-      server: {
-        kind: 'minio',
-        endpoint: `http://${container.getHost()}:${container.getMappedPort(9000)}`,
-        region: 'us-east-1',
-        accessKeyId: 'advscreen',
-        secretAccessKey: 'advscreen-secret',
-        notificationControl: null,
-      },
-      stop: async () => {
-        await container.stop();
-      },
-    };
-  } catch (error) {
-    console.info(
-      `[test servers] no container runtime (${(error as Error).message.split('\n')[0]}); using s3rver`,
-    );
-    return null;
-  }
-}
-
-async function startS3rver(): Promise<{ server: S3TestServer; stop: Stop }> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--openssl-legacy-provider', new URL('./s3rver-process.ts', import.meta.url).pathname],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const [first] = (await Promise.race([
-    once(lines, 'line'),
-    once(child, 'exit').then(([code]) => {
-      throw new Error(`s3rver exited with code ${code} before listening`);
-    }),
-  ])) as [string];
-  const { port, controlPort } = JSON.parse(first) as { port: number; controlPort: number };
-  return {
-    server: {
-      kind: 's3rver',
-      endpoint: `http://127.0.0.1:${port}`,
-      region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-      notificationControl: `http://127.0.0.1:${controlPort}/subscribe`,
-    },
-    stop: async () => {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
-  };
-}
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Redis in a container where a Docker engine exists, else Debian's redis-server. */
-async function startRedis(): Promise<{ server: RedisTestServer; stop: Stop }> {
-  if (process.env.ADVSCREEN_TEST_CONTAINERS !== '0') {
-    try {
-      const { GenericContainer, Wait } = await import('testcontainers');
-      const container = await new GenericContainer('redis:7')
-        .withExposedPorts(6379)
-        .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
-        .start();
-      return {
-        server: { kind: 'container', url: `redis://${container.getHost()}:${container.getMappedPort(6379)}` },
-        stop: async () => {
-          await container.stop();
-        },
-      };
-    } catch {
-      // No container runtime: fall through to a local redis-server.
-    }
-  }
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const ready = new Promise<void>((resolve, reject) => {
-    child.once('error', (error) =>
-      reject(new Error(`cannot start redis-server (install Debian's redis-server): ${error.message}`)),
-    );
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Ready to accept connections')) resolve();
-    });
-  });
-  await ready;
-  child.stdout?.resume();
-  return {
-    server: { kind: 'redis-server', url: `redis://127.0.0.1:${port}` },
-    stop: async () => {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
-  };
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -80,7 +80,9 @@ export async function startNotificationServer(options: {
         response.writeHead(404).end();
         return;
       }
-      if (options.token && request.headers.authorization !== `Bearer ${options.token}`) {
+      // AWS webhooks via a gateway send "Bearer <token>"; MinIO's auth_token may arrive bare.
+      const authorization = request.headers.authorization;
+      if (options.token && authorization !== `Bearer ${options.token}` && authorization !== options.token) {
         response.writeHead(401).end();
         return;
       }
