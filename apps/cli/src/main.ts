@@ -1,5 +1,6 @@
 import { ConfigError } from '@advscreen/config';
 import { runCalibrateCommand } from './commands/calibrate.ts';
+import { runCalibrateModelCommand } from './commands/calibrate-model.ts';
 import { runEnqueueCommand } from './commands/enqueue.ts';
 import { runScanCommand } from './commands/scan.ts';
 import { runTrainDetectorCommand } from './commands/train-detector.ts';
@@ -11,8 +12,11 @@ const USAGE = `advscreen: screen images for adversarial perturbations
 Usage:
   advscreen scan <folder | s3://bucket/prefix> [--out verdicts.jsonl] [--quarantine <folder | s3://bucket/prefix>]
                  [--calibration calibration.json] [--detector-model model.json] [--baseline]
+                 [--model spec.json | --model default] [--model-checks checks.json] [--no-consistency]
                  [--threshold N] [--concurrency N] [--json]
   advscreen calibrate <folder | s3://bucket/prefix of clean images> --out calibration.json [--target-fpr 0.01]
+  advscreen calibrate-model <folder | s3://bucket/prefix of clean images> --out checks.json [--model spec.json]
+                 [--target-fpr 0.01] [--squeezers median2x2,bits5]
   advscreen train-detector --manifest manifest.jsonl --out model.json [--l2 0.01] [--folds 5] [--target-fpr 0.01]
   advscreen worker ingest|detector|inference|monitor
   advscreen enqueue s3://bucket/prefix
@@ -28,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runScanCommand(rest);
       case 'calibrate':
         return await runCalibrateCommand(rest);
+      case 'calibrate-model':
+        return await runCalibrateModelCommand(rest);
       case 'train-detector':
         return await runTrainDetectorCommand(rest);
       case 'worker':

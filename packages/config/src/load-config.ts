@@ -43,7 +43,11 @@ const EnvSchema = z.object({
   ADVSCREEN_DETECTOR_CONCURRENCY: positiveInt.default(2),
   ADVSCREEN_MODEL_SPEC: z.string().optional(),
   ADVSCREEN_EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
-  ADVSCREEN_INFERENCE_CONCURRENCY: positiveInt.default(4),
+  ADVSCREEN_INFERENCE_CONCURRENCY: positiveInt.default(16),
+  ADVSCREEN_BATCH_MAX: positiveInt.default(8),
+  ADVSCREEN_BATCH_WAIT_MS: z.coerce.number().int().nonnegative().default(5),
+  ADVSCREEN_CONSISTENCY: booleanFlag.default(true),
+  ADVSCREEN_MODEL_CHECKS: z.string().optional(),
   ADVSCREEN_SLACK_WEBHOOK_URL: z.url().optional(),
   ADVSCREEN_ALERT_THRESHOLD: positiveInt.default(5),
   ADVSCREEN_ALERT_WINDOW_MINUTES: z.coerce.number().positive().default(5),
@@ -85,6 +89,10 @@ export interface FleetConfig {
   modelSpec: string | undefined;
   executionProvider: 'cpu' | 'cuda';
   inferenceConcurrency: number;
+  /** Micro-batching of model runs: at most `maxBatch` images, waiting at most `maxWaitMs`. */
+  batch: { maxBatch: number; maxWaitMs: number };
+  consistencyCheck: boolean;
+  modelChecks: string | undefined;
   slackWebhookUrl: string | undefined;
   alert: { threshold: number; windowMs: number; cooldownMs: number };
   shutdownGraceMs: number;
@@ -160,6 +168,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       modelSpec: e.ADVSCREEN_MODEL_SPEC,
       executionProvider: e.ADVSCREEN_EXECUTION_PROVIDER,
       inferenceConcurrency: e.ADVSCREEN_INFERENCE_CONCURRENCY,
+      batch: { maxBatch: e.ADVSCREEN_BATCH_MAX, maxWaitMs: e.ADVSCREEN_BATCH_WAIT_MS },
+      consistencyCheck: e.ADVSCREEN_CONSISTENCY,
+      modelChecks: e.ADVSCREEN_MODEL_CHECKS,
       slackWebhookUrl: e.ADVSCREEN_SLACK_WEBHOOK_URL,
       alert: {
         threshold: e.ADVSCREEN_ALERT_THRESHOLD,

@@ -45,6 +45,12 @@ export const VerdictRecord = z.object({
   format: z.string().nullable(),
   /** Wall time spent on this input (read, decode, score), in milliseconds. */
   ms: z.number().nonnegative(),
+  /** With a model (`scan --model`, the fleet): which check decided; null for clean. */
+  layer: z.enum(['detector', 'consistency', 'sanity']).nullable().optional(),
+  /** With a model: the consistency (feature-squeezing) score, when that check ran. */
+  consistency: z.number().nullable().optional(),
+  /** With a model: its top class for images that reached it. */
+  prediction: z.object({ label: z.string(), probability: z.number() }).nullable().optional(),
   /** Where `ms` went, for inputs that were decoded. */
   timings: z.object({ readMs: z.number(), decodeMs: z.number(), scoreMs: z.number() }).optional(),
 });

@@ -9,7 +9,14 @@ import {
   QueueName,
   VerdictEvent,
 } from '@advscreen/contracts';
-import { BUNDLED_MODEL_SPEC, createOnnxClassifier, loadModelSpec } from '@advscreen/inference';
+import {
+  BUNDLED_MODEL_SPEC,
+  createModelStage,
+  createOnnxClassifier,
+  inspectionSettings,
+  loadModelChecks,
+  loadModelSpec,
+} from '@advscreen/inference';
 import {
   type AlertSender,
   AttackWindows,
@@ -20,7 +27,7 @@ import {
 import type { Logger } from '@advscreen/observability';
 import { enqueuePrefix } from './enqueue.ts';
 import { startNotificationServer } from './notifications.ts';
-import { openRoleContext, type RoleContext } from './role-context.ts';
+import { openRoleContext, type RoleContext, requireSetting } from './role-context.ts';
 import { inferObject } from './stages/infer.ts';
 import { ingestObject } from './stages/ingest.ts';
 import { monitorEvent } from './stages/monitor.ts';
@@ -148,11 +155,27 @@ async function startDetector(context: RoleContext): Promise<RunningRole> {
 async function startInference(context: RoleContext): Promise<RunningRole> {
   const { config, logger } = context;
   const spec = loadModelSpec(config.fleet.modelSpec ?? BUNDLED_MODEL_SPEC);
+  const checksPath = config.fleet.modelChecks ?? spec.checksPath;
+  const checks = checksPath ? loadModelChecks(checksPath) : undefined;
+  if (checks && checks.model !== `${spec.id}@${spec.version}`) {
+    throw new Error(`${checksPath} was calibrated for ${checks.model}, not ${spec.id}@${spec.version}`);
+  }
+  if (!checks)
+    logger.warn(
+      'no model checks file: consistency and confidence checks are off (run advscreen calibrate-model)',
+    );
+  const quarantine = parseS3Uri(requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'inference'));
   const classifier = await createOnnxClassifier(spec, config.fleet.executionProvider);
+  const model = createModelStage(
+    classifier,
+    inspectionSettings(checks, config.fleet.consistencyCheck),
+    config.fleet.batch,
+  );
   const deps = {
     storeFor: context.storeFor,
-    classifier,
+    model,
     limits: config.decode,
+    quarantine: { store: context.storeFor(quarantine.bucket), prefix: quarantine.prefix },
     outcomes: context.outcomes,
     queues: context.queues,
   };
@@ -161,21 +184,28 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
       queue: QueueName.infer,
       schema: InferJob,
       connection: context.redis,
-      lockMs: context.config.fleet.jobLockMs,
-      concurrency: config.fleet.inferenceConcurrency,
+      lockMs: config.fleet.jobLockMs,
+      // Enough jobs in flight to fill a batch.
+      concurrency: Math.max(config.fleet.inferenceConcurrency, config.fleet.batch.maxBatch),
       logger,
       onFinalFailure: recordProcessingFailure(context, 'inference'),
     },
     (job) => inferObject(job, deps),
   );
   logger.info(
-    { model: `${spec.id}@${spec.version}`, provider: config.fleet.executionProvider },
+    {
+      model: model.modelName,
+      provider: config.fleet.executionProvider,
+      batch: config.fleet.batch,
+      consistency: config.fleet.consistencyCheck,
+    },
     'inference role started',
   );
   return {
     role: 'inference',
     async close() {
       await worker.close();
+      await model.drain();
       await classifier.close();
     },
   };

@@ -25,12 +25,16 @@ export const ModelSpec = z.object({
     activation: z.enum(['softmax', 'none']),
   }),
   labels: z.array(z.string()).min(1),
+  /** Model-check operating points (`advscreen calibrate-model` output), relative to the spec file. */
+  checks: z.string().optional(),
 });
 export type ModelSpec = z.infer<typeof ModelSpec>;
 
 export interface LoadedModelSpec extends ModelSpec {
   /** Absolute path of the ONNX file. */
   modelPath: string;
+  /** Absolute path of the checks file, when the spec names one. */
+  checksPath: string | undefined;
 }
 
 export function loadModelSpec(file: string): LoadedModelSpec {
@@ -40,7 +44,12 @@ export function loadModelSpec(file: string): LoadedModelSpec {
       `${file} is not a valid model spec: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
   }
-  return { ...parsed.data, modelPath: path.resolve(path.dirname(file), parsed.data.path) };
+  const folder = path.dirname(file);
+  return {
+    ...parsed.data,
+    modelPath: path.resolve(folder, parsed.data.path),
+    checksPath: parsed.data.checks ? path.resolve(folder, parsed.data.checks) : undefined,
+  };
 }
 
 export const BUNDLED_MODEL_SPEC = new URL(

@@ -1,4 +1,5 @@
 export { type CorpusManifest, readCorpusManifest } from './corpus-manifest.ts';
+export { applyModelVerdict, type ModelStage, type ModelVerdict } from './model-stage.ts';
 export {
   joinKey,
   type QuarantineProvenance,

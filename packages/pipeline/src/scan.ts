@@ -2,6 +2,7 @@ import type { VerdictRecord } from '@advscreen/contracts';
 import type { Scorer } from '@advscreen/detection';
 import type { DecodeLimits } from '@advscreen/imaging';
 import type { ObjectStore } from '@advscreen/storage';
+import { applyModelVerdict, type ModelStage } from './model-stage.ts';
 import { type QuarantineTarget, quarantineImage } from './quarantine.ts';
 import { rejectedRecord, screenObject } from './screen-object.ts';
 
@@ -10,6 +11,8 @@ export interface ScanOptions {
   scorer: Scorer;
   limits: DecodeLimits;
   quarantine?: QuarantineTarget | undefined;
+  /** The main model and its checks, run on images the detector passes (`scan --model`). */
+  model?: ModelStage | undefined;
   /** Objects in flight at once; decoding runs on libuv's thread pool, scoring on this thread. */
   concurrency: number;
   onRecord: (record: VerdictRecord) => Promise<void> | void;
@@ -70,7 +73,32 @@ export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
         { scorer: options.scorer, bytes: null, ms },
       );
     }
-    const { record, bytes } = outcome;
+    let { record } = outcome;
+    const { bytes, analysis } = outcome;
+    if (options.model) {
+      if (record.verdict === 'clean' && analysis) {
+        const started = performance.now();
+        try {
+          record = applyModelVerdict(record, await options.model.inspect(analysis));
+          record.ms += performance.now() - started;
+        } catch (error) {
+          const detail = `model stage failed: ${error instanceof Error ? error.message : String(error)}`;
+          const ms = record.ms + performance.now() - started;
+          return rejectedRecord(
+            key,
+            { reason: 'processing_failed', detail },
+            { scorer: options.scorer, bytes: record.bytes, ms },
+          );
+        }
+      } else {
+        record = {
+          ...record,
+          layer: record.verdict === 'adversarial' ? 'detector' : null,
+          consistency: null,
+          prediction: null,
+        };
+      }
+    }
     if (record.verdict === 'adversarial' && options.quarantine && bytes) {
       try {
         await quarantineImage(options.quarantine, bytes, record, {

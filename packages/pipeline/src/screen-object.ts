@@ -1,4 +1,4 @@
-import type { RejectReason, VerdictRecord } from '@advscreen/contracts';
+import type { RejectReason, RgbImage, VerdictRecord } from '@advscreen/contracts';
 import type { Scorer } from '@advscreen/detection';
 import { type DecodeLimits, decodeImage, RejectedInputError } from '@advscreen/imaging';
 import {
@@ -20,6 +20,8 @@ export interface ScreenOutcome {
   record: VerdictRecord;
   /** The bytes that were screened, kept for quarantine; null when the object could not be read. */
   bytes: Buffer | null;
+  /** The decoded analysis image, for a model stage that takes the same size; null when rejected. */
+  analysis: RgbImage | null;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function screenObject(deps: ScreenDependencies, key: string): Promi
     const scored = now();
     return {
       bytes,
+      analysis: decoded.analysis,
       record: {
         key,
         verdict: routeVerdict(score, deps.scorer.threshold),
@@ -86,6 +89,7 @@ export async function screenObject(deps: ScreenDependencies, key: string): Promi
     if (!rejection) throw error;
     return {
       bytes,
+      analysis: null,
       record: rejectedRecord(key, rejection, {
         scorer: deps.scorer,
         bytes: bytes?.length ?? null,

@@ -3,6 +3,7 @@ import { loadConfig } from '@advscreen/config';
 import { createLogger } from '@advscreen/observability';
 import { createVerdictFileWriter, scanLocation } from '@advscreen/pipeline';
 import { createS3Client, resolveLocation } from '@advscreen/storage';
+import { openModelStage } from '../model-options.ts';
 import { ProgressBar } from '../progress-bar.ts';
 import { formatScanSummaryText, toScanReport } from '../scan-report.ts';
 import { chooseScorer, SCORER_OPTIONS } from '../scorer-options.ts';
@@ -25,6 +26,9 @@ export async function runScanCommand(argv: string[]): Promise<number> {
       out: { type: 'string' },
       quarantine: { type: 'string' },
       ...SCORER_OPTIONS,
+      model: { type: 'string' },
+      'model-checks': { type: 'string' },
+      'no-consistency': { type: 'boolean', default: false },
       concurrency: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -46,6 +50,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
   const writer = values.out ? createVerdictFileWriter(values.out) : null;
   const progress = !jsonOutput && process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
 
+  const model = values.model ? await openModelStage(config, values) : undefined;
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
@@ -57,7 +62,8 @@ export async function runScanCommand(argv: string[]): Promise<number> {
       scorer,
       limits: config.decode,
       quarantine,
-      concurrency,
+      model: model?.stage,
+      concurrency: model ? Math.max(concurrency, config.fleet.batch.maxBatch) : concurrency,
       signal: abort.signal,
       onListed: (total) => progress?.start(total),
       onRecord: async (record) => {
@@ -82,6 +88,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    await model?.close();
     s3Client?.destroy();
     logger.flush();
   }

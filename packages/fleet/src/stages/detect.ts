@@ -49,7 +49,13 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
       { sourceLocation: `s3://${object.bucket}`, sender: source },
     );
   }
-  await deps.outcomes.write(object, { ...record, source, stage: 'detector', quarantineKey });
+  await deps.outcomes.write(object, {
+    ...record,
+    layer: record.verdict === 'adversarial' ? 'detector' : null,
+    source,
+    stage: 'detector',
+    quarantineKey,
+  });
   await deps.queues.events.add('verdict', verdictEvent(object, source, 'detector', record), {
     jobId: objectJobId('event', object),
   });

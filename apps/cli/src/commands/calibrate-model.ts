@@ -1,0 +1,97 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '@advscreen/config';
+import { calibrateThreshold } from '@advscreen/detection';
+import { decodeImage, RejectedInputError } from '@advscreen/imaging';
+import {
+  BUNDLED_MODEL_SPEC,
+  createOnnxClassifier,
+  inspectImages,
+  loadModelSpec,
+  type ModelChecksFile,
+  Squeezer,
+} from '@advscreen/inference';
+import { createS3Client, resolveLocation } from '@advscreen/storage';
+import { UsageError } from '../usage-error.ts';
+
+/**
+ * `advscreen calibrate-model <clean images> --out checks.json`: the consistency threshold at a
+ * target false-positive rate (fitted on two thirds, measured on the rest) and the confidence
+ * bound (the highest top-class probability on the clean sample), for one model.
+ */
+export async function runCalibrateModelCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      model: { type: 'string' },
+      'target-fpr': { type: 'string', default: '0.01' },
+      squeezers: { type: 'string', default: 'median2x2' },
+    },
+  });
+  if (positionals.length !== 1 || !values.out) {
+    throw new UsageError(
+      'calibrate-model takes one folder or s3://bucket/prefix of clean images and --out FILE',
+    );
+  }
+  const targetFpr = Number(values['target-fpr']);
+  if (!(targetFpr > 0 && targetFpr < 1)) throw new UsageError('--target-fpr must be in (0, 1)');
+  const squeezers = values.squeezers.split(',').map((name) => {
+    const parsed = Squeezer.safeParse(name);
+    if (!parsed.success) throw new UsageError(`unknown squeezer ${name}: use ${Squeezer.options.join(', ')}`);
+    return parsed.data;
+  });
+  const config = loadConfig();
+  const spec = loadModelSpec(values.model ?? BUNDLED_MODEL_SPEC);
+  const classifier = await createOnnxClassifier(spec, config.fleet.executionProvider);
+  const s3 = { client: undefined as ReturnType<typeof createS3Client> | undefined };
+  const source = resolveLocation(positionals[0] as string, () => {
+    s3.client ??= createS3Client(config.s3);
+    return s3.client;
+  });
+  try {
+    const samples: { key: string; score: number }[] = [];
+    let confidenceBound = 0;
+    for await (const object of source.store.list(source.prefix)) {
+      let analysis: Awaited<ReturnType<typeof decodeImage>>['analysis'];
+      try {
+        const bytes = await source.store.read(object.key, config.decode.maxBytes);
+        analysis = (await decodeImage(bytes, { ...config.decode, analysisSize: spec.input.size })).analysis;
+      } catch (error) {
+        if (error instanceof RejectedInputError) continue;
+        throw error;
+      }
+      const [inspection] = await inspectImages(classifier, [analysis], {
+        consistency: { squeezers, threshold: Number.POSITIVE_INFINITY },
+        confidenceBound: null,
+      });
+      if (!inspection) continue;
+      samples.push({ key: object.key, score: inspection.consistency ?? 0 });
+      confidenceBound = Math.max(confidenceBound, inspection.prediction.probability);
+    }
+    const fit = calibrateThreshold(samples, targetFpr);
+    const checks: ModelChecksFile = {
+      format: 'advscreen-model-checks',
+      model: `${spec.id}@${spec.version}`,
+      consistency: { squeezers, threshold: fit.threshold, targetFpr, expectedFpr: fit.expectedFpr },
+      confidenceBound,
+      sample: { location: source.uri, images: samples.length },
+      createdAt: new Date().toISOString(),
+    };
+    await writeFile(values.out, `${JSON.stringify(checks, null, 2)}\n`);
+    const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+    process.stdout.write(
+      `Calibrated the checks of ${checks.model} on ${samples.length} clean images from ${source.uri}.\n` +
+        `Consistency (${squeezers.join(', ')}): threshold ${fit.threshold.toFixed(4)}; expected FPR on ${fit.expectedFpr.heldOut} held-out images ` +
+        `${pct(fit.expectedFpr.estimate)} (95% interval ${pct(fit.expectedFpr.low)} to ${pct(fit.expectedFpr.high)}).\n` +
+        `Confidence bound: ${confidenceBound} (the highest top-class probability seen).\n` +
+        (fit.warning ? `Warning: ${fit.warning}.\n` : '') +
+        `Written to ${values.out}.\n`,
+    );
+    return 0;
+  } finally {
+    await classifier.close();
+    s3.client?.destroy();
+  }
+}

@@ -1,0 +1,99 @@
+import type { RgbImage } from '@advscreen/contracts';
+import { describe, expect, it } from 'vitest';
+import type { Classifier, Prediction } from './classifier.ts';
+import { checkSanity, inspectImages } from './model-checks.ts';
+import { medianFilter2x2, reduceBitDepth, squeezeDistance } from './squeeze.ts';
+
+const prediction = (probabilities: number[]): Prediction => {
+  const index = probabilities.indexOf(Math.max(...probabilities));
+  return { label: `c${index}`, index, probability: probabilities[index] as number, probabilities };
+};
+
+describe('squeezers', () => {
+  it('reduces 8-bit values to the nearest of 2^bits levels', () => {
+    const image: RgbImage = { width: 1, height: 1, data: Uint8Array.from([0, 100, 255]) };
+    // 1 bit: levels 0 and 255; 100/255 = 0.39 rounds to 0.
+    expect(Array.from(reduceBitDepth(image, 1).data)).toEqual([0, 0, 255]);
+    // 5 bits: 31 levels; 100 -> round(12.16) = 12 -> 12/31*255 = 98.7 -> 99.
+    expect(Array.from(reduceBitDepth(image, 5).data)).toEqual([0, 99, 255]);
+  });
+
+  it('takes the 2x2 median as the mean of the middle two values, edges replicated', () => {
+    // Red channel 2x2: [10, 20 / 30, 200]; green and blue constant.
+    const data = Uint8Array.from([10, 5, 5, 20, 5, 5, 30, 5, 5, 200, 5, 5]);
+    const filtered = medianFilter2x2({ width: 2, height: 2, data });
+    // (0,0): {10,20,30,200} -> 25; (1,0): {20,20,200,200} -> 110; (0,1): {30,200,30,200} -> 115; (1,1): 200.
+    expect([filtered.data[0], filtered.data[3], filtered.data[6], filtered.data[9]]).toEqual([
+      25, 110, 115, 200,
+    ]);
+    expect(filtered.data[1]).toBe(5);
+  });
+
+  it('scores the largest L1 distance over squeezed copies', () => {
+    expect(
+      squeezeDistance(
+        [0.9, 0.1],
+        [
+          [0.8, 0.2],
+          [0.3, 0.7],
+        ],
+      ),
+    ).toBeCloseTo(1.2, 12);
+  });
+});
+
+describe('checkSanity', () => {
+  it('accepts a normal softmax output', () => expect(checkSanity(prediction([0.7, 0.3]), 0.99)).toBeNull());
+  it('flags non-finite outputs', () =>
+    expect(checkSanity(prediction([Number.NaN, 0.3]), null)).toBe('non_finite_output'));
+  it('flags outputs that do not sum to one', () =>
+    expect(checkSanity(prediction([0.7, 0.7]), null)).toBe('probabilities_do_not_sum_to_one'));
+  it('flags more confidence than clean data showed', () => {
+    expect(checkSanity(prediction([0.9999, 0.0001]), 0.999)).toBe('implausible_confidence');
+    expect(checkSanity(prediction([0.9999, 0.0001]), null)).toBeNull();
+  });
+});
+
+describe('inspectImages', () => {
+  /** Fake model: "class 1" probability is the mean red value of the image. */
+  const classifier = {
+    spec: {} as Classifier['spec'],
+    calls: [] as number[],
+    async classify(images: readonly RgbImage[]) {
+      this.calls.push(images.length);
+      return images.map((image) => {
+        let red = 0;
+        for (let i = 0; i < image.data.length; i += 3) red += image.data[i] as number;
+        const p = red / (image.data.length / 3) / 255;
+        return prediction([1 - p, p]);
+      });
+    },
+    async close() {},
+  };
+  const speckled: RgbImage = {
+    width: 2,
+    height: 2,
+    data: Uint8Array.from([255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+  };
+  const flat: RgbImage = { width: 2, height: 2, data: new Uint8Array(12).fill(128) };
+
+  it('runs each image and its squeezed copy in one model call and flags disagreement', async () => {
+    classifier.calls = [];
+    const [a, b] = await inspectImages(classifier, [speckled, flat], {
+      consistency: { squeezers: ['median2x2'], threshold: 0.1 },
+      confidenceBound: null,
+    });
+    expect(classifier.calls).toEqual([4]);
+    expect(a?.consistency).toBeGreaterThan(0.1);
+    expect(a?.failure).toEqual({ layer: 'consistency', reason: 'squeezed_prediction_disagrees' });
+    expect(b?.consistency).toBe(0);
+    expect(b?.failure).toBeNull();
+  });
+
+  it('skips the squeezed copies when the check is off', async () => {
+    classifier.calls = [];
+    const [a] = await inspectImages(classifier, [speckled], { consistency: null, confidenceBound: null });
+    expect(classifier.calls).toEqual([1]);
+    expect(a?.consistency).toBeNull();
+  });
+});

@@ -1,0 +1,57 @@
+import type { RgbImage } from '@advscreen/contracts';
+
+/**
+ * Feature squeezers (Xu, Evans and Qi, "Feature Squeezing", NDSS 2018): cheap transforms that
+ * keep an image's content but remove the fine detail adversarial perturbations live in.
+ */
+
+/** Keeps `bits` bits per channel, rounding to the nearest level (Xu et al. use 5 bits for ImageNet). */
+export function reduceBitDepth(image: RgbImage, bits: number): RgbImage {
+  const levels = 2 ** bits - 1;
+  const data = new Uint8Array(image.data.length);
+  for (let i = 0; i < data.length; i++)
+    data[i] = Math.round((Math.round(((image.data[i] as number) / 255) * levels) / levels) * 255);
+  return { width: image.width, height: image.height, data };
+}
+
+/**
+ * 2x2 median filter per channel, as in the paper: the window covers the pixel, its right and
+ * lower neighbours (edges replicated); the median of four values is the mean of the middle two.
+ */
+export function medianFilter2x2(image: RgbImage): RgbImage {
+  const { width: w, height: h, data: source } = image;
+  const data = new Uint8Array(source.length);
+  for (let y = 0; y < h; y++) {
+    const row = 3 * y * w;
+    const below = 3 * Math.min(y + 1, h - 1) * w;
+    for (let x = 0; x < w; x++) {
+      const here = 3 * x;
+      const right = 3 * Math.min(x + 1, w - 1);
+      for (let c = 0; c < 3; c++) {
+        const a = source[row + here + c] as number;
+        const b = source[row + right + c] as number;
+        const d = source[below + here + c] as number;
+        const e = source[below + right + c] as number;
+        // Median of four: the sum less the smallest and the largest, halved.
+        const median = (a + b + d + e - Math.min(a, b, d, e) - Math.max(a, b, d, e)) / 2;
+        data[row + here + c] = Math.round(median);
+      }
+    }
+  }
+  return { width: w, height: h, data };
+}
+
+/** Largest L1 distance between the original's probabilities and each squeezed copy's. */
+export function squeezeDistance(
+  original: readonly number[],
+  squeezed: readonly (readonly number[])[],
+): number {
+  let largest = 0;
+  for (const probabilities of squeezed) {
+    let distance = 0;
+    for (let i = 0; i < original.length; i++)
+      distance += Math.abs((original[i] as number) - (probabilities[i] as number));
+    largest = Math.max(largest, distance);
+  }
+  return largest;
+}

@@ -1,0 +1,45 @@
+import type { VerdictRecord } from '@advscreen/contracts';
+import { describe, expect, it } from 'vitest';
+import { applyModelVerdict } from './model-stage.ts';
+
+const clean: VerdictRecord = {
+  key: 'a.png',
+  verdict: 'clean',
+  score: -2,
+  threshold: 0,
+  signals: {},
+  detector: 'd@1',
+  bytes: 10,
+  format: 'png',
+  ms: 3,
+};
+
+describe('applyModelVerdict', () => {
+  it('keeps a clean verdict and adds the prediction and consistency score', () => {
+    const record = applyModelVerdict(clean, {
+      prediction: { label: 'Neutral', probability: 0.99 },
+      consistency: 0.02,
+      failure: null,
+    });
+    expect(record).toMatchObject({
+      verdict: 'clean',
+      layer: null,
+      consistency: 0.02,
+      prediction: { label: 'Neutral' },
+    });
+  });
+
+  it('turns a failed model check into an adversarial verdict naming the layer', () => {
+    const record = applyModelVerdict(clean, {
+      prediction: { label: 'Drawing', probability: 0.6 },
+      consistency: 1.4,
+      failure: { layer: 'consistency', reason: 'squeezed_prediction_disagrees' },
+    });
+    expect(record).toMatchObject({
+      verdict: 'adversarial',
+      layer: 'consistency',
+      detail: 'squeezed_prediction_disagrees',
+      score: -2,
+    });
+  });
+});

@@ -1,0 +1,24 @@
+import type { RgbImage, VerdictRecord } from '@advscreen/contracts';
+
+/** What the model-aware stage says about one image the detector passed. */
+export interface ModelVerdict {
+  prediction: { label: string; probability: number };
+  consistency: number | null;
+  failure: { layer: 'consistency' | 'sanity'; reason: string } | null;
+}
+
+/** The main model and its checks, behind one call (batched by the caller's implementation). */
+export interface ModelStage {
+  inputSize: number;
+  inspect(image: RgbImage): Promise<ModelVerdict>;
+}
+
+/**
+ * The cascade's second routing rule: an image the detector passed is adversarial when a
+ * model-aware check fails; the record says which layer decided.
+ */
+export function applyModelVerdict(record: VerdictRecord, verdict: ModelVerdict): VerdictRecord {
+  const base = { ...record, prediction: verdict.prediction, consistency: verdict.consistency };
+  if (!verdict.failure) return { ...base, layer: null };
+  return { ...base, verdict: 'adversarial', layer: verdict.failure.layer, detail: verdict.failure.reason };
+}
