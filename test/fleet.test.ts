@@ -280,4 +280,46 @@ describe('the fleet on real Redis and S3 servers', () => {
     expect(await queues.detect.getJobCounts('failed')).toEqual({ failed: 0 });
     await queues.close();
   });
+
+  it('finds objects by polling a prefix when the store sends no notifications, once each', async () => {
+    const uploads = await createTestBucket(client, 'polled');
+    const quarantine = await createTestBucket(client, 'quarantine');
+    const results = await createTestBucket(client, 'results');
+    fleetEnvironment({
+      ADVSCREEN_RESULTS: `s3://${results}/outcomes`,
+      ADVSCREEN_QUARANTINE: `s3://${quarantine}/held`,
+      ADVSCREEN_INGEST_PORT: '0',
+      ADVSCREEN_POLL: `s3://${uploads}/incoming/`,
+      ADVSCREEN_POLL_INTERVAL_S: '1',
+    });
+    const config = loadConfig();
+    const logger = createLogger({ name: 'fleet-test', level: 'error', pretty: false });
+    for (const role of ['inference', 'detector', 'ingest'] as const)
+      running.push(await startRole(role, config, logger));
+    const keys = ['incoming/dog_0.jpg', 'incoming/kite_1.png', 'incoming/person_2__PGD_8-255.png'];
+    for (const key of keys) {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: uploads,
+          Key: key,
+          Body: await readFile(path.join(PHOTOS, path.basename(key))),
+        }),
+      );
+    }
+    await client.send(
+      new PutObjectCommand({ Bucket: uploads, Key: 'elsewhere/skip.jpg', Body: 'outside the polled prefix' }),
+    );
+    const outcomeKeys = await waitFor('outcomes of the polled objects', async () => {
+      const found = await listKeys(client, results, 'outcomes/');
+      return found.length >= keys.length ? found : null;
+    });
+    expect(outcomeKeys.sort()).toEqual(keys.map((key) => `outcomes/${uploads}/${key}.json`).sort());
+    // Several polls later, each object was still screened once.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const { createFleetQueues } = await import('@advscreen/fleet');
+    const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
+    const counts = await queues.detect.getJobCounts('completed', 'waiting', 'active');
+    expect((counts.completed ?? 0) + (counts.waiting ?? 0) + (counts.active ?? 0)).toBe(keys.length);
+    await queues.close();
+  });
 });

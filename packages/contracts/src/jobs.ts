@@ -43,6 +43,8 @@ export type DetectJob = z.infer<typeof DetectJob>;
 
 export const InferJob = DetectJob.extend({
   detector: z.object({ name: z.string(), score: z.number(), threshold: z.number(), signals: Signals }),
+  /** The detector reused the verdict of identical bytes seen before (same single-part ETag). */
+  duplicateOfContent: z.boolean().default(false),
 });
 export type InferJob = z.infer<typeof InferJob>;
 

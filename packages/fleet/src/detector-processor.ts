@@ -10,6 +10,7 @@ import {
 } from '@advscreen/detection';
 import { createLogger } from '@advscreen/observability';
 import type { Job } from 'bullmq';
+import { createRedisDetectionCache } from './detection-cache.ts';
 import { openRoleContext, requireSetting } from './role-context.ts';
 import { type DetectDependencies, detectObject } from './stages/detect.ts';
 import { parseS3Uri } from './stores.ts';
@@ -26,12 +27,15 @@ function buildDependencies(): DetectDependencies {
   );
   const quarantine = parseS3Uri(requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'detector'));
   const model = loadDetectorModel(config.fleet.detectorModel ?? BUNDLED_DETECTOR_PATH);
+  const scorer = createResidualScorer(
+    model,
+    config.fleet.calibration ? loadCalibration(config.fleet.calibration) : undefined,
+  );
   return {
     storeFor: context.storeFor,
-    scorer: createResidualScorer(
-      model,
-      config.fleet.calibration ? loadCalibration(config.fleet.calibration) : undefined,
-    ),
+    scorer,
+    // The threshold is part of the key: a new calibration must not reuse old verdicts.
+    cache: createRedisDetectionCache(context.redis, `${scorer.name}@${scorer.threshold}`),
     limits: config.decode,
     quarantine: { store: context.storeFor(quarantine.bucket), prefix: quarantine.prefix },
     outcomes: context.outcomes,

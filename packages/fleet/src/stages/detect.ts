@@ -1,8 +1,9 @@
-import { type DetectJob, InferJob, objectJobId } from '@advscreen/contracts';
+import { type DetectJob, InferJob, objectJobId, type VerdictRecord } from '@advscreen/contracts';
 import type { Scorer } from '@advscreen/detection';
 import type { DecodeLimits } from '@advscreen/imaging';
 import { joinKey, quarantineImage, screenObject } from '@advscreen/pipeline';
 import type { ObjectStore } from '@advscreen/storage';
+import { contentIdOf, type DetectionCache } from '../detection-cache.ts';
 import type { FleetQueues } from '../queues.ts';
 import { type OutcomeWriter, verdictEvent } from './outcome-records.ts';
 
@@ -13,7 +14,18 @@ export interface DetectDependencies {
   quarantine: { store: ObjectStore; prefix: string };
   outcomes: OutcomeWriter;
   queues: Pick<FleetQueues, 'infer' | 'events'>;
+  cache: DetectionCache;
 }
+
+/** Rejections that say something about the bytes (not about reading them) can be reused. */
+const CACHEABLE_REJECTIONS = new Set([
+  'empty',
+  'too_large',
+  'not_an_image',
+  'unsupported_format',
+  'too_many_pixels',
+  'corrupt',
+]);
 
 /**
  * The detector stage: the embedded scan's per-image stage (`screenObject`), then routing.
@@ -23,13 +35,26 @@ export interface DetectDependencies {
  */
 export async function detectObject(job: DetectJob, deps: DetectDependencies): Promise<void> {
   const { object, source } = job;
-  const { record, bytes } = await screenObject(
-    { store: deps.storeFor(object.bucket), scorer: deps.scorer, limits: deps.limits },
-    object.key,
-  );
+  const store = deps.storeFor(object.bucket);
+  const contentId = contentIdOf(object.etag);
+  const cached = contentId ? await deps.cache.get(contentId) : null;
+  let record: VerdictRecord;
+  let bytes: Buffer | null;
+  if (cached) {
+    record = { ...cached, key: object.key, ms: 0, timings: undefined, detail: cached.detail };
+    // Only a quarantine copy needs the bytes; nothing is decoded or scored again.
+    bytes = record.verdict === 'adversarial' ? await store.read(object.key, deps.limits.maxBytes) : null;
+  } else {
+    ({ record, bytes } = await screenObject({ store, scorer: deps.scorer, limits: deps.limits }, object.key));
+    if (contentId && (record.verdict !== 'rejected' || CACHEABLE_REJECTIONS.has(record.reason ?? ''))) {
+      await deps.cache.set(contentId, record);
+    }
+  }
+  const duplicateOfContent = cached !== null;
   if (record.verdict === 'clean') {
     const infer = InferJob.parse({
       ...job,
+      duplicateOfContent,
       detector: {
         name: record.detector,
         score: record.score,
@@ -52,6 +77,7 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
   await deps.outcomes.write(object, {
     ...record,
     layer: record.verdict === 'adversarial' ? 'detector' : null,
+    duplicateOfContent,
     source,
     stage: 'detector',
     quarantineKey,

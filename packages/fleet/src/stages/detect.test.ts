@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { DetectJob, VerdictRecord } from '@advscreen/contracts';
+import { createResidualScorer, loadDetectorModel, type Scorer } from '@advscreen/detection';
+import { LocalFolderStore } from '@advscreen/storage';
+import { describe, expect, it } from 'vitest';
+import type { DetectionCache } from '../detection-cache.ts';
+import { detectObject } from './detect.ts';
+import { createOutcomeWriter } from './outcome-records.ts';
+
+const PHOTOS = new URL('../../../../test/fixtures/photos/', import.meta.url).pathname;
+
+/** Queues that record what was added (the stage's only side effects besides S3 writes). */
+function recordingQueues() {
+  const added: { queue: string; data: unknown; jobId: string | undefined }[] = [];
+  const queue = (name: string) => ({
+    add: async (_job: string, data: unknown, options?: { jobId?: string }) => {
+      added.push({ queue: name, data, jobId: options?.jobId });
+    },
+  });
+  return { added, queues: { infer: queue('infer'), events: queue('events') } as never };
+}
+
+describe('detectObject', () => {
+  it('reuses the verdict of identical bytes under another key, still quarantining the copy', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'advscreen-detect-'));
+    const store = new LocalFolderStore(root);
+    const bytes = await readFile(path.join(PHOTOS, 'dog_0__PGD_8-255.png'));
+    const md5 = createHash('md5').update(bytes).digest('hex');
+    await store.put('a.png', bytes);
+    await store.put('b.png', bytes);
+    const base = createResidualScorer(loadDetectorModel());
+    let scored = 0;
+    const scorer: Scorer = { ...base, score: (image, format) => (scored++, base.score(image, format)) };
+    const cache = new Map<string, VerdictRecord>();
+    const detectionCache: DetectionCache = {
+      get: async (id) => cache.get(id) ?? null,
+      set: async (id, record) => {
+        cache.set(id, record);
+      },
+    };
+    const { added, queues } = recordingQueues();
+    const deps = {
+      storeFor: () => store,
+      scorer,
+      limits: { maxBytes: 5e6, maxPixels: 1e8, timeoutMs: 5000, analysisSize: 224 },
+      quarantine: { store, prefix: 'held' },
+      outcomes: createOutcomeWriter(store, 'results'),
+      queues,
+      cache: detectionCache,
+    };
+    const job = (key: string): DetectJob => ({
+      v: 1,
+      object: { bucket: 'uploads', key, etag: md5 },
+      size: bytes.length,
+      contentType: null,
+      source: 'bot',
+      receivedAt: '2026-11-24T00:00:00Z',
+    });
+    await detectObject(job('a.png'), deps);
+    await detectObject(job('b.png'), deps);
+
+    expect(scored).toBe(1);
+    const first = JSON.parse(await readFile(path.join(root, 'results/uploads/a.png.json'), 'utf8'));
+    const second = JSON.parse(await readFile(path.join(root, 'results/uploads/b.png.json'), 'utf8'));
+    expect(first).toMatchObject({ verdict: 'adversarial', duplicateOfContent: false, key: 'a.png' });
+    expect(second).toMatchObject({
+      verdict: 'adversarial',
+      duplicateOfContent: true,
+      key: 'b.png',
+      score: first.score,
+    });
+    expect((await store.read('held/uploads/b.png', 5e6)).equals(bytes)).toBe(true);
+    expect(added.filter((a) => a.queue === 'events')).toHaveLength(2);
+  });
+});
