@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CalibrationFile, DetectorModelFile } from '@advscreen/detection';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { writeCleanImages } from './support/clean-images.ts';
 import { REPO_ROOT, runCli } from './support/cli.ts';
 
 const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
@@ -45,22 +45,7 @@ describe('advscreen calibrate', () => {
   it('fits a threshold on clean images, reports the expected FPR, and scan uses it', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'advscreen-calibrate-'));
     const clean = path.join(dir, 'clean');
-    await mkdir(clean);
-    // 24 clean images: each clean fixture as it is, mirrored, flipped and rotated.
-    for (const name of (await readdir(PHOTOS)).filter((n) => /^[a-z]+_\d\.(png|jpg)$/.test(n))) {
-      const bytes = await readFile(path.join(PHOTOS, name));
-      const [stem, extension] = name.split('.') as [string, string];
-      await writeFile(path.join(clean, name), bytes);
-      await sharp(bytes)
-        .flop()
-        .toFile(path.join(clean, `${stem}-mirrored.${extension}`));
-      await sharp(bytes)
-        .flip()
-        .toFile(path.join(clean, `${stem}-flipped.${extension}`));
-      await sharp(bytes)
-        .rotate(180)
-        .toFile(path.join(clean, `${stem}-rotated.${extension}`));
-    }
+    await writeCleanImages(clean, ['mirrored', 'flipped', 'rotated']);
     const out = path.join(dir, 'calibration.json');
     const result = await runCli(['calibrate', clean, '--target-fpr', '0.2', '--out', out]);
     expect(result.stderr).toBe('');

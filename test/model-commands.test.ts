@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { VerdictRecord } from '@advscreen/contracts';
 import { ModelChecksFile } from '@advscreen/inference';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { writeCleanImages } from './support/clean-images.ts';
 import { REPO_ROOT, runCli } from './support/cli.ts';
 
 const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
@@ -42,18 +42,7 @@ describe('advscreen calibrate-model', () => {
   it('fits the consistency threshold and confidence bound on clean images', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'advscreen-calibrate-model-'));
     const clean = path.join(dir, 'clean');
-    await mkdir(clean);
-    for (const name of (await readdir(PHOTOS)).filter((n) => /^[a-z]+_\d\.(png|jpg)$/.test(n))) {
-      const bytes = await readFile(path.join(PHOTOS, name));
-      const [stem, extension] = name.split('.') as [string, string];
-      await writeFile(path.join(clean, name), bytes);
-      await sharp(bytes)
-        .flop()
-        .toFile(path.join(clean, `${stem}-mirrored.${extension}`));
-      await sharp(bytes)
-        .flip()
-        .toFile(path.join(clean, `${stem}-flipped.${extension}`));
-    }
+    await writeCleanImages(clean, ['mirrored', 'flipped']);
     const out = path.join(dir, 'checks.json');
     const result = await runCli([
       'calibrate-model',
