@@ -322,4 +322,31 @@ describe('the fleet on real Redis and S3 servers', () => {
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(await detectJobsSeen()).toBe(keys.length);
   });
+
+  it.each(['ingest', 'detector', 'inference', 'monitor'])(
+    '%s process drains and exits 0 on SIGTERM',
+    async (role) => {
+      await freshFleet('shutdown', {});
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, `apps/${role}/src/main.ts`)], {
+        env: { ...process.env, ADVSCREEN_LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let output = '';
+      child.stderr?.on('data', (chunk) => {
+        output += chunk;
+      });
+      const exited = once(child, 'exit');
+      await waitFor(
+        `${role} to start`,
+        async () => (output.includes('role started') ? true : null),
+        30_000,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; it wrote: ${output}`);
+      });
+      child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      expect(code).toBe(0);
+      expect(output).toContain('shutting down');
+    },
+  );
 });
