@@ -14,7 +14,7 @@ import {
 } from '@advscreen/detection';
 import {
   BUNDLED_MODEL_SPEC,
-  createOnnxClassifier,
+  createOnnxModel,
   inspectImages,
   loadModelChecks,
   loadModelSpec,
@@ -34,7 +34,7 @@ const store = new LocalFolderStore(manifest.root);
 const scorer = createResidualScorer(loadDetectorModel());
 const spec = loadModelSpec(BUNDLED_MODEL_SPEC);
 const checks = loadModelChecks(spec.checksPath as string);
-const classifier = await createOnnxClassifier(spec, 'cpu');
+const model = await createOnnxModel(spec, 'cpu');
 const settings = {
   consistency: { squeezers: checks.consistency.squeezers, threshold: checks.consistency.threshold },
   confidenceBound: checks.confidenceBound,
@@ -50,7 +50,7 @@ const rows: Row[] = [];
 for (const line of manifest.lines) {
   const { record, analysis } = await screenObject({ store, scorer, limits: config.decode }, line.path);
   if (!analysis || record.score === null) throw new Error(`${line.path} was rejected`);
-  const [inspection] = await inspectImages(classifier, [analysis], settings);
+  const [inspection] = await inspectImages(model, [analysis], settings);
   if (!inspection) throw new Error('no inspection');
   const detector = record.verdict === 'adversarial';
   rows.push({
@@ -60,7 +60,7 @@ for (const line of manifest.lines) {
     layer: detector ? 'detector' : (inspection.failure?.layer ?? null),
   });
 }
-await classifier.close();
+await model.close();
 
 console.log(`bench:cascade  ${positionals[0]} (${rows.length} images)`);
 console.log(`machine        ${describeMachine()}`);

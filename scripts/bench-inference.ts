@@ -8,7 +8,7 @@ import type { RgbImage } from '@advscreen/contracts';
 import { decodeImage } from '@advscreen/imaging';
 import {
   BUNDLED_MODEL_SPEC,
-  createOnnxClassifier,
+  createOnnxModel,
   inspectImages,
   loadModelChecks,
   loadModelSpec,
@@ -37,7 +37,7 @@ for (let i = 0; i < Number(values.images); i++) {
     ).analysis,
   );
 }
-const classifier = await createOnnxClassifier(spec, values.provider as 'cpu' | 'cuda');
+const model = await createOnnxModel(spec, values.provider as 'cpu' | 'cuda');
 console.log(
   `bench:inference  ${spec.id}@${spec.version}, ${images.length} images, provider ${values.provider}`,
 );
@@ -50,10 +50,10 @@ for (const consistency of [false, true]) {
         : null,
       confidenceBound: null,
     };
-    await inspectImages(classifier, images.slice(0, batch), settings);
+    await inspectImages(model, images.slice(0, batch), settings);
     const started = performance.now();
     for (let i = 0; i < images.length; i += batch)
-      await inspectImages(classifier, images.slice(i, i + batch), settings);
+      await inspectImages(model, images.slice(i, i + batch), settings);
     const seconds = (performance.now() - started) / 1000;
     console.log(
       `batch ${String(batch).padStart(2)}  consistency ${consistency ? 'on ' : 'off'}  ${(images.length / seconds).toFixed(1).padStart(6)} images/s  ` +
@@ -61,4 +61,4 @@ for (const consistency of [false, true]) {
     );
   }
 }
-await classifier.close();
+await model.close();

@@ -2,7 +2,7 @@ import type { AdvscreenConfig } from '@advscreen/config';
 import {
   BUNDLED_MODEL_SPEC,
   createModelStage,
-  createOnnxClassifier,
+  createOnnxModel,
   inspectionSettings,
   loadModelChecks,
   loadModelSpec,
@@ -24,25 +24,20 @@ export async function openModelStage(
   const spec = loadModelSpec(
     values.model === 'default' || values.model === undefined ? BUNDLED_MODEL_SPEC : values.model,
   );
-  if (spec.input.size !== config.decode.analysisSize) {
-    throw new UsageError(
-      `the model takes ${spec.input.size}px images: set ADVSCREEN_ANALYSIS_SIZE=${spec.input.size}`,
-    );
-  }
   const checksPath = values['model-checks'] ?? config.fleet.modelChecks ?? spec.checksPath;
   const checks = checksPath ? loadModelChecks(checksPath) : undefined;
   const name = `${spec.id}@${spec.version}`;
   if (checks && checks.model !== name)
     throw new UsageError(`${checksPath} was calibrated for ${checks.model}, not ${name}`);
-  const classifier = await createOnnxClassifier(spec, config.fleet.executionProvider);
+  const model = await createOnnxModel(spec, config.fleet.executionProvider);
   const consistency = !values['no-consistency'] && config.fleet.consistencyCheck;
-  const stage = createModelStage(classifier, inspectionSettings(checks, consistency), config.fleet.batch);
+  const stage = createModelStage(model, inspectionSettings(checks, consistency), config.fleet.batch);
   return {
     stage,
     checks,
     async close() {
       await stage.drain();
-      await classifier.close();
+      await model.close();
     },
   };
 }

@@ -49,8 +49,18 @@ export const VerdictRecord = z.object({
   layer: z.enum(['detector', 'consistency', 'sanity']).nullable().optional(),
   /** With a model: the consistency (feature-squeezing) score, when that check ran. */
   consistency: z.number().nullable().optional(),
-  /** With a model: its top class for images that reached it. */
+  /** With a model: its top class (or best detection; null if none) for images that reached it. */
   prediction: z.object({ label: z.string(), probability: z.number() }).nullable().optional(),
+  /** With a detection model: its boxes (x1, y1, x2, y2 as fractions of the image), best first. */
+  detections: z
+    .array(
+      z.object({
+        label: z.string(),
+        score: z.number(),
+        box: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+      }),
+    )
+    .optional(),
   /** Where `ms` went, for inputs that were decoded. */
   timings: z.object({ readMs: z.number(), decodeMs: z.number(), scoreMs: z.number() }).optional(),
 });

@@ -12,7 +12,7 @@ import {
 import {
   BUNDLED_MODEL_SPEC,
   createModelStage,
-  createOnnxClassifier,
+  createOnnxModel,
   inspectionSettings,
   loadModelChecks,
   loadModelSpec,
@@ -165,9 +165,9 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
       'no model checks file: consistency and confidence checks are off (run advscreen calibrate-model)',
     );
   const quarantine = parseS3Uri(requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'inference'));
-  const classifier = await createOnnxClassifier(spec, config.fleet.executionProvider);
+  const onnxModel = await createOnnxModel(spec, config.fleet.executionProvider);
   const model = createModelStage(
-    classifier,
+    onnxModel,
     inspectionSettings(checks, config.fleet.consistencyCheck),
     config.fleet.batch,
   );
@@ -206,7 +206,7 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
     async close() {
       await worker.close();
       await model.drain();
-      await classifier.close();
+      await onnxModel.close();
     },
   };
 }

@@ -1,4 +1,3 @@
-export { type Classifier, createOnnxClassifier, type Prediction, toInputTensor } from './classifier.ts';
 export { MicroBatcher } from './micro-batcher.ts';
 export {
   checkSanity,
@@ -11,4 +10,20 @@ export {
 } from './model-checks.ts';
 export { BUNDLED_MODEL_SPEC, type LoadedModelSpec, loadModelSpec, ModelSpec } from './model-spec.ts';
 export { type BatchingSettings, createModelStage, inspectionSettings } from './model-stage.ts';
-export { medianFilter2x2, reduceBitDepth, squeezeDistance } from './squeeze.ts';
+export {
+  type ClassificationOutput,
+  createOnnxModel,
+  type Model,
+  type ModelOutput,
+  toInputTensor,
+  topPrediction,
+} from './onnx-model.ts';
+export { detectionDisagreement, outputDistance } from './output-distance.ts';
+export { medianFilter2x2, reduceBitDepth } from './squeeze.ts';
+export {
+  boxIoU,
+  type Detection,
+  type DetectionOutput,
+  decodeYoloV8,
+  nonMaxSuppression,
+} from './yolo-output.ts';

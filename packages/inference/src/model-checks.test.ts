@@ -1,13 +1,30 @@
 import type { RgbImage } from '@advscreen/contracts';
 import { describe, expect, it } from 'vitest';
-import type { Classifier, Prediction } from './classifier.ts';
 import { checkSanity, inspectImages } from './model-checks.ts';
-import { medianFilter2x2, reduceBitDepth, squeezeDistance } from './squeeze.ts';
+import type { ClassificationOutput, Model } from './onnx-model.ts';
+import { medianFilter2x2, reduceBitDepth } from './squeeze.ts';
+import type { Detection, DetectionOutput } from './yolo-output.ts';
 
-const prediction = (probabilities: number[]): Prediction => {
+const prediction = (probabilities: number[]): ClassificationOutput => {
   const index = probabilities.indexOf(Math.max(...probabilities));
-  return { label: `c${index}`, index, probability: probabilities[index] as number, probabilities };
+  return {
+    kind: 'classification',
+    label: `c${index}`,
+    index,
+    probability: probabilities[index] as number,
+    probabilities,
+  };
 };
+
+const detected = (detections: Detection[], flags: Partial<DetectionOutput> = {}): DetectionOutput => ({
+  kind: 'detection',
+  detections,
+  nonFinite: false,
+  outsideImage: 0,
+  degenerate: 0,
+  ...flags,
+});
+const car: Detection = { label: 'car', index: 0, score: 0.8, box: [0.1, 0.1, 0.5, 0.5] };
 
 describe('squeezers', () => {
   it('reduces 8-bit values to the nearest of 2^bits levels', () => {
@@ -28,18 +45,6 @@ describe('squeezers', () => {
     ]);
     expect(filtered.data[1]).toBe(5);
   });
-
-  it('scores the largest L1 distance over squeezed copies', () => {
-    expect(
-      squeezeDistance(
-        [0.9, 0.1],
-        [
-          [0.8, 0.2],
-          [0.3, 0.7],
-        ],
-      ),
-    ).toBeCloseTo(1.2, 12);
-  });
 });
 
 describe('checkSanity', () => {
@@ -52,14 +57,25 @@ describe('checkSanity', () => {
     expect(checkSanity(prediction([0.9999, 0.0001]), 0.999)).toBe('implausible_confidence');
     expect(checkSanity(prediction([0.9999, 0.0001]), null)).toBeNull();
   });
+  it('accepts plausible detections, and no detections at all', () => {
+    expect(checkSanity(detected([car]), 0.95)).toBeNull();
+    expect(checkSanity(detected([]), 0.95)).toBeNull();
+  });
+  it('flags non-finite, degenerate and outside-the-image detection outputs', () => {
+    expect(checkSanity(detected([car], { nonFinite: true }), null)).toBe('non_finite_output');
+    expect(checkSanity(detected([car], { degenerate: 1 }), null)).toBe('degenerate_box');
+    expect(checkSanity(detected([car], { outsideImage: 1 }), null)).toBe('box_outside_image');
+  });
+  it('flags a detection scored above the clean bound', () =>
+    expect(checkSanity(detected([{ ...car, score: 0.99 }]), 0.95)).toBe('implausible_confidence'));
 });
 
 describe('inspectImages', () => {
   /** Fake model: "class 1" probability is the mean red value of the image. */
   const classifier = {
-    spec: {} as Classifier['spec'],
+    spec: {} as Model['spec'],
     calls: [] as number[],
-    async classify(images: readonly RgbImage[]) {
+    async run(images: readonly RgbImage[]) {
       this.calls.push(images.length);
       return images.map((image) => {
         let red = 0;

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { RgbImage } from '@advscreen/contracts';
 import { z } from 'zod';
-import type { Classifier, Prediction } from './classifier.ts';
-import { medianFilter2x2, reduceBitDepth, squeezeDistance } from './squeeze.ts';
+import { type Model, type ModelOutput, topPrediction } from './onnx-model.ts';
+import { outputDistance } from './output-distance.ts';
+import { medianFilter2x2, reduceBitDepth } from './squeeze.ts';
 
 export const Squeezer = z.enum(['median2x2', 'bits5', 'bits4']);
 export type Squeezer = z.infer<typeof Squeezer>;
@@ -29,7 +30,7 @@ export const ModelChecksFile = z.object({
       heldOut: z.number().int(),
     }),
   }),
-  /** Top-class probabilities above this were never seen on clean images (the sample's maximum). */
+  /** Top-class probabilities (detection scores) above this were never seen on clean images (the sample's maximum). */
   confidenceBound: z.number(),
   sample: z.object({ location: z.string(), images: z.number().int() }),
   createdAt: z.string(),
@@ -41,8 +42,10 @@ export function loadModelChecks(path: string): ModelChecksFile {
 }
 
 export interface Inspection {
-  prediction: Prediction;
-  /** Largest L1 distance between the image's and its squeezed copies' probabilities; null when off. */
+  output: ModelOutput;
+  /** Top class and probability, or best detection and score; null when nothing was detected. */
+  prediction: { label: string; probability: number } | null;
+  /** Largest distance between the image's output and its squeezed copies'; null when off. */
   consistency: number | null;
   /** Which check failed, if any. */
   failure: { layer: 'consistency' | 'sanity'; reason: string } | null;
@@ -54,12 +57,23 @@ export interface InspectionSettings {
   confidenceBound: number | null;
 }
 
-/** Output sanity: finite probabilities that sum to one, and no more confidence than clean data shows. */
-export function checkSanity(prediction: Prediction, confidenceBound: number | null): string | null {
-  if (!prediction.probabilities.every(Number.isFinite)) return 'non_finite_output';
-  const sum = prediction.probabilities.reduce((a, b) => a + b, 0);
-  if (Math.abs(sum - 1) > 1e-3) return 'probabilities_do_not_sum_to_one';
-  if (confidenceBound !== null && prediction.probability > confidenceBound) return 'implausible_confidence';
+/**
+ * Output sanity. Classification: finite probabilities that sum to one. Detection: finite
+ * outputs, boxes mostly inside the image and at least a pixel wide. Both: no more confidence
+ * than clean data showed.
+ */
+export function checkSanity(output: ModelOutput, confidenceBound: number | null): string | null {
+  if (output.kind === 'classification') {
+    if (!output.probabilities.every(Number.isFinite)) return 'non_finite_output';
+    const sum = output.probabilities.reduce((a, b) => a + b, 0);
+    if (Math.abs(sum - 1) > 1e-3) return 'probabilities_do_not_sum_to_one';
+  } else {
+    if (output.nonFinite) return 'non_finite_output';
+    if (output.degenerate > 0) return 'degenerate_box';
+    if (output.outsideImage > 0) return 'box_outside_image';
+  }
+  const top = topPrediction(output);
+  if (confidenceBound !== null && top && top.probability > confidenceBound) return 'implausible_confidence';
   return null;
 }
 
@@ -68,25 +82,29 @@ export function checkSanity(prediction: Prediction, confidenceBound: number | nu
  * checks. Each image and its squeezed copies go through the model in one batch.
  */
 export async function inspectImages(
-  classifier: Classifier,
+  model: Model,
   images: readonly RgbImage[],
   settings: InspectionSettings,
 ): Promise<Inspection[]> {
   const squeezers = settings.consistency?.squeezers ?? [];
   const batch = [...images, ...squeezers.flatMap((name) => images.map((image) => SQUEEZE[name](image)))];
-  const predictions = await classifier.classify(batch);
+  const outputs = await model.run(batch);
   return images.map((_, i) => {
-    const prediction = predictions[i] as Prediction;
-    const squeezed = squeezers.map(
-      (_, s) => (predictions[(s + 1) * images.length + i] as Prediction).probabilities,
-    );
-    const consistency = settings.consistency ? squeezeDistance(prediction.probabilities, squeezed) : null;
-    const insane = checkSanity(prediction, settings.confidenceBound);
+    const output = outputs[i] as ModelOutput;
+    const consistency = settings.consistency
+      ? Math.max(
+          0,
+          ...squeezers.map((_, s) =>
+            outputDistance(output, outputs[(s + 1) * images.length + i] as ModelOutput),
+          ),
+        )
+      : null;
+    const insane = checkSanity(output, settings.confidenceBound);
     const failure = insane
       ? { layer: 'sanity' as const, reason: insane }
       : settings.consistency && consistency !== null && consistency > settings.consistency.threshold
         ? { layer: 'consistency' as const, reason: 'squeezed_prediction_disagrees' }
         : null;
-    return { prediction, consistency, failure };
+    return { output, prediction: topPrediction(output), consistency, failure };
   });
 }

@@ -19,11 +19,23 @@ export const ModelSpec = z.object({
     mean: z.tuple([z.number(), z.number(), z.number()]),
     std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
   }),
-  output: z.object({
-    name: z.string(),
-    kind: z.literal('classification'),
-    activation: z.enum(['softmax', 'none']),
-  }),
+  output: z.discriminatedUnion('kind', [
+    z.object({
+      name: z.string(),
+      kind: z.literal('classification'),
+      /** `softmax`: the output already holds probabilities; `none`: logits, softmaxed here. */
+      activation: z.enum(['softmax', 'none']),
+    }),
+    z.object({
+      name: z.string(),
+      kind: z.literal('detection'),
+      /** Ultralytics' YOLOv8 ONNX export: 1x(4+classes)xN, rows cx, cy, w, h in input pixels, then class scores. */
+      layout: z.literal('yolov8'),
+      scoreThreshold: z.number().min(0).max(1).default(0.25),
+      iouThreshold: z.number().min(0).max(1).default(0.45),
+      maxDetections: z.number().int().positive().default(100),
+    }),
+  ]),
   labels: z.array(z.string()).min(1),
   /** Model-check operating points (`advscreen calibrate-model` output), relative to the spec file. */
   checks: z.string().optional(),

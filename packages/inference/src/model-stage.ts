@@ -1,5 +1,4 @@
 import type { RgbImage } from '@advscreen/contracts';
-import type { Classifier } from './classifier.ts';
 import { MicroBatcher } from './micro-batcher.ts';
 import {
   type Inspection,
@@ -7,6 +6,7 @@ import {
   inspectImages,
   type ModelChecksFile,
 } from './model-checks.ts';
+import type { Model } from './onnx-model.ts';
 
 export interface BatchingSettings {
   maxBatch: number;
@@ -30,23 +30,19 @@ export function inspectionSettings(
  * The model stage of the cascade: single images in, micro-batched model runs (each image and
  * its squeezed copies together), one inspection out per image.
  */
-export function createModelStage(
-  classifier: Classifier,
-  settings: InspectionSettings,
-  batching: BatchingSettings,
-) {
+export function createModelStage(model: Model, settings: InspectionSettings, batching: BatchingSettings) {
   const batcher = new MicroBatcher<RgbImage, Inspection>(
-    (images) => inspectImages(classifier, images, settings),
+    (images) => inspectImages(model, images, settings),
     batching,
   );
   return {
-    inputSize: classifier.spec.input.size,
-    modelName: `${classifier.spec.id}@${classifier.spec.version}`,
+    inputSize: model.spec.input.size,
+    modelName: `${model.spec.id}@${model.spec.version}`,
     inspect: async (image: RgbImage) => {
       const inspection = await batcher.submit(image);
       return {
-        prediction: { label: inspection.prediction.label, probability: inspection.prediction.probability },
-        probabilities: inspection.prediction.probabilities,
+        prediction: inspection.prediction,
+        ...(inspection.output.kind === 'detection' ? { detections: inspection.output.detections } : {}),
         consistency: inspection.consistency,
         failure: inspection.failure,
       };

@@ -40,18 +40,3 @@ export function medianFilter2x2(image: RgbImage): RgbImage {
   }
   return { width: w, height: h, data };
 }
-
-/** Largest L1 distance between the original's probabilities and each squeezed copy's. */
-export function squeezeDistance(
-  original: readonly number[],
-  squeezed: readonly (readonly number[])[],
-): number {
-  let largest = 0;
-  for (const probabilities of squeezed) {
-    let distance = 0;
-    for (let i = 0; i < original.length; i++)
-      distance += Math.abs((original[i] as number) - (probabilities[i] as number));
-    largest = Math.max(largest, distance);
-  }
-  return largest;
-}

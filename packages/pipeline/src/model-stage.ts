@@ -2,7 +2,9 @@ import type { RgbImage, VerdictRecord } from '@advscreen/contracts';
 
 /** What the model-aware stage says about one image the detector passed. */
 export interface ModelVerdict {
-  prediction: { label: string; probability: number };
+  prediction: { label: string; probability: number } | null;
+  /** Detection models only. */
+  detections?: VerdictRecord['detections'];
   consistency: number | null;
   failure: { layer: 'consistency' | 'sanity'; reason: string } | null;
 }
@@ -18,7 +20,12 @@ export interface ModelStage {
  * model-aware check fails; the record says which layer decided.
  */
 export function applyModelVerdict(record: VerdictRecord, verdict: ModelVerdict): VerdictRecord {
-  const base = { ...record, prediction: verdict.prediction, consistency: verdict.consistency };
+  const base = {
+    ...record,
+    prediction: verdict.prediction,
+    ...(verdict.detections ? { detections: verdict.detections } : {}),
+    consistency: verdict.consistency,
+  };
   if (!verdict.failure) return { ...base, layer: null };
   return { ...base, verdict: 'adversarial', layer: verdict.failure.layer, detail: verdict.failure.reason };
 }

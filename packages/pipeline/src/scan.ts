@@ -1,6 +1,6 @@
 import type { VerdictRecord } from '@advscreen/contracts';
 import type { Scorer } from '@advscreen/detection';
-import type { DecodeLimits } from '@advscreen/imaging';
+import { type DecodeLimits, decodeImage } from '@advscreen/imaging';
 import type { ObjectStore } from '@advscreen/storage';
 import { applyModelVerdict, type ModelStage } from './model-stage.ts';
 import { type QuarantineTarget, quarantineImage } from './quarantine.ts';
@@ -76,10 +76,15 @@ export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
     let { record } = outcome;
     const { bytes, analysis } = outcome;
     if (options.model) {
-      if (record.verdict === 'clean' && analysis) {
+      if (record.verdict === 'clean' && analysis && bytes) {
         const started = performance.now();
         try {
-          record = applyModelVerdict(record, await options.model.inspect(analysis));
+          const modelInput =
+            analysis.width === options.model.inputSize
+              ? analysis
+              : (await decodeImage(bytes, { ...options.limits, analysisSize: options.model.inputSize }))
+                  .analysis;
+          record = applyModelVerdict(record, await options.model.inspect(modelInput));
           record.ms += performance.now() - started;
         } catch (error) {
           const detail = `model stage failed: ${error instanceof Error ? error.message : String(error)}`;

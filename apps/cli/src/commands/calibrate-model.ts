@@ -5,7 +5,7 @@ import { calibrateThreshold } from '@advscreen/detection';
 import { decodeImage, RejectedInputError } from '@advscreen/imaging';
 import {
   BUNDLED_MODEL_SPEC,
-  createOnnxClassifier,
+  createOnnxModel,
   inspectImages,
   loadModelSpec,
   type ModelChecksFile,
@@ -44,7 +44,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
   });
   const config = loadConfig();
   const spec = loadModelSpec(values.model ?? BUNDLED_MODEL_SPEC);
-  const classifier = await createOnnxClassifier(spec, config.fleet.executionProvider);
+  const model = await createOnnxModel(spec, config.fleet.executionProvider);
   const s3 = { client: undefined as ReturnType<typeof createS3Client> | undefined };
   const source = resolveLocation(positionals[0] as string, () => {
     s3.client ??= createS3Client(config.s3);
@@ -62,13 +62,13 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
         if (error instanceof RejectedInputError) continue;
         throw error;
       }
-      const [inspection] = await inspectImages(classifier, [analysis], {
+      const [inspection] = await inspectImages(model, [analysis], {
         consistency: { squeezers, threshold: Number.POSITIVE_INFINITY },
         confidenceBound: null,
       });
       if (!inspection) continue;
       samples.push({ key: object.key, score: inspection.consistency ?? 0 });
-      confidenceBound = Math.max(confidenceBound, inspection.prediction.probability);
+      confidenceBound = Math.max(confidenceBound, inspection.prediction?.probability ?? 0);
     }
     const fit = calibrateThreshold(samples, targetFpr);
     const checks: ModelChecksFile = {
@@ -85,13 +85,13 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       `Calibrated the checks of ${checks.model} on ${samples.length} clean images from ${source.uri}.\n` +
         `Consistency (${squeezers.join(', ')}): threshold ${fit.threshold.toFixed(4)}; expected FPR on ${fit.expectedFpr.heldOut} held-out images ` +
         `${pct(fit.expectedFpr.estimate)} (95% interval ${pct(fit.expectedFpr.low)} to ${pct(fit.expectedFpr.high)}).\n` +
-        `Confidence bound: ${confidenceBound} (the highest top-class probability seen).\n` +
+        `Confidence bound: ${confidenceBound} (the highest top-class probability or detection score seen).\n` +
         (fit.warning ? `Warning: ${fit.warning}.\n` : '') +
         `Written to ${values.out}.\n`,
     );
     return 0;
   } finally {
-    await classifier.close();
+    await model.close();
     s3.client?.destroy();
   }
 }

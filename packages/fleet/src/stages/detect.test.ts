@@ -33,7 +33,13 @@ describe('detectObject', () => {
     await store.put('b.png', bytes);
     const base = createResidualScorer(loadDetectorModel());
     let scored = 0;
-    const scorer: Scorer = { ...base, score: (image, format) => (scored++, base.score(image, format)) };
+    const scorer: Scorer = {
+      ...base,
+      score: (image, format) => {
+        scored++;
+        return base.score(image, format);
+      },
+    };
     const cache = new Map<string, VerdictRecord>();
     const detectionCache: DetectionCache = {
       get: async (id) => cache.get(id) ?? null,

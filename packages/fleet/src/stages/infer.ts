@@ -46,6 +46,7 @@ export async function inferObject(job: InferJob, deps: InferDependencies): Promi
     stage: 'inference',
     model: { id: modelId, version: modelVersion },
     prediction: inspection.prediction,
+    ...(inspection.detections ? { detections: inspection.detections } : {}),
     consistency: inspection.consistency,
     detector: job.detector,
     timings,
@@ -70,6 +71,7 @@ export async function inferObject(job: InferJob, deps: InferDependencies): Promi
     layer: inspection.failure.layer,
     consistency: inspection.consistency,
     prediction: inspection.prediction,
+    ...(inspection.detections ? { detections: inspection.detections } : {}),
   };
   const quarantineKey = await quarantineImage(
     { store: deps.quarantine.store, prefix: joinKey(deps.quarantine.prefix, object.bucket) },

@@ -1,12 +1,23 @@
 import type { RgbImage } from '@advscreen/contracts';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { LoadedModelSpec } from './model-spec.ts';
+import { type DetectionOutput, decodeYoloV8 } from './yolo-output.ts';
 
-export interface Prediction {
+export interface ClassificationOutput {
+  kind: 'classification';
   label: string;
   index: number;
   probability: number;
   probabilities: number[];
+}
+
+export type ModelOutput = ClassificationOutput | DetectionOutput;
+
+/** The model's answer in one line: top class and probability, or best detection and score. */
+export function topPrediction(output: ModelOutput): { label: string; probability: number } | null {
+  if (output.kind === 'classification') return { label: output.label, probability: output.probability };
+  const best = output.detections[0];
+  return best ? { label: best.label, probability: best.score } : null;
 }
 
 /** Lays out images as the model wants them: one float32 tensor for the whole batch. */
@@ -39,17 +50,28 @@ function softmax(logits: number[]): number[] {
   return exps.map((v) => v / sum);
 }
 
-/** The main model behind a narrow interface: images in, predictions out. */
-export interface Classifier {
+function toClassification(raw: number[], spec: LoadedModelSpec, softmaxed: boolean): ClassificationOutput {
+  const probabilities = softmaxed ? raw : softmax(raw);
+  let index = 0;
+  for (let c = 1; c < probabilities.length; c++)
+    if ((probabilities[c] as number) > (probabilities[index] as number)) index = c;
+  return {
+    kind: 'classification',
+    label: spec.labels[index] as string,
+    index,
+    probability: probabilities[index] as number,
+    probabilities,
+  };
+}
+
+/** The main model behind a narrow interface: images in, one decoded output per image out. */
+export interface Model {
   readonly spec: LoadedModelSpec;
-  classify(images: readonly RgbImage[]): Promise<Prediction[]>;
+  run(images: readonly RgbImage[]): Promise<ModelOutput[]>;
   close(): Promise<void>;
 }
 
-export async function createOnnxClassifier(
-  spec: LoadedModelSpec,
-  provider: 'cpu' | 'cuda',
-): Promise<Classifier> {
+export async function createOnnxModel(spec: LoadedModelSpec, provider: 'cpu' | 'cuda'): Promise<Model> {
   let session: InferenceSession;
   try {
     session = await InferenceSession.create(spec.modelPath, { executionProviders: [provider] });
@@ -62,27 +84,22 @@ export async function createOnnxClassifier(
     }
     throw error;
   }
-  const classifier: Classifier = {
+  const output = spec.output;
+  const model: Model = {
     spec,
-    async classify(images) {
+    async run(images) {
       if (images.length === 0) return [];
       const outputs = await session.run({ [spec.input.name]: toInputTensor(images, spec) });
-      const output = outputs[spec.output.name];
-      if (!output) throw new Error(`model has no output named ${spec.output.name}`);
-      const values = output.data as Float32Array;
-      const classes = spec.labels.length;
+      const tensor = outputs[output.name];
+      if (!tensor) throw new Error(`model has no output named ${output.name}`);
+      const values = tensor.data as Float32Array;
+      const perImage = values.length / images.length;
       return images.map((_, n) => {
-        const raw = Array.from(values.subarray(n * classes, (n + 1) * classes));
-        const probabilities = spec.output.activation === 'softmax' ? raw : softmax(raw);
-        let index = 0;
-        for (let c = 1; c < classes; c++)
-          if ((probabilities[c] as number) > (probabilities[index] as number)) index = c;
-        return {
-          label: spec.labels[index] as string,
-          index,
-          probability: probabilities[index] as number,
-          probabilities,
-        };
+        const slice = values.subarray(n * perImage, (n + 1) * perImage);
+        if (output.kind === 'classification') {
+          return toClassification(Array.from(slice), spec, output.activation === 'softmax');
+        }
+        return decodeYoloV8(slice, { ...output, inputSize: spec.input.size, labels: spec.labels });
       });
     },
     async close() {
@@ -90,8 +107,8 @@ export async function createOnnxClassifier(
     },
   };
   // Warm-up: the first run allocates and plans; do it before taking jobs.
-  await classifier.classify([
+  await model.run([
     { width: spec.input.size, height: spec.input.size, data: new Uint8Array(3 * spec.input.size ** 2) },
   ]);
-  return classifier;
+  return model;
 }
