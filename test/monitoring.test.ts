@@ -1,6 +1,7 @@
-import { AttackWindows, DailyStats } from '@advscreen/monitoring';
+import { AttackWindows, DailyStats, type DayReport, utcDay } from '@advscreen/monitoring';
 import { Redis } from 'ioredis';
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { runCli } from './support/cli.ts';
 
 const redis = new Redis(inject('redis').url);
 let prefix: string;
@@ -55,9 +56,9 @@ describe('DailyStats on a real Redis', () => {
   it('counts per verdict and per source and verdict, with a retention TTL', async () => {
     const stats = new DailyStats(redis, prefix);
     const at = Date.parse('2026-11-24T12:00:00Z');
-    await stats.count(at, 'bot-7', 'adversarial');
-    await stats.count(at, 'bot-7', 'adversarial');
-    await stats.count(at, 'alice', 'clean');
+    await stats.count({ id: 'e1', atMs: at, source: 'bot-7', verdict: 'adversarial' });
+    await stats.count({ id: 'e2', atMs: at, source: 'bot-7', verdict: 'adversarial' });
+    await stats.count({ id: 'e3', atMs: at, source: 'alice', verdict: 'clean' });
     expect(await stats.read('2026-11-24')).toEqual({
       adversarial: 2,
       'bot-7:adversarial': 2,
@@ -65,5 +66,68 @@ describe('DailyStats on a real Redis', () => {
       'alice:clean': 1,
     });
     expect(await redis.ttl(`${prefix}:daily:2026-11-24`)).toBeGreaterThan(30 * 24 * 3600);
+  });
+
+  it('counts a redelivered event once', async () => {
+    const stats = new DailyStats(redis, prefix);
+    const event = {
+      id: 'same',
+      atMs: Date.parse('2026-11-24T12:00:00Z'),
+      source: 'bot-7',
+      verdict: 'adversarial',
+    };
+    expect(await stats.count(event)).toBe(true);
+    expect(await stats.count(event)).toBe(false);
+    expect(await stats.read('2026-11-24')).toEqual({ adversarial: 1, 'bot-7:adversarial': 1 });
+    const seenTtl = await redis.ttl(`${prefix}:daily-seen:2026-11-24`);
+    expect(seenTtl).toBeGreaterThan(0);
+    expect(seenTtl).toBeLessThanOrEqual(2 * 24 * 3600);
+  });
+});
+
+describe('advscreen report', () => {
+  it("prints the fleet's daily counters per day and source", async () => {
+    // A database of its own, so the default key prefix the monitor uses is free.
+    const url = `${inject('redis').url}/7`;
+    const db = new Redis(url);
+    await db.flushdb();
+    const stats = new DailyStats(db);
+    const now = Date.now();
+    const events = [
+      ['bot-7', 'adversarial'],
+      ['bot-7', 'adversarial'],
+      ['bot-7', 'clean'],
+      ['alice', 'clean'],
+      ['alice', 'rejected'],
+    ];
+    for (const [i, [source, verdict]] of events.entries())
+      await stats.count({ id: `e${i}`, atMs: now, source: source as string, verdict: verdict as string });
+    await stats.count({ id: 'old', atMs: now - 86_400_000, source: 'alice', verdict: 'clean' });
+    db.disconnect();
+
+    const json = await runCli(['report', '--days', '2', '--json'], { ADVSCREEN_REDIS_URL: url });
+    expect(json.stderr).toBe('');
+    expect(json.code).toBe(0);
+    const reports = JSON.parse(json.stdout) as DayReport[];
+    expect(reports.map((r) => r.day)).toEqual([utcDay(now - 86_400_000), utcDay(now)]);
+    expect(reports[0]).toMatchObject({ total: 1, clean: 1, adversarial: 0 });
+    expect(reports[1]).toMatchObject({
+      total: 5,
+      clean: 2,
+      adversarial: 2,
+      rejected: 1,
+      adversarialRate: 0.5,
+      topSources: [{ source: 'bot-7', adversarial: 2, total: 3 }],
+    });
+
+    const text = await runCli(['report', '--days', '2'], { ADVSCREEN_REDIS_URL: url });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`${utcDay(now)}: bot-7 2 of 3`);
+  });
+
+  it('fails with an error, not a hang, when Redis is unreachable', async () => {
+    const result = await runCli(['report'], { ADVSCREEN_REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/cannot connect to Redis at 127.0.0.1:1: .*ECONNREFUSED/);
   });
 });

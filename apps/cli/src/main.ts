@@ -2,6 +2,7 @@ import { ConfigError } from '@advscreen/config';
 import { runCalibrateCommand } from './commands/calibrate.ts';
 import { runCalibrateModelCommand } from './commands/calibrate-model.ts';
 import { runEnqueueCommand } from './commands/enqueue.ts';
+import { runReportCommand } from './commands/report.ts';
 import { runScanCommand } from './commands/scan.ts';
 import { runTrainDetectorCommand } from './commands/train-detector.ts';
 import { runWorkerCommand } from './commands/worker.ts';
@@ -20,6 +21,7 @@ Usage:
   advscreen train-detector --manifest manifest.jsonl --out model.json [--l2 0.01] [--folds 5] [--target-fpr 0.01]
   advscreen worker ingest|detector|inference|monitor
   advscreen enqueue s3://bucket/prefix
+  advscreen report [--days 7] [--json]
 
 Environment: see README.md (ADVSCREEN_* variables, AWS credentials).`;
 
@@ -40,6 +42,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runWorkerCommand(rest);
       case 'enqueue':
         return await runEnqueueCommand(rest);
+      case 'report':
+        return await runReportCommand(rest);
       case undefined:
       case '-h':
       case '--help':

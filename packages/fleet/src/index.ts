@@ -1,6 +1,12 @@
 export { enqueuePrefix } from './enqueue.ts';
 export { decodeNotificationKey, objectsFromNotification, startNotificationServer } from './notifications.ts';
-export { createFleetQueues, createRedisConnection, type FleetQueues, JOB_OPTIONS } from './queues.ts';
+export {
+  createFleetQueues,
+  createRedisConnection,
+  type FleetQueues,
+  JOB_OPTIONS,
+  openCommandConnection,
+} from './queues.ts';
 export { ROLES, type Role, type RunningRole, runRoleUntilSignalled, startRole } from './roles.ts';
 export { attributeSource, ingestObject, normaliseEtag } from './stages/ingest.ts';
 export { parseS3Uri, storesByBucket } from './stores.ts';

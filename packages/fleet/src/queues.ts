@@ -15,6 +15,28 @@ export function createRedisConnection(url: string): Redis {
 }
 
 /**
+ * For one-shot commands (`enqueue`, `report`): connects once, without reconnecting, so an
+ * unreachable Redis is an error naming the address instead of a hang or a stream of retries.
+ */
+export async function openCommandConnection(url: string): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 5000, retryStrategy: () => null });
+  // Kept for the message below (connect() itself only says "Connection is closed"); later
+  // errors reach the caller through the failing command.
+  let connectError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    connectError ??= error;
+  });
+  try {
+    await redis.connect();
+  } catch (error) {
+    throw new Error(
+      `cannot connect to Redis at ${new URL(url).host}: ${(connectError ?? (error as Error)).message}`,
+    );
+  }
+  return redis;
+}
+
+/**
  * Retries with exponential backoff (1 s, 2 s, 4 s, ...) for transient failures; completed jobs
  * are kept a day so a re-sent object with the same job id is still recognised; failed ones a week
  * for inspection.

@@ -2,12 +2,30 @@ import type { Redis } from 'ioredis';
 import { monitorKeys } from './redis-keys.ts';
 
 const RETENTION_S = 40 * 24 * 3600;
+/** Redeliveries come within minutes; the seen-set only has to outlive them, not the counters. */
+const SEEN_RETENTION_S = 2 * 24 * 3600;
 
 export function utcDay(atMs: number): string {
   return new Date(atMs).toISOString().slice(0, 10);
 }
 
-/** Per-day counters (`<verdict>` and `<source>:<verdict>` fields) in one hash per UTC day, kept 40 days. */
+/** One atomic step: count the event unless its id was already counted that day. */
+const COUNT_ONCE = `
+local counters, seen = KEYS[1], KEYS[2]
+local added = redis.call('SADD', seen, ARGV[1])
+redis.call('EXPIRE', seen, tonumber(ARGV[5]))
+if added == 1 then
+  redis.call('HINCRBY', counters, ARGV[2], 1)
+  redis.call('HINCRBY', counters, ARGV[3], 1)
+  redis.call('EXPIRE', counters, tonumber(ARGV[4]))
+end
+return added
+`;
+
+/**
+ * Per-day counters (`<verdict>` and `<source>:<verdict>` fields) in one hash per UTC day, kept
+ * 40 days. Counting is idempotent per event id, so a retried monitor job does not count twice.
+ */
 export class DailyStats {
   readonly #redis: Redis;
   readonly #keys: ReturnType<typeof monitorKeys>;
@@ -17,14 +35,21 @@ export class DailyStats {
     this.#keys = monitorKeys(prefix);
   }
 
-  async count(atMs: number, source: string, verdict: string): Promise<void> {
-    const key = this.#keys.daily(utcDay(atMs));
-    await this.#redis
-      .multi()
-      .hincrby(key, verdict, 1)
-      .hincrby(key, `${source}:${verdict}`, 1)
-      .expire(key, RETENTION_S)
-      .exec();
+  /** Returns false when this event id was already counted. */
+  async count(event: { id: string; atMs: number; source: string; verdict: string }): Promise<boolean> {
+    const day = utcDay(event.atMs);
+    const added = await this.#redis.eval(
+      COUNT_ONCE,
+      2,
+      this.#keys.daily(day),
+      this.#keys.dailySeen(day),
+      event.id,
+      event.verdict,
+      `${event.source}:${event.verdict}`,
+      RETENTION_S,
+      SEEN_RETENTION_S,
+    );
+    return added === 1;
   }
 
   async read(day: string): Promise<Record<string, number>> {

@@ -4,5 +4,6 @@ export function monitorKeys(prefix = 'advscreen') {
     window: (scope: string) => `${prefix}:window:${scope}`,
     cooldown: (scope: string) => `${prefix}:cooldown:${scope}`,
     daily: (day: string) => `${prefix}:daily:${day}`,
+    dailySeen: (day: string) => `${prefix}:daily-seen:${day}`,
   };
 }

@@ -1,5 +1,5 @@
 import { loadConfig } from '@advscreen/config';
-import { createFleetQueues, createRedisConnection, enqueuePrefix, parseS3Uri } from '@advscreen/fleet';
+import { createFleetQueues, enqueuePrefix, openCommandConnection, parseS3Uri } from '@advscreen/fleet';
 import { createS3Client, S3Store } from '@advscreen/storage';
 import { UsageError } from '../usage-error.ts';
 
@@ -9,8 +9,8 @@ export async function runEnqueueCommand(argv: string[]): Promise<number> {
     throw new UsageError('enqueue takes one s3://bucket/prefix');
   const config = loadConfig();
   const { bucket, prefix } = parseS3Uri(argv[0]);
+  const redis = await openCommandConnection(config.fleet.redisUrl);
   const s3 = createS3Client(config.s3);
-  const redis = createRedisConnection(config.fleet.redisUrl);
   const queues = createFleetQueues(redis);
   const progress = process.stderr.isTTY ? (n: number) => process.stderr.write(`\rqueued ${n}`) : undefined;
   try {

@@ -16,9 +16,9 @@ export interface MonitorDependencies {
  */
 export async function monitorEvent(event: VerdictEvent, deps: MonitorDependencies): Promise<AlertJob | null> {
   const atMs = Date.parse(event.at);
-  await deps.daily.count(atMs, event.source, event.verdict);
-  if (event.verdict !== 'adversarial') return null;
   const eventId = objectJobId('event', event.object);
+  await deps.daily.count({ id: eventId, atMs, source: event.source, verdict: event.verdict });
+  if (event.verdict !== 'adversarial') return null;
   const outcomes = [];
   for (const scope of ['global', `source:${event.source}`])
     outcomes.push(await deps.windows.record(scope, eventId, atMs));
