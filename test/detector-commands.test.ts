@@ -22,17 +22,22 @@ describe('advscreen train-detector', () => {
       '3',
       '--version',
       'test',
+      '--jpeg-reencode',
+      '80,95',
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const model = DetectorModelFile.parse(JSON.parse(await readFile(out, 'utf8')));
     expect(model.version).toBe('test');
-    expect(model.branches.jpeg.examples).toBe(5);
+    // 5 JPEG files, and each of the 12 lossless files re-encoded at two qualities.
+    expect(model.branches.jpeg.examples).toBe(5 + 2 * 12);
     expect(model.branches.lossless.examples).toBe(12);
+    expect(model.trainedOn.jpegReencodings).toEqual({ qualities: [80, 95], examples: 24 });
     const report = await readFile(path.join(dir, 'model.report.md'), 'utf8');
     expect(report).toMatch(/3-fold cross-validation grouped by source photo/);
     expect(report).toMatch(/\| PGD \| 8\/255 \| png \| 3 \|/);
     expect(report).toMatch(/CW-L2 never seen in training/);
+    expect(report).toMatch(/\| 95 \| \d+% \(\d+\) \| PGD \| 8\/255 \| 3 \|/);
 
     // The trained file drives a scan.
     const scan = await runCli(['scan', PHOTOS, '--detector-model', out, '--json']);
@@ -53,7 +58,7 @@ describe('advscreen calibrate', () => {
     expect(result.stdout).toMatch(/Expected FPR on the \d+ held-out images/);
     expect(result.stdout).toMatch(/Warning: 24 clean images are few/);
     const calibration = CalibrationFile.parse(JSON.parse(await readFile(out, 'utf8')));
-    expect(calibration.detector).toBe('residual-cooccurrence@1');
+    expect(calibration.detector).toBe('residual-cooccurrence@2');
     expect(calibration.sample.images).toBe(24);
     expect(calibration.expectedFpr.heldOut + calibration.sample.fitted).toBe(24);
 

@@ -20,7 +20,7 @@ describe('the bundled detector on fixture photos', () => {
     const limits = loadConfig({}).decode;
     for (const line of lines) {
       const decoded = await decodeImage(await readFile(path.join(PHOTOS, line.path)), limits);
-      const { score, signals } = scorer.score(decoded.analysis, decoded.format);
+      const { score, signals } = scorer.score(decoded.analysis, decoded);
       expect(signals.jpegBranch, line.path).toBe(decoded.format === 'jpeg' ? 1 : 0);
       // These fixtures were part of the training corpus: this checks the shipped file and the
       // scoring path, not detection quality (docs/detection.md has held-out figures).

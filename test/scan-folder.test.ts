@@ -63,8 +63,15 @@ describe('advscreen scan <folder>', () => {
       const record = records.find((r) => r.key === key) as VerdictRecord;
       expect(['clean', 'adversarial']).toContain(record.verdict);
       expect(record.score).toBeTypeOf('number');
-      expect(Object.keys(record.signals).sort()).toEqual(['chromaNoiseRate', 'jpegBranch', 'logit']);
-      expect(record.detector).toBe('residual-cooccurrence@1');
+      const jpeg = record.format === 'jpeg';
+      expect(Object.keys(record.signals).sort()).toEqual([
+        'chromaNoiseRate',
+        'jpegBranch',
+        ...(jpeg ? ['jpegQuantStep'] : []),
+        'logit',
+      ]);
+      expect(record.signals.jpegBranch).toBe(jpeg ? 1 : 0);
+      expect(record.detector).toBe('residual-cooccurrence@2');
       expect(record.threshold).toBe(0);
     }
 

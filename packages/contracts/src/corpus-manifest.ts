@@ -11,6 +11,8 @@ export const CorpusManifestLine = z.looseObject({
   eps: z.string().nullable(),
   source_photo: z.string().min(1),
   success: z.boolean().nullable(),
+  /** The victim model's class index on the clean crop, when the manifest records it. */
+  label_clean: z.number().int().optional(),
   format: z.string(),
 });
 export type CorpusManifestLine = z.infer<typeof CorpusManifestLine>;

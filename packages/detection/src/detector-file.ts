@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { JPEG_QUANT_FEATURE } from './features/branch.ts';
 import { RESIDUAL_FEATURE_COUNT, RESIDUAL_FEATURES_ID } from './features/residual-features.ts';
+
+/** The residual features for both branches, plus the quantisation step for the JPEG branch. */
+export const DETECTOR_FEATURES_ID = `${RESIDUAL_FEATURES_ID}+jpeg:${JPEG_QUANT_FEATURE}`;
 
 const LinearModelSchema = z.object({
   mean: z.array(z.number()),
@@ -9,28 +13,39 @@ const LinearModelSchema = z.object({
   bias: z.number(),
 });
 
-const BranchSchema = z.object({
-  model: LinearModelSchema.refine((model) => model.weights.length === RESIDUAL_FEATURE_COUNT, {
-    message: `a branch model must have ${RESIDUAL_FEATURE_COUNT} weights`,
-  }),
-  /** Subtracted from the branch's logit so that 0 is its operating point at `targetFpr`. */
-  offset: z.number(),
-  examples: z.number().int(),
-  clean: z.number().int(),
-});
+const branchSchema = (features: number) =>
+  z.object({
+    model: LinearModelSchema.refine((model) => model.weights.length === features, {
+      message: `this branch's model must have ${features} weights`,
+    }),
+    /** Subtracted from the branch's logit so that 0 is its operating point at `targetFpr`. */
+    offset: z.number(),
+    examples: z.number().int(),
+    clean: z.number().int(),
+  });
 
 /** A trained detector as `advscreen train-detector` writes it. */
 export const DetectorModelFile = z.object({
   format: z.literal('advscreen-detector'),
   id: z.string().min(1),
   version: z.string().min(1),
-  features: z.literal(RESIDUAL_FEATURES_ID),
+  features: z.literal(DETECTOR_FEATURES_ID),
   analysisSize: z.number().int().positive(),
-  branches: z.object({ jpeg: BranchSchema, lossless: BranchSchema }),
+  branches: z.object({
+    jpeg: branchSchema(RESIDUAL_FEATURE_COUNT + 1),
+    lossless: branchSchema(RESIDUAL_FEATURE_COUNT),
+  }),
   /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch. */
   threshold: z.number(),
   targetFpr: z.number().positive().lt(1),
-  trainedOn: z.object({ manifest: z.string(), examples: z.number(), clean: z.number(), groups: z.number() }),
+  trainedOn: z.object({
+    manifest: z.string(),
+    examples: z.number(),
+    clean: z.number(),
+    groups: z.number(),
+    /** Lossless files re-encoded as JPEG for the JPEG branch. */
+    jpegReencodings: z.object({ qualities: z.array(z.number()), examples: z.number() }),
+  }),
   createdAt: z.string(),
 });
 export type DetectorModelFile = z.infer<typeof DetectorModelFile>;
@@ -59,7 +74,7 @@ export const CalibrationFile = z.object({
 });
 export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
-export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v1.json', import.meta.url);
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v2.json', import.meta.url);
 
 function readJson(path: string | URL, what: string): unknown {
   try {

@@ -10,6 +10,7 @@ export { type CalibrationFit, type CalibrationSample, calibrateThreshold } from 
 export {
   BUNDLED_DETECTOR_PATH,
   CalibrationFile,
+  DETECTOR_FEATURES_ID,
   DetectorModelFile,
   loadCalibration,
   loadDetectorModel,
@@ -18,10 +19,14 @@ export {
   type AttackRow,
   type DetectionReport,
   formatDetectionTable,
+  formatReencodedTable,
+  type OperatingPointReport,
+  reportAtThreshold,
   reportDetection,
   type ScoredExample,
 } from './evaluation/detection-report.ts';
 export { auroc, rateAbove, thresholdAtFpr, wilsonInterval } from './evaluation/metrics.ts';
+export { type Branch, branchFeatures, branchOf } from './features/branch.ts';
 export {
   chromaNoiseRate,
   extractResidualFeatures,
@@ -31,7 +36,7 @@ export {
 export { magnitudeSpectrum } from './fft2d.ts';
 export { toGray8 } from './pixels.ts';
 export { createResidualScorer, detectorName } from './residual-scorer.ts';
-export type { ImageScore, Scorer } from './scorer.ts';
+export type { ImageOrigin, ImageScore, Scorer } from './scorer.ts';
 export { fitLogisticRegression, type LinearModel, linearScore } from './training/logistic-regression.ts';
 export {
   type TrainingExample,

@@ -1,8 +1,8 @@
 import type { RgbImage } from '@advscreen/contracts';
 import type { CalibrationFile, DetectorModelFile } from './detector-file.ts';
-import { branchOf } from './features/branch.ts';
+import { branchFeatures, branchOf } from './features/branch.ts';
 import { chromaNoiseRate, extractResidualFeatures } from './features/residual-features.ts';
-import type { Scorer } from './scorer.ts';
+import type { ImageOrigin, Scorer } from './scorer.ts';
 import { linearScore } from './training/logistic-regression.ts';
 
 export function detectorName(model: DetectorModelFile): string {
@@ -25,16 +25,18 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
   return {
     name,
     threshold: calibration?.threshold ?? model.threshold,
-    score(image: RgbImage, format: string) {
-      const branch = model.branches[branchOf(format)];
-      const features = extractResidualFeatures(image);
-      const logit = linearScore(branch.model, features);
+    score(image: RgbImage, origin: ImageOrigin) {
+      const branchName = branchOf(origin.format);
+      const branch = model.branches[branchName];
+      const residual = extractResidualFeatures(image);
+      const logit = linearScore(branch.model, branchFeatures(branchName, residual, origin.jpegQuantStep));
       return {
         score: logit - branch.offset,
         signals: {
           logit,
-          jpegBranch: branch === model.branches.jpeg ? 1 : 0,
-          chromaNoiseRate: chromaNoiseRate(features),
+          jpegBranch: branchName === 'jpeg' ? 1 : 0,
+          ...(origin.jpegQuantStep !== null ? { jpegQuantStep: origin.jpegQuantStep } : {}),
+          chromaNoiseRate: chromaNoiseRate(residual),
         },
       };
     },

@@ -15,6 +15,13 @@ export interface Scorer {
   readonly name: string;
   /** Scores strictly above this are adversarial. */
   readonly threshold: number;
-  /** `format` is the decoded file format (`jpeg`, `png`, ...), as some scorers differ by it. */
-  score(image: RgbImage, format: string): ImageScore;
+  score(image: RgbImage, origin: ImageOrigin): ImageScore;
+}
+
+/** What the file said about itself, as some scorers differ by it. */
+export interface ImageOrigin {
+  /** The decoded file format: `jpeg`, `png`, ... */
+  format: string;
+  /** JPEG inputs: mean luminance quantisation step (imaging's jpegLumaQuantStep); else null. */
+  jpegQuantStep: number | null;
 }

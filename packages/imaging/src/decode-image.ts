@@ -1,5 +1,6 @@
 import type { RgbImage } from '@advscreen/contracts';
 import sharp, { type Metadata } from 'sharp';
+import { jpegLumaQuantStep } from './jpeg-quantisation.ts';
 import { RejectedInputError } from './rejected-input.ts';
 
 export interface DecodeLimits {
@@ -17,6 +18,8 @@ export interface DecodedImage {
   format: ScreenedFormat;
   width: number;
   height: number;
+  /** JPEG inputs: mean step of the luminance quantisation table (see jpegLumaQuantStep); else null. */
+  jpegQuantStep: number | null;
 }
 
 /** Formats a CV pipeline accepts. Everything else (SVG, PDF, RAW, JP2, ...) is refused. */
@@ -137,6 +140,7 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           format,
           width,
           height,
+          jpegQuantStep: format === 'jpeg' ? jpegLumaQuantStep(bytes) : null,
         };
       })(),
       limits.timeoutMs,

@@ -16,4 +16,5 @@ export {
   type ScreenOutcome,
   screenObject,
 } from './screen-object.ts';
+export { buildTrainingExamples, type TrainingExampleOptions } from './training-examples.ts';
 export { createVerdictFileWriter, formatVerdictLine, type VerdictWriter } from './verdict-writer.ts';

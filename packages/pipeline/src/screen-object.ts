@@ -66,7 +66,7 @@ export async function screenObject(deps: ScreenDependencies, key: string): Promi
     const read = now();
     const decoded = await decodeImage(bytes, deps.limits);
     const decodedAt = now();
-    const { score, signals } = deps.scorer.score(decoded.analysis, decoded.format);
+    const { score, signals } = deps.scorer.score(decoded.analysis, decoded);
     const scored = now();
     return {
       bytes,

@@ -3,15 +3,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
 import {
+  DETECTOR_FEATURES_ID,
   type DetectorModelFile,
-  extractResidualFeatures,
   formatDetectionTable,
-  RESIDUAL_FEATURES_ID,
-  type TrainingExample,
+  formatReencodedTable,
   trainDetector,
 } from '@advscreen/detection';
-import { decodeImage } from '@advscreen/imaging';
-import { readCorpusManifest } from '@advscreen/pipeline';
+import { buildTrainingExamples, readCorpusManifest } from '@advscreen/pipeline';
 import { LocalFolderStore } from '@advscreen/storage';
 import { UsageError } from '../usage-error.ts';
 
@@ -27,10 +25,11 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       manifest: { type: 'string' },
       out: { type: 'string' },
       id: { type: 'string', default: 'residual-cooccurrence' },
-      version: { type: 'string', default: '1' },
+      version: { type: 'string', default: '2' },
       l2: { type: 'string', default: '0.01' },
       folds: { type: 'string', default: '5' },
       'target-fpr': { type: 'string', default: '0.01' },
+      'jpeg-reencode': { type: 'string', default: '70,75,80,85,90,95' },
     },
   });
   if (!values.manifest || !values.out)
@@ -41,28 +40,20 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   if (!(l2 > 0) || !(folds >= 2) || !(targetFpr > 0 && targetFpr < 1)) {
     throw new UsageError('--l2 must be > 0, --folds >= 2, --target-fpr in (0, 1)');
   }
+  const reencodeQualities =
+    values['jpeg-reencode'] === 'none' ? [] : values['jpeg-reencode'].split(',').map(Number);
+  if (!reencodeQualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
+    throw new UsageError('--jpeg-reencode takes JPEG qualities 1-100, comma-separated, or none');
   const config = loadConfig();
   const manifest = await readCorpusManifest(values.manifest);
   const store = new LocalFolderStore(manifest.root);
-  const examples: TrainingExample[] = [];
-  for (const line of manifest.lines) {
-    const decoded = await decodeImage(await store.read(line.path, config.decode.maxBytes), config.decode);
-    examples.push({
-      features: extractResidualFeatures(decoded.analysis),
-      adversarial: line.kind === 'adv',
-      group: line.source_photo,
-      attack: line.attack,
-      eps: line.eps,
-      format: line.format,
-      success: line.success,
-    });
-  }
+  const examples = await buildTrainingExamples(manifest, store, config.decode, { reencodeQualities });
   const result = trainDetector(examples, { l2, folds, targetFpr });
   const model: DetectorModelFile = {
     format: 'advscreen-detector',
     id: values.id,
     version: values.version,
-    features: RESIDUAL_FEATURES_ID,
+    features: DETECTOR_FEATURES_ID,
     analysisSize: config.decode.analysisSize,
     branches: result.branches,
     threshold: 0,
@@ -72,6 +63,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       examples: result.counts.examples,
       clean: result.counts.clean,
       groups: result.counts.groups,
+      jpegReencodings: { qualities: reencodeQualities, examples: result.counts.reencoded },
     },
     createdAt: new Date().toISOString(),
   };
@@ -80,8 +72,9 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   const report = [
     `# Training report: ${values.id}@${values.version}`,
     '',
-    `Manifest: ${path.basename(values.manifest)}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos.`,
-    `Features: ${RESIDUAL_FEATURES_ID}; L2-regularised logistic regression (l2 ${l2}), classes weighted equally.`,
+    `Manifest: ${path.basename(values.manifest)}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos, plus ${result.counts.reencoded} JPEG re-encodings of its lossless files.`,
+    `Features: ${DETECTOR_FEATURES_ID}; L2-regularised logistic regression (l2 ${l2}), classes weighted equally.`,
+    `The JPEG branch also sees log(mean luminance quantisation step) and is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'}.`,
     `One model per input branch: lossless (${result.branches.lossless.examples} images) and JPEG (${result.branches.jpeg.examples}). Each score is offset so that 0 is where ${targetFpr * 100}% of that branch's out-of-fold clean scores lie above; the default threshold is 0.`,
     '',
     formatDetectionTable(
@@ -94,6 +87,15 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
         `## ${attack} never seen in training (grouped cross-validation, ${attack} removed from every training fold)`,
       ),
     ),
+    ...(reencodeQualities.length > 0
+      ? [
+          formatReencodedTable(
+            result.reencoded,
+            '## Lossless files re-encoded as JPEG, per quality (grouped cross-validation, at the shipped threshold 0)\n' +
+              'Attack success is inherited from the lossless file (re-encoding can undo an attack); clean FPR is per quality.',
+          ),
+        ]
+      : []),
   ].join('\n');
   const reportFile = values.out.replace(/\.json$/, '') + '.report.md';
   await writeFile(reportFile, report);

@@ -63,6 +63,46 @@ export function reportDetection(examples: readonly ScoredExample[]): DetectionRe
   return { clean: clean.length, thresholdAt1, thresholdAt5, rows };
 }
 
+export interface OperatingPointReport {
+  threshold: number;
+  clean: number;
+  /** Share of clean images scored above the threshold. */
+  fpr: number;
+  rows: { attack: string; eps: string; format: string; count: number; auroc: number; tpr: number }[];
+}
+
+/**
+ * Per attack, eps and format at one fixed threshold (the shipped operating point): the clean
+ * images' false-positive rate, and each attack's AUROC and TPR. Successful attacks only.
+ */
+export function reportAtThreshold(
+  examples: readonly ScoredExample[],
+  threshold: number,
+): OperatingPointReport {
+  const clean = examples.filter((e) => !e.adversarial).map((e) => e.score);
+  const rows = reportDetection(examples).rows.map((row) => {
+    const scores = examples
+      .filter(
+        (e) =>
+          e.adversarial &&
+          e.success === true &&
+          (e.attack ?? 'unknown') === row.attack &&
+          (e.eps ?? '-') === row.eps &&
+          e.format === row.format,
+      )
+      .map((e) => e.score);
+    return {
+      attack: row.attack,
+      eps: row.eps,
+      format: row.format,
+      count: row.count,
+      auroc: row.auroc,
+      tpr: rateAbove(scores, threshold),
+    };
+  });
+  return { threshold, clean: clean.length, fpr: rateAbove(clean, threshold), rows };
+}
+
 /** Sorts "2/255" before "16/255". */
 function epsOrder(eps: string): string {
   const match = /^(\d+)\/255$/.exec(eps);
@@ -80,4 +120,21 @@ export function formatDetectionTable(report: DetectionReport, title: string): st
     ),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** Per JPEG quality, at the shipped threshold: the clean FPR and each attack's AUROC and TPR. */
+export function formatReencodedTable(reencoded: Record<number, OperatingPointReport>, title: string): string {
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+  return [
+    title,
+    '| quality | clean FPR | attack | eps | n | AUROC | TPR |',
+    '|---|---|---|---|---|---|---|',
+    ...Object.entries(reencoded).flatMap(([quality, report]) =>
+      report.rows.map(
+        (r) =>
+          `| ${quality} | ${pct(report.fpr)} (${report.clean}) | ${r.attack} | ${r.eps} | ${r.count} | ${r.auroc.toFixed(3)} | ${pct(r.tpr)} |`,
+      ),
+    ),
+    '',
+  ].join('\n');
 }

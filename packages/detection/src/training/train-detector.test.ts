@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type TrainingExample, trainDetector } from './train-detector.ts';
 
 /** Synthetic corpus: adversarial examples have a raised first feature, as noise would. */
-function corpus(): TrainingExample[] {
+function corpus(options: { reencodedAt?: number } = {}): TrainingExample[] {
   const examples: TrainingExample[] = [];
   let seed = 1;
   const noise = () => {
@@ -10,8 +10,15 @@ function corpus(): TrainingExample[] {
     return seed / 2147483647 - 0.5;
   };
   for (let photo = 0; photo < 10; photo++) {
-    for (const format of ['png', 'jpeg']) {
-      const base = { group: `photo-${photo}`, format };
+    const variants = [
+      { format: 'png', branch: 'lossless' as const, reencodedQuality: null },
+      { format: 'jpeg', branch: 'jpeg' as const, reencodedQuality: null },
+      ...(options.reencodedAt
+        ? [{ format: 'jpeg', branch: 'jpeg' as const, reencodedQuality: options.reencodedAt }]
+        : []),
+    ];
+    for (const variant of variants) {
+      const base = { group: `photo-${photo}`, ...variant };
       examples.push({
         ...base,
         features: [noise(), noise()],
@@ -42,7 +49,7 @@ describe('trainDetector', () => {
     expect(result.branches.jpeg.examples).toBe(30);
     expect(result.branches.lossless.examples).toBe(30);
     expect(result.branches.jpeg.model.weights[0]).toBeGreaterThan(1);
-    expect(result.counts).toEqual({ examples: 60, clean: 20, adversarial: 40, groups: 10 });
+    expect(result.counts).toEqual({ examples: 60, clean: 20, adversarial: 40, groups: 10, reencoded: 0 });
   });
 
   it('reports held-out photos per attack and format', () => {
@@ -54,6 +61,25 @@ describe('trainDetector', () => {
   it('reports each attack type with that type left out of training', () => {
     expect(Object.keys(result.heldOutAttacks)).toEqual(['FGSM', 'PGD']);
     expect(result.heldOutAttacks.FGSM?.rows.every((r) => r.attack === 'FGSM')).toBe(true);
+  });
+
+  it('trains the JPEG branch on re-encoded examples but reports them apart, per quality', () => {
+    const widened = trainDetector(corpus({ reencodedAt: 80 }), { l2: 0.01, folds: 5, targetFpr: 0.05 });
+    expect(widened.branches.jpeg.examples).toBe(60);
+    expect(widened.counts).toMatchObject({ examples: 60, reencoded: 30 });
+    expect(widened.crossValidation.rows.map((r) => `${r.attack} ${r.format} ${r.count}`)).toEqual([
+      'FGSM jpeg 10',
+      'FGSM png 10',
+      'PGD jpeg 10',
+      'PGD png 10',
+    ]);
+    expect(widened.crossValidation.clean).toBe(20);
+    const at80 = widened.reencoded[80];
+    expect(at80?.clean).toBe(10);
+    expect(at80?.threshold).toBe(0);
+    expect(at80?.rows.map((r) => `${r.attack} ${r.count}`)).toEqual(['FGSM 10', 'PGD 10']);
+    expect(at80?.rows.every((r) => r.tpr === 1)).toBe(true);
+    expect(result.reencoded).toEqual({});
   });
 
   it('refuses a branch without clean examples', () => {

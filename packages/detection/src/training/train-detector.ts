@@ -1,18 +1,37 @@
-import { type DetectionReport, reportDetection, type ScoredExample } from '../evaluation/detection-report.ts';
+import {
+  type DetectionReport,
+  type OperatingPointReport,
+  reportAtThreshold,
+  reportDetection,
+  type ScoredExample,
+} from '../evaluation/detection-report.ts';
 import { thresholdAtFpr } from '../evaluation/metrics.ts';
-import { type Branch, branchOf } from '../features/branch.ts';
+import type { Branch } from '../features/branch.ts';
 import { fitLogisticRegression, type LinearModel, linearScore } from './logistic-regression.ts';
 
 export interface TrainingExample extends Omit<ScoredExample, 'score'> {
+  /** The branch's features (see branchFeatures). */
   features: ArrayLike<number>;
+  branch: Branch;
   /** Examples sharing a group (the source photo) never sit on both sides of a split. */
   group: string;
+  /**
+   * The JPEG quality a lossless corpus file was re-encoded at to widen the JPEG branch's
+   * training set; null for the corpus's own files. Re-encoded examples are trained on and
+   * reported per quality, apart from the corpus's figures.
+   */
+  reencodedQuality: number | null;
 }
 
 export interface TrainingOptions {
   l2: number;
   folds: number;
   targetFpr: number;
+  /**
+   * Train on re-encoded examples (default), or only score them: how a detector trained on the
+   * corpus files alone does on other JPEG qualities (bench:jpeg-quality compares the two).
+   */
+  trainOnReencoded?: boolean;
 }
 
 export interface TrainedBranch {
@@ -29,7 +48,10 @@ export interface TrainingResult {
   crossValidation: DetectionReport;
   /** Per attack type: trained with that attack type left out entirely. */
   heldOutAttacks: Record<string, DetectionReport>;
-  counts: { examples: number; clean: number; adversarial: number; groups: number };
+  /** Re-encoded examples, out of fold, per JPEG quality, at the shipped threshold (0). */
+  reencoded: Record<number, OperatingPointReport>;
+  /** Corpus files (re-encoded copies counted apart). */
+  counts: { examples: number; clean: number; adversarial: number; groups: number; reencoded: number };
 }
 
 /** Weights so each class contributes equally, whatever the ratio of examples. */
@@ -50,6 +72,8 @@ function fit(examples: readonly TrainingExample[], l2: number): LinearModel {
     { l2, sampleWeights: balancedWeights(examples) },
   );
 }
+
+const isCorpusFile = (e: { reencodedQuality: number | null }) => e.reencodedQuality === null;
 
 /** Out-of-fold scores for every example, folds assigned by group. */
 function crossValidatedScores(
@@ -78,15 +102,23 @@ function crossValidatedScores(
 function branchedOutOfFold(
   examples: readonly TrainingExample[],
   options: TrainingOptions,
-  includeInTraining: (e: TrainingExample) => boolean = () => true,
-): { scored: ScoredExample[]; offsets: Record<Branch, number> } {
-  const scored: ScoredExample[] = [];
+  includeAttack: (e: TrainingExample) => boolean = () => true,
+): {
+  scored: (ScoredExample & Pick<TrainingExample, 'reencodedQuality'>)[];
+  offsets: Record<Branch, number>;
+} {
+  const scored: (ScoredExample & Pick<TrainingExample, 'reencodedQuality'>)[] = [];
   const offsets: Record<Branch, number> = { lossless: Number.NaN, jpeg: Number.NaN };
+  const trainable = (e: TrainingExample) => options.trainOnReencoded !== false || isCorpusFile(e);
   for (const branch of ['lossless', 'jpeg'] as const) {
-    const subset = examples.filter((e) => branchOf(e.format) === branch);
-    const scores = crossValidatedScores(subset, options, includeInTraining);
+    const subset = examples.filter((e) => e.branch === branch);
+    const scores = crossValidatedScores(subset, options, (e) => trainable(e) && includeAttack(e));
+    // The operating point comes from the kind of clean images the model was trained on.
     offsets[branch] = thresholdAtFpr(
-      scores.filter((score, i) => !subset[i]?.adversarial && !Number.isNaN(score)),
+      scores.filter((score, i) => {
+        const e = subset[i] as TrainingExample;
+        return !e.adversarial && trainable(e) && !Number.isNaN(score);
+      }),
       options.targetFpr,
     );
     subset.forEach((e, i) => {
@@ -126,25 +158,39 @@ export function trainDetector(
     for (const attack of attacks) {
       const { scored } = branchedOutOfFold(examples, options, (e) => (e.attack ?? 'unknown') !== attack);
       heldOutAttacks[attack] = reportDetection(
-        scored.filter((e) => !e.adversarial || (e.attack ?? 'unknown') === attack),
+        scored.filter((e) => isCorpusFile(e) && (!e.adversarial || (e.attack ?? 'unknown') === attack)),
       );
     }
   }
-  const adversarial = examples.filter((e) => e.adversarial).length;
+  const corpus = examples.filter(isCorpusFile);
+  const adversarial = corpus.filter((e) => e.adversarial).length;
   const { scored, offsets } = branchedOutOfFold(examples, options);
-  const ofBranch = (branch: Branch) => examples.filter((e) => branchOf(e.format) === branch);
+  const ofBranch = (branch: Branch) =>
+    examples.filter((e) => e.branch === branch && (options.trainOnReencoded !== false || isCorpusFile(e)));
+  const qualities = [...new Set(examples.map((e) => e.reencodedQuality))].filter((q) => q !== null).sort();
+  const reencoded = Object.fromEntries(
+    qualities.map((q) => [
+      q,
+      reportAtThreshold(
+        scored.filter((e) => e.reencodedQuality === q),
+        0,
+      ),
+    ]),
+  );
   return {
     branches: {
       lossless: trainBranch(ofBranch('lossless'), options, offsets.lossless),
       jpeg: trainBranch(ofBranch('jpeg'), options, offsets.jpeg),
     },
-    crossValidation: reportDetection(scored),
+    crossValidation: reportDetection(scored.filter(isCorpusFile)),
     heldOutAttacks,
+    reencoded,
     counts: {
-      examples: examples.length,
-      clean: examples.length - adversarial,
+      examples: corpus.length,
+      clean: corpus.length - adversarial,
       adversarial,
-      groups: new Set(examples.map((e) => e.group)).size,
+      groups: new Set(corpus.map((e) => e.group)).size,
+      reencoded: examples.length - corpus.length,
     },
   };
 }

@@ -1,0 +1,39 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { jpegLumaQuantStep } from './jpeg-quantisation.ts';
+
+/** IJG's standard luminance table (JPEG Annex K), which sharp's default encoder scales. */
+const ANNEX_K_LUMA = [
+  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22,
+  29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103,
+  121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+];
+/** The IJG scaling of a table to a quality (libjpeg's jpeg_quality_scaling). */
+const ijgMean = (quality: number) => {
+  const scale = quality < 50 ? 5000 / quality : 200 - 2 * quality;
+  const steps = ANNEX_K_LUMA.map((v) => Math.min(255, Math.max(1, Math.floor((v * scale + 50) / 100))));
+  return steps.reduce((a, b) => a + b, 0) / 64;
+};
+
+const encode = (quality: number) =>
+  sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } })
+    .jpeg({ quality })
+    .toBuffer();
+
+describe('jpegLumaQuantStep', () => {
+  it('reads the mean of the luminance table the encoder wrote', async () => {
+    for (const quality of [50, 70, 90, 95, 100]) {
+      expect(jpegLumaQuantStep(await encode(quality))).toBeCloseTo(ijgMean(quality), 10);
+    }
+    expect(ijgMean(100)).toBe(1);
+  });
+
+  it('is null for other formats and for a JPEG cut off before its tables', async () => {
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
+    expect(jpegLumaQuantStep(png)).toBeNull();
+    expect(jpegLumaQuantStep(Uint8Array.from([0xff, 0xd8, 0xff, 0xdb, 0x00]))).toBeNull();
+    expect(jpegLumaQuantStep(new Uint8Array())).toBeNull();
+  });
+});

@@ -1,0 +1,70 @@
+import type { CorpusManifestLine, RgbImage } from '@advscreen/contracts';
+import {
+  branchFeatures,
+  branchOf,
+  extractResidualFeatures,
+  type TrainingExample,
+} from '@advscreen/detection';
+import { type DecodeLimits, decodeImage } from '@advscreen/imaging';
+import type { ObjectStore } from '@advscreen/storage';
+import sharp from 'sharp';
+import type { CorpusManifest } from './corpus-manifest.ts';
+
+export interface TrainingExampleOptions {
+  /** JPEG qualities each lossless file is also re-encoded at, for the JPEG branch. */
+  reencodeQualities: readonly number[];
+  /**
+   * Whether a re-encoded adversarial file still fools the victim model; without it, success is
+   * inherited from the lossless file (re-encoding can undo an attack).
+   */
+  reencodedSuccess?: (line: CorpusManifestLine, image: RgbImage) => Promise<boolean>;
+}
+
+/**
+ * Decodes every manifest file through the worker's decoder and computes its branch's features;
+ * real traffic is JPEG at any quality, so lossless files are also re-encoded as JPEG.
+ */
+export async function buildTrainingExamples(
+  manifest: CorpusManifest,
+  store: ObjectStore,
+  limits: DecodeLimits,
+  options: TrainingExampleOptions,
+): Promise<TrainingExample[]> {
+  const examples: TrainingExample[] = [];
+  for (const line of manifest.lines) {
+    const bytes = await store.read(line.path, limits.maxBytes);
+    const decoded = await decodeImage(bytes, limits);
+    const branch = branchOf(decoded.format);
+    const labels = {
+      adversarial: line.kind === 'adv',
+      group: line.source_photo,
+      attack: line.attack,
+      eps: line.eps,
+      success: line.success,
+    };
+    examples.push({
+      ...labels,
+      features: branchFeatures(branch, extractResidualFeatures(decoded.analysis), decoded.jpegQuantStep),
+      branch,
+      format: line.format,
+      reencodedQuality: null,
+    });
+    if (branch !== 'lossless') continue;
+    for (const quality of options.reencodeQualities) {
+      const jpeg = await decodeImage(await sharp(bytes).jpeg({ quality }).toBuffer(), limits);
+      const success =
+        labels.adversarial && options.reencodedSuccess
+          ? await options.reencodedSuccess(line, jpeg.analysis)
+          : labels.success;
+      examples.push({
+        ...labels,
+        success,
+        features: branchFeatures('jpeg', extractResidualFeatures(jpeg.analysis), jpeg.jpegQuantStep),
+        branch: 'jpeg',
+        format: 'jpeg',
+        reencodedQuality: quality,
+      });
+    }
+  }
+  return examples;
+}
