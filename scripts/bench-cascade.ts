@@ -2,15 +2,21 @@
 // The whole cascade on a labelled corpus, through the embedded scan's stages: the detector,
 // then the main model's consistency check and output sanity checks at their shipped operating
 // points. Prints the consistency check alone (AUROC, TPR at 1%/5% FPR on this corpus's clean
-// images) and, per attack, the share the cascade catches with the combined false-positive rate.
+// images) and, per attack, the share the cascade catches with the combined false-positive rate:
+// in-sample (the shipped detector and checks, fitted on this corpus) and held out (detector
+// scores out of fold by source photo; consistency threshold and confidence bound fitted on the
+// other folds' clean images).
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
 import {
+  assignFolds,
   createResidualScorer,
   formatDetectionTable,
   loadDetectorModel,
   reportDetection,
   type ScoredExample,
+  thresholdAtFpr,
+  trainDetector,
 } from '@advscreen/detection';
 import {
   BUNDLED_MODEL_SPEC,
@@ -19,7 +25,7 @@ import {
   loadModelChecks,
   loadModelSpec,
 } from '@advscreen/inference';
-import { readCorpusManifest, screenObject } from '@advscreen/pipeline';
+import { buildTrainingExamples, readCorpusManifest, screenObject } from '@advscreen/pipeline';
 import { LocalFolderStore } from '@advscreen/storage';
 import { describeMachine } from './machine.ts';
 
@@ -31,7 +37,8 @@ if (!positionals[0]) {
 const config = loadConfig();
 const manifest = await readCorpusManifest(positionals[0]);
 const store = new LocalFolderStore(manifest.root);
-const scorer = createResidualScorer(loadDetectorModel());
+const detectorModel = loadDetectorModel();
+const scorer = createResidualScorer(detectorModel);
 const spec = loadModelSpec(BUNDLED_MODEL_SPEC);
 const checks = loadModelChecks(spec.checksPath as string);
 const model = await createOnnxModel(spec, 'cpu');
@@ -44,6 +51,10 @@ type Row = {
   line: (typeof manifest.lines)[number];
   detector: boolean;
   consistency: number;
+  /** Top-class probability, for the confidence bound. */
+  probability: number;
+  /** A sanity failure that no calibration moves (non-finite output, probabilities off one). */
+  structuralFailure: boolean;
   layer: string | null;
 };
 const rows: Row[] = [];
@@ -57,6 +68,9 @@ for (const line of manifest.lines) {
     line,
     detector,
     consistency: inspection.consistency ?? 0,
+    probability: inspection.prediction?.probability ?? 0,
+    structuralFailure:
+      inspection.failure?.layer === 'sanity' && inspection.failure.reason !== 'implausible_confidence',
     layer: detector ? 'detector' : (inspection.failure?.layer ?? null),
   });
 }
@@ -82,24 +96,61 @@ console.log(
   ),
 );
 
-const clean = rows.filter((r) => r.line.kind === 'clean');
-const flaggedClean = clean.filter((r) => r.layer !== null);
-console.log(
-  `Cascade at its shipped operating points: FPR ${((flaggedClean.length / clean.length) * 100).toFixed(1)}% on ${clean.length} clean images ` +
-    `(detector ${clean.filter((r) => r.layer === 'detector').length}, consistency ${clean.filter((r) => r.layer === 'consistency').length}, sanity ${clean.filter((r) => r.layer === 'sanity').length})`,
-);
-console.log('| attack | eps | format | n | caught | by detector | by consistency | by sanity |');
-console.log('|---|---|---|---|---|---|---|---|');
-const groups = new Map<string, Row[]>();
-for (const row of rows) {
-  if (row.line.kind !== 'adv' || row.line.success !== true) continue;
-  const key = `${row.line.attack} | ${row.line.eps} | ${row.line.format}`;
-  groups.set(key, [...(groups.get(key) ?? []), row]);
-}
 const pct = (n: number, d: number) => `${((n / d) * 100).toFixed(0)}%`;
-for (const [key, group] of [...groups].sort()) {
-  const by = (layer: string) => group.filter((r) => r.layer === layer).length;
+function printCascade(title: string, layerOf: (row: Row) => string | null): void {
+  const clean = rows.filter((r) => r.line.kind === 'clean');
+  const cleanLayers = clean.map(layerOf);
+  const count = (layer: string) => cleanLayers.filter((l) => l === layer).length;
   console.log(
-    `| ${key} | ${group.length} | ${pct(group.filter((r) => r.layer !== null).length, group.length)} | ${pct(by('detector'), group.length)} | ${pct(by('consistency'), group.length)} | ${pct(by('sanity'), group.length)} |`,
+    `\n${title}: FPR ${pct(cleanLayers.filter((l) => l !== null).length, clean.length)} on ${clean.length} clean images ` +
+      `(detector ${count('detector')}, consistency ${count('consistency')}, sanity ${count('sanity')})`,
   );
+  console.log('| attack | eps | format | n | caught | by detector | by consistency | by sanity |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  const groups = new Map<string, Row[]>();
+  for (const row of rows) {
+    if (row.line.kind !== 'adv' || row.line.success !== true) continue;
+    const key = `${row.line.attack} | ${row.line.eps} | ${row.line.format}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  for (const [key, group] of [...groups].sort()) {
+    const layers = group.map(layerOf);
+    const by = (layer: string) => layers.filter((l) => l === layer).length;
+    console.log(
+      `| ${key} | ${group.length} | ${pct(layers.filter((l) => l !== null).length, group.length)} | ${pct(by('detector'), group.length)} | ${pct(by('consistency'), group.length)} | ${pct(by('sanity'), group.length)} |`,
+    );
+  }
 }
+
+printCascade('Cascade at its shipped operating points (in-sample)', (row) => row.layer);
+
+const FOLDS = 5;
+// The shipped detector's recipe (its re-encoding qualities), scored out of fold.
+const examples = await buildTrainingExamples(manifest, store, config.decode, {
+  reencodeQualities: detectorModel.trainedOn.jpegReencodings.qualities,
+});
+const training = trainDetector(examples, { l2: 0.01, folds: FOLDS, targetFpr: detectorModel.targetFpr });
+const outOfFold = training.outOfFold.filter((_, i) => examples[i]?.reencodedQuality === null);
+const foldOf = assignFolds(
+  manifest.lines.map((line) => line.source_photo),
+  FOLDS,
+);
+const operatingPoints = Array.from({ length: FOLDS }, (_, fold) => {
+  const otherClean = rows.filter((r) => r.line.kind === 'clean' && foldOf.get(r.line.source_photo) !== fold);
+  return {
+    consistency: thresholdAtFpr(
+      otherClean.map((r) => r.consistency),
+      checks.consistency.targetFpr,
+    ),
+    confidenceBound: Math.max(...otherClean.map((r) => r.probability)),
+  };
+});
+printCascade('Cascade held out (grouped 5-fold cross-validation by source photo)', (row) => {
+  const index = rows.indexOf(row);
+  const point = operatingPoints[foldOf.get(row.line.source_photo) as number];
+  if (!point) throw new Error('no fold');
+  if ((outOfFold[index] as number) > detectorModel.threshold) return 'detector';
+  if (row.consistency > point.consistency) return 'consistency';
+  if (row.structuralFailure || row.probability > point.confidenceBound) return 'sanity';
+  return null;
+});

@@ -39,6 +39,7 @@ export { createResidualScorer, detectorName } from './residual-scorer.ts';
 export type { ImageOrigin, ImageScore, Scorer } from './scorer.ts';
 export { fitLogisticRegression, type LinearModel, linearScore } from './training/logistic-regression.ts';
 export {
+  assignFolds,
   type TrainingExample,
   type TrainingOptions,
   type TrainingResult,

@@ -58,6 +58,17 @@ describe('trainDetector', () => {
     for (const row of result.crossValidation.rows) expect(row.auroc).toBe(1);
   });
 
+  it('gives every example its out-of-fold score, in input order', () => {
+    const examples = corpus();
+    expect(result.outOfFold).toHaveLength(examples.length);
+    expect(result.outOfFold.every(Number.isFinite)).toBe(true);
+    const mean = (adversarial: boolean) => {
+      const scores = result.outOfFold.filter((_, i) => examples[i]?.adversarial === adversarial);
+      return scores.reduce((a, b) => a + b, 0) / scores.length;
+    };
+    expect(mean(true)).toBeGreaterThan(mean(false));
+  });
+
   it('reports each attack type with that type left out of training', () => {
     expect(Object.keys(result.heldOutAttacks)).toEqual(['FGSM', 'PGD']);
     expect(result.heldOutAttacks.FGSM?.rows.every((r) => r.attack === 'FGSM')).toBe(true);

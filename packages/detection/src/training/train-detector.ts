@@ -46,6 +46,8 @@ export interface TrainingResult {
   branches: Record<Branch, TrainedBranch>;
   /** Scores are offset per branch, so one threshold (0 by default) serves both. */
   crossValidation: DetectionReport;
+  /** Each input example's offset score from the fold that did not train on its photo (NaN if none). */
+  outOfFold: number[];
   /** Per attack type: trained with that attack type left out entirely. */
   heldOutAttacks: Record<string, DetectionReport>;
   /** Re-encoded examples, out of fold, per JPEG quality, at the shipped threshold (0). */
@@ -75,14 +77,21 @@ function fit(examples: readonly TrainingExample[], l2: number): LinearModel {
 
 const isCorpusFile = (e: { reencodedQuality: number | null }) => e.reencodedQuality === null;
 
+/** Which cross-validation fold each group (source photo) falls in: sorted groups, dealt in turn. */
+export function assignFolds(groups: Iterable<string>, folds: number): Map<string, number> {
+  return new Map([...new Set(groups)].sort().map((group, i) => [group, i % folds]));
+}
+
 /** Out-of-fold scores for every example, folds assigned by group. */
 function crossValidatedScores(
   examples: readonly TrainingExample[],
   options: TrainingOptions,
   includeInTraining: (e: TrainingExample) => boolean,
 ): number[] {
-  const groups = [...new Set(examples.map((e) => e.group))].sort();
-  const foldOf = new Map(groups.map((g, i) => [g, i % options.folds]));
+  const foldOf = assignFolds(
+    examples.map((e) => e.group),
+    options.folds,
+  );
   const scores = new Array<number>(examples.length).fill(Number.NaN);
   for (let fold = 0; fold < options.folds; fold++) {
     const training = examples.filter((e) => foldOf.get(e.group) !== fold && includeInTraining(e));
@@ -106,12 +115,16 @@ function branchedOutOfFold(
 ): {
   scored: (ScoredExample & Pick<TrainingExample, 'reencodedQuality'>)[];
   offsets: Record<Branch, number>;
+  /** Offset out-of-fold score of each input example, in input order; NaN where none. */
+  outOfFold: number[];
 } {
   const scored: (ScoredExample & Pick<TrainingExample, 'reencodedQuality'>)[] = [];
+  const outOfFold = new Array<number>(examples.length).fill(Number.NaN);
   const offsets: Record<Branch, number> = { lossless: Number.NaN, jpeg: Number.NaN };
   const trainable = (e: TrainingExample) => options.trainOnReencoded !== false || isCorpusFile(e);
   for (const branch of ['lossless', 'jpeg'] as const) {
-    const subset = examples.filter((e) => e.branch === branch);
+    const indices = examples.flatMap((e, i) => (e.branch === branch ? [i] : []));
+    const subset = indices.map((i) => examples[i] as TrainingExample);
     const scores = crossValidatedScores(subset, options, (e) => trainable(e) && includeAttack(e));
     // The operating point comes from the kind of clean images the model was trained on.
     offsets[branch] = thresholdAtFpr(
@@ -123,10 +136,12 @@ function branchedOutOfFold(
     );
     subset.forEach((e, i) => {
       const score = scores[i] as number;
-      if (!Number.isNaN(score)) scored.push({ ...e, score: score - offsets[branch] });
+      if (Number.isNaN(score)) return;
+      scored.push({ ...e, score: score - offsets[branch] });
+      outOfFold[indices[i] as number] = score - offsets[branch];
     });
   }
-  return { scored, offsets };
+  return { scored, offsets, outOfFold };
 }
 
 function trainBranch(
@@ -164,7 +179,7 @@ export function trainDetector(
   }
   const corpus = examples.filter(isCorpusFile);
   const adversarial = corpus.filter((e) => e.adversarial).length;
-  const { scored, offsets } = branchedOutOfFold(examples, options);
+  const { scored, offsets, outOfFold } = branchedOutOfFold(examples, options);
   const ofBranch = (branch: Branch) =>
     examples.filter((e) => e.branch === branch && (options.trainOnReencoded !== false || isCorpusFile(e)));
   const qualities = [...new Set(examples.map((e) => e.reencodedQuality))].filter((q) => q !== null).sort();
@@ -183,6 +198,7 @@ export function trainDetector(
       jpeg: trainBranch(ofBranch('jpeg'), options, offsets.jpeg),
     },
     crossValidation: reportDetection(scored.filter(isCorpusFile)),
+    outOfFold,
     heldOutAttacks,
     reencoded,
     counts: {
