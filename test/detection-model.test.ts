@@ -1,12 +1,13 @@
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type RgbImage, VerdictRecord } from '@advscreen/contracts';
+import type { RgbImage } from '@advscreen/contracts';
 import { createOnnxModel, inspectImages, loadModelSpec, ModelChecksFile } from '@advscreen/inference';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from './support/cli.ts';
 import { buildToyDetector, TOY_DETECTOR_LABELS } from './support/onnx-builder.ts';
+import { readVerdicts } from './support/verdicts.ts';
 
 const SIZE = 64;
 const CELL = 8;
@@ -148,10 +149,7 @@ describe('the embedded cascade with a detection model', () => {
     const result = await runCli(['scan', folder, '--model', specFile, '--out', out]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const records = (await readFile(out, 'utf8'))
-      .trim()
-      .split('\n')
-      .map((line) => VerdictRecord.parse(JSON.parse(line)));
+    const records = await readVerdicts(out);
     expect(records.map((r) => r.key).sort()).toEqual(['dog_0.png', 'dog_0_labelled.png', 'kite_1.jpg']);
     for (const record of records.filter((r) => r.layer !== 'detector')) {
       expect(record.detections).toBeInstanceOf(Array);

@@ -1,11 +1,11 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { VerdictRecord } from '@advscreen/contracts';
 import { ModelChecksFile } from '@advscreen/inference';
 import { describe, expect, it } from 'vitest';
 import { writeCleanImages } from './support/clean-images.ts';
 import { REPO_ROOT, runCli } from './support/cli.ts';
+import { readVerdicts } from './support/verdicts.ts';
 
 const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
 
@@ -15,10 +15,7 @@ describe('advscreen scan --model', () => {
     const result = await runCli(['scan', PHOTOS, '--model', 'default', '--out', out]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const records = (await readFile(out, 'utf8'))
-      .trim()
-      .split('\n')
-      .map((line) => VerdictRecord.parse(JSON.parse(line)));
+    const records = await readVerdicts(out);
     const images = records.filter((r) => r.verdict !== 'rejected');
     expect(images.length).toBe(17);
     for (const record of images) {

@@ -2,12 +2,12 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { VerdictRecord } from '@advscreen/contracts';
 import { ObjectNotFoundError, ObjectTooLargeError, S3Store, UnsafeKeyError } from '@advscreen/storage';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from './support/cli.ts';
 import { createTestBucket, testS3Client, testS3Environment } from './support/s3.ts';
+import { readVerdicts } from './support/verdicts.ts';
 
 let client: S3Client;
 
@@ -77,10 +77,7 @@ describe('advscreen scan s3://bucket/prefix', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
 
-    const records = (await readFile(out, 'utf8'))
-      .trim()
-      .split('\n')
-      .map((line) => VerdictRecord.parse(JSON.parse(line)));
+    const records = await readVerdicts(out);
     expect(records.map((r) => r.key).sort()).toEqual(
       [...names.map((n) => `batch/${n}`), 'batch/readme.jpg'].sort(),
     );

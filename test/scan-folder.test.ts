@@ -1,10 +1,11 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { VerdictRecord } from '@advscreen/contracts';
+import type { VerdictRecord } from '@advscreen/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from './support/cli.ts';
 import { hostileFiles, noisyPng } from './support/hostile-files.ts';
+import { readVerdicts } from './support/verdicts.ts';
 
 const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
 let folder: string;
@@ -31,14 +32,6 @@ beforeAll(async () => {
   expectedRejections['oversized.png'] = 'too_large';
   await symlink('/etc/passwd', path.join(folder, 'escape.jpg'));
 });
-
-async function readVerdicts(file: string): Promise<VerdictRecord[]> {
-  const text = await readFile(file, 'utf8');
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => VerdictRecord.parse(JSON.parse(line)));
-}
 
 describe('advscreen scan <folder>', () => {
   it('screens a folder of photos and hostile files to the end, one valid line per file', async () => {
