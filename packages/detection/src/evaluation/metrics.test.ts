@@ -13,6 +13,11 @@ describe('detection metrics', () => {
     expect(auroc([0.5, 0.1], [0.5, 0.9])).toBe(0.875);
   });
 
+  it('refuses a NaN score instead of hanging on it', () => {
+    expect(() => auroc([0.1, Number.NaN], [0.5])).toThrow(/NaN/);
+    expect(auroc([Number.NEGATIVE_INFINITY], [Number.POSITIVE_INFINITY])).toBe(1);
+  });
+
   it('picks the threshold that lets exactly floor(fpr * n) negatives through', () => {
     const negatives = Array.from({ length: 100 }, (_, i) => i + 1);
     const threshold = thresholdAtFpr(negatives, 0.01);

@@ -5,6 +5,9 @@
 
 export function auroc(negatives: readonly number[], positives: readonly number[]): number {
   if (negatives.length === 0 || positives.length === 0) return Number.NaN;
+  // A NaN would never equal itself in the tie loop below, which would then spin forever.
+  if (![...negatives, ...positives].every((score) => !Number.isNaN(score)))
+    throw new Error('auroc: a score is NaN');
   const all = [
     ...negatives.map((score) => ({ score, positive: false })),
     ...positives.map((score) => ({ score, positive: true })),
