@@ -1,4 +1,4 @@
-// npm run bench:cascade -- <manifest.jsonl>
+// npm run bench:cascade -- <manifest.jsonl> [more manifests, e.g. attacks.jsonl from advscreen attack]
 // The whole cascade on a labelled corpus, through the embedded scan's stages: the detector,
 // then the main model's consistency check and output sanity checks at their shipped operating
 // points. Prints the consistency check alone (AUROC, TPR at 1%/5% FPR on this corpus's clean
@@ -8,6 +8,7 @@
 // other folds' clean images).
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
+import type { CorpusManifestLine } from '@advscreen/contracts';
 import {
   assignFolds,
   createResidualScorer,
@@ -15,6 +16,7 @@ import {
   loadDetectorModel,
   reportDetection,
   type ScoredExample,
+  type TrainingExample,
   thresholdAtFpr,
   trainDetector,
 } from '@advscreen/detection';
@@ -31,12 +33,16 @@ import { describeMachine } from './machine.ts';
 
 const { positionals } = parseArgs({ allowPositionals: true });
 if (!positionals[0]) {
-  console.error('usage: npm run bench:cascade -- <manifest.jsonl>');
+  console.error('usage: npm run bench:cascade -- <manifest.jsonl> [more manifests]');
   process.exit(2);
 }
 const config = loadConfig();
-const manifest = await readCorpusManifest(positionals[0]);
-const store = new LocalFolderStore(manifest.root);
+const manifests = await Promise.all(
+  positionals.map(async (file) => {
+    const manifest = await readCorpusManifest(file);
+    return { manifest, store: new LocalFolderStore(manifest.root) };
+  }),
+);
 const detectorModel = loadDetectorModel();
 const scorer = createResidualScorer(detectorModel);
 const spec = loadModelSpec(BUNDLED_MODEL_SPEC);
@@ -48,7 +54,7 @@ const settings = {
 };
 
 type Row = {
-  line: (typeof manifest.lines)[number];
+  line: CorpusManifestLine;
   detector: boolean;
   consistency: number;
   /** Top-class probability, for the confidence bound. */
@@ -58,25 +64,26 @@ type Row = {
   layer: string | null;
 };
 const rows: Row[] = [];
-for (const line of manifest.lines) {
-  const { record, analysis } = await screenObject({ store, scorer, limits: config.decode }, line.path);
-  if (!analysis || record.score === null) throw new Error(`${line.path} was rejected`);
-  const [inspection] = await inspectImages(model, [analysis], settings);
-  if (!inspection) throw new Error('no inspection');
-  const detector = record.verdict === 'adversarial';
-  rows.push({
-    line,
-    detector,
-    consistency: inspection.consistency ?? 0,
-    probability: inspection.prediction?.probability ?? 0,
-    structuralFailure:
-      inspection.failure?.layer === 'sanity' && inspection.failure.reason !== 'implausible_confidence',
-    layer: detector ? 'detector' : (inspection.failure?.layer ?? null),
-  });
-}
+for (const { manifest, store } of manifests)
+  for (const line of manifest.lines) {
+    const { record, analysis } = await screenObject({ store, scorer, limits: config.decode }, line.path);
+    if (!analysis || record.score === null) throw new Error(`${line.path} was rejected`);
+    const [inspection] = await inspectImages(model, [analysis], settings);
+    if (!inspection) throw new Error('no inspection');
+    const detector = record.verdict === 'adversarial';
+    rows.push({
+      line,
+      detector,
+      consistency: inspection.consistency ?? 0,
+      probability: inspection.prediction?.probability ?? 0,
+      structuralFailure:
+        inspection.failure?.layer === 'sanity' && inspection.failure.reason !== 'implausible_confidence',
+      layer: detector ? 'detector' : (inspection.failure?.layer ?? null),
+    });
+  }
 await model.close();
 
-console.log(`bench:cascade  ${positionals[0]} (${rows.length} images)`);
+console.log(`bench:cascade  ${positionals.join(' + ')} (${rows.length} images)`);
 console.log(`machine        ${describeMachine()}`);
 console.log(
   `detector ${scorer.name} at threshold ${scorer.threshold}; consistency (${checks.consistency.squeezers.join(', ')}) at ${checks.consistency.threshold.toFixed(4)}; confidence bound ${checks.confidenceBound}\n`,
@@ -125,14 +132,19 @@ function printCascade(title: string, layerOf: (row: Row) => string | null): void
 printCascade('Cascade at its shipped operating points (in-sample)', (row) => row.layer);
 
 const FOLDS = 5;
-// The shipped detector's recipe (its re-encoding qualities), scored out of fold.
-const examples = await buildTrainingExamples(manifest, store, config.decode, {
-  reencodeQualities: detectorModel.trainedOn.jpegReencodings.qualities,
-});
+// The shipped detector's recipe (its re-encoding qualities) on these manifests, scored out of fold.
+const examples: TrainingExample[] = [];
+for (const { manifest, store } of manifests) {
+  examples.push(
+    ...(await buildTrainingExamples(manifest, store, config.decode, {
+      reencodeQualities: detectorModel.trainedOn.jpegReencodings.qualities,
+    })),
+  );
+}
 const training = trainDetector(examples, { l2: 0.01, folds: FOLDS, targetFpr: detectorModel.targetFpr });
 const outOfFold = training.outOfFold.filter((_, i) => examples[i]?.reencodedQuality === null);
 const foldOf = assignFolds(
-  manifest.lines.map((line) => line.source_photo),
+  rows.map((row) => row.line.source_photo),
   FOLDS,
 );
 const operatingPoints = Array.from({ length: FOLDS }, (_, fold) => {

@@ -30,8 +30,9 @@ describe('advscreen train-detector', () => {
     const model = DetectorModelFile.parse(JSON.parse(await readFile(out, 'utf8')));
     expect(model.version).toBe('test');
     // 5 JPEG files, and each of the 12 lossless files re-encoded at two qualities.
-    expect(model.branches.jpeg.examples).toBe(5 + 2 * 12);
-    expect(model.branches.lossless.examples).toBe(12);
+    expect(model.branches.jpeg.dense.examples).toBe(5 + 2 * 12);
+    expect(model.branches.lossless.dense.examples).toBe(12);
+    expect(model.branches.jpeg.stripes).toBeUndefined(); // no Square attacks in the fixtures
     expect(model.trainedOn.jpegReencodings).toEqual({ qualities: [80, 95], examples: 24 });
     const report = await readFile(path.join(dir, 'model.report.md'), 'utf8');
     expect(report).toMatch(/3-fold cross-validation grouped by source photo/);
@@ -58,7 +59,7 @@ describe('advscreen calibrate', () => {
     expect(result.stdout).toMatch(/Expected FPR on the \d+ held-out images/);
     expect(result.stdout).toMatch(/Warning: 24 clean images are few/);
     const calibration = CalibrationFile.parse(JSON.parse(await readFile(out, 'utf8')));
-    expect(calibration.detector).toBe('residual-cooccurrence@2');
+    expect(calibration.detector).toBe('residual-cooccurrence@3');
     expect(calibration.sample.images).toBe(24);
     expect(calibration.expectedFpr.heldOut + calibration.sample.fitted).toBe(24);
 

@@ -2,6 +2,8 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ModelChecksFile } from '@advscreen/inference';
+import { readCorpusManifest } from '@advscreen/pipeline';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { writeCleanImages } from './support/clean-images.ts';
 import { REPO_ROOT, runCli } from './support/cli.ts';
@@ -59,5 +61,50 @@ describe('advscreen calibrate-model', () => {
     expect(checks.sample.images).toBe(18);
     expect(checks.confidenceBound).toBeGreaterThan(0.5);
     expect(checks.confidenceBound).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('advscreen attack square', () => {
+  it('writes Square attacks within eps of their clean files, with the clean files and a corpus manifest', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'advscreen-attack-'));
+    const result = await runCli([
+      'attack',
+      'square',
+      '--manifest',
+      path.join(PHOTOS, 'manifest.jsonl'),
+      '--out',
+      out,
+      '--eps',
+      '8/255',
+      '--queries',
+      '40',
+      '--limit',
+      '2',
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/eps 8\/255: \d of 2 succeeded/);
+    const manifest = await readCorpusManifest(path.join(out, 'manifest.jsonl'));
+    const attacks = manifest.lines.filter((line) => line.kind === 'adv' && line.format === 'png');
+    expect(attacks).toHaveLength(2);
+    expect(manifest.lines.filter((line) => line.kind === 'clean').length).toBeGreaterThan(2);
+    const decode = async (file: string) =>
+      (await sharp(path.join(out, file)).raw().toBuffer({ resolveWithObject: true })).data;
+    for (const attack of attacks) {
+      expect(attack).toMatchObject({ attack: 'Square', eps: '8/255' });
+      expect(typeof attack.success).toBe('boolean');
+      const clean = manifest.lines.find(
+        (line) =>
+          line.kind === 'clean' &&
+          line.format === 'png' &&
+          attack.path.startsWith(`adv/${path.basename(line.path, '.png')}__`),
+      );
+      if (!clean) throw new Error(`no clean file for ${attack.path}`);
+      const [adversarial, original] = [await decode(attack.path), await decode(clean.path)];
+      let linf = 0;
+      for (let i = 0; i < original.length; i++)
+        linf = Math.max(linf, Math.abs((adversarial[i] as number) - (original[i] as number)));
+      expect(linf).toBeGreaterThan(0);
+      expect(linf).toBeLessThanOrEqual(8);
+    }
   });
 });

@@ -59,12 +59,18 @@ describe('advscreen scan <folder>', () => {
       const jpeg = record.format === 'jpeg';
       expect(Object.keys(record.signals).sort()).toEqual([
         'chromaNoiseRate',
+        'chromaStripes',
+        'denseScore',
         'jpegBranch',
         ...(jpeg ? ['jpegQuantStep'] : []),
-        'logit',
+        'stripesScore',
       ]);
       expect(record.signals.jpegBranch).toBe(jpeg ? 1 : 0);
-      expect(record.detector).toBe('residual-cooccurrence@2');
+      // The score is the larger head's.
+      expect(record.score).toBe(
+        Math.max(record.signals.denseScore as number, record.signals.stripesScore as number),
+      );
+      expect(record.detector).toBe('residual-cooccurrence@3');
       expect(record.threshold).toBe(0);
     }
 

@@ -1,4 +1,5 @@
 import { ConfigError } from '@advscreen/config';
+import { runAttackCommand } from './commands/attack.ts';
 import { runCalibrateCommand } from './commands/calibrate.ts';
 import { runCalibrateModelCommand } from './commands/calibrate-model.ts';
 import { runEnqueueCommand } from './commands/enqueue.ts';
@@ -22,6 +23,7 @@ Usage:
   advscreen worker ingest|detector|inference|monitor
   advscreen enqueue s3://bucket/prefix
   advscreen report [--days 7] [--json]
+  advscreen attack square --manifest manifest.jsonl --out DIR [--eps 4/255,8/255] [--queries 1000] [--seed 1]
 
 Environment: see README.md (ADVSCREEN_* variables, AWS credentials).`;
 
@@ -44,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runEnqueueCommand(rest);
       case 'report':
         return await runReportCommand(rest);
+      case 'attack':
+        return await runAttackCommand(rest);
       case undefined:
       case '-h':
       case '--help':

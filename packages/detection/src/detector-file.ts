@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { JPEG_QUANT_FEATURE } from './features/branch.ts';
 import { RESIDUAL_FEATURE_COUNT, RESIDUAL_FEATURES_ID } from './features/residual-features.ts';
+import { STRIPE_FEATURE_COUNT, STRIPE_FEATURES_ID } from './features/stripe-features.ts';
 
-/** The residual features for both branches, plus the quantisation step for the JPEG branch. */
-export const DETECTOR_FEATURES_ID = `${RESIDUAL_FEATURES_ID}+jpeg:${JPEG_QUANT_FEATURE}`;
+/** Dense head: residual features; stripes head: stripe features; the JPEG branch adds its quantisation. */
+export const DETECTOR_FEATURES_ID = `dense:${RESIDUAL_FEATURES_ID}|stripes:${STRIPE_FEATURES_ID}|jpeg:+${JPEG_QUANT_FEATURE}`;
 
 const LinearModelSchema = z.object({
   mean: z.array(z.number()),
@@ -13,15 +14,22 @@ const LinearModelSchema = z.object({
   bias: z.number(),
 });
 
-const branchSchema = (features: number) =>
+const headSchema = (features: number) =>
   z.object({
     model: LinearModelSchema.refine((model) => model.weights.length === features, {
-      message: `this branch's model must have ${features} weights`,
+      message: `this head's model must have ${features} weights`,
     }),
-    /** Subtracted from the branch's logit so that 0 is its operating point at `targetFpr`. */
+    /** Subtracted from the head's logit so that 0 is its share of the operating point at `targetFpr`. */
     offset: z.number(),
     examples: z.number().int(),
     clean: z.number().int(),
+  });
+
+/** Dense head on residual features, optional stripes head; the JPEG branch adds its quantisation to both. */
+const branchSchema = (extra: number) =>
+  z.object({
+    dense: headSchema(RESIDUAL_FEATURE_COUNT + extra),
+    stripes: headSchema(STRIPE_FEATURE_COUNT + extra).optional(),
   });
 
 /** A trained detector as `advscreen train-detector` writes it. */
@@ -32,10 +40,10 @@ export const DetectorModelFile = z.object({
   features: z.literal(DETECTOR_FEATURES_ID),
   analysisSize: z.number().int().positive(),
   branches: z.object({
-    jpeg: branchSchema(RESIDUAL_FEATURE_COUNT + 1),
-    lossless: branchSchema(RESIDUAL_FEATURE_COUNT),
+    jpeg: branchSchema(1),
+    lossless: branchSchema(0),
   }),
-  /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch. */
+  /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch (heads share it). */
   threshold: z.number(),
   targetFpr: z.number().positive().lt(1),
   trainedOn: z.object({
@@ -74,7 +82,7 @@ export const CalibrationFile = z.object({
 });
 export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
-export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v2.json', import.meta.url);
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v3.json', import.meta.url);
 
 function readJson(path: string | URL, what: string): unknown {
   try {

@@ -26,13 +26,18 @@ export {
   type ScoredExample,
 } from './evaluation/detection-report.ts';
 export { auroc, rateAbove, thresholdAtFpr, wilsonInterval } from './evaluation/metrics.ts';
-export { type Branch, branchFeatures, branchOf } from './features/branch.ts';
+export { type Branch, branchOf, HEADS, type Head, headFeatures } from './features/branch.ts';
 export {
   chromaNoiseRate,
   extractResidualFeatures,
   RESIDUAL_FEATURE_COUNT,
   RESIDUAL_FEATURES_ID,
 } from './features/residual-features.ts';
+export {
+  extractStripeFeatures,
+  STRIPE_FEATURE_COUNT,
+  STRIPE_FEATURES_ID,
+} from './features/stripe-features.ts';
 export { magnitudeSpectrum } from './fft2d.ts';
 export { toGray8 } from './pixels.ts';
 export { createResidualScorer, detectorName } from './residual-scorer.ts';

@@ -1,7 +1,8 @@
 import type { RgbImage } from '@advscreen/contracts';
 import type { CalibrationFile, DetectorModelFile } from './detector-file.ts';
-import { branchFeatures, branchOf } from './features/branch.ts';
+import { branchOf, headFeatures } from './features/branch.ts';
 import { chromaNoiseRate, extractResidualFeatures } from './features/residual-features.ts';
+import { extractStripeFeatures } from './features/stripe-features.ts';
 import type { ImageOrigin, Scorer } from './scorer.ts';
 import { linearScore } from './training/logistic-regression.ts';
 
@@ -10,10 +11,11 @@ export function detectorName(model: DetectorModelFile): string {
 }
 
 /**
- * The production scorer: residual co-occurrence features and a linear model for the input's
- * branch (JPEG or lossless). The score is that model's log-odds of "adversarial" minus the
- * branch's offset, so 0 is the default operating point of both branches; a calibration file
- * moves the threshold to the user's own traffic.
+ * The production scorer: per input branch (JPEG or lossless), a dense head (residual
+ * co-occurrences) and a stripes head (chroma stripes), each a linear model. The score is the
+ * larger of the heads' log-odds of "adversarial", each less its offset, so 0 is the default
+ * operating point of every branch; a calibration file moves the threshold to the user's own
+ * traffic.
  */
 export function createResidualScorer(model: DetectorModelFile, calibration?: CalibrationFile): Scorer {
   const name = detectorName(model);
@@ -29,14 +31,22 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
       const branchName = branchOf(origin.format);
       const branch = model.branches[branchName];
       const residual = extractResidualFeatures(image);
-      const logit = linearScore(branch.model, branchFeatures(branchName, residual, origin.jpegQuantStep));
+      const stripes = extractStripeFeatures(image);
+      const features = headFeatures(branchName, residual, stripes, origin.jpegQuantStep);
+      const denseScore = linearScore(branch.dense.model, features.dense) - branch.dense.offset;
+      const stripesScore = branch.stripes
+        ? linearScore(branch.stripes.model, features.stripes) - branch.stripes.offset
+        : Number.NEGATIVE_INFINITY;
       return {
-        score: logit - branch.offset,
+        score: Math.max(denseScore, stripesScore),
         signals: {
-          logit,
+          denseScore,
+          ...(branch.stripes ? { stripesScore } : {}),
           jpegBranch: branchName === 'jpeg' ? 1 : 0,
           ...(origin.jpegQuantStep !== null ? { jpegQuantStep: origin.jpegQuantStep } : {}),
           chromaNoiseRate: chromaNoiseRate(residual),
+          // Strongest vertical chroma stripes (top-quarter tiles, R-G or B-G), in 8-bit steps.
+          chromaStripes: Math.max(stripes[1] as number, stripes[4] as number),
         },
       };
     },

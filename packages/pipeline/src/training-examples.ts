@@ -1,11 +1,13 @@
 import type { CorpusManifestLine, RgbImage } from '@advscreen/contracts';
 import {
-  branchFeatures,
+  type Branch,
   branchOf,
   extractResidualFeatures,
+  extractStripeFeatures,
+  headFeatures,
   type TrainingExample,
 } from '@advscreen/detection';
-import { type DecodeLimits, decodeImage } from '@advscreen/imaging';
+import { type DecodedImage, type DecodeLimits, decodeImage } from '@advscreen/imaging';
 import type { ObjectStore } from '@advscreen/storage';
 import sharp from 'sharp';
 import type { CorpusManifest } from './corpus-manifest.ts';
@@ -19,6 +21,14 @@ export interface TrainingExampleOptions {
    */
   reencodedSuccess?: (line: CorpusManifestLine, image: RgbImage) => Promise<boolean>;
 }
+
+const featuresOf = (branch: Branch, decoded: DecodedImage) =>
+  headFeatures(
+    branch,
+    extractResidualFeatures(decoded.analysis),
+    extractStripeFeatures(decoded.analysis),
+    decoded.jpegQuantStep,
+  );
 
 /**
  * Decodes every manifest file through the worker's decoder and computes its branch's features;
@@ -44,7 +54,7 @@ export async function buildTrainingExamples(
     };
     examples.push({
       ...labels,
-      features: branchFeatures(branch, extractResidualFeatures(decoded.analysis), decoded.jpegQuantStep),
+      features: featuresOf(branch, decoded),
       branch,
       format: line.format,
       reencodedQuality: null,
@@ -59,7 +69,7 @@ export async function buildTrainingExamples(
       examples.push({
         ...labels,
         success,
-        features: branchFeatures('jpeg', extractResidualFeatures(jpeg.analysis), jpeg.jpegQuantStep),
+        features: featuresOf('jpeg', jpeg),
         branch: 'jpeg',
         format: 'jpeg',
         reencodedQuality: quality,

@@ -22,18 +22,18 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      manifest: { type: 'string' },
+      manifest: { type: 'string', multiple: true },
       out: { type: 'string' },
       id: { type: 'string', default: 'residual-cooccurrence' },
-      version: { type: 'string', default: '2' },
+      version: { type: 'string', default: '3' },
       l2: { type: 'string', default: '0.01' },
       folds: { type: 'string', default: '5' },
       'target-fpr': { type: 'string', default: '0.01' },
       'jpeg-reencode': { type: 'string', default: '70,75,80,85,90,95' },
     },
   });
-  if (!values.manifest || !values.out)
-    throw new UsageError('train-detector needs --manifest FILE and --out FILE');
+  if (!values.manifest?.length || !values.out)
+    throw new UsageError('train-detector needs --manifest FILE (one or more) and --out FILE');
   const l2 = Number(values.l2);
   const folds = Number(values.folds);
   const targetFpr = Number(values['target-fpr']);
@@ -45,9 +45,17 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   if (!reencodeQualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
     throw new UsageError('--jpeg-reencode takes JPEG qualities 1-100, comma-separated, or none');
   const config = loadConfig();
-  const manifest = await readCorpusManifest(values.manifest);
-  const store = new LocalFolderStore(manifest.root);
-  const examples = await buildTrainingExamples(manifest, store, config.decode, { reencodeQualities });
+  // Several manifests train one model (e.g. the corpus and attacks made from its photos by
+  // `advscreen attack`); source photos keep their folds across them.
+  const examples = [];
+  for (const file of values.manifest) {
+    const manifest = await readCorpusManifest(file);
+    const store = new LocalFolderStore(manifest.root);
+    examples.push(...(await buildTrainingExamples(manifest, store, config.decode, { reencodeQualities })));
+  }
+  const manifestNames = values.manifest.map(
+    (file) => path.basename(path.dirname(path.resolve(file))) + '/' + path.basename(file),
+  );
   const result = trainDetector(examples, { l2, folds, targetFpr });
   const model: DetectorModelFile = {
     format: 'advscreen-detector',
@@ -59,7 +67,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     threshold: 0,
     targetFpr,
     trainedOn: {
-      manifest: path.basename(values.manifest),
+      manifest: manifestNames.join(' + '),
       examples: result.counts.examples,
       clean: result.counts.clean,
       groups: result.counts.groups,
@@ -69,13 +77,19 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   };
   await writeFile(values.out, `${JSON.stringify(model, null, 1)}\n`);
 
+  const headExamples = (head: 'dense' | 'stripes') => {
+    const { lossless, jpeg } = { lossless: result.branches.lossless[head], jpeg: result.branches.jpeg[head] };
+    return lossless && jpeg
+      ? `${lossless.examples} lossless and ${jpeg.examples} JPEG images`
+      : 'no stripe attacks, so absent';
+  };
   const report = [
     `# Training report: ${values.id}@${values.version}`,
     '',
-    `Manifest: ${path.basename(values.manifest)}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos, plus ${result.counts.reencoded} JPEG re-encodings of its lossless files.`,
+    `Manifests: ${manifestNames.join(' + ')}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos, plus ${result.counts.reencoded} JPEG re-encodings of its lossless files.`,
     `Features: ${DETECTOR_FEATURES_ID}; L2-regularised logistic regression (l2 ${l2}), classes weighted equally.`,
     `The JPEG branch also sees log(mean luminance quantisation step) and is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'}.`,
-    `One model per input branch: lossless (${result.branches.lossless.examples} images) and JPEG (${result.branches.jpeg.examples}). Each score is offset so that 0 is where ${targetFpr * 100}% of that branch's out-of-fold clean scores lie above; the default threshold is 0.`,
+    `Per input branch, lossless and JPEG, a dense head (residual features; trained on ${headExamples('dense')}) and a stripes head (stripe features; ${headExamples('stripes')}); the score is the larger of the two. Each head's score is offset so that 0 is where its share of ${targetFpr * 100}% of the branch's out-of-fold clean scores lie above; the default threshold is 0.`,
     '',
     formatDetectionTable(
       result.crossValidation,

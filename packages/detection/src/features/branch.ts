@@ -18,12 +18,28 @@ export const JPEG_QUANT_FEATURE = 'log-luma-quant-step';
 /** For a JPEG whose tables could not be read: the IJG quality-90 step. */
 const FALLBACK_QUANT_STEP = 11.5;
 
-export function branchFeatures(
+/**
+ * Two heads score each input; the detector takes the larger. `dense`: residual co-occurrences,
+ * for per-pixel perturbations (FGSM, PGD, CW). `stripes`: chroma stripe features, for query
+ * attacks that leave flat blocks and stripes (Square), which a dense model learning both
+ * handled worse (docs/detection.md).
+ */
+export const HEADS = ['dense', 'stripes'] as const;
+export type Head = (typeof HEADS)[number];
+
+/** sign(x) log(1 + |x|): stripe features run from 0 to 25 8-bit steps with long tails. */
+const signedLog = (x: number) => Math.sign(x) * Math.log1p(Math.abs(x));
+
+/** Each head's features for an input of a branch; the JPEG branch's heads also see its quantisation. */
+export function headFeatures(
   branch: Branch,
-  residual: Float64Array | number[],
+  residual: Float64Array,
+  stripes: Float64Array,
   jpegQuantStep: number | null,
-): number[] {
-  const features = Array.from(residual);
-  if (branch === 'jpeg') features.push(Math.log(jpegQuantStep ?? FALLBACK_QUANT_STEP));
-  return features;
+): Record<Head, number[]> {
+  const quantisation = branch === 'jpeg' ? [Math.log(jpegQuantStep ?? FALLBACK_QUANT_STEP)] : [];
+  return {
+    dense: [...residual, ...quantisation],
+    stripes: [...Array.from(stripes, signedLog), ...quantisation],
+  };
 }

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { type TrainingExample, trainDetector } from './train-detector.ts';
 
-/** Synthetic corpus: adversarial examples have a raised first feature, as noise would. */
-function corpus(options: { reencodedAt?: number } = {}): TrainingExample[] {
+/**
+ * Synthetic corpus: FGSM and PGD raise the first dense feature, as noise would; Square (when
+ * asked for) leaves the dense features alone and raises the first stripes feature.
+ */
+function corpus(options: { reencodedAt?: number; square?: boolean } = {}): TrainingExample[] {
   const examples: TrainingExample[] = [];
   let seed = 1;
   const noise = () => {
@@ -21,16 +24,18 @@ function corpus(options: { reencodedAt?: number } = {}): TrainingExample[] {
       const base = { group: `photo-${photo}`, ...variant };
       examples.push({
         ...base,
-        features: [noise(), noise()],
+        features: { dense: [noise(), noise()], stripes: [noise(), noise()] },
         adversarial: false,
         attack: null,
         eps: null,
         success: null,
       });
-      for (const attack of ['FGSM', 'PGD']) {
+      for (const attack of ['FGSM', 'PGD', ...(options.square ? ['Square'] : [])]) {
+        const dense = attack === 'Square' ? [noise(), noise()] : [2 + noise(), noise()];
+        const stripes = attack === 'Square' ? [2 + noise(), noise()] : [noise(), noise()];
         examples.push({
           ...base,
-          features: [2 + noise(), noise()],
+          features: { dense, stripes },
           adversarial: true,
           attack,
           eps: '8/255',
@@ -45,10 +50,11 @@ function corpus(options: { reencodedAt?: number } = {}): TrainingExample[] {
 describe('trainDetector', () => {
   const result = trainDetector(corpus(), { l2: 0.01, folds: 5, targetFpr: 0.05 });
 
-  it('fits one model per branch and learns the informative feature', () => {
-    expect(result.branches.jpeg.examples).toBe(30);
-    expect(result.branches.lossless.examples).toBe(30);
-    expect(result.branches.jpeg.model.weights[0]).toBeGreaterThan(1);
+  it('fits a dense head per branch and learns the informative feature; no stripes head without Square', () => {
+    expect(result.branches.jpeg.dense.examples).toBe(30);
+    expect(result.branches.lossless.dense.examples).toBe(30);
+    expect(result.branches.jpeg.dense.model.weights[0]).toBeGreaterThan(1);
+    expect(result.branches.jpeg.stripes).toBeUndefined();
     expect(result.counts).toEqual({ examples: 60, clean: 20, adversarial: 40, groups: 10, reencoded: 0 });
   });
 
@@ -76,7 +82,7 @@ describe('trainDetector', () => {
 
   it('trains the JPEG branch on re-encoded examples but reports them apart, per quality', () => {
     const widened = trainDetector(corpus({ reencodedAt: 80 }), { l2: 0.01, folds: 5, targetFpr: 0.05 });
-    expect(widened.branches.jpeg.examples).toBe(60);
+    expect(widened.branches.jpeg.dense.examples).toBe(60);
     expect(widened.counts).toMatchObject({ examples: 60, reencoded: 30 });
     expect(widened.crossValidation.rows.map((r) => `${r.attack} ${r.format} ${r.count}`)).toEqual([
       'FGSM jpeg 10',
@@ -91,6 +97,21 @@ describe('trainDetector', () => {
     expect(at80?.rows.map((r) => `${r.attack} ${r.count}`)).toEqual(['FGSM 10', 'PGD 10']);
     expect(at80?.rows.every((r) => r.tpr === 1)).toBe(true);
     expect(result.reencoded).toEqual({});
+  });
+
+  it('gives Square to a stripes head, so each head learns its own feature and both are caught', () => {
+    const withSquare = trainDetector(corpus({ square: true }), { l2: 0.01, folds: 5, targetFpr: 0.05 });
+    const { dense, stripes } = withSquare.branches.lossless;
+    // Dense head: 10 clean + 20 FGSM/PGD; stripes head: 10 clean + 10 Square.
+    expect(dense.examples).toBe(30);
+    expect(stripes?.examples).toBe(20);
+    expect(dense.model.weights[0]).toBeGreaterThan(1);
+    expect(stripes?.model.weights[0]).toBeGreaterThan(1);
+    for (const row of withSquare.crossValidation.rows)
+      expect(row.auroc, `${row.attack} ${row.format}`).toBe(1);
+    // Never having seen Square, the detector has no stripes head and misses it.
+    const unseen = withSquare.heldOutAttacks.Square?.rows.find((r) => r.format === 'png');
+    expect(unseen?.tprAt5).toBeLessThan(0.5);
   });
 
   it('refuses a branch without clean examples', () => {

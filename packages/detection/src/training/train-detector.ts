@@ -6,12 +6,12 @@ import {
   type ScoredExample,
 } from '../evaluation/detection-report.ts';
 import { thresholdAtFpr } from '../evaluation/metrics.ts';
-import type { Branch } from '../features/branch.ts';
+import { type Branch, HEADS, type Head } from '../features/branch.ts';
 import { fitLogisticRegression, type LinearModel, linearScore } from './logistic-regression.ts';
 
 export interface TrainingExample extends Omit<ScoredExample, 'score'> {
-  /** The branch's features (see branchFeatures). */
-  features: ArrayLike<number>;
+  /** Each head's features for the example's branch (see headFeatures). */
+  features: Record<Head, ArrayLike<number>>;
   branch: Branch;
   /** Examples sharing a group (the source photo) never sit on both sides of a split. */
   group: string;
@@ -32,19 +32,27 @@ export interface TrainingOptions {
    * corpus files alone does on other JPEG qualities (bench:jpeg-quality compares the two).
    */
   trainOnReencoded?: boolean;
+  /**
+   * Attack types the stripes head learns: query attacks that leave flat blocks and stripes
+   * (default Square). The dense head learns every other attack.
+   */
+  stripeAttacks?: readonly string[];
 }
 
-export interface TrainedBranch {
+export interface TrainedHead {
   model: LinearModel;
-  /** Logit at `targetFpr` on this branch's out-of-fold clean scores; subtracted from every score. */
+  /** Logit at this head's share of `targetFpr` on its out-of-fold clean scores; subtracted from every score. */
   offset: number;
   examples: number;
   clean: number;
 }
 
+/** A branch's heads; the stripes head is absent when the training data has no stripe attacks. */
+export type TrainedBranch = { dense: TrainedHead; stripes?: TrainedHead };
+
 export interface TrainingResult {
   branches: Record<Branch, TrainedBranch>;
-  /** Scores are offset per branch, so one threshold (0 by default) serves both. */
+  /** Scores are offset per branch and head, so one threshold (0 by default) serves all. */
   crossValidation: DetectionReport;
   /** Each input example's offset score from the fold that did not train on its photo (NaN if none). */
   outOfFold: number[];
@@ -55,6 +63,8 @@ export interface TrainingResult {
   /** Corpus files (re-encoded copies counted apart). */
   counts: { examples: number; clean: number; adversarial: number; groups: number; reencoded: number };
 }
+
+const DEFAULT_STRIPE_ATTACKS = ['Square'];
 
 /** Weights so each class contributes equally, whatever the ratio of examples. */
 function balancedWeights(examples: readonly TrainingExample[]): number[] {
@@ -67,9 +77,9 @@ function balancedWeights(examples: readonly TrainingExample[]): number[] {
   );
 }
 
-function fit(examples: readonly TrainingExample[], l2: number): LinearModel {
+function fit(examples: readonly TrainingExample[], head: Head, l2: number): LinearModel {
   return fitLogisticRegression(
-    examples.map((e) => e.features),
+    examples.map((e) => e.features[head]),
     examples.map((e) => (e.adversarial ? 1 : 0)),
     { l2, sampleWeights: balancedWeights(examples) },
   );
@@ -77,14 +87,25 @@ function fit(examples: readonly TrainingExample[], l2: number): LinearModel {
 
 const isCorpusFile = (e: { reencodedQuality: number | null }) => e.reencodedQuality === null;
 
+/** Which head learns an example: clean ones teach both; an attack teaches the head for its kind. */
+function learnsFrom(head: Head, stripeAttacks: readonly string[]) {
+  return (e: TrainingExample) =>
+    !e.adversarial || stripeAttacks.includes(e.attack ?? 'unknown') === (head === 'stripes');
+}
+
 /** Which cross-validation fold each group (source photo) falls in: sorted groups, dealt in turn. */
 export function assignFolds(groups: Iterable<string>, folds: number): Map<string, number> {
   return new Map([...new Set(groups)].sort().map((group, i) => [group, i % folds]));
 }
 
-/** Out-of-fold scores for every example, folds assigned by group. */
+/** A training set a logistic model can be fitted to: both classes present. */
+const fittable = (examples: readonly TrainingExample[]) =>
+  examples.some((e) => e.adversarial) && examples.some((e) => !e.adversarial);
+
+/** One head's out-of-fold scores for every example, folds assigned by group; NaN where none. */
 function crossValidatedScores(
   examples: readonly TrainingExample[],
+  head: Head,
   options: TrainingOptions,
   includeInTraining: (e: TrainingExample) => boolean,
 ): number[] {
@@ -95,71 +116,104 @@ function crossValidatedScores(
   const scores = new Array<number>(examples.length).fill(Number.NaN);
   for (let fold = 0; fold < options.folds; fold++) {
     const training = examples.filter((e) => foldOf.get(e.group) !== fold && includeInTraining(e));
-    if (!training.some((e) => e.adversarial) || training.every((e) => e.adversarial)) continue;
-    const model = fit(training, options.l2);
+    if (!fittable(training)) continue;
+    const model = fit(training, head, options.l2);
     examples.forEach((e, i) => {
-      if (foldOf.get(e.group) === fold) scores[i] = linearScore(model, e.features);
+      if (foldOf.get(e.group) === fold) scores[i] = linearScore(model, e.features[head]);
     });
   }
   return scores;
 }
 
+type ScoredTrainingExample = ScoredExample & Pick<TrainingExample, 'reencodedQuality'>;
+
 /**
- * Out-of-fold scores of all examples with each branch's own model, offset so that each
- * branch's threshold at `targetFpr` sits at 0.
+ * Out-of-fold scores of all examples: per branch, each head's score less its offset (the
+ * head's share of `targetFpr` on its clean scores, so the heads together stay within it), and
+ * the example's score is the larger of its heads'.
  */
 function branchedOutOfFold(
   examples: readonly TrainingExample[],
   options: TrainingOptions,
   includeAttack: (e: TrainingExample) => boolean = () => true,
 ): {
-  scored: (ScoredExample & Pick<TrainingExample, 'reencodedQuality'>)[];
-  offsets: Record<Branch, number>;
-  /** Offset out-of-fold score of each input example, in input order; NaN where none. */
+  scored: ScoredTrainingExample[];
+  offsets: Record<Branch, Partial<Record<Head, number>>>;
   outOfFold: number[];
 } {
-  const scored: (ScoredExample & Pick<TrainingExample, 'reencodedQuality'>)[] = [];
+  const scored: ScoredTrainingExample[] = [];
   const outOfFold = new Array<number>(examples.length).fill(Number.NaN);
-  const offsets: Record<Branch, number> = { lossless: Number.NaN, jpeg: Number.NaN };
+  const offsets: Record<Branch, Partial<Record<Head, number>>> = { lossless: {}, jpeg: {} };
+  const stripeAttacks = options.stripeAttacks ?? DEFAULT_STRIPE_ATTACKS;
   const trainable = (e: TrainingExample) => options.trainOnReencoded !== false || isCorpusFile(e);
   for (const branch of ['lossless', 'jpeg'] as const) {
     const indices = examples.flatMap((e, i) => (e.branch === branch ? [i] : []));
     const subset = indices.map((i) => examples[i] as TrainingExample);
-    const scores = crossValidatedScores(subset, options, (e) => trainable(e) && includeAttack(e));
-    // The operating point comes from the kind of clean images the model was trained on.
-    offsets[branch] = thresholdAtFpr(
-      scores.filter((score, i) => {
-        const e = subset[i] as TrainingExample;
-        return !e.adversarial && trainable(e) && !Number.isNaN(score);
-      }),
-      options.targetFpr,
+    const heads = HEADS.filter((head) =>
+      fittable(subset.filter((e) => trainable(e) && includeAttack(e) && learnsFrom(head, stripeAttacks)(e))),
     );
+    const combined = new Array<number>(subset.length).fill(Number.NaN);
+    for (const head of heads) {
+      const include = (e: TrainingExample) =>
+        trainable(e) && includeAttack(e) && learnsFrom(head, stripeAttacks)(e);
+      const scores = crossValidatedScores(subset, head, options, include);
+      // The operating point comes from the kind of clean images the model was trained on.
+      const offset = thresholdAtFpr(
+        scores.filter((score, i) => {
+          const e = subset[i] as TrainingExample;
+          return !e.adversarial && trainable(e) && !Number.isNaN(score);
+        }),
+        options.targetFpr / heads.length,
+      );
+      offsets[branch][head] = offset;
+      scores.forEach((score, i) => {
+        if (Number.isNaN(score)) return;
+        const current = combined[i] as number;
+        combined[i] = Number.isNaN(current) ? score - offset : Math.max(current, score - offset);
+      });
+    }
     subset.forEach((e, i) => {
-      const score = scores[i] as number;
+      const score = combined[i] as number;
       if (Number.isNaN(score)) return;
-      scored.push({ ...e, score: score - offsets[branch] });
-      outOfFold[indices[i] as number] = score - offsets[branch];
+      scored.push({ ...e, score });
+      outOfFold[indices[i] as number] = score;
     });
   }
   return { scored, offsets, outOfFold };
 }
 
+function trainHead(
+  examples: readonly TrainingExample[],
+  head: Head,
+  options: TrainingOptions,
+  offset: number,
+): TrainedHead {
+  const clean = examples.filter((e) => !e.adversarial).length;
+  return { model: fit(examples, head, options.l2), offset, examples: examples.length, clean };
+}
+
 function trainBranch(
   examples: readonly TrainingExample[],
   options: TrainingOptions,
-  offset: number,
+  offsets: Partial<Record<Head, number>>,
 ): TrainedBranch {
-  const clean = examples.filter((e) => !e.adversarial).length;
-  if (clean === 0 || clean === examples.length) {
+  const stripeAttacks = options.stripeAttacks ?? DEFAULT_STRIPE_ATTACKS;
+  const ofHead = (head: Head) => examples.filter(learnsFrom(head, stripeAttacks));
+  if (!fittable(ofHead('dense')) || offsets.dense === undefined) {
     throw new Error('each branch (JPEG and lossless inputs) needs both clean and adversarial examples');
   }
-  return { model: fit(examples, options.l2), offset, examples: examples.length, clean };
+  const branch: TrainedBranch = { dense: trainHead(ofHead('dense'), 'dense', options, offsets.dense) };
+  if (offsets.stripes !== undefined)
+    branch.stripes = trainHead(ofHead('stripes'), 'stripes', options, offsets.stripes);
+  return branch;
 }
 
 /**
- * Fits one model per input branch (JPEG-decoded and lossless inputs have different noise
- * statistics) and reports how the detector does on photos it did not see (grouped
- * cross-validation) and on attack types it did not see (each left out in turn).
+ * Fits two heads per input branch (JPEG-decoded and lossless inputs have different noise
+ * statistics): a dense head on residual co-occurrences for per-pixel perturbations, and a
+ * stripes head for query attacks that leave flat blocks and stripes. Reports how the detector
+ * does on photos it did not see (grouped cross-validation) and on attack types it did not see
+ * (each left out in turn).
  */
 export function trainDetector(
   examples: readonly TrainingExample[],

@@ -1,0 +1,7 @@
+export {
+  type ProbabilitiesOf,
+  type SquareAttackOptions,
+  type SquareAttackResult,
+  seededRandom,
+  squareAttack,
+} from './square-attack.ts';

@@ -1,0 +1,48 @@
+import type { RgbImage } from '@advscreen/contracts';
+import { describe, expect, it } from 'vitest';
+import { extractStripeFeatures, STRIPE_FEATURE_COUNT } from './stripe-features.ts';
+
+const SIZE = 64;
+function image(pixel: (x: number, y: number) => [number, number, number]): RgbImage {
+  const data = new Uint8Array(3 * SIZE * SIZE);
+  for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) data.set(pixel(x, y), 3 * (y * SIZE + x));
+  return { width: SIZE, height: SIZE, data };
+}
+
+describe('extractStripeFeatures', () => {
+  it('is zero on a flat image and on a luminance-only vertical texture', () => {
+    expect(Array.from(extractStripeFeatures(image(() => [90, 90, 90])))).toEqual(
+      new Array(STRIPE_FEATURE_COUNT).fill(0),
+    );
+    // Grey vertical bars: a strong column-constant step, but the same in R, G and B.
+    const bars = extractStripeFeatures(image((x) => (x % 2 ? [200, 200, 200] : [40, 40, 40])));
+    expect(Array.from(bars)).toEqual(new Array(STRIPE_FEATURE_COUNT).fill(0));
+  });
+
+  it('measures vertical chroma stripes as Square Attack starts them, per plane', () => {
+    // Red moved by +-8 per column: R-G steps by 0 or 16 between columns, constant down each column.
+    const stripes = extractStripeFeatures(image((x) => [100 + (x % 2 ? 8 : -8), 100, 100]));
+    // Every column step is 16 in R-G; none down the rows.
+    expect(stripes[0]).toBe(16);
+    expect(stripes[1]).toBe(16);
+    expect(stripes[2]).toBe(-16);
+    // B-G untouched.
+    expect(Array.from(stripes.subarray(3))).toEqual([0, 0, 0]);
+  });
+
+  it('sees horizontal stripes in the swapped measure', () => {
+    const stripes = extractStripeFeatures(image((_, y) => [100, 100, 100 + (y % 2 ? 8 : -8)]));
+    expect(stripes[5]).toBe(16);
+    expect(stripes[3]).toBe(-16);
+  });
+
+  it('ignores per-pixel noise, which has no column-constant step', () => {
+    let seed = 3;
+    const noise = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed % 17;
+    };
+    const features = extractStripeFeatures(image(() => [100 + noise(), 100, 100 + noise()]));
+    for (const value of features) expect(Math.abs(value)).toBeLessThan(3);
+  });
+});
