@@ -29,11 +29,13 @@ describe('advscreen train-detector', () => {
     expect(result.code).toBe(0);
     const model = DetectorModelFile.parse(JSON.parse(await readFile(out, 'utf8')));
     expect(model.version).toBe('test');
-    // 5 JPEG files, and each of the 12 lossless files re-encoded at two qualities.
+    // 5 JPEG files, and each of the 13 lossless files re-encoded at two qualities; Square (one
+    // lossless file, so three examples) trains the stripes head with the clean ones instead.
     expect(model.branches.jpeg.dense.examples).toBe(5 + 2 * 12);
     expect(model.branches.lossless.dense.examples).toBe(12);
-    expect(model.branches.jpeg.stripes).toBeUndefined(); // no Square attacks in the fixtures
-    expect(model.trainedOn.jpegReencodings).toEqual({ qualities: [80, 95], examples: 24 });
+    expect(model.branches.lossless.stripes?.examples).toBe(3 + 1);
+    expect(model.branches.jpeg.stripes?.examples).toBe(3 + 2 * 3 + 2);
+    expect(model.trainedOn.jpegReencodings).toEqual({ qualities: [80, 95], examples: 26 });
     const report = await readFile(path.join(dir, 'model.report.md'), 'utf8');
     expect(report).toMatch(/3-fold cross-validation grouped by source photo/);
     expect(report).toMatch(/\| PGD \| 8\/255 \| png \| 3 \|/);

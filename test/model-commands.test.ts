@@ -19,7 +19,7 @@ describe('advscreen scan --model', () => {
     expect(result.code).toBe(0);
     const records = await readVerdicts(out);
     const images = records.filter((r) => r.verdict !== 'rejected');
-    expect(images.length).toBe(17);
+    expect(images.length).toBe(18);
     for (const record of images) {
       if (record.verdict === 'clean') {
         expect(record.layer).toBeNull();
@@ -81,6 +81,7 @@ describe('advscreen attack square', () => {
       '--limit',
       '2',
     ]);
+    expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/eps 8\/255: \d of 2 succeeded/);
     const manifest = await readCorpusManifest(path.join(out, 'manifest.jsonl'));

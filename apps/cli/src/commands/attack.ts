@@ -132,12 +132,13 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
         });
       }
       done += batch.length;
-      process.stderr.write(
-        `\rattacked ${done} of ${sources.length * epsList.length} images (${((performance.now() - started) / 1000).toFixed(0)} s)`,
-      );
+      if (process.stderr.isTTY)
+        process.stderr.write(
+          `\rattacked ${done} of ${sources.length * epsList.length} images (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+        );
     }
   }
-  process.stderr.write('\n');
+  if (process.stderr.isTTY) process.stderr.write('\n');
   await victim.close();
   await writeFile(
     path.join(out, 'manifest.jsonl'),
