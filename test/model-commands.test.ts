@@ -85,6 +85,8 @@ describe('advscreen attack square', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/eps 8\/255: \d of 2 succeeded/);
     const manifest = await readCorpusManifest(path.join(out, 'manifest.jsonl'));
+    const attacksOnly = await readCorpusManifest(path.join(out, 'attacks.jsonl'));
+    expect(attacksOnly.lines).toEqual(manifest.lines.filter((line) => line.kind === 'adv'));
     const attacks = manifest.lines.filter((line) => line.kind === 'adv' && line.format === 'png');
     expect(attacks).toHaveLength(2);
     expect(manifest.lines.filter((line) => line.kind === 'clean').length).toBeGreaterThan(2);

@@ -1,3 +1,4 @@
+export { type SquareCorpusOptions, writeSquareCorpus } from './attack-corpus.ts';
 export { type CorpusManifest, readCorpusManifest } from './corpus-manifest.ts';
 export { applyModelVerdict, type ModelStage, type ModelVerdict } from './model-stage.ts';
 export {
