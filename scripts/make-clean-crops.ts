@@ -1,0 +1,63 @@
+// node scripts/make-clean-crops.ts --out DIR [--seed 42] <folder of images> [more folders]
+// Clean training and validation images from any folder of photos, made the way the development
+// corpus was: per image, 4 random square crops (45-100% of the short side) resized to 224x224
+// (bilinear), each written as PNG and as JPEG at a random quality 70-95, with a manifest in the
+// corpus format (kind clean, source_photo "<folder name>/<image name>"). The bundled detector's
+// extra clean images come from Debian wallpaper packages (docs/detection.md).
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { seededRandom } from '@advscreen/attacks';
+import type { CorpusManifestLine } from '@advscreen/contracts';
+import sharp from 'sharp';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    out: { type: 'string' },
+    seed: { type: 'string', default: '42' },
+    size: { type: 'string', default: '224' },
+  },
+});
+if (!values.out || positionals.length === 0) {
+  console.error('usage: node scripts/make-clean-crops.ts --out DIR [--seed 42] <folder> [more folders]');
+  process.exit(2);
+}
+const out = values.out;
+const size = Number(values.size);
+const random = seededRandom(Number(values.seed));
+const lines: CorpusManifestLine[] = [];
+for (const folder of positionals) {
+  const group = path.basename(path.resolve(folder));
+  await mkdir(path.join(out, group), { recursive: true });
+  for (const file of (await readdir(folder)).sort()) {
+    const input = path.join(folder, file);
+    const { width = 0, height = 0 } = await sharp(input).metadata();
+    const short = Math.min(width, height);
+    if (short < size) continue;
+    for (let k = 0; k < 4; k++) {
+      const side = Math.round(short * (0.45 + 0.55 * random()));
+      const left = Math.floor(random() * (width - side + 1));
+      const top = Math.floor(random() * (height - side + 1));
+      const crop = sharp(input)
+        .extract({ left, top, width: side, height: side })
+        .resize(size, size, { kernel: 'linear', fit: 'fill' })
+        .removeAlpha();
+      const name = `${group}/${path.parse(file).name}_${k}`;
+      const quality = 70 + Math.floor(random() * 26);
+      await writeFile(path.join(out, `${name}.png`), await crop.clone().png().toBuffer());
+      await writeFile(path.join(out, `${name}.jpg`), await crop.clone().jpeg({ quality }).toBuffer());
+      const base = { kind: 'clean' as const, attack: null, eps: null, success: null, split: 'extra-clean' };
+      const source_photo = `${group}/${path.parse(file).name}`;
+      lines.push({ ...base, path: `${name}.png`, source_photo, format: 'png' });
+      lines.push({ ...base, path: `${name}.jpg`, source_photo, format: 'jpeg', jpeg_quality: quality });
+    }
+  }
+}
+await writeFile(
+  path.join(out, 'manifest.jsonl'),
+  `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`,
+);
+console.log(
+  `${lines.length} clean files from ${new Set(lines.map((l) => l.source_photo)).size} images in ${out}`,
+);
