@@ -31,6 +31,7 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
       const branchName = branchOf(origin.format);
       const branch = model.branches[branchName];
       const residual = extractResidualFeatures(image);
+      // Only the lossless branch has a stripes head; the signal is recorded for both.
       const stripes = extractStripeFeatures(image);
       const features = headFeatures(branchName, residual, stripes, origin.jpegQuantStep);
       const denseScore = linearScore(branch.dense.model, features.dense) - branch.dense.offset;

@@ -77,19 +77,17 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   };
   await writeFile(values.out, `${JSON.stringify(model, null, 1)}\n`);
 
-  const headExamples = (head: 'dense' | 'stripes') => {
-    const { lossless, jpeg } = { lossless: result.branches.lossless[head], jpeg: result.branches.jpeg[head] };
-    return lossless && jpeg
-      ? `${lossless.examples} lossless and ${jpeg.examples} JPEG images`
-      : 'no stripe attacks, so absent';
-  };
+  const describeBranch = (name: 'lossless' | 'JPEG', branch: (typeof result.branches)['jpeg']) =>
+    branch.stripes
+      ? `${name}: a dense head (residual features, ${branch.dense.examples} images) and a stripes head (stripe features, ${branch.stripes.examples} images), the larger score wins`
+      : `${name}: a dense head (residual features, ${branch.dense.examples} images)`;
   const report = [
     `# Training report: ${values.id}@${values.version}`,
     '',
     `Manifests: ${manifestNames.join(' + ')}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos, plus ${result.counts.reencoded} JPEG re-encodings of its lossless files.`,
     `Features: ${DETECTOR_FEATURES_ID}; L2-regularised logistic regression (l2 ${l2}), classes weighted equally.`,
     `The JPEG branch also sees log(mean luminance quantisation step) and is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'}.`,
-    `Per input branch, lossless and JPEG, a dense head (residual features; trained on ${headExamples('dense')}) and a stripes head (stripe features; ${headExamples('stripes')}); the score is the larger of the two. Each head's score is offset so that 0 is where its share of ${targetFpr * 100}% of the branch's out-of-fold clean scores lie above; the default threshold is 0.`,
+    `${describeBranch('lossless', result.branches.lossless)}; ${describeBranch('JPEG', result.branches.jpeg)}. Each head's score is offset so that 0 is where its share of ${targetFpr * 100}% of the branch's out-of-fold clean scores lie above; the default threshold is 0.`,
     '',
     formatDetectionTable(
       result.crossValidation,

@@ -37,6 +37,12 @@ export interface TrainingOptions {
    * (default Square). The dense head learns every other attack.
    */
   stripeAttacks?: readonly string[];
+  /**
+   * Branches with a stripes head (default lossless only): JPEG's 4:2:0 chroma subsampling
+   * blurs one-pixel chroma stripes away, and on JPEG the head cost the dense head half its
+   * false-positive budget for no gain (docs/detection.md).
+   */
+  stripesBranches?: readonly Branch[];
 }
 
 export interface TrainedHead {
@@ -47,7 +53,7 @@ export interface TrainedHead {
   clean: number;
 }
 
-/** A branch's heads; the stripes head is absent when the training data has no stripe attacks. */
+/** A branch's heads; the stripes head is absent when the training data has no stripe attacks or the branch has none. */
 export type TrainedBranch = { dense: TrainedHead; stripes?: TrainedHead };
 
 export interface TrainingResult {
@@ -65,6 +71,7 @@ export interface TrainingResult {
 }
 
 const DEFAULT_STRIPE_ATTACKS = ['Square'];
+const DEFAULT_STRIPES_BRANCHES: readonly Branch[] = ['lossless'];
 
 /** Weights so each class contributes equally, whatever the ratio of examples. */
 function balancedWeights(examples: readonly TrainingExample[]): number[] {
@@ -88,9 +95,11 @@ function fit(examples: readonly TrainingExample[], head: Head, l2: number): Line
 const isCorpusFile = (e: { reencodedQuality: number | null }) => e.reencodedQuality === null;
 
 /** Which head learns an example: clean ones teach both; an attack teaches the head for its kind. */
-function learnsFrom(head: Head, stripeAttacks: readonly string[]) {
+function learnsFrom(head: Head, stripeAttacks: readonly string[], branchHasStripes = true) {
   return (e: TrainingExample) =>
-    !e.adversarial || stripeAttacks.includes(e.attack ?? 'unknown') === (head === 'stripes');
+    !e.adversarial ||
+    (head === 'dense' && !branchHasStripes) ||
+    stripeAttacks.includes(e.attack ?? 'unknown') === (head === 'stripes');
 }
 
 /** Which cross-validation fold each group (source photo) falls in: sorted groups, dealt in turn. */
@@ -149,13 +158,25 @@ function branchedOutOfFold(
   for (const branch of ['lossless', 'jpeg'] as const) {
     const indices = examples.flatMap((e, i) => (e.branch === branch ? [i] : []));
     const subset = indices.map((i) => examples[i] as TrainingExample);
-    const heads = HEADS.filter((head) =>
-      fittable(subset.filter((e) => trainable(e) && includeAttack(e) && learnsFrom(head, stripeAttacks)(e))),
+    const stripesBranches = options.stripesBranches ?? DEFAULT_STRIPES_BRANCHES;
+    const heads = HEADS.filter(
+      (head) =>
+        (head === 'dense' || stripesBranches.includes(branch)) &&
+        fittable(
+          subset.filter(
+            (e) =>
+              trainable(e) &&
+              includeAttack(e) &&
+              learnsFrom(head, stripeAttacks, stripesBranches.includes(branch))(e),
+          ),
+        ),
     );
     const combined = new Array<number>(subset.length).fill(Number.NaN);
     for (const head of heads) {
       const include = (e: TrainingExample) =>
-        trainable(e) && includeAttack(e) && learnsFrom(head, stripeAttacks)(e);
+        trainable(e) &&
+        includeAttack(e) &&
+        learnsFrom(head, stripeAttacks, stripesBranches.includes(branch))(e);
       const scores = crossValidatedScores(subset, head, options, include);
       // The operating point comes from the kind of clean images the model was trained on.
       const offset = thresholdAtFpr(
@@ -198,7 +219,8 @@ function trainBranch(
   offsets: Partial<Record<Head, number>>,
 ): TrainedBranch {
   const stripeAttacks = options.stripeAttacks ?? DEFAULT_STRIPE_ATTACKS;
-  const ofHead = (head: Head) => examples.filter(learnsFrom(head, stripeAttacks));
+  const ofHead = (head: Head) =>
+    examples.filter(learnsFrom(head, stripeAttacks, offsets.stripes !== undefined));
   if (!fittable(ofHead('dense')) || offsets.dense === undefined) {
     throw new Error('each branch (JPEG and lossless inputs) needs both clean and adversarial examples');
   }
