@@ -27,7 +27,17 @@ describe('extractStripeFeatures', () => {
     expect(stripes[1]).toBe(16);
     expect(stripes[2]).toBe(-16);
     // B-G untouched.
-    expect(Array.from(stripes.subarray(3))).toEqual([0, 0, 0]);
+    expect(Array.from(stripes.subarray(3, 6))).toEqual([0, 0, 0]);
+    // One-pixel stripes: each step between column means undoes the one before.
+    expect(stripes[6]).toBe(1);
+    expect(stripes[7]).toBe(0);
+  });
+
+  it('tells wide chroma bars (photos) from one-pixel stripes by the step anti-correlation', () => {
+    // Red bars 4 pixels wide: as strong a step measure per step, but isolated steps.
+    const bars = extractStripeFeatures(image((x) => [100 + (Math.floor(x / 4) % 2 ? 8 : -8), 100, 100]));
+    expect(bars[1]).toBeGreaterThan(0);
+    expect(bars[6]).toBe(0);
   });
 
   it('sees horizontal stripes in the swapped measure', () => {
