@@ -28,15 +28,10 @@ export interface DetectionReport {
   rows: AttackRow[];
 }
 
-/**
- * Per attack, eps and file format: AUROC against all clean images (PNG and JPEG) and TPR at
- * the thresholds where 1% and 5% of those clean images are flagged. Only successful
- * adversarial examples count, as an unsuccessful one is no threat.
- */
-export function reportDetection(examples: readonly ScoredExample[]): DetectionReport {
-  const clean = examples.filter((e) => !e.adversarial).map((e) => e.score);
-  const thresholdAt1 = thresholdAtFpr(clean, 0.01);
-  const thresholdAt5 = thresholdAtFpr(clean, 0.05);
+/** Scores of successful attacks, grouped per attack, eps and format, in report order. */
+function successfulAttacks(
+  examples: readonly ScoredExample[],
+): { attack: string; eps: string; format: string; scores: number[] }[] {
   const groups = new Map<string, { attack: string; eps: string; format: string; scores: number[] }>();
   for (const e of examples) {
     if (!e.adversarial || e.success !== true) continue;
@@ -47,19 +42,29 @@ export function reportDetection(examples: readonly ScoredExample[]): DetectionRe
     group.scores.push(e.score);
     groups.set(key, group);
   }
-  const rows = [...groups.values()]
-    .map((g) => ({
-      attack: g.attack,
-      eps: g.eps,
-      format: g.format,
-      count: g.scores.length,
-      auroc: auroc(clean, g.scores),
-      tprAt1: rateAbove(g.scores, thresholdAt1),
-      tprAt5: rateAbove(g.scores, thresholdAt5),
-    }))
-    .sort((a, b) =>
-      `${a.attack}${epsOrder(a.eps)}${a.format}`.localeCompare(`${b.attack}${epsOrder(b.eps)}${b.format}`),
-    );
+  return [...groups.values()].sort((a, b) =>
+    `${a.attack}${epsOrder(a.eps)}${a.format}`.localeCompare(`${b.attack}${epsOrder(b.eps)}${b.format}`),
+  );
+}
+
+/**
+ * Per attack, eps and file format: AUROC against all clean images (PNG and JPEG) and TPR at
+ * the thresholds where 1% and 5% of those clean images are flagged. Only successful
+ * adversarial examples count, as an unsuccessful one is no threat.
+ */
+export function reportDetection(examples: readonly ScoredExample[]): DetectionReport {
+  const clean = examples.filter((e) => !e.adversarial).map((e) => e.score);
+  const thresholdAt1 = thresholdAtFpr(clean, 0.01);
+  const thresholdAt5 = thresholdAtFpr(clean, 0.05);
+  const rows = successfulAttacks(examples).map((g) => ({
+    attack: g.attack,
+    eps: g.eps,
+    format: g.format,
+    count: g.scores.length,
+    auroc: auroc(clean, g.scores),
+    tprAt1: rateAbove(g.scores, thresholdAt1),
+    tprAt5: rateAbove(g.scores, thresholdAt5),
+  }));
   return { clean: clean.length, thresholdAt1, thresholdAt5, rows };
 }
 
@@ -80,26 +85,14 @@ export function reportAtThreshold(
   threshold: number,
 ): OperatingPointReport {
   const clean = examples.filter((e) => !e.adversarial).map((e) => e.score);
-  const rows = reportDetection(examples).rows.map((row) => {
-    const scores = examples
-      .filter(
-        (e) =>
-          e.adversarial &&
-          e.success === true &&
-          (e.attack ?? 'unknown') === row.attack &&
-          (e.eps ?? '-') === row.eps &&
-          e.format === row.format,
-      )
-      .map((e) => e.score);
-    return {
-      attack: row.attack,
-      eps: row.eps,
-      format: row.format,
-      count: row.count,
-      auroc: row.auroc,
-      tpr: rateAbove(scores, threshold),
-    };
-  });
+  const rows = successfulAttacks(examples).map((g) => ({
+    attack: g.attack,
+    eps: g.eps,
+    format: g.format,
+    count: g.scores.length,
+    auroc: auroc(clean, g.scores),
+    tpr: rateAbove(g.scores, threshold),
+  }));
   return { threshold, clean: clean.length, fpr: rateAbove(clean, threshold), rows };
 }
 
