@@ -94,8 +94,11 @@ function fit(examples: readonly TrainingExample[], head: Head, l2: number): Line
 
 const isCorpusFile = (e: { reencodedQuality: number | null }) => e.reencodedQuality === null;
 
-/** Which head learns an example: clean ones teach both; an attack teaches the head for its kind. */
-function learnsFrom(head: Head, stripeAttacks: readonly string[], branchHasStripes = true) {
+/**
+ * Which head learns an example: clean ones teach both; an attack teaches the head for its kind,
+ * and in a branch without a stripes head the dense head learns every attack.
+ */
+function learnsFrom(head: Head, stripeAttacks: readonly string[], branchHasStripes: boolean) {
   return (e: TrainingExample) =>
     !e.adversarial ||
     (head === 'dense' && !branchHasStripes) ||
@@ -154,30 +157,20 @@ function branchedOutOfFold(
   const outOfFold = new Array<number>(examples.length).fill(Number.NaN);
   const offsets: Record<Branch, Partial<Record<Head, number>>> = { lossless: {}, jpeg: {} };
   const stripeAttacks = options.stripeAttacks ?? DEFAULT_STRIPE_ATTACKS;
+  const stripesBranches = options.stripesBranches ?? DEFAULT_STRIPES_BRANCHES;
   const trainable = (e: TrainingExample) => options.trainOnReencoded !== false || isCorpusFile(e);
   for (const branch of ['lossless', 'jpeg'] as const) {
     const indices = examples.flatMap((e, i) => (e.branch === branch ? [i] : []));
     const subset = indices.map((i) => examples[i] as TrainingExample);
-    const stripesBranches = options.stripesBranches ?? DEFAULT_STRIPES_BRANCHES;
+    const hasStripes = stripesBranches.includes(branch);
+    const trainsOn = (head: Head) => (e: TrainingExample) =>
+      trainable(e) && includeAttack(e) && learnsFrom(head, stripeAttacks, hasStripes)(e);
     const heads = HEADS.filter(
-      (head) =>
-        (head === 'dense' || stripesBranches.includes(branch)) &&
-        fittable(
-          subset.filter(
-            (e) =>
-              trainable(e) &&
-              includeAttack(e) &&
-              learnsFrom(head, stripeAttacks, stripesBranches.includes(branch))(e),
-          ),
-        ),
+      (head) => (head === 'dense' || hasStripes) && fittable(subset.filter(trainsOn(head))),
     );
     const combined = new Array<number>(subset.length).fill(Number.NaN);
     for (const head of heads) {
-      const include = (e: TrainingExample) =>
-        trainable(e) &&
-        includeAttack(e) &&
-        learnsFrom(head, stripeAttacks, stripesBranches.includes(branch))(e);
-      const scores = crossValidatedScores(subset, head, options, include);
+      const scores = crossValidatedScores(subset, head, options, trainsOn(head));
       // The operating point comes from the kind of clean images the model was trained on.
       const offset = thresholdAtFpr(
         scores.filter((score, i) => {
