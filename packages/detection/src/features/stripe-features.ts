@@ -19,11 +19,12 @@ import type { RgbImage } from '@advscreen/contracts';
  * column means are anti-correlated (-0.5 for random stripes, -1 for alternating ones) where a
  * photo's are not. The anti-correlation, averaged over the tiles with the strongest stripes, is
  * what separates them: with it Square PNG at 8/255 went from 42% to 92% at 1% FPR over 77
- * source images (docs/detection.md). Features per plane: the
- * mean over tiles, the mean of the top quarter of tiles (stripes survive only where no square
- * was drawn), the top quarter of the swapped measure (horizontal stripes), and the step
- * anti-correlation of the top-quarter tiles (below). Chosen on the
- * development corpus with Square attacks made by `advscreen attack square` (docs/detection.md).
+ * source images (docs/detection.md).
+ *
+ * Features per plane: the mean over tiles, the mean of the top quarter of tiles (stripes survive
+ * only where no square was drawn), the top quarter of the swapped measure (horizontal stripes),
+ * and the step anti-correlation of the top-quarter tiles. Chosen on the development corpus with
+ * Square attacks made by `advscreen attack square` (docs/detection.md).
  */
 export const STRIPE_FEATURES_ID = 'chroma-stripes-8';
 export const STRIPE_FEATURE_COUNT = 8;
@@ -71,17 +72,16 @@ export function extractStripeFeatures(image: RgbImage): Float64Array {
         let rows = 0;
         let lagged = 0;
         let energy = 0;
-        for (let i = 0; i + 2 <= tile; i++) {
+        for (let i = 0; i < tile; i++) {
           const step = (columnMeans[i + 1] as number) - (columnMeans[i] as number);
-          const next = (columnMeans[i + 2] as number) - (columnMeans[i + 1] as number);
-          lagged += step * next;
-          energy += step * step;
+          columns += Math.abs(step);
+          rows += Math.abs((rowMeans[i + 1] as number) - (rowMeans[i] as number));
+          if (i + 1 < tile) {
+            lagged += step * ((columnMeans[i + 2] as number) - (columnMeans[i + 1] as number));
+            energy += step * step;
+          }
         }
         antiCorrelation.push(energy > 0 ? -lagged / energy : 0);
-        for (let i = 0; i < tile; i++) {
-          columns += Math.abs((columnMeans[i + 1] as number) - (columnMeans[i] as number));
-          rows += Math.abs((rowMeans[i + 1] as number) - (rowMeans[i] as number));
-        }
         // Sums of `tile` values each: divide once for the means, once for the mean over steps.
         vertical.push((columns - rows) / (tile * tile));
         horizontal.push((rows - columns) / (tile * tile));
