@@ -72,7 +72,7 @@ describe('advscreen scan <folder>', () => {
           record.signals.stripesScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
-      expect(record.detector).toBe('residual-cooccurrence@3');
+      expect(record.detector).toBe('residual-cooccurrence@4');
       expect(record.threshold).toBe(0);
     }
 

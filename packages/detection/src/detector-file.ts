@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { JPEG_QUANT_FEATURE } from './features/branch.ts';
-import { RESIDUAL_FEATURE_COUNT, RESIDUAL_FEATURES_ID } from './features/residual-features.ts';
-import { STRIPE_FEATURE_COUNT, STRIPE_FEATURES_ID } from './features/stripe-features.ts';
+import { type Branch, HEAD_FEATURE_COUNTS, JPEG_QUANT_FEATURE } from './features/branch.ts';
+import { RESIDUAL_FEATURES_ID } from './features/residual-features.ts';
+import { STRIPE_FEATURES_ID } from './features/stripe-features.ts';
 
-/** Dense head: residual features; stripes head: stripe features; the JPEG branch adds its quantisation. */
-export const DETECTOR_FEATURES_ID = `dense:${RESIDUAL_FEATURES_ID}|stripes:${STRIPE_FEATURES_ID}|jpeg:+${JPEG_QUANT_FEATURE}`;
+/**
+ * Dense head: residual features; stripes head: stripe features; the JPEG branch merges chroma
+ * directions and adds its quantisation.
+ */
+export const DETECTOR_FEATURES_ID = `dense:${RESIDUAL_FEATURES_ID}|stripes:${STRIPE_FEATURES_ID}|jpeg:merged-chroma+${JPEG_QUANT_FEATURE}`;
 
 const LinearModelSchema = z.object({
   mean: z.array(z.number()),
@@ -25,11 +28,11 @@ const headSchema = (features: number) =>
     clean: z.number().int(),
   });
 
-/** Dense head on residual features, optional stripes head; the JPEG branch adds its quantisation to both. */
-const branchSchema = (extra: number) =>
+/** Dense head on residual features, optional stripes head. */
+const branchSchema = (branch: Branch) =>
   z.object({
-    dense: headSchema(RESIDUAL_FEATURE_COUNT + extra),
-    stripes: headSchema(STRIPE_FEATURE_COUNT + extra).optional(),
+    dense: headSchema(HEAD_FEATURE_COUNTS[branch].dense),
+    stripes: headSchema(HEAD_FEATURE_COUNTS[branch].stripes).optional(),
   });
 
 /** A trained detector as `advscreen train-detector` writes it. */
@@ -40,8 +43,8 @@ export const DetectorModelFile = z.object({
   features: z.literal(DETECTOR_FEATURES_ID),
   analysisSize: z.number().int().positive(),
   branches: z.object({
-    jpeg: branchSchema(1),
-    lossless: branchSchema(0),
+    jpeg: branchSchema('jpeg'),
+    lossless: branchSchema('lossless'),
   }),
   /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch (heads share it). */
   threshold: z.number(),
@@ -82,7 +85,7 @@ export const CalibrationFile = z.object({
 });
 export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
-export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v3.json', import.meta.url);
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v4.json', import.meta.url);
 
 function readJson(path: string | URL, what: string): unknown {
   try {

@@ -26,7 +26,14 @@ export {
   type ScoredExample,
 } from './evaluation/detection-report.ts';
 export { auroc, rateAbove, thresholdAtFpr, wilsonInterval } from './evaluation/metrics.ts';
-export { type Branch, branchOf, HEADS, type Head, headFeatures } from './features/branch.ts';
+export {
+  type Branch,
+  branchOf,
+  HEAD_FEATURE_COUNTS,
+  HEADS,
+  type Head,
+  headFeatures,
+} from './features/branch.ts';
 export {
   chromaNoiseRate,
   extractResidualFeatures,

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
@@ -25,7 +25,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       manifest: { type: 'string', multiple: true },
       out: { type: 'string' },
       id: { type: 'string', default: 'residual-cooccurrence' },
-      version: { type: 'string', default: '3' },
+      version: { type: 'string', default: '4' },
       l2: { type: 'string', default: '0.01' },
       folds: { type: 'string', default: '5' },
       'target-fpr': { type: 'string', default: '0.01' },
@@ -75,6 +75,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     },
     createdAt: new Date().toISOString(),
   };
+  await mkdir(path.dirname(path.resolve(values.out)), { recursive: true });
   await writeFile(values.out, `${JSON.stringify(model, null, 1)}\n`);
 
   const describeBranch = (name: 'lossless' | 'JPEG', branch: (typeof result.branches)['jpeg']) =>

@@ -1,3 +1,10 @@
+import {
+  MERGED_RESIDUAL_FEATURE_COUNT,
+  mergeChromaDirections,
+  RESIDUAL_FEATURE_COUNT,
+} from './residual-features.ts';
+import { STRIPE_FEATURE_COUNT } from './stripe-features.ts';
+
 /**
  * Which model scores an input. JPEG decoding leaves block-quantised, chroma-subsampled noise
  * statistics that a model fitted on lossless inputs misreads, so each family has its own.
@@ -30,16 +37,26 @@ export type Head = (typeof HEADS)[number];
 /** sign(x) log(1 + |x|): stripe features run from 0 to 25 8-bit steps with long tails. */
 const signedLog = (x: number) => Math.sign(x) * Math.log1p(Math.abs(x));
 
-/** Each head's features for an input of a branch; the JPEG branch's heads also see its quantisation. */
+/** How many features each head of a branch sees. */
+export const HEAD_FEATURE_COUNTS: Record<Branch, Record<Head, number>> = {
+  lossless: { dense: RESIDUAL_FEATURE_COUNT, stripes: STRIPE_FEATURE_COUNT },
+  jpeg: { dense: MERGED_RESIDUAL_FEATURE_COUNT + 1, stripes: STRIPE_FEATURE_COUNT + 1 },
+};
+
+/**
+ * Each head's features for an input of a branch. The JPEG branch's dense head sees chroma
+ * across and down merged; both its heads also see its quantisation.
+ */
 export function headFeatures(
   branch: Branch,
   residual: Float64Array,
   stripes: Float64Array,
   jpegQuantStep: number | null,
 ): Record<Head, number[]> {
-  const quantisation = branch === 'jpeg' ? [Math.log(jpegQuantStep ?? FALLBACK_QUANT_STEP)] : [];
+  if (branch === 'lossless') return { dense: [...residual], stripes: Array.from(stripes, signedLog) };
+  const quantisation = Math.log(jpegQuantStep ?? FALLBACK_QUANT_STEP);
   return {
-    dense: [...residual, ...quantisation],
-    stripes: [...Array.from(stripes, signedLog), ...quantisation],
+    dense: [...mergeChromaDirections(residual), quantisation],
+    stripes: [...Array.from(stripes, signedLog), quantisation],
   };
 }

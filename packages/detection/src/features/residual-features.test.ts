@@ -11,8 +11,8 @@ describe('extractResidualFeatures', () => {
     const flat: RgbImage = { width: 5, height: 4, data: new Uint8Array(5 * 4 * 3).fill(90) };
     const features = extractResidualFeatures(flat);
     expect(features).toHaveLength(RESIDUAL_FEATURE_COUNT);
-    expect([features[24], features[25 + 24], features[50 + 24]]).toEqual([1, 1, 1]);
-    expect(features.reduce((sum, v) => sum + v, 0)).toBe(3);
+    expect([features[24], features[25 + 24], features[50 + 24], features[75 + 24]]).toEqual([1, 1, 1, 1]);
+    expect(features.reduce((sum, v) => sum + v, 0)).toBe(4);
   });
 
   it('counts hand-worked residual pairs on a 3x1 image', () => {
@@ -23,12 +23,21 @@ describe('extractResidualFeatures', () => {
     expect(f[bin(2, 0)]).toBe(1 / 4);
     expect(f[bin(0, 0)]).toBe(2 / 4);
     expect(f[bin(3, 0)]).toBe(1 / 4);
-    // chroma: R-G residuals 2 then 0; B-G residuals 0 then 3 (5 clipped).
+    // chroma across: R-G residuals 2 then 0; B-G residuals 0 then 3 (5 clipped). None down.
     expect(f[25 + bin(2, 0)]).toBe(1 / 2);
     expect(f[25 + bin(0, 3)]).toBe(1 / 2);
+    expect(f.slice(50, 75).every((v) => v === 0)).toBe(true);
     // colour: R (2,0), G (0,0), B (0,3).
-    expect([f[50 + bin(2, 0)], f[50 + bin(0, 0)], f[50 + bin(0, 3)]]).toEqual([1 / 3, 1 / 3, 1 / 3]);
-    expect(chromaNoiseRate(f)).toBe(1 / 2);
+    expect([f[75 + bin(2, 0)], f[75 + bin(0, 0)], f[75 + bin(0, 3)]]).toEqual([1 / 3, 1 / 3, 1 / 3]);
+    expect(chromaNoiseRate(f)).toBe(1 / 4);
+  });
+
+  it('keeps chroma across and chroma down apart', () => {
+    const pixels = [0, 0, 0, 2, 0, 0, 2, 0, 5];
+    const across = extractResidualFeatures({ width: 3, height: 1, data: Uint8Array.from(pixels) });
+    const down = extractResidualFeatures({ width: 1, height: 3, data: Uint8Array.from(pixels) });
+    expect(Array.from(down.slice(50, 75))).toEqual(Array.from(across.slice(25, 50)));
+    expect(Array.from(down.slice(75))).toEqual(Array.from(across.slice(75)));
   });
 
   it('treats a pattern and its negative alike', () => {

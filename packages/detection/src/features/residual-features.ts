@@ -3,25 +3,29 @@ import type { RgbImage } from '@advscreen/contracts';
 /**
  * Residual co-occurrence features, after steganalysis rich models (SPAM: Pevny, Bas and
  * Fridrich 2010; SRM: Fridrich and Kodovsky 2012), which Liu et al. (CVPR 2019) showed detect
- * adversarial examples. Two 25-bin histograms, chosen by grouped cross-validation on the
+ * adversarial examples. Four 25-bin histograms, chosen by grouped cross-validation on the
  * development corpus (docs/detection.md):
  *
  * 1. cross-channel: joint histogram of first-order residuals of R (and of B) with those of G at
  *    the same pixel pair. Natural texture moves the channels together; optimised perturbations
  *    are computed per channel and decorrelate them.
- * 2. chroma: co-occurrence of adjacent first-order residuals of R-G and B-G. Demosaicing, JPEG
- *    chroma subsampling and resizing leave chroma smooth; perturbations add chroma noise.
+ * 2. chroma, one histogram per direction: co-occurrence of adjacent first-order residuals of
+ *    R-G and B-G. Demosaicing, JPEG chroma subsampling and resizing leave chroma smooth;
+ *    perturbations add chroma noise. Cameras often subsample chroma horizontally only (4:2:2),
+ *    so clean chroma is smoother across than down, while a perturbation is the same both ways.
  * 3. colour: co-occurrence of adjacent first-order residuals within R, G and B (SPAM's first
  *    order), which carries what survives JPEG compression of a perturbation.
  *
- * Residuals are clipped to [-3, 3]; both histograms merge each bin with its sign-flipped twin.
+ * Residuals are clipped to [-3, 3]; every histogram merges each bin with its sign-flipped twin.
  */
-export const RESIDUAL_FEATURES_ID = 'residual-cooccurrence-75';
+export const RESIDUAL_FEATURES_ID = 'residual-cooccurrence-100';
 const T = 3;
 const SIDE = 2 * T + 1;
 const BINS = SIDE * SIDE;
 const HALF = (BINS + 1) / 2;
-export const RESIDUAL_FEATURE_COUNT = 3 * HALF;
+export const RESIDUAL_FEATURE_COUNT = 4 * HALF;
+/** What `mergeChromaDirections` leaves. */
+export const MERGED_RESIDUAL_FEATURE_COUNT = 3 * HALF;
 
 /** Residual r (in -510..510) clipped to [-T, T] and shifted to a bin index 0..2T. */
 const CLIPPED_BIN = Int32Array.from({ length: 1021 }, (_, i) => Math.max(-T, Math.min(T, i - 510)) + T);
@@ -42,19 +46,20 @@ function symmetriseInto(counts: Int32Array, out: Float64Array, offset: number): 
 
 /**
  * Two passes, horizontal then vertical. Each residual pair adds to `cross` (R with G, B with G
- * at the same pair of pixels); consecutive residuals along the direction add to `chroma`
- * (R-G, B-G) and `colour` (R, G, B). Counts are integers, so the result is exact. Written as
+ * at the same pair of pixels); consecutive residuals along the direction add to that
+ * direction's `chroma` (R-G, B-G) and to `colour` (R, G, B). Counts are integers, so the result is exact. Written as
  * one flat loop: this runs on every image (budget 3 ms at 224x224 on one core).
  */
 export function extractResidualFeatures(image: RgbImage): Float64Array {
   const { width: w, height: h, data } = image;
   const cross = new Int32Array(BINS);
-  const chroma = new Int32Array(BINS);
+  const chromaByDirection = [new Int32Array(BINS), new Int32Array(BINS)];
   const colour = new Int32Array(BINS);
   // Bins of the previous residual along the direction (R-G, B-G, R, G, B), per column for vertical.
   const previous = new Int32Array(5 * w);
   for (let pass = 0; pass < 2; pass++) {
     const horizontal = pass === 0;
+    const chroma = chromaByDirection[pass] as Int32Array;
     const rows = horizontal ? h : h - 1;
     const columns = horizontal ? w - 1 : w;
     const step = horizontal ? 3 : 3 * w;
@@ -91,21 +96,39 @@ export function extractResidualFeatures(image: RgbImage): Float64Array {
   }
   const features = new Float64Array(RESIDUAL_FEATURE_COUNT);
   symmetriseInto(cross, features, 0);
-  symmetriseInto(chroma, features, HALF);
-  symmetriseInto(colour, features, 2 * HALF);
+  symmetriseInto(chromaByDirection[0] as Int32Array, features, HALF);
+  symmetriseInto(chromaByDirection[1] as Int32Array, features, 2 * HALF);
+  symmetriseInto(colour, features, 3 * HALF);
   return features;
 }
 
 /**
- * Share of chroma residuals of magnitude 2 or more: a readable summary recorded with each
- * verdict (near 0 for smooth natural chroma, higher under per-channel perturbation).
+ * The features with chroma across and down merged into one histogram (their mean: the analysis
+ * image is square, so both directions count as many pairs). The JPEG branch uses these: JPEG's
+ * 4:2:0 subsampling smooths chroma alike in both directions, and with the directions apart its
+ * model did worse (docs/detection.md).
+ */
+export function mergeChromaDirections(features: Float64Array): Float64Array {
+  const merged = new Float64Array(MERGED_RESIDUAL_FEATURE_COUNT);
+  merged.set(features.subarray(0, HALF));
+  for (let i = 0; i < HALF; i++) {
+    merged[HALF + i] = ((features[HALF + i] as number) + (features[2 * HALF + i] as number)) / 2;
+  }
+  merged.set(features.subarray(3 * HALF), 2 * HALF);
+  return merged;
+}
+
+/**
+ * Share of chroma residuals of magnitude 2 or more, the mean of both directions: a readable
+ * summary recorded with each verdict (near 0 for smooth natural chroma, higher under
+ * per-channel perturbation).
  */
 export function chromaNoiseRate(features: Float64Array): number {
   // Chroma histogram bins are (a, b) pairs; count the pairs whose first residual |a| >= 2.
   let rate = 0;
   for (let i = 0; i < HALF; i++) {
     const a = Math.floor(i / SIDE) - T;
-    if (Math.abs(a) >= 2) rate += features[HALF + i] as number;
+    if (Math.abs(a) >= 2) rate += (features[HALF + i] as number) + (features[2 * HALF + i] as number);
   }
-  return rate;
+  return rate / 2;
 }
