@@ -11,8 +11,8 @@ import type { RgbImage } from '@advscreen/contracts';
  *    are computed per channel and decorrelate them.
  * 2. chroma, one histogram per direction: co-occurrence of adjacent first-order residuals of
  *    R-G and B-G. Demosaicing, JPEG chroma subsampling and resizing leave chroma smooth;
- *    perturbations add chroma noise. Cameras often subsample chroma horizontally only (4:2:2),
- *    so clean chroma is smoother across than down, while a perturbation is the same both ways.
+ *    perturbations add chroma noise. Clean photos' chroma is smoother across than down (likely
+ *    horizontal-only chroma subsampling upstream), while a perturbation is the same both ways.
  * 3. colour: co-occurrence of adjacent first-order residuals within R, G and B (SPAM's first
  *    order), which carries what survives JPEG compression of a perturbation.
  *
