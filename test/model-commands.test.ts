@@ -61,6 +61,9 @@ describe('advscreen calibrate-model', () => {
     expect(checks.sample.images).toBe(18);
     expect(checks.confidenceBound).toBeGreaterThan(0.5);
     expect(checks.confidenceBound).toBeLessThanOrEqual(1);
+    // 18 images are too few for a tail fit: the bound is the highest clean confidence seen.
+    expect(checks.confidenceFit).toEqual({ method: 'max', exceedance: 0.001, images: 18 });
+    expect(result.stdout).toMatch(/too few images for a tail fit/);
   });
 });
 

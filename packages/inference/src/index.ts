@@ -1,3 +1,4 @@
+export { type ConfidenceBoundFit, fitConfidenceBound } from './confidence-bound.ts';
 export { MicroBatcher } from './micro-batcher.ts';
 export {
   checkSanity,

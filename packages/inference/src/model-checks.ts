@@ -30,8 +30,16 @@ export const ModelChecksFile = z.object({
       heldOut: z.number().int(),
     }),
   }),
-  /** Top-class probabilities (detection scores) above this were never seen on clean images (the sample's maximum). */
+  /** Top-class probabilities (detection scores) above this are implausible (see fitConfidenceBound). */
   confidenceBound: z.number(),
+  /** How the bound was fitted; absent in files that took the sample's maximum. */
+  confidenceFit: z
+    .object({
+      method: z.enum(['tail', 'max']),
+      exceedance: z.number().positive().lt(1),
+      images: z.number().int(),
+    })
+    .optional(),
   sample: z.object({ location: z.string(), images: z.number().int() }),
   createdAt: z.string(),
 });

@@ -6,6 +6,7 @@ import { decodeImage, RejectedInputError } from '@advscreen/imaging';
 import {
   BUNDLED_MODEL_SPEC,
   createOnnxModel,
+  fitConfidenceBound,
   inspectImages,
   loadModelSpec,
   type ModelChecksFile,
@@ -17,7 +18,8 @@ import { UsageError } from '../usage-error.ts';
 /**
  * `advscreen calibrate-model <clean images> --out checks.json`: the consistency threshold at a
  * target false-positive rate (fitted on two thirds, measured on the rest) and the confidence
- * bound (the highest top-class probability on the clean sample), for one model.
+ * bound (the tail of the clean sample's top-class probabilities at a target exceedance), for
+ * one model.
  */
 export async function runCalibrateModelCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -28,6 +30,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       model: { type: 'string' },
       'target-fpr': { type: 'string', default: '0.01' },
       squeezers: { type: 'string', default: 'median2x2' },
+      'confidence-exceedance': { type: 'string', default: '0.001' },
     },
   });
   if (positionals.length !== 1 || !values.out) {
@@ -36,7 +39,10 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
     );
   }
   const targetFpr = Number(values['target-fpr']);
-  if (!(targetFpr > 0 && targetFpr < 1)) throw new UsageError('--target-fpr must be in (0, 1)');
+  const exceedance = Number(values['confidence-exceedance']);
+  if (!(targetFpr > 0 && targetFpr < 1) || !(exceedance > 0 && exceedance < 1)) {
+    throw new UsageError('--target-fpr and --confidence-exceedance must be in (0, 1)');
+  }
   const squeezers = values.squeezers.split(',').map((name) => {
     const parsed = Squeezer.safeParse(name);
     if (!parsed.success) throw new UsageError(`unknown squeezer ${name}: use ${Squeezer.options.join(', ')}`);
@@ -52,7 +58,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
   });
   try {
     const samples: { key: string; score: number }[] = [];
-    let confidenceBound = 0;
+    const topProbabilities: number[] = [];
     for await (const object of source.store.list(source.prefix)) {
       let analysis: Awaited<ReturnType<typeof decodeImage>>['analysis'];
       try {
@@ -68,14 +74,16 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       });
       if (!inspection) continue;
       samples.push({ key: object.key, score: inspection.consistency ?? 0 });
-      confidenceBound = Math.max(confidenceBound, inspection.prediction?.probability ?? 0);
+      topProbabilities.push(inspection.prediction?.probability ?? 0);
     }
     const fit = calibrateThreshold(samples, targetFpr);
+    const confidence = fitConfidenceBound(topProbabilities, exceedance);
     const checks: ModelChecksFile = {
       format: 'advscreen-model-checks',
       model: `${spec.id}@${spec.version}`,
       consistency: { squeezers, threshold: fit.threshold, targetFpr, expectedFpr: fit.expectedFpr },
-      confidenceBound,
+      confidenceBound: confidence.bound,
+      confidenceFit: { method: confidence.method, exceedance, images: confidence.images },
       sample: { location: source.uri, images: samples.length },
       createdAt: new Date().toISOString(),
     };
@@ -85,7 +93,11 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       `Calibrated the checks of ${checks.model} on ${samples.length} clean images from ${source.uri}.\n` +
         `Consistency (${squeezers.join(', ')}): threshold ${fit.threshold.toFixed(4)}; expected FPR on ${fit.expectedFpr.heldOut} held-out images ` +
         `${pct(fit.expectedFpr.estimate)} (95% interval ${pct(fit.expectedFpr.low)} to ${pct(fit.expectedFpr.high)}).\n` +
-        `Confidence bound: ${confidenceBound} (the highest top-class probability or detection score seen).\n` +
+        `Confidence bound: ${confidence.bound} (${
+          confidence.method === 'tail'
+            ? `where the tail of the clean top-class probabilities (or detection scores) puts ${exceedance * 100}% of clean images above it`
+            : 'the highest clean top-class probability or detection score: too few images for a tail fit, or it was higher'
+        }; highest seen ${Math.max(...topProbabilities)}).\n` +
         (fit.warning ? `Warning: ${fit.warning}.\n` : '') +
         `Written to ${values.out}.\n`,
     );

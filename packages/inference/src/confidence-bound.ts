@@ -1,0 +1,51 @@
+/**
+ * The sanity check's confidence bound: how sure the model may be before the answer is
+ * implausible. The largest top-class probability of a clean sample is a poor bound: new clean
+ * images exceed a sample's maximum about once per number of distinct photos behind it (held
+ * out by photo, 1 in 60 on the development corpus), because crops of one easy photo are all
+ * about as sure. So the tail of the clean sample is modelled instead (peaks over threshold,
+ * exponential excesses; Pickands 1975, Davison and Smith 1990), on the log-odds scale where
+ * softmax confidences near 1 spread out: with u the (k+1)-th largest of n log-odds and beta the
+ * mean excess of the k largest over u, P(new > u + x) ~ (k / n) exp(-x / beta), and the bound
+ * is the x where that equals the exceedance target. It is never below the sample's maximum.
+ */
+export interface ConfidenceBoundFit {
+  /** A top-class probability (detection score) above this is implausible. */
+  bound: number;
+  /** `tail`: fitted as above; `max`: the sample's maximum (too few images for a tail, or it was higher). */
+  method: 'tail' | 'max';
+  /** Clean top-class probabilities it was fitted on. */
+  images: number;
+  /** The fitted share of clean images expected above the bound. */
+  exceedance: number;
+}
+
+/** Fewer tail images than this and the fit falls back to the sample's maximum. */
+const MIN_TAIL = 5;
+/** Probabilities are float32 in practice: a clean 1.0 must stay finite on the log-odds scale. */
+const EDGE = 1e-12;
+
+const logOdds = (p: number) => {
+  const clamped = Math.min(1 - EDGE, Math.max(EDGE, p));
+  return Math.log(clamped / (1 - clamped));
+};
+const probability = (logit: number) => 1 / (1 + Math.exp(-logit));
+
+export function fitConfidenceBound(probabilities: readonly number[], exceedance: number): ConfidenceBoundFit {
+  if (!(exceedance > 0 && exceedance < 1)) throw new Error('the exceedance target must be in (0, 1)');
+  const finite = probabilities.filter(Number.isFinite);
+  if (finite.length === 0) throw new Error('a confidence bound needs at least one clean image');
+  const maximum = Math.max(...finite);
+  const n = finite.length;
+  const k = Math.floor(n / 10);
+  if (k < MIN_TAIL) return { bound: maximum, method: 'max', images: n, exceedance };
+  const sorted = finite.map(logOdds).sort((a, b) => b - a);
+  const threshold = sorted[k] as number;
+  let excess = 0;
+  for (let i = 0; i < k; i++) excess += (sorted[i] as number) - threshold;
+  const meanExcess = excess / k;
+  const tail = probability(threshold + meanExcess * Math.log(k / (n * exceedance)));
+  return tail > maximum
+    ? { bound: tail, method: 'tail', images: n, exceedance }
+    : { bound: maximum, method: 'max', images: n, exceedance };
+}
