@@ -98,9 +98,14 @@ if (main) {
     console.log(`  TPR ${(rateAbove(scores, t) * 100).toFixed(0).padStart(3)}%  ${key} (n=${scores.length})`);
   }
 }
-console.log('\nms per image (median / mean), one core:');
+console.log('\nms per image (median / mean), one core; all inputs, then JPEG and lossless apart:');
+const formats = manifest.lines.map((line) => (line.format === 'jpeg' ? 'jpeg' : 'lossless'));
 for (const r of results) {
-  console.log(
-    `  ${r.scorer.name.padEnd(28)} decode ${median(r.decodeMs).toFixed(2)} / ${mean(r.decodeMs).toFixed(2)}   score ${median(r.scoreMs).toFixed(2)} / ${mean(r.scoreMs).toFixed(2)}`,
-  );
+  for (const part of ['all', 'jpeg', 'lossless'] as const) {
+    const of = (ms: number[]) => ms.filter((_, i) => part === 'all' || formats[i] === part);
+    const [decode, score] = [of(r.decodeMs), of(r.scoreMs)];
+    console.log(
+      `  ${r.scorer.name.padEnd(28)} ${part.padEnd(8)} (${String(score.length).padStart(4)}) decode ${median(decode).toFixed(2)} / ${mean(decode).toFixed(2)}   score ${median(score).toFixed(2)} / ${mean(score).toFixed(2)}`,
+    );
+  }
 }

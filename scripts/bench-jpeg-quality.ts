@@ -1,14 +1,16 @@
 // npm run bench:jpeg-quality -- <manifest.jsonl> [--qualities 70,75,80,85,90,95]
 // Real traffic is JPEG at any quality. Re-encodes every lossless file of a labelled corpus at
 // each quality, checks with the victim model (the bundled spec) whether each re-encoded attack
-// still succeeds, and compares two JPEG branches by grouped cross-validation, at the shipped
-// threshold: trained on the corpus files alone without the quantisation-step feature (how
-// detector v1's JPEG model was built), and as shipped (the feature, and trained on the re-encodings).
+// still succeeds, and compares three JPEG branches by grouped cross-validation, at the shipped
+// threshold: trained on the corpus files alone on residual features only (how detector v1's JPEG
+// model was built); with the quantisation-step feature and the re-encodings but no DCT features
+// (v2-v4); and as shipped.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
 import {
   formatDetectionTable,
   formatReencodedTable,
+  MERGED_RESIDUAL_FEATURE_COUNT,
   type TrainingExample,
   trainDetector,
 } from '@advscreen/detection';
@@ -46,21 +48,34 @@ console.log(`machine             ${describeMachine()}`);
 console.log('success of re-encoded attacks: checked with the victim model\n');
 
 const options = { l2: 0.01, folds: 5, targetFpr: 0.01 };
-/** The JPEG branch's heads end with the quantisation feature; v1 had none. */
-const withoutQuantisation = (features: TrainingExample['features']) => ({
-  dense: Array.from(features.dense as ArrayLike<number>).slice(0, -1),
-  stripes: Array.from(features.stripes as ArrayLike<number>).slice(0, -1),
-});
+/**
+ * The JPEG dense head's features are the merged residual features, the quantisation step, then
+ * the DCT features; its stripes head's end with the step. Earlier recipes had a prefix of them.
+ */
+const jpegFeaturesUpTo = (denseCount: number, withStep: boolean) => (e: TrainingExample) =>
+  e.branch !== 'jpeg'
+    ? e
+    : {
+        ...e,
+        features: {
+          dense: Array.from(e.features.dense as ArrayLike<number>).slice(0, denseCount),
+          stripes: Array.from(e.features.stripes as ArrayLike<number>).slice(0, withStep ? undefined : -1),
+        },
+      };
 const variants = [
   {
-    name: 'v1 JPEG recipe: corpus files only, no quantisation-step feature',
-    result: trainDetector(
-      examples.map((e) => (e.branch === 'jpeg' ? { ...e, features: withoutQuantisation(e.features) } : e)),
-      { ...options, trainOnReencoded: false },
-    ),
+    name: 'v1 JPEG recipe: corpus files only, residual features only',
+    result: trainDetector(examples.map(jpegFeaturesUpTo(MERGED_RESIDUAL_FEATURE_COUNT, false)), {
+      ...options,
+      trainOnReencoded: false,
+    }),
   },
   {
-    name: 'shipped recipe: quantisation-step feature, trained on the re-encodings too',
+    name: 'v2-v4 JPEG recipe: quantisation-step feature, trained on the re-encodings too, no DCT features',
+    result: trainDetector(examples.map(jpegFeaturesUpTo(MERGED_RESIDUAL_FEATURE_COUNT + 1, true)), options),
+  },
+  {
+    name: 'shipped recipe (v5): as v2-v4, plus DCT features',
     result: trainDetector(examples, options),
   },
 ];

@@ -61,10 +61,13 @@ describe('advscreen scan <folder>', () => {
         'chromaNoiseRate',
         'chromaStripes',
         'denseScore',
+        ...(jpeg ? ['jpegBlockGrid'] : []),
         'jpegBranch',
         ...(jpeg ? ['jpegQuantStep'] : ['stripesScore']),
       ]);
       expect(record.signals.jpegBranch).toBe(jpeg ? 1 : 0);
+      // The fixture photos are 224x224 JPEGs: scored on their own 8x8 blocks.
+      if (jpeg) expect(record.signals.jpegBlockGrid).toBe(1);
       // The score is the larger head's (JPEG inputs have only the dense head).
       expect(record.score).toBe(
         Math.max(
@@ -72,7 +75,7 @@ describe('advscreen scan <folder>', () => {
           record.signals.stripesScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
-      expect(record.detector).toBe('residual-cooccurrence@4');
+      expect(record.detector).toBe('residual-cooccurrence@5');
       expect(record.threshold).toBe(0);
     }
 

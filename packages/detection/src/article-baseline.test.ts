@@ -37,7 +37,11 @@ describe('article baseline signals', () => {
 
   it('gives a flat image zero gradient and kurtosis terms', () => {
     const flat: RgbImage = { width: 4, height: 4, data: new Uint8Array(48).fill(128) };
-    const { signals } = createArticleBaselineScorer().score(flat, { format: 'png', jpegQuantStep: null });
+    const { signals } = createArticleBaselineScorer().score(flat, {
+      format: 'png',
+      jpegQuantStep: null,
+      jpegBlocks: null,
+    });
     expect(signals.gradientCv).toBe(0);
     expect(signals.kurtosis).toBe(0);
     expect(signals.highFrequencyRatio).toBe(0);
@@ -45,7 +49,7 @@ describe('article baseline signals', () => {
 
   it('combines the signals with the article weights against its 0.15 threshold', () => {
     const scorer = createArticleBaselineScorer();
-    const { score, signals } = scorer.score(ramp, { format: 'png', jpegQuantStep: null });
+    const { score, signals } = scorer.score(ramp, { format: 'png', jpegQuantStep: null, jpegBlocks: null });
     expect(scorer.threshold).toBe(ARTICLE_THRESHOLD);
     expect(score).toBeCloseTo(
       0.4 * (signals.highFrequencyRatio as number) +

@@ -1,14 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { type Branch, HEAD_FEATURE_COUNTS, JPEG_QUANT_FEATURE } from './features/branch.ts';
+import {
+  type Branch,
+  HEAD_FEATURE_COUNTS,
+  JPEG_DENSE_FEATURES,
+  JPEG_QUANT_FEATURE,
+} from './features/branch.ts';
 import { RESIDUAL_FEATURES_ID } from './features/residual-features.ts';
 import { STRIPE_FEATURES_ID } from './features/stripe-features.ts';
 
 /**
- * Dense head: residual features; stripes head: stripe features; the JPEG branch merges chroma
- * directions and adds its quantisation.
+ * Dense head: residual features; stripes head: stripe features; the JPEG branch's dense head
+ * merges chroma directions and adds its quantisation and DCT features, its stripes head the
+ * quantisation.
  */
-export const DETECTOR_FEATURES_ID = `dense:${RESIDUAL_FEATURES_ID}|stripes:${STRIPE_FEATURES_ID}|jpeg:merged-chroma+${JPEG_QUANT_FEATURE}`;
+export const DETECTOR_FEATURES_ID = `dense:${RESIDUAL_FEATURES_ID}|stripes:${STRIPE_FEATURES_ID}|jpeg-dense:${JPEG_DENSE_FEATURES}|jpeg-stripes:+${JPEG_QUANT_FEATURE}`;
 
 const LinearModelSchema = z.object({
   mean: z.array(z.number()),
@@ -85,7 +91,7 @@ export const CalibrationFile = z.object({
 });
 export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
-export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v4.json', import.meta.url);
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v5.json', import.meta.url);
 
 function readJson(path: string | URL, what: string): unknown {
   try {

@@ -33,10 +33,14 @@ export {
   HEADS,
   type Head,
   headFeatures,
+  type JpegEvidence,
+  jpegEvidence,
 } from './features/branch.ts';
+export { DCT_FEATURE_COUNT, extractJpegDctFeatures } from './features/dct-features.ts';
 export {
   chromaNoiseRate,
   extractResidualFeatures,
+  MERGED_RESIDUAL_FEATURE_COUNT,
   RESIDUAL_FEATURE_COUNT,
   RESIDUAL_FEATURES_ID,
 } from './features/residual-features.ts';

@@ -1,6 +1,6 @@
 import type { RgbImage } from '@advscreen/contracts';
 import type { CalibrationFile, DetectorModelFile } from './detector-file.ts';
-import { branchOf, headFeatures } from './features/branch.ts';
+import { branchOf, headFeatures, jpegEvidence } from './features/branch.ts';
 import { chromaNoiseRate, extractResidualFeatures } from './features/residual-features.ts';
 import { extractStripeFeatures } from './features/stripe-features.ts';
 import type { ImageOrigin, Scorer } from './scorer.ts';
@@ -33,7 +33,8 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
       const residual = extractResidualFeatures(image);
       // Only the lossless branch has a stripes head; the signal is recorded for both.
       const stripes = extractStripeFeatures(image);
-      const features = headFeatures(branchName, residual, stripes, origin.jpegQuantStep);
+      const jpeg = jpegEvidence(image, origin);
+      const features = headFeatures(branchName, residual, stripes, jpeg);
       const denseScore = linearScore(branch.dense.model, features.dense) - branch.dense.offset;
       const stripesScore = branch.stripes
         ? linearScore(branch.stripes.model, features.stripes) - branch.stripes.offset
@@ -45,6 +46,8 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
           ...(branch.stripes ? { stripesScore } : {}),
           jpegBranch: branchName === 'jpeg' ? 1 : 0,
           ...(origin.jpegQuantStep !== null ? { jpegQuantStep: origin.jpegQuantStep } : {}),
+          // 1: scored on the JPEG's own 8x8 blocks, with its DCT features; 0: resized or re-oriented.
+          ...(branchName === 'jpeg' ? { jpegBlockGrid: jpeg.dct ? 1 : 0 } : {}),
           chromaNoiseRate: chromaNoiseRate(residual),
           // Strongest vertical chroma stripes (top-quarter tiles, R-G or B-G), in 8-bit steps.
           chromaStripes: Math.max(stripes[1] as number, stripes[4] as number),

@@ -24,4 +24,6 @@ export interface ImageOrigin {
   format: string;
   /** JPEG inputs: mean luminance quantisation step (imaging's jpegLumaQuantStep); else null. */
   jpegQuantStep: number | null;
+  /** JPEG inputs scored on the encoder's own 8x8 blocks: the luminance quantisation table; else null. */
+  jpegBlocks: { lumaTable: readonly number[] } | null;
 }

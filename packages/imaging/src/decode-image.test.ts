@@ -42,6 +42,25 @@ describe('decodeImage', () => {
     expect(Buffer.from(decoded.analysis.data).equals(raw)).toBe(true);
   });
 
+  it("gives a JPEG's quantisation table only when analysis keeps the encoder's 8x8 blocks", async () => {
+    const native = await decodeImage(await photoLike('jpeg', 32, 32), limits);
+    expect(native.analysis.data).toEqual(
+      new Uint8Array(
+        await sharp(await photoLike('jpeg', 32, 32))
+          .raw()
+          .toBuffer(),
+      ),
+    );
+    expect(native.jpegBlocks?.lumaTable).toHaveLength(64);
+    expect((await decodeImage(await photoLike('jpeg', 40, 30), limits)).jpegBlocks).toBeNull();
+    const reoriented = await sharp(await photoLike('jpeg', 32, 32))
+      .withMetadata({ orientation: 8 })
+      .jpeg()
+      .toBuffer();
+    expect((await decodeImage(reoriented, limits)).jpegBlocks).toBeNull();
+    expect((await decodeImage(await photoLike('png', 32, 32), limits)).jpegBlocks).toBeNull();
+  });
+
   it('applies the EXIF orientation before analysis', async () => {
     const rotated = await sharp(await photoLike('jpeg', 40, 30))
       .withMetadata({ orientation: 6 })

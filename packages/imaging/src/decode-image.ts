@@ -1,6 +1,6 @@
 import type { RgbImage } from '@advscreen/contracts';
 import sharp, { type Metadata } from 'sharp';
-import { jpegLumaQuantStep } from './jpeg-quantisation.ts';
+import { jpegLumaQuantStep, jpegLumaQuantTable } from './jpeg-quantisation.ts';
 import { RejectedInputError } from './rejected-input.ts';
 
 export interface DecodeLimits {
@@ -20,6 +20,12 @@ export interface DecodedImage {
   height: number;
   /** JPEG inputs: mean step of the luminance quantisation table (see jpegLumaQuantStep); else null. */
   jpegQuantStep: number | null;
+  /**
+   * JPEG inputs whose analysis image is the file's own pixels (already analysis size, not
+   * re-oriented), so its 8x8 blocks are the encoder's: the luminance table (see
+   * jpegLumaQuantTable). Else null.
+   */
+  jpegBlocks: { lumaTable: number[] } | null;
 }
 
 /** Formats a CV pipeline accepts. Everything else (SVG, PDF, RAW, JP2, ...) is refused. */
@@ -123,6 +129,11 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
         }
         const width = metadata.autoOrient?.width ?? metadata.width ?? 0;
         const height = metadata.autoOrient?.height ?? metadata.height ?? 0;
+        const lumaTable = format === 'jpeg' ? jpegLumaQuantTable(bytes) : null;
+        const onEncoderGrid =
+          width === limits.analysisSize &&
+          height === limits.analysisSize &&
+          (metadata.orientation ?? 1) === 1;
         const { data, info } = await open()
           .resize(limits.analysisSize, limits.analysisSize, { fit: 'fill', kernel: 'linear' })
           .toColourspace('srgb')
@@ -141,6 +152,7 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           width,
           height,
           jpegQuantStep: format === 'jpeg' ? jpegLumaQuantStep(bytes) : null,
+          jpegBlocks: lumaTable && onEncoderGrid ? { lumaTable } : null,
         };
       })(),
       limits.timeoutMs,

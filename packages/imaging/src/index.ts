@@ -5,5 +5,5 @@ export {
   SCREENED_FORMATS,
   type ScreenedFormat,
 } from './decode-image.ts';
-export { jpegLumaQuantStep } from './jpeg-quantisation.ts';
+export { jpegLumaQuantStep, jpegLumaQuantTable } from './jpeg-quantisation.ts';
 export { RejectedInputError } from './rejected-input.ts';

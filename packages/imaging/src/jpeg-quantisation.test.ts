@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { jpegLumaQuantStep } from './jpeg-quantisation.ts';
+import { jpegLumaQuantStep, jpegLumaQuantTable } from './jpeg-quantisation.ts';
 
 /** IJG's standard luminance table (JPEG Annex K), which sharp's default encoder scales. */
 const ANNEX_K_LUMA = [
@@ -35,5 +35,12 @@ describe('jpegLumaQuantStep', () => {
     expect(jpegLumaQuantStep(png)).toBeNull();
     expect(jpegLumaQuantStep(Uint8Array.from([0xff, 0xd8, 0xff, 0xdb, 0x00]))).toBeNull();
     expect(jpegLumaQuantStep(new Uint8Array())).toBeNull();
+  });
+});
+
+describe('jpegLumaQuantTable', () => {
+  it("reads the table in the block's row order (stored zigzag)", async () => {
+    // At quality 50 the IJG scaling leaves Annex K's table as it is.
+    expect(jpegLumaQuantTable(await encode(50))).toEqual(ANNEX_K_LUMA);
   });
 });

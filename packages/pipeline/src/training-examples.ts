@@ -5,6 +5,7 @@ import {
   extractResidualFeatures,
   extractStripeFeatures,
   headFeatures,
+  jpegEvidence,
   type TrainingExample,
 } from '@advscreen/detection';
 import { type DecodedImage, type DecodeLimits, decodeImage } from '@advscreen/imaging';
@@ -27,7 +28,7 @@ const featuresOf = (branch: Branch, decoded: DecodedImage) =>
     branch,
     extractResidualFeatures(decoded.analysis),
     extractStripeFeatures(decoded.analysis),
-    decoded.jpegQuantStep,
+    jpegEvidence(decoded.analysis, decoded),
   );
 
 /**

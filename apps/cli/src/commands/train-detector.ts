@@ -25,7 +25,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       manifest: { type: 'string', multiple: true },
       out: { type: 'string' },
       id: { type: 'string', default: 'residual-cooccurrence' },
-      version: { type: 'string', default: '4' },
+      version: { type: 'string', default: '5' },
       l2: { type: 'string', default: '0.01' },
       folds: { type: 'string', default: '5' },
       'target-fpr': { type: 'string', default: '0.01' },
@@ -81,13 +81,13 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   const describeBranch = (name: 'lossless' | 'JPEG', branch: (typeof result.branches)['jpeg']) =>
     branch.stripes
       ? `${name}: a dense head (residual features, ${branch.dense.examples} images) and a stripes head (stripe features, ${branch.stripes.examples} images), the larger score wins`
-      : `${name}: a dense head (residual features, ${branch.dense.examples} images)`;
+      : `${name}: a dense head (${name === 'JPEG' ? 'residual and DCT' : 'residual'} features, ${branch.dense.examples} images)`;
   const report = [
     `# Training report: ${values.id}@${values.version}`,
     '',
     `Manifests: ${manifestNames.join(' + ')}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos, plus ${result.counts.reencoded} JPEG re-encodings of its lossless files.`,
     `Features: ${DETECTOR_FEATURES_ID}; L2-regularised logistic regression (l2 ${l2}), classes weighted equally.`,
-    `The JPEG branch also sees log(mean luminance quantisation step) and is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'}.`,
+    `The JPEG branch also sees log(mean luminance quantisation step) and, on the encoder's own 8x8 blocks, luminance DCT features; it is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'}.`,
     `${describeBranch('lossless', result.branches.lossless)}; ${describeBranch('JPEG', result.branches.jpeg)}. Each head's score is offset so that 0 is where its share of ${targetFpr * 100}% of the branch's out-of-fold clean scores lie above; the default threshold is 0.`,
     '',
     formatDetectionTable(

@@ -1,3 +1,6 @@
+import type { RgbImage } from '@advscreen/contracts';
+import type { ImageOrigin } from '../scorer.ts';
+import { DCT_FEATURE_COUNT, DCT_FEATURES_ID, extractJpegDctFeatures } from './dct-features.ts';
 import {
   MERGED_RESIDUAL_FEATURE_COUNT,
   mergeChromaDirections,
@@ -22,6 +25,13 @@ export function branchOf(format: string): Branch {
  * missed attacks re-encoded at quality 70-80 (docs/detection.md).
  */
 export const JPEG_QUANT_FEATURE = 'log-luma-quant-step';
+/**
+ * And the luminance DCT features (dct-features.ts), as they are and times log(step), since what
+ * a coefficient count means depends on the quality. They need the encoder's block grid; on a
+ * JPEG resized or re-oriented for analysis they are missing (NaN), which the linear models
+ * read as the training mean: no evidence either way.
+ */
+export const JPEG_DENSE_FEATURES = `merged-chroma+${JPEG_QUANT_FEATURE}+${DCT_FEATURES_ID}(+x step)`;
 /** For a JPEG whose tables could not be read: the IJG quality-90 step. */
 const FALLBACK_QUANT_STEP = 11.5;
 
@@ -40,23 +50,48 @@ const signedLog = (x: number) => Math.sign(x) * Math.log1p(Math.abs(x));
 /** How many features each head of a branch sees. */
 export const HEAD_FEATURE_COUNTS: Record<Branch, Record<Head, number>> = {
   lossless: { dense: RESIDUAL_FEATURE_COUNT, stripes: STRIPE_FEATURE_COUNT },
-  jpeg: { dense: MERGED_RESIDUAL_FEATURE_COUNT + 1, stripes: STRIPE_FEATURE_COUNT + 1 },
+  jpeg: {
+    dense: MERGED_RESIDUAL_FEATURE_COUNT + 1 + 2 * DCT_FEATURE_COUNT,
+    stripes: STRIPE_FEATURE_COUNT + 1,
+  },
 };
+
+/** What a JPEG file adds to its pixels: its quantisation, and its DCT features when on its block grid. */
+export interface JpegEvidence {
+  quantStep: number | null;
+  dct: Float64Array | null;
+}
+
+export function jpegEvidence(image: RgbImage, origin: ImageOrigin): JpegEvidence {
+  return {
+    quantStep: origin.jpegQuantStep,
+    dct: origin.jpegBlocks ? extractJpegDctFeatures(image, origin.jpegBlocks.lumaTable) : null,
+  };
+}
+
+const MISSING_DCT = new Float64Array(DCT_FEATURE_COUNT).fill(Number.NaN);
 
 /**
  * Each head's features for an input of a branch. The JPEG branch's dense head sees chroma
- * across and down merged; both its heads also see its quantisation.
+ * across and down merged, its quantisation and its DCT features; its stripes head its
+ * quantisation too.
  */
 export function headFeatures(
   branch: Branch,
   residual: Float64Array,
   stripes: Float64Array,
-  jpegQuantStep: number | null,
+  jpeg: JpegEvidence,
 ): Record<Head, number[]> {
   if (branch === 'lossless') return { dense: [...residual], stripes: Array.from(stripes, signedLog) };
-  const quantisation = Math.log(jpegQuantStep ?? FALLBACK_QUANT_STEP);
+  const quantisation = Math.log(jpeg.quantStep ?? FALLBACK_QUANT_STEP);
+  const dct = jpeg.dct ?? MISSING_DCT;
   return {
-    dense: [...mergeChromaDirections(residual), quantisation],
+    dense: [
+      ...mergeChromaDirections(residual),
+      quantisation,
+      ...dct,
+      ...Array.from(dct, (v) => v * quantisation),
+    ],
     stripes: [...Array.from(stripes, signedLog), quantisation],
   };
 }

@@ -51,6 +51,17 @@ describe('fitLogisticRegression', () => {
     expect(Number.isFinite(linearScore(model, [0.5, 5]))).toBe(true);
   });
 
+  it('counts a missing (NaN) feature as its mean, in fitting and scoring', () => {
+    const withGaps = rows.map((r, i) => [r[0] as number, i % 4 === 0 ? Number.NaN : (r[1] as number)]);
+    const model = fitLogisticRegression(withGaps, labels, { l2: 0.01 });
+    expect(model.weights.every(Number.isFinite)).toBe(true);
+    expect(model.mean[1]).toBeCloseTo((1 + 2 + 2 + 1 + 0 + 3) / 6, 12); // rows 0 and 4 missing
+    expect(linearScore(model, [0.5, Number.NaN])).toBeCloseTo(
+      linearScore(model, [0.5, model.mean[1] as number]),
+      12,
+    );
+  });
+
   it('gives uninformative data a zero weight and the class balance as bias', () => {
     const model = fitLogisticRegression([[0], [0], [1], [1]], [0, 1, 0, 1], { l2: 0.01 });
     expect(model.weights[0]).toBeCloseTo(0, 9);

@@ -20,20 +20,38 @@ export interface FitOptions {
   sampleWeights?: ArrayLike<number>;
 }
 
+/**
+ * Per-feature mean and standard deviation over the values present. A missing feature (NaN: it
+ * could not be computed for that input) standardises to 0, i.e. counts as the mean: no evidence
+ * either way, in fitting and in scoring alike.
+ */
 export function standardisation(rows: ArrayLike<number>[]): { mean: number[]; scale: number[] } {
   const d = rows[0]?.length ?? 0;
   const mean = new Array<number>(d).fill(0);
   const scale = new Array<number>(d).fill(0);
-  for (const row of rows) for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (row[j] as number);
-  for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) / rows.length;
+  const present = new Array<number>(d).fill(0);
   for (const row of rows) {
-    for (let j = 0; j < d; j++)
-      scale[j] = (scale[j] as number) + ((row[j] as number) - (mean[j] as number)) ** 2;
+    for (let j = 0; j < d; j++) {
+      const value = row[j] as number;
+      if (Number.isNaN(value)) continue;
+      mean[j] = (mean[j] as number) + value;
+      present[j] = (present[j] as number) + 1;
+    }
+  }
+  for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) / ((present[j] as number) || 1);
+  for (const row of rows) {
+    for (let j = 0; j < d; j++) {
+      const value = row[j] as number;
+      if (!Number.isNaN(value)) scale[j] = (scale[j] as number) + (value - (mean[j] as number)) ** 2;
+    }
   }
   // A constant feature gets scale 1 so it standardises to 0 instead of NaN.
-  for (let j = 0; j < d; j++) scale[j] = Math.sqrt((scale[j] as number) / rows.length) || 1;
+  for (let j = 0; j < d; j++) scale[j] = Math.sqrt((scale[j] as number) / ((present[j] as number) || 1)) || 1;
   return { mean, scale };
 }
+
+const standardised = (value: number, mean: number, scale: number) =>
+  Number.isNaN(value) ? 0 : (value - mean) / scale;
 
 /** Solves A x = b in place for symmetric positive-definite A (row-major d x d), by Cholesky. */
 function solveSpd(a: Float64Array, b: Float64Array, d: number): Float64Array {
@@ -76,7 +94,7 @@ export function fitLogisticRegression(
   const p = d + 1; // last coefficient is the bias
   const x = rows.map((row) => {
     const z = new Float64Array(p);
-    for (let j = 0; j < d; j++) z[j] = ((row[j] as number) - (mean[j] as number)) / (scale[j] as number);
+    for (let j = 0; j < d; j++) z[j] = standardised(row[j] as number, mean[j] as number, scale[j] as number);
     z[d] = 1;
     return z;
   });
@@ -130,7 +148,7 @@ export function linearScore(model: LinearModel, features: ArrayLike<number>): nu
   for (let j = 0; j < model.weights.length; j++) {
     z +=
       (model.weights[j] as number) *
-      (((features[j] as number) - (model.mean[j] as number)) / (model.scale[j] as number));
+      standardised(features[j] as number, model.mean[j] as number, model.scale[j] as number);
   }
   return z;
 }
