@@ -28,6 +28,33 @@ const COSINES = Float64Array.from({ length: 64 }, (_, i) => {
   return (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
 });
 
+/**
+ * The 8-point DCT of the values at `from`, `from + stride`, ..., written over the same places of
+ * `to`. Unrolled: it runs 16 times per 8x8 block of every JPEG (budget 3 ms per image in all).
+ */
+function dct8(from: Float64Array, start: number, stride: number, to: Float64Array): void {
+  const x0 = from[start] as number;
+  const x1 = from[start + stride] as number;
+  const x2 = from[start + 2 * stride] as number;
+  const x3 = from[start + 3 * stride] as number;
+  const x4 = from[start + 4 * stride] as number;
+  const x5 = from[start + 5 * stride] as number;
+  const x6 = from[start + 6 * stride] as number;
+  const x7 = from[start + 7 * stride] as number;
+  for (let u = 0; u < 8; u++) {
+    const c = u * 8;
+    to[start + u * stride] =
+      (COSINES[c] as number) * x0 +
+      (COSINES[c + 1] as number) * x1 +
+      (COSINES[c + 2] as number) * x2 +
+      (COSINES[c + 3] as number) * x3 +
+      (COSINES[c + 4] as number) * x4 +
+      (COSINES[c + 5] as number) * x5 +
+      (COSINES[c + 6] as number) * x6 +
+      (COSINES[c + 7] as number) * x7;
+  }
+}
+
 export function extractJpegDctFeatures(image: RgbImage, lumaTable: readonly number[]): Float64Array {
   const { width, height, data } = image;
   const counts = new Float64Array(2 * BAND_LAST_DIAGONAL.length); // per band: |c| = 1, |c| >= 2
@@ -47,57 +74,15 @@ export function extractJpegDctFeatures(image: RgbImage, lumaTable: readonly numb
             128;
         }
       }
-      // Separable 2-D DCT: down each column into `rows`, then along each row. Unrolled: this
-      // runs on every JPEG (budget 3 ms per image with the other features).
-      for (let x = 0; x < 8; x++) {
-        const b0 = block[x] as number;
-        const b1 = block[8 + x] as number;
-        const b2 = block[16 + x] as number;
-        const b3 = block[24 + x] as number;
-        const b4 = block[32 + x] as number;
-        const b5 = block[40 + x] as number;
-        const b6 = block[48 + x] as number;
-        const b7 = block[56 + x] as number;
-        for (let u = 0; u < 8; u++) {
-          const c = u * 8;
-          rows[c + x] =
-            (COSINES[c] as number) * b0 +
-            (COSINES[c + 1] as number) * b1 +
-            (COSINES[c + 2] as number) * b2 +
-            (COSINES[c + 3] as number) * b3 +
-            (COSINES[c + 4] as number) * b4 +
-            (COSINES[c + 5] as number) * b5 +
-            (COSINES[c + 6] as number) * b6 +
-            (COSINES[c + 7] as number) * b7;
-        }
-      }
-      for (let u = 0; u < 8; u++) {
-        const r = u * 8;
-        const r0 = rows[r] as number;
-        const r1 = rows[r + 1] as number;
-        const r2 = rows[r + 2] as number;
-        const r3 = rows[r + 3] as number;
-        const r4 = rows[r + 4] as number;
-        const r5 = rows[r + 5] as number;
-        const r6 = rows[r + 6] as number;
-        const r7 = rows[r + 7] as number;
-        for (let v = u === 0 ? 1 : 0; v < 8; v++) {
-          const c = v * 8;
-          const coefficient =
-            (COSINES[c] as number) * r0 +
-            (COSINES[c + 1] as number) * r1 +
-            (COSINES[c + 2] as number) * r2 +
-            (COSINES[c + 3] as number) * r3 +
-            (COSINES[c + 4] as number) * r4 +
-            (COSINES[c + 5] as number) * r5 +
-            (COSINES[c + 6] as number) * r6 +
-            (COSINES[c + 7] as number) * r7;
-          const band = BAND_OF[r + v] as number;
-          const level = Math.abs(Math.round(coefficient / (lumaTable[r + v] as number)));
-          sizes[band] = (sizes[band] as number) + 1;
-          if (level === 1) counts[2 * band] = (counts[2 * band] as number) + 1;
-          else if (level >= 2) counts[2 * band + 1] = (counts[2 * band + 1] as number) + 1;
-        }
+      // Separable 2-D DCT: down each column into `rows`, then along each row into `block`.
+      for (let x = 0; x < 8; x++) dct8(block, x, 8, rows);
+      for (let u = 0; u < 8; u++) dct8(rows, u * 8, 1, block);
+      for (let i = 1; i < 64; i++) {
+        const band = BAND_OF[i] as number;
+        const level = Math.abs(Math.round((block[i] as number) / (lumaTable[i] as number)));
+        sizes[band] = (sizes[band] as number) + 1;
+        if (level === 1) counts[2 * band] = (counts[2 * band] as number) + 1;
+        else if (level >= 2) counts[2 * band + 1] = (counts[2 * band + 1] as number) + 1;
       }
     }
   }
