@@ -40,6 +40,7 @@ describe('article baseline signals', () => {
     const { signals } = createArticleBaselineScorer().score(flat, {
       format: 'png',
       jpegQuantStep: null,
+      ownPixels: true,
       jpegBlocks: null,
     });
     expect(signals.gradientCv).toBe(0);
@@ -49,7 +50,12 @@ describe('article baseline signals', () => {
 
   it('combines the signals with the article weights against its 0.15 threshold', () => {
     const scorer = createArticleBaselineScorer();
-    const { score, signals } = scorer.score(ramp, { format: 'png', jpegQuantStep: null, jpegBlocks: null });
+    const { score, signals } = scorer.score(ramp, {
+      format: 'png',
+      jpegQuantStep: null,
+      ownPixels: true,
+      jpegBlocks: null,
+    });
     expect(scorer.threshold).toBe(ARTICLE_THRESHOLD);
     expect(score).toBeCloseTo(
       0.4 * (signals.highFrequencyRatio as number) +

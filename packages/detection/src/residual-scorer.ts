@@ -28,7 +28,7 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
     name,
     threshold: calibration?.threshold ?? model.threshold,
     score(image: RgbImage, origin: ImageOrigin) {
-      const branchName = branchOf(origin.format);
+      const branchName = branchOf(origin);
       const branch = model.branches[branchName];
       const residual = extractResidualFeatures(image);
       // Only the lossless branch has a stripes head; the signal is recorded for both.
@@ -46,8 +46,6 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
           ...(branch.stripes ? { stripesScore } : {}),
           jpegBranch: branchName === 'jpeg' ? 1 : 0,
           ...(origin.jpegQuantStep !== null ? { jpegQuantStep: origin.jpegQuantStep } : {}),
-          // 1: scored on the JPEG's own 8x8 blocks, with its DCT features; 0: resized or re-oriented.
-          ...(branchName === 'jpeg' ? { jpegBlockGrid: jpeg.dct ? 1 : 0 } : {}),
           chromaNoiseRate: chromaNoiseRate(residual),
           // Strongest vertical chroma stripes (top-quarter tiles, R-G or B-G), in 8-bit steps.
           chromaStripes: Math.max(stripes[1] as number, stripes[4] as number),

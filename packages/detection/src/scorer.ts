@@ -24,6 +24,8 @@ export interface ImageOrigin {
   format: string;
   /** JPEG inputs: mean luminance quantisation step (imaging's jpegLumaQuantStep); else null. */
   jpegQuantStep: number | null;
+  /** The analysis image is the file's own pixels (not resized or re-oriented for analysis). */
+  ownPixels: boolean;
   /** JPEG inputs scored on the encoder's own 8x8 blocks: the luminance quantisation table; else null. */
   jpegBlocks: { lumaTable: readonly number[] } | null;
 }

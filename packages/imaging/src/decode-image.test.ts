@@ -51,13 +51,17 @@ describe('decodeImage', () => {
           .toBuffer(),
       ),
     );
+    expect(native.ownPixels).toBe(true);
     expect(native.jpegBlocks?.lumaTable).toHaveLength(64);
-    expect((await decodeImage(await photoLike('jpeg', 40, 30), limits)).jpegBlocks).toBeNull();
+    expect(await decodeImage(await photoLike('jpeg', 40, 30), limits)).toMatchObject({
+      ownPixels: false,
+      jpegBlocks: null,
+    });
     const reoriented = await sharp(await photoLike('jpeg', 32, 32))
       .withMetadata({ orientation: 8 })
       .jpeg()
       .toBuffer();
-    expect((await decodeImage(reoriented, limits)).jpegBlocks).toBeNull();
+    expect(await decodeImage(reoriented, limits)).toMatchObject({ ownPixels: false, jpegBlocks: null });
     expect((await decodeImage(await photoLike('png', 32, 32), limits)).jpegBlocks).toBeNull();
   });
 

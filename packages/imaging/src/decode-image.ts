@@ -20,10 +20,11 @@ export interface DecodedImage {
   height: number;
   /** JPEG inputs: mean step of the luminance quantisation table (see jpegLumaQuantStep); else null. */
   jpegQuantStep: number | null;
+  /** The analysis image is the file's own pixels: already analysis size, and not re-oriented. */
+  ownPixels: boolean;
   /**
-   * JPEG inputs whose analysis image is the file's own pixels (already analysis size, not
-   * re-oriented), so its 8x8 blocks are the encoder's: the luminance table (see
-   * jpegLumaQuantTable). Else null.
+   * JPEG inputs analysed on their own pixels, so their 8x8 blocks are the encoder's: the
+   * luminance table (see jpegLumaQuantTable). Else null.
    */
   jpegBlocks: { lumaTable: number[] } | null;
 }
@@ -130,7 +131,7 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
         const width = metadata.autoOrient?.width ?? metadata.width ?? 0;
         const height = metadata.autoOrient?.height ?? metadata.height ?? 0;
         const lumaTable = format === 'jpeg' ? jpegLumaQuantTable(bytes) : null;
-        const onEncoderGrid =
+        const ownPixels =
           width === limits.analysisSize &&
           height === limits.analysisSize &&
           (metadata.orientation ?? 1) === 1;
@@ -152,7 +153,8 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           width,
           height,
           jpegQuantStep: format === 'jpeg' ? jpegLumaQuantStep(bytes) : null,
-          jpegBlocks: lumaTable && onEncoderGrid ? { lumaTable } : null,
+          ownPixels,
+          jpegBlocks: lumaTable && ownPixels ? { lumaTable } : null,
         };
       })(),
       limits.timeoutMs,

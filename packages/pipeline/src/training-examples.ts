@@ -45,7 +45,7 @@ export async function buildTrainingExamples(
   for (const line of manifest.lines) {
     const bytes = await store.read(line.path, limits.maxBytes);
     const decoded = await decodeImage(bytes, limits);
-    const branch = branchOf(decoded.format);
+    const branch = branchOf(decoded);
     const labels = {
       adversarial: line.kind === 'adv',
       group: line.source_photo,

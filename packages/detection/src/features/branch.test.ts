@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { branchOf, HEAD_FEATURE_COUNTS, headFeatures } from './branch.ts';
+import { DCT_FEATURE_COUNT } from './dct-features.ts';
+import { RESIDUAL_FEATURE_COUNT } from './residual-features.ts';
+import { STRIPE_FEATURE_COUNT } from './stripe-features.ts';
+
+const residual = Float64Array.from({ length: RESIDUAL_FEATURE_COUNT }, (_, i) => i / 1000);
+const stripes = new Float64Array(STRIPE_FEATURE_COUNT).fill(1);
+
+describe('branchOf', () => {
+  it('scores a JPEG with the JPEG model only on its own pixels', () => {
+    expect(branchOf({ format: 'jpeg', ownPixels: true })).toBe('jpeg');
+    expect(branchOf({ format: 'jpeg', ownPixels: false })).toBe('lossless');
+    expect(branchOf({ format: 'png', ownPixels: true })).toBe('lossless');
+    expect(branchOf({ format: 'webp', ownPixels: false })).toBe('lossless');
+  });
+});
+
+describe('headFeatures', () => {
+  it('gives each head of each branch as many features as its model expects', () => {
+    const lossless = headFeatures('lossless', residual, stripes, { quantStep: null, dct: null });
+    const jpeg = headFeatures('jpeg', residual, stripes, {
+      quantStep: 11.5,
+      dct: new Float64Array(DCT_FEATURE_COUNT).fill(0.5),
+    });
+    expect([lossless.dense.length, lossless.stripes.length]).toEqual([
+      HEAD_FEATURE_COUNTS.lossless.dense,
+      HEAD_FEATURE_COUNTS.lossless.stripes,
+    ]);
+    expect([jpeg.dense.length, jpeg.stripes.length]).toEqual([
+      HEAD_FEATURE_COUNTS.jpeg.dense,
+      HEAD_FEATURE_COUNTS.jpeg.stripes,
+    ]);
+    // The DCT features follow the quantisation step, then again times log(step).
+    const step = jpeg.dense.indexOf(Math.log(11.5));
+    expect(jpeg.dense.slice(step + 1, step + 1 + DCT_FEATURE_COUNT)).toEqual(
+      new Array(DCT_FEATURE_COUNT).fill(0.5),
+    );
+    expect(jpeg.dense[step + 1 + DCT_FEATURE_COUNT]).toBeCloseTo(0.5 * Math.log(11.5), 12);
+  });
+
+  it('marks DCT features missing (NaN) when the JPEG has no block grid to read them from', () => {
+    const jpeg = headFeatures('jpeg', residual, stripes, { quantStep: 11.5, dct: null });
+    expect(jpeg.dense.filter(Number.isNaN)).toHaveLength(2 * DCT_FEATURE_COUNT);
+  });
+});

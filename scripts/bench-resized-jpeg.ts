@@ -1,0 +1,81 @@
+// npm run bench:resized-jpeg -- <folder of clean photos> [--sizes 224,240,336,448,1024] [--crops 3] [--seed 7]
+// Clean false positives on JPEGs that must be resized for analysis. Per photo, random square crops
+// (45-100% of the short side) are resized to each size and written as JPEG at a random quality
+// 70-95, then decoded as the worker does and scored at the shipped threshold twice: by the JPEG
+// model (as if the file were analysed on its own pixels) and by the lossless model, which is the
+// one that scores a resized JPEG (branchOf). Photos in folders below the one given count too.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { seededRandom } from '@advscreen/attacks';
+import { loadConfig } from '@advscreen/config';
+import { createResidualScorer, loadDetectorModel } from '@advscreen/detection';
+import { decodeImage } from '@advscreen/imaging';
+import sharp from 'sharp';
+import { describeMachine } from './machine.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    sizes: { type: 'string', default: '224,240,336,448,672,1024' },
+    crops: { type: 'string', default: '3' },
+    seed: { type: 'string', default: '7' },
+  },
+});
+if (!positionals[0]) {
+  console.error(
+    'usage: npm run bench:resized-jpeg -- <folder of clean photos> [--sizes 224,448] [--crops 3]',
+  );
+  process.exit(2);
+}
+const folder = path.resolve(positionals[0]);
+const config = loadConfig();
+const scorer = createResidualScorer(loadDetectorModel());
+const random = seededRandom(Number(values.seed));
+const photos = (await readdir(folder, { recursive: true }))
+  .filter((name) => /\.(jpe?g|png|webp)$/i.test(name))
+  .sort()
+  .map((name) => path.join(folder, name));
+
+console.log(`bench:resized-jpeg  ${folder} (${photos.length} photos, ${values.crops} crops each per size)`);
+console.log(`machine             ${describeMachine()}`);
+console.log(`detector            ${scorer.name} at its shipped threshold ${scorer.threshold}\n`);
+console.log(
+  '| JPEG size | resize factor | crops | flagged by the JPEG model | flagged by the lossless model (used) |',
+);
+console.log('|---|---|---|---|---|');
+for (const size of values.sizes.split(',').map(Number)) {
+  let crops = 0;
+  let byJpegModel = 0;
+  let byLosslessModel = 0;
+  for (const photo of photos) {
+    const original = await readFile(photo);
+    const { width = 0, height = 0 } = await sharp(original).metadata();
+    const short = Math.min(width, height);
+    for (let i = 0; i < Number(values.crops); i++) {
+      const side = Math.floor(short * (0.45 + 0.55 * random()));
+      const left = Math.floor(random() * (width - side));
+      const top = Math.floor(random() * (height - side));
+      const quality = 70 + Math.floor(random() * 26);
+      const jpeg = await sharp(original)
+        .extract({ left, top, width: side, height: side })
+        .resize(size, size, { kernel: 'linear' })
+        .removeAlpha()
+        .jpeg({ quality })
+        .toBuffer();
+      const decoded = await decodeImage(jpeg, config.decode);
+      crops++;
+      if (scorer.score(decoded.analysis, { ...decoded, ownPixels: true }).score > scorer.threshold)
+        byJpegModel++;
+      if (
+        scorer.score(decoded.analysis, { ...decoded, format: 'png', jpegBlocks: null }).score >
+        scorer.threshold
+      )
+        byLosslessModel++;
+    }
+  }
+  const pct = (n: number) => `${((100 * n) / crops).toFixed(1)}% (${n})`;
+  console.log(
+    `| ${size} | ${(size / config.decode.analysisSize).toFixed(2)} | ${crops} | ${pct(byJpegModel)} | ${pct(byLosslessModel)} |`,
+  );
+}
