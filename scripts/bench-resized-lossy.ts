@@ -1,9 +1,10 @@
-// npm run bench:resized-jpeg -- <folder of clean photos> [--sizes 224,240,336,448,1024] [--crops 3] [--seed 7]
-// Clean false positives on JPEGs that must be resized for analysis. Per photo, random square crops
-// (45-100% of the short side) are resized to each size and written as JPEG at a random quality
-// 70-95, then decoded as the worker does and scored at the shipped threshold twice: by the JPEG
-// model (as if the file were analysed on its own pixels) and by the lossless model, which is the
-// one that scores a resized JPEG (branchOf). Photos in folders below the one given count too.
+// npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp] [--sizes 224,240,336,448,1024] [--crops 3] [--seed 7]
+// Clean false positives on lossy files, at the analysis size and resized for it. Per photo,
+// random square crops (45-100% of the short side) are resized to each size and written as JPEG
+// (or lossy WebP) at a random quality 70-95, then decoded as the worker does and scored at the
+// shipped threshold twice: by the JPEG model (as if the file were a JPEG analysed on its own
+// pixels) and by the lossless model, which scores resized JPEGs and every WebP (branchOf).
+// Photos in folders below the one given count too.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,14 +18,16 @@ import { describeMachine } from './machine.ts';
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
+    format: { type: 'string', default: 'jpeg' },
     sizes: { type: 'string', default: '224,240,336,448,672,1024' },
     crops: { type: 'string', default: '3' },
     seed: { type: 'string', default: '7' },
   },
 });
-if (!positionals[0]) {
+const format = values.format;
+if (!positionals[0] || (format !== 'jpeg' && format !== 'webp')) {
   console.error(
-    'usage: npm run bench:resized-jpeg -- <folder of clean photos> [--sizes 224,448] [--crops 3]',
+    'usage: npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp] [--sizes 224,448] [--crops 3]',
   );
   process.exit(2);
 }
@@ -37,12 +40,12 @@ const photos = (await readdir(folder, { recursive: true }))
   .sort()
   .map((name) => path.join(folder, name));
 
-console.log(`bench:resized-jpeg  ${folder} (${photos.length} photos, ${values.crops} crops each per size)`);
-console.log(`machine             ${describeMachine()}`);
-console.log(`detector            ${scorer.name} at its shipped threshold ${scorer.threshold}\n`);
 console.log(
-  '| JPEG size | resize factor | crops | flagged by the JPEG model | flagged by the lossless model (used) |',
+  `bench:resized-lossy  ${folder} (${photos.length} photos, ${values.crops} crops each per size, ${format} q70-95)`,
 );
+console.log(`machine              ${describeMachine()}`);
+console.log(`detector             ${scorer.name} at its shipped threshold ${scorer.threshold}\n`);
+console.log(`| ${format} size | resize factor | crops | flagged by the JPEG model | by the lossless model |`);
 console.log('|---|---|---|---|---|');
 for (const size of values.sizes.split(',').map(Number)) {
   let crops = 0;
@@ -57,21 +60,18 @@ for (const size of values.sizes.split(',').map(Number)) {
       const left = Math.floor(random() * (width - side));
       const top = Math.floor(random() * (height - side));
       const quality = 70 + Math.floor(random() * 26);
-      const jpeg = await sharp(original)
+      const crop = sharp(original)
         .extract({ left, top, width: side, height: side })
         .resize(size, size, { kernel: 'linear' })
-        .removeAlpha()
-        .jpeg({ quality })
-        .toBuffer();
-      const decoded = await decodeImage(jpeg, config.decode);
+        .removeAlpha();
+      const bytes = await (format === 'jpeg' ? crop.jpeg({ quality }) : crop.webp({ quality })).toBuffer();
+      const decoded = await decodeImage(bytes, config.decode);
+      const flaggedAs = (origin: Parameters<typeof scorer.score>[1]) =>
+        scorer.score(decoded.analysis, origin).score > scorer.threshold ? 1 : 0;
       crops++;
-      if (scorer.score(decoded.analysis, { ...decoded, ownPixels: true }).score > scorer.threshold)
-        byJpegModel++;
-      if (
-        scorer.score(decoded.analysis, { ...decoded, format: 'png', jpegBlocks: null }).score >
-        scorer.threshold
-      )
-        byLosslessModel++;
+      // As a JPEG on its own pixels; a WebP has no table, so its DCT features count as missing.
+      byJpegModel += flaggedAs({ ...decoded, format: 'jpeg', ownPixels: true });
+      byLosslessModel += flaggedAs({ ...decoded, format: 'png', jpegBlocks: null });
     }
   }
   const pct = (n: number) => `${((100 * n) / crops).toFixed(1)}% (${n})`;
