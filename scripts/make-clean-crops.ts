@@ -1,9 +1,11 @@
-// node scripts/make-clean-crops.ts --out DIR [--seed 42] <folder of images> [more folders]
+// node scripts/make-clean-crops.ts --out DIR [--seed 42] [--resized-lossy] <folder of images> [more folders]
 // Clean training and validation images from any folder of photos, made the way the development
 // corpus was: per image, 4 random square crops (45-100% of the short side) resized to 224x224
 // (bilinear), each written as PNG and as JPEG at a random quality 70-95, with a manifest in the
-// corpus format (kind clean, source_photo "<folder name>/<image name>"). The bundled detector's
-// extra clean images come from Debian wallpaper packages (docs/detection.md).
+// corpus format (kind clean, source_photo "<folder name>/<image name>"). With --resized-lossy,
+// each crop is also written at a random size 256-1024 as lossy WebP and as JPEG (quality 70-95),
+// as real traffic comes: files the detector must resize, which its lossless model scores. The
+// bundled detector's extra clean images come from Debian wallpaper packages (docs/detection.md).
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +18,7 @@ const { values, positionals } = parseArgs({
   options: {
     out: { type: 'string' },
     seed: { type: 'string', default: '42' },
+    'resized-lossy': { type: 'boolean', default: false },
     size: { type: 'string', default: '224' },
   },
 });
@@ -26,6 +29,8 @@ if (!values.out || positionals.length === 0) {
 const out = values.out;
 const size = Number(values.size);
 const random = seededRandom(Number(values.seed));
+// Its own sequence, so the 224 px crops are the same with or without the resized files.
+const resizedRandom = seededRandom(Number(values.seed) + 1);
 const lines: CorpusManifestLine[] = [];
 for (const folder of positionals) {
   const group = path.basename(path.resolve(folder));
@@ -51,6 +56,22 @@ for (const folder of positionals) {
       const source_photo = `${group}/${path.parse(file).name}`;
       lines.push({ ...base, path: `${name}.png`, source_photo, format: 'png' });
       lines.push({ ...base, path: `${name}.jpg`, source_photo, format: 'jpeg', jpeg_quality: quality });
+      if (!values['resized-lossy']) continue;
+      for (const format of ['webp', 'jpeg'] as const) {
+        const resized = 256 + Math.floor(resizedRandom() * 769);
+        const resizedQuality = 70 + Math.floor(resizedRandom() * 26);
+        const encoder = sharp(input)
+          .extract({ left, top, width: side, height: side })
+          .resize(resized, resized, { kernel: 'linear', fit: 'fill' })
+          .removeAlpha();
+        const bytes = await (format === 'webp'
+          ? encoder.webp({ quality: resizedQuality })
+          : encoder.jpeg({ quality: resizedQuality })
+        ).toBuffer();
+        const file = `${name}_${resized}px.${format === 'webp' ? 'webp' : 'jpg'}`;
+        await writeFile(path.join(out, file), bytes);
+        lines.push({ ...base, path: file, source_photo, format });
+      }
     }
   }
 }

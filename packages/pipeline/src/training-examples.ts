@@ -59,8 +59,11 @@ export async function buildTrainingExamples(
       branch,
       format: line.format,
       reencodedQuality: null,
+      ownPixels: decoded.ownPixels,
     });
-    if (branch !== 'lossless') continue;
+    // Only files analysed on their own pixels: a re-encoded JPEG of another size would not be
+    // scored by the JPEG model.
+    if (branch !== 'lossless' || !decoded.ownPixels) continue;
     for (const quality of options.reencodeQualities) {
       const jpeg = await decodeImage(await sharp(bytes).jpeg({ quality }).toBuffer(), limits);
       const success =
@@ -74,6 +77,7 @@ export async function buildTrainingExamples(
         branch: 'jpeg',
         format: 'jpeg',
         reencodedQuality: quality,
+        ownPixels: jpeg.ownPixels,
       });
     }
   }

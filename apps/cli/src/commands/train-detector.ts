@@ -88,7 +88,12 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     `Manifests: ${manifestNames.join(' + ')}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos, plus ${result.counts.reencoded} JPEG re-encodings of its lossless files.`,
     `Features: ${DETECTOR_FEATURES_ID}; L2-regularised logistic regression (l2 ${l2}), classes weighted equally.`,
     `The JPEG branch also sees log(mean luminance quantisation step) and, on the encoder's own 8x8 blocks, luminance DCT features; it is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'}.`,
-    `${describeBranch('lossless', result.branches.lossless)}; ${describeBranch('JPEG', result.branches.jpeg)}. Each head's score is offset so that 0 is where its share of ${targetFpr * 100}% of the branch's out-of-fold clean scores lie above; the default threshold is 0.`,
+    `${describeBranch('lossless', result.branches.lossless)}; ${describeBranch('JPEG', result.branches.jpeg)}. Each head's score is offset so that 0 is where its share of ${targetFpr * 100}% of the branch's out-of-fold clean scores (files at analysis size) lie above; the default threshold is 0.`,
+    ...(result.resizedClean.examples > 0
+      ? [
+          `Clean files resized for analysis: ${result.resizedClean.examples}, trained on but left out of the operating point and the tables below; out of fold, ${(result.resizedClean.falsePositiveRate * 100).toFixed(1)}% of them score above the default threshold.`,
+        ]
+      : []),
     '',
     formatDetectionTable(
       result.crossValidation,

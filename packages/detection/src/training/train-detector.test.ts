@@ -14,10 +14,17 @@ function corpus(options: { reencodedAt?: number; square?: boolean } = {}): Train
   };
   for (let photo = 0; photo < 10; photo++) {
     const variants = [
-      { format: 'png', branch: 'lossless' as const, reencodedQuality: null },
-      { format: 'jpeg', branch: 'jpeg' as const, reencodedQuality: null },
+      { format: 'png', branch: 'lossless' as const, reencodedQuality: null, ownPixels: true },
+      { format: 'jpeg', branch: 'jpeg' as const, reencodedQuality: null, ownPixels: true },
       ...(options.reencodedAt
-        ? [{ format: 'jpeg', branch: 'jpeg' as const, reencodedQuality: options.reencodedAt }]
+        ? [
+            {
+              format: 'jpeg',
+              branch: 'jpeg' as const,
+              reencodedQuality: options.reencodedAt,
+              ownPixels: true,
+            },
+          ]
         : []),
     ];
     for (const variant of variants) {
@@ -78,6 +85,28 @@ describe('trainDetector', () => {
   it('reports each attack type with that type left out of training', () => {
     expect(Object.keys(result.heldOutAttacks)).toEqual(['FGSM', 'PGD']);
     expect(result.heldOutAttacks.FGSM?.rows.every((r) => r.attack === 'FGSM')).toBe(true);
+  });
+
+  it('trains on clean files resized for analysis but sets the operating point and tables without them', () => {
+    // Resized clean files that look like attacks: trained on, and their false-positive rate reported apart.
+    const resized: TrainingExample[] = Array.from({ length: 10 }, (_, i) => ({
+      group: `photo-${i}`,
+      format: 'webp',
+      branch: 'lossless',
+      reencodedQuality: null,
+      ownPixels: false,
+      features: { dense: [2, 0], stripes: [0, 0] },
+      adversarial: false,
+      attack: null,
+      eps: null,
+      success: null,
+    }));
+    const withResized = trainDetector([...corpus(), ...resized], { l2: 0.01, folds: 5, targetFpr: 0.05 });
+    expect(withResized.branches.lossless.dense.examples).toBe(40);
+    expect(withResized.crossValidation.clean).toBe(20);
+    expect(withResized.resizedClean.examples).toBe(10);
+    expect(withResized.resizedClean.falsePositiveRate).toBeGreaterThan(0);
+    expect(result.resizedClean).toEqual({ examples: 0, falsePositiveRate: 0 });
   });
 
   it('trains the JPEG branch on re-encoded examples but reports them apart, per quality', () => {

@@ -21,6 +21,13 @@ export interface TrainingExample extends Omit<ScoredExample, 'score'> {
    * reported per quality, apart from the corpus's figures.
    */
   reencodedQuality: number | null;
+  /**
+   * Analysed on the file's own pixels (already analysis size), as every corpus file is. Clean
+   * files resized for analysis (real traffic's large JPEG and WebP) are trained on, but the
+   * operating point and the reported rates are set on the others; their own false-positive
+   * rate is reported apart.
+   */
+  ownPixels: boolean;
 }
 
 export interface TrainingOptions {
@@ -66,6 +73,8 @@ export interface TrainingResult {
   heldOutAttacks: Record<string, DetectionReport>;
   /** Re-encoded examples, out of fold, per JPEG quality, at the shipped threshold (0). */
   reencoded: Record<number, OperatingPointReport>;
+  /** Clean files resized for analysis, out of fold: how many, and the share above the shipped threshold (0). */
+  resizedClean: { examples: number; falsePositiveRate: number };
   /** Corpus files (re-encoded copies counted apart). */
   counts: { examples: number; clean: number; adversarial: number; groups: number; reencoded: number };
 }
@@ -93,6 +102,9 @@ function fit(examples: readonly TrainingExample[], head: Head, l2: number): Line
 }
 
 const isCorpusFile = (e: { reencodedQuality: number | null }) => e.reencodedQuality === null;
+/** What the cross-validated tables report on: the corpus's own files at analysis size. */
+const isReported = (e: { reencodedQuality: number | null; ownPixels: boolean }) =>
+  isCorpusFile(e) && e.ownPixels;
 
 /**
  * Which head learns an example: clean ones teach both; an attack teaches the head for its kind,
@@ -137,7 +149,7 @@ function crossValidatedScores(
   return scores;
 }
 
-type ScoredTrainingExample = ScoredExample & Pick<TrainingExample, 'reencodedQuality'>;
+type ScoredTrainingExample = ScoredExample & Pick<TrainingExample, 'reencodedQuality' | 'ownPixels'>;
 
 /**
  * Out-of-fold scores of all examples: per branch, each head's score less its offset (the
@@ -175,7 +187,7 @@ function branchedOutOfFold(
       const offset = thresholdAtFpr(
         scores.filter((score, i) => {
           const e = subset[i] as TrainingExample;
-          return !e.adversarial && trainable(e) && !Number.isNaN(score);
+          return !e.adversarial && trainable(e) && e.ownPixels && !Number.isNaN(score);
         }),
         options.targetFpr / heads.length,
       );
@@ -242,13 +254,14 @@ export function trainDetector(
     for (const attack of attacks) {
       const { scored } = branchedOutOfFold(examples, options, (e) => (e.attack ?? 'unknown') !== attack);
       heldOutAttacks[attack] = reportDetection(
-        scored.filter((e) => isCorpusFile(e) && (!e.adversarial || (e.attack ?? 'unknown') === attack)),
+        scored.filter((e) => isReported(e) && (!e.adversarial || (e.attack ?? 'unknown') === attack)),
       );
     }
   }
   const corpus = examples.filter(isCorpusFile);
   const adversarial = corpus.filter((e) => e.adversarial).length;
   const { scored, offsets, outOfFold } = branchedOutOfFold(examples, options);
+  const resizedClean = scored.filter((e) => isCorpusFile(e) && !e.adversarial && !e.ownPixels);
   const ofBranch = (branch: Branch) =>
     examples.filter((e) => e.branch === branch && (options.trainOnReencoded !== false || isCorpusFile(e)));
   const qualities = [...new Set(examples.map((e) => e.reencodedQuality))].filter((q) => q !== null).sort();
@@ -266,10 +279,16 @@ export function trainDetector(
       lossless: trainBranch(ofBranch('lossless'), options, offsets.lossless),
       jpeg: trainBranch(ofBranch('jpeg'), options, offsets.jpeg),
     },
-    crossValidation: reportDetection(scored.filter(isCorpusFile)),
+    crossValidation: reportDetection(scored.filter(isReported)),
     outOfFold,
     heldOutAttacks,
     reencoded,
+    resizedClean: {
+      examples: resizedClean.length,
+      falsePositiveRate: resizedClean.length
+        ? resizedClean.filter((e) => e.score > 0).length / resizedClean.length
+        : 0,
+    },
     counts: {
       examples: corpus.length,
       clean: corpus.length - adversarial,
