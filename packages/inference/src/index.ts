@@ -20,7 +20,7 @@ export {
   topPrediction,
 } from './onnx-model.ts';
 export { detectionDisagreement, outputDistance } from './output-distance.ts';
-export { medianFilter2x2, reduceBitDepth } from './squeeze.ts';
+export { jpegRoundTrip, medianFilter2x2, reduceBitDepth } from './squeeze.ts';
 export {
   boxIoU,
   type Detection,

@@ -2,7 +2,7 @@ import type { RgbImage } from '@advscreen/contracts';
 import { describe, expect, it } from 'vitest';
 import { checkSanity, inspectImages } from './model-checks.ts';
 import type { ClassificationOutput, Model } from './onnx-model.ts';
-import { medianFilter2x2, reduceBitDepth } from './squeeze.ts';
+import { jpegRoundTrip, medianFilter2x2, reduceBitDepth } from './squeeze.ts';
 import type { Detection, DetectionOutput } from './yolo-output.ts';
 
 const prediction = (probabilities: number[]): ClassificationOutput => {
@@ -44,6 +44,21 @@ describe('squeezers', () => {
       25, 110, 115, 200,
     ]);
     expect(filtered.data[1]).toBe(5);
+  });
+
+  it('round-trips through JPEG: same size, fine noise gone, flat areas kept', async () => {
+    const width = 16;
+    const height = 16;
+    let seed = 5;
+    const data = Uint8Array.from({ length: width * height * 3 }, () => {
+      seed = (seed * 16807) % 2147483647;
+      return 128 + ((seed >> 8) & 1 ? 6 : -6);
+    });
+    const squeezed = await jpegRoundTrip({ width, height, data }, 50);
+    expect([squeezed.width, squeezed.height, squeezed.data.length]).toEqual([width, height, data.length]);
+    const meanAbsoluteDeviation = (pixels: Uint8Array) =>
+      pixels.reduce((sum, v) => sum + Math.abs(v - 128), 0) / pixels.length;
+    expect(meanAbsoluteDeviation(squeezed.data)).toBeLessThan(meanAbsoluteDeviation(data) / 2);
   });
 });
 

@@ -3,15 +3,16 @@ import type { RgbImage } from '@advscreen/contracts';
 import { z } from 'zod';
 import { type Model, type ModelOutput, topPrediction } from './onnx-model.ts';
 import { outputDistance } from './output-distance.ts';
-import { medianFilter2x2, reduceBitDepth } from './squeeze.ts';
+import { jpegRoundTrip, medianFilter2x2, reduceBitDepth } from './squeeze.ts';
 
-export const Squeezer = z.enum(['median2x2', 'bits5', 'bits4']);
+export const Squeezer = z.enum(['median2x2', 'bits5', 'bits4', 'jpeg50']);
 export type Squeezer = z.infer<typeof Squeezer>;
 
-const SQUEEZE: Record<Squeezer, (image: RgbImage) => RgbImage> = {
+const SQUEEZE: Record<Squeezer, (image: RgbImage) => RgbImage | Promise<RgbImage>> = {
   median2x2: medianFilter2x2,
   bits5: (image) => reduceBitDepth(image, 5),
   bits4: (image) => reduceBitDepth(image, 4),
+  jpeg50: (image) => jpegRoundTrip(image, 50),
 };
 
 /** Operating points of the model-aware checks, fitted on clean images by `advscreen calibrate-model`. */
@@ -95,7 +96,10 @@ export async function inspectImages(
   settings: InspectionSettings,
 ): Promise<Inspection[]> {
   const squeezers = settings.consistency?.squeezers ?? [];
-  const batch = [...images, ...squeezers.flatMap((name) => images.map((image) => SQUEEZE[name](image)))];
+  const squeezed = await Promise.all(
+    squeezers.flatMap((name) => images.map((image) => SQUEEZE[name](image))),
+  );
+  const batch = [...images, ...squeezed];
   const outputs = await model.run(batch);
   return images.map((_, i) => {
     const output = outputs[i] as ModelOutput;

@@ -1,4 +1,5 @@
 import type { RgbImage } from '@advscreen/contracts';
+import sharp from 'sharp';
 
 /**
  * Feature squeezers (Xu, Evans and Qi, "Feature Squeezing", NDSS 2018): cheap transforms that
@@ -12,6 +13,21 @@ export function reduceBitDepth(image: RgbImage, bits: number): RgbImage {
   for (let i = 0; i < data.length; i++)
     data[i] = Math.round((Math.round(((image.data[i] as number) / 255) * levels) / levels) * 255);
   return { width: image.width, height: image.height, data };
+}
+
+/**
+ * JPEG compression at `quality` and back (Das et al. 2017 used it as a defence; Xu et al. list it
+ * among squeezers): it drops the high-frequency detail a perturbation adds, block by block.
+ */
+export async function jpegRoundTrip(image: RgbImage, quality: number): Promise<RgbImage> {
+  const raw = { width: image.width, height: image.height, channels: 3 as const };
+  const jpeg = await sharp(image.data, { raw }).jpeg({ quality }).toBuffer();
+  const { data } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+  return {
+    width: image.width,
+    height: image.height,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
 }
 
 /**

@@ -29,7 +29,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       out: { type: 'string' },
       model: { type: 'string' },
       'target-fpr': { type: 'string', default: '0.01' },
-      squeezers: { type: 'string', default: 'median2x2' },
+      squeezers: { type: 'string', default: 'jpeg50' },
       'confidence-exceedance': { type: 'string', default: '0.001' },
     },
   });
