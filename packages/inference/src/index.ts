@@ -1,4 +1,13 @@
 export { type ConfidenceBoundFit, fitConfidenceBound } from './confidence-bound.ts';
+export {
+  fitJointRule,
+  JOINT_FEATURES,
+  type JointEvidence,
+  type JointExample,
+  JointRule,
+  jointFeatures,
+  jointScore,
+} from './joint-rule.ts';
 export { MicroBatcher } from './micro-batcher.ts';
 export {
   checkSanity,

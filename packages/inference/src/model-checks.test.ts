@@ -1,6 +1,8 @@
 import type { RgbImage } from '@advscreen/contracts';
 import { describe, expect, it } from 'vitest';
+import { JOINT_FEATURES } from './joint-rule.ts';
 import { checkSanity, inspectImages } from './model-checks.ts';
+import { createModelStage, inspectionSettings } from './model-stage.ts';
 import type { ClassificationOutput, Model } from './onnx-model.ts';
 import { jpegRoundTrip, medianFilter2x2, reduceBitDepth } from './squeeze.ts';
 import type { Detection, DetectionOutput } from './yolo-output.ts';
@@ -119,6 +121,41 @@ describe('inspectImages', () => {
     expect(a?.failure).toEqual({ layer: 'consistency', reason: 'squeezed_prediction_disagrees' });
     expect(b?.consistency).toBe(0);
     expect(b?.failure).toBeNull();
+  });
+
+  it('lets a joint rule decide the consistency check, with the detector score the image came with', async () => {
+    // A rule whose score is the detector's score: fires above 0 whatever the distance.
+    const joint = {
+      features: [...JOINT_FEATURES],
+      model: { mean: [0, 0, 0, 0, 0], scale: [1, 1, 1, 1, 1], weights: [1, 0, 0, 0, 0], bias: 0 },
+      threshold: 0,
+      targetFpr: 0.02,
+    };
+    const checks = {
+      format: 'advscreen-model-checks' as const,
+      model: 'fake@1',
+      consistency: {
+        squeezers: ['median2x2' as const],
+        threshold: 0.01,
+        targetFpr: 0.01,
+        expectedFpr: { estimate: 0, low: 0, high: 0, heldOut: 1 },
+      },
+      confidenceBound: 1,
+      joint,
+      sample: { location: 'test', images: 1 },
+      createdAt: 'now',
+    };
+    const settings = inspectionSettings(checks, true);
+    expect(settings.consistency?.threshold).toBe(Number.POSITIVE_INFINITY);
+    const model = { ...classifier, spec: { id: 'fake', version: '1', input: { size: 2 } } as Model['spec'] };
+    const stage = createModelStage(model, settings, { maxBatch: 4, maxWaitMs: 1 });
+    const flagged = await stage.inspect(speckled, 1);
+    const passed = await stage.inspect(speckled, -1);
+    await stage.drain();
+    expect(flagged.failure).toEqual({ layer: 'consistency', reason: 'joint_score_above_threshold' });
+    expect(passed.failure).toBeNull();
+    expect(passed.consistency).toBeGreaterThan(0.01);
+    expect(inspectionSettings(checks, false)).toMatchObject({ consistency: null, joint: null });
   });
 
   it('skips the squeezed copies when the check is off', async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { RgbImage } from '@advscreen/contracts';
 import { z } from 'zod';
+import { JointRule } from './joint-rule.ts';
 import { type Model, type ModelOutput, topPrediction } from './onnx-model.ts';
 import { outputDistance } from './output-distance.ts';
 import { jpegRoundTrip, medianFilter2x2, reduceBitDepth } from './squeeze.ts';
@@ -33,6 +34,11 @@ export const ModelChecksFile = z.object({
   }),
   /** Top-class probabilities (detection scores) above this are implausible (see fitConfidenceBound). */
   confidenceBound: z.number(),
+  /**
+   * When present, the consistency check decides jointly with the detector's score and the
+   * model's confidence (joint-rule.ts) instead of by its own threshold.
+   */
+  joint: JointRule.optional(),
   /** How the bound was fitted; absent in files that took the sample's maximum. */
   confidenceFit: z
     .object({
@@ -64,6 +70,8 @@ export interface InspectionSettings {
   /** Off: one model run per image, no squeezed copies. */
   consistency: { squeezers: Squeezer[]; threshold: number } | null;
   confidenceBound: number | null;
+  /** Applied by the model stage, which knows each image's detector score; needs consistency on. */
+  joint?: JointRule | null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { RgbImage } from '@advscreen/contracts';
+import { jointScore } from './joint-rule.ts';
 import { MicroBatcher } from './micro-batcher.ts';
 import {
   type Inspection,
@@ -17,18 +18,25 @@ export function inspectionSettings(
   checks: ModelChecksFile | undefined,
   consistencyEnabled: boolean,
 ): InspectionSettings {
+  const joint = consistencyEnabled ? (checks?.joint ?? null) : null;
   return {
     consistency:
       consistencyEnabled && checks
-        ? { squeezers: checks.consistency.squeezers, threshold: checks.consistency.threshold }
+        ? {
+            squeezers: checks.consistency.squeezers,
+            // With a joint rule the distance is one of its inputs, not a test of its own.
+            threshold: joint ? Number.POSITIVE_INFINITY : checks.consistency.threshold,
+          }
         : null,
     confidenceBound: checks?.confidenceBound ?? null,
+    joint,
   };
 }
 
 /**
- * The model stage of the cascade: single images in, micro-batched model runs (each image and
- * its squeezed copies together), one inspection out per image.
+ * The model stage of the cascade: single images in (with the score the detector gave them),
+ * micro-batched model runs (each image and its squeezed copies together), one inspection out
+ * per image. With a joint rule, a consistency failure is decided by it.
  */
 export function createModelStage(model: Model, settings: InspectionSettings, batching: BatchingSettings) {
   const batcher = new MicroBatcher<RgbImage, Inspection>(
@@ -38,13 +46,26 @@ export function createModelStage(model: Model, settings: InspectionSettings, bat
   return {
     inputSize: model.spec.input.size,
     modelName: `${model.spec.id}@${model.spec.version}`,
-    inspect: async (image: RgbImage) => {
+    inspect: async (image: RgbImage, detectorScore: number) => {
       const inspection = await batcher.submit(image);
+      const joint = settings.joint;
+      const jointFails =
+        !inspection.failure &&
+        joint &&
+        inspection.consistency !== null &&
+        inspection.prediction !== null &&
+        jointScore(joint, {
+          detectorScore,
+          consistency: inspection.consistency,
+          topProbability: inspection.prediction.probability,
+        }) > joint.threshold;
       return {
         prediction: inspection.prediction,
         ...(inspection.output.kind === 'detection' ? { detections: inspection.output.detections } : {}),
         consistency: inspection.consistency,
-        failure: inspection.failure,
+        failure: jointFails
+          ? { layer: 'consistency' as const, reason: 'joint_score_above_threshold' }
+          : inspection.failure,
       };
     },
     drain: () => batcher.drain(),

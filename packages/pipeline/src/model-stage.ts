@@ -12,7 +12,8 @@ export interface ModelVerdict {
 /** The main model and its checks, behind one call (batched by the caller's implementation). */
 export interface ModelStage {
   inputSize: number;
-  inspect(image: RgbImage): Promise<ModelVerdict>;
+  /** `detectorScore`: what the detector gave the image it passed (the joint rule uses it). */
+  inspect(image: RgbImage, detectorScore: number): Promise<ModelVerdict>;
 }
 
 /**

@@ -84,7 +84,7 @@ export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
               ? analysis
               : (await decodeImage(bytes, { ...options.limits, analysisSize: options.model.inputSize }))
                   .analysis;
-          record = applyModelVerdict(record, await options.model.inspect(modelInput));
+          record = applyModelVerdict(record, await options.model.inspect(modelInput, record.score ?? 0));
           record.ms += performance.now() - started;
         } catch (error) {
           const detail = `model stage failed: ${error instanceof Error ? error.message : String(error)}`;

@@ -38,7 +38,7 @@ export async function inferObject(job: InferJob, deps: InferDependencies): Promi
     return;
   }
   const decodedAt = performance.now();
-  const inspection = await deps.model.inspect(decoded.analysis);
+  const inspection = await deps.model.inspect(decoded.analysis, job.detector.score);
   const timings = { decodeMs: decodedAt - started, modelMs: performance.now() - decodedAt };
   const [modelId, modelVersion] = deps.model.modelName.split('@');
   const common = {

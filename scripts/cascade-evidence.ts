@@ -1,0 +1,99 @@
+// What bench:cascade and fit-joint-rule both need from labelled corpora: per image, what each
+// cascade layer sees (the detector's verdict and score, the consistency distance, the model's
+// confidence), and the detector's out-of-fold scores, from the shipped recipe retrained with
+// each source photo's fold left out.
+import type { AdvscreenConfig } from '@advscreen/config';
+import type { CorpusManifestLine } from '@advscreen/contracts';
+import {
+  assignFolds,
+  createResidualScorer,
+  type DetectorModelFile,
+  type TrainingExample,
+  trainDetector,
+} from '@advscreen/detection';
+import { type InspectionSettings, inspectImages, type Model, type Squeezer } from '@advscreen/inference';
+import {
+  buildTrainingExamples,
+  type CorpusManifest,
+  readCorpusManifest,
+  screenObject,
+} from '@advscreen/pipeline';
+import { LocalFolderStore } from '@advscreen/storage';
+
+export const FOLDS = 5;
+
+export interface CascadeRow {
+  line: CorpusManifestLine;
+  /** The shipped detector's verdict and score (in-sample on a corpus it was trained on). */
+  detector: boolean;
+  detectorScore: number;
+  /** The detector's score from a model that never saw this image's source photo. */
+  detectorOutOfFold: number;
+  consistency: number;
+  /** Top-class probability, for the confidence bound and the joint rule. */
+  probability: number;
+  /** A sanity failure that no calibration moves (non-finite output, probabilities off one). */
+  structuralFailure: boolean;
+}
+
+export async function loadManifests(paths: readonly string[]) {
+  return Promise.all(
+    paths.map(async (file) => {
+      const manifest: CorpusManifest = await readCorpusManifest(file);
+      return { manifest, store: new LocalFolderStore(manifest.root) };
+    }),
+  );
+}
+
+export async function collectCascadeRows(
+  manifests: Awaited<ReturnType<typeof loadManifests>>,
+  detectorModel: DetectorModelFile,
+  model: Model,
+  squeezers: Squeezer[],
+  config: AdvscreenConfig,
+): Promise<CascadeRow[]> {
+  const scorer = createResidualScorer(detectorModel);
+  // Distances and confidences only: every decision is taken by the caller.
+  const settings: InspectionSettings = {
+    consistency: { squeezers, threshold: Number.POSITIVE_INFINITY },
+    confidenceBound: null,
+  };
+  const rows: Omit<CascadeRow, 'detectorOutOfFold'>[] = [];
+  for (const { manifest, store } of manifests) {
+    for (const line of manifest.lines) {
+      const { record, analysis } = await screenObject({ store, scorer, limits: config.decode }, line.path);
+      if (!analysis || record.score === null) throw new Error(`${line.path} was rejected`);
+      const [inspection] = await inspectImages(model, [analysis], settings);
+      if (!inspection) throw new Error('no inspection');
+      rows.push({
+        line,
+        detector: record.verdict === 'adversarial',
+        detectorScore: record.score,
+        consistency: inspection.consistency ?? 0,
+        probability: inspection.prediction?.probability ?? 0,
+        structuralFailure: inspection.failure?.layer === 'sanity',
+      });
+    }
+  }
+  // The shipped detector's recipe (its re-encoding qualities) on these manifests, scored out of fold.
+  const examples: TrainingExample[] = [];
+  for (const { manifest, store } of manifests) {
+    examples.push(
+      ...(await buildTrainingExamples(manifest, store, config.decode, {
+        reencodeQualities: detectorModel.trainedOn.jpegReencodings.qualities,
+      })),
+    );
+  }
+  const training = trainDetector(examples, { l2: 0.01, folds: FOLDS, targetFpr: detectorModel.targetFpr });
+  const outOfFold = training.outOfFold.filter((_, i) => examples[i]?.reencodedQuality === null);
+  return rows.map((row, i) => ({ ...row, detectorOutOfFold: outOfFold[i] as number }));
+}
+
+/** Which fold each row's source photo falls in, as trainDetector deals them. */
+export function foldsOf(rows: readonly CascadeRow[]): (row: CascadeRow) => number {
+  const foldOf = assignFolds(
+    rows.map((row) => row.line.source_photo),
+    FOLDS,
+  );
+  return (row) => foldOf.get(row.line.source_photo) as number;
+}

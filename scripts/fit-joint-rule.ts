@@ -1,0 +1,64 @@
+// node scripts/fit-joint-rule.ts --manifest m.jsonl [--manifest more.jsonl] [--target-fpr 0.02] [--checks checks.json]
+// Fits the model stage's joint rule (packages/inference/src/joint-rule.ts) on labelled corpora
+// and writes it into a checks file (default: the bundled model's). Needs clean images and
+// attacks; the detector's scores come out of fold (the shipped recipe retrained with each source
+// photo left out), the model's consistency distances with the checks file's squeezers. The
+// combined false-positive budget covers the detector and the rule together (docs/inference.md).
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '@advscreen/config';
+import { loadDetectorModel } from '@advscreen/detection';
+import {
+  BUNDLED_MODEL_SPEC,
+  createOnnxModel,
+  fitJointRule,
+  loadModelChecks,
+  loadModelSpec,
+  type ModelChecksFile,
+} from '@advscreen/inference';
+import { collectCascadeRows, loadManifests } from './cascade-evidence.ts';
+
+const { values } = parseArgs({
+  options: {
+    manifest: { type: 'string', multiple: true },
+    'target-fpr': { type: 'string', default: '0.02' },
+    checks: { type: 'string' },
+  },
+});
+const targetFpr = Number(values['target-fpr']);
+if (!values.manifest?.length || !(targetFpr > 0 && targetFpr < 1)) {
+  console.error(
+    'usage: node scripts/fit-joint-rule.ts --manifest m.jsonl [--manifest ...] [--target-fpr 0.02] [--checks F]',
+  );
+  process.exit(2);
+}
+const config = loadConfig();
+const spec = loadModelSpec(BUNDLED_MODEL_SPEC);
+const checksPath = values.checks ?? (spec.checksPath as string);
+const checks = loadModelChecks(checksPath);
+const detectorModel = loadDetectorModel();
+const model = await createOnnxModel(spec, 'cpu');
+const rows = await collectCascadeRows(
+  await loadManifests(values.manifest),
+  detectorModel,
+  model,
+  checks.consistency.squeezers,
+  config,
+);
+await model.close();
+const examples = rows
+  .filter((r) => r.line.kind === 'clean' || r.line.success === true)
+  .map((r) => ({
+    detectorScore: r.detectorOutOfFold,
+    consistency: r.consistency,
+    topProbability: r.probability,
+    adversarial: r.line.kind === 'adv',
+    detectorFlagged: r.detectorOutOfFold > detectorModel.threshold,
+  }));
+const joint = fitJointRule(examples, targetFpr);
+const updated: ModelChecksFile = { ...checks, joint };
+await writeFile(checksPath, `${JSON.stringify(updated, null, 2)}\n`);
+const clean = examples.filter((e) => !e.adversarial).length;
+console.log(
+  `Joint rule fitted on ${examples.length} images (${clean} clean, ${examples.length - clean} successful attacks), detector ${detectorModel.id}@${detectorModel.version} out of fold, target combined FPR ${targetFpr}; written to ${checksPath}.`,
+);
