@@ -64,6 +64,22 @@ describe('advscreen calibrate-model', () => {
     // 18 images are too few for a tail fit: the bound is the highest clean confidence seen.
     expect(checks.confidenceFit).toEqual({ method: 'max', exceedance: 0.001, images: 18 });
     expect(result.stdout).toMatch(/too few images for a tail fit/);
+    // The bundled joint rule was fitted with the JPEG squeezer alone: with others it is dropped.
+    expect(checks.joint).toBeUndefined();
+    expect(result.stdout).toMatch(/joint rule was fitted with other squeezers/);
+
+    const withJoint = path.join(dir, 'checks-joint.json');
+    const carried = await runCli(['calibrate-model', clean, '--out', withJoint, '--target-fpr', '0.2']);
+    expect(carried.code).toBe(0);
+    const joint = ModelChecksFile.parse(JSON.parse(await readFile(withJoint, 'utf8'))).joint;
+    expect(joint?.features).toEqual([
+      'detectorScore',
+      'consistency',
+      'topLogOdds',
+      'consistencySquared',
+      'detectorScoreTimesConsistency',
+    ]);
+    expect(carried.stdout).toMatch(/Joint rule .* threshold moved to/);
   });
 });
 

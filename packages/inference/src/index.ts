@@ -7,6 +7,7 @@ export {
   JointRule,
   jointFeatures,
   jointScore,
+  jointThreshold,
 } from './joint-rule.ts';
 export { MicroBatcher } from './micro-batcher.ts';
 export {

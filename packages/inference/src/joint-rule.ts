@@ -84,17 +84,31 @@ export function fitJointRule(examples: readonly JointExample[], targetFpr: numbe
       ),
     },
   );
-  const clean = examples.filter((e) => !e.adversarial);
+  const rule = { features: [...JOINT_FEATURES], model, threshold: 0, targetFpr };
+  return {
+    ...rule,
+    threshold: jointThreshold(
+      rule,
+      examples.filter((e) => !e.adversarial),
+    ),
+  };
+}
+
+/**
+ * The rule's threshold on clean examples: what the detector left of the budget (`targetFpr` of
+ * them, less those it flagged), as a rate among the ones it passed. `calibrate-model` uses it to
+ * move a fitted rule to a user's own clean traffic.
+ */
+export function jointThreshold(
+  rule: Pick<JointRule, 'model' | 'targetFpr'>,
+  clean: readonly (JointEvidence & { detectorFlagged: boolean })[],
+): number {
   const passedByDetector = clean.filter((e) => !e.detectorFlagged);
-  // The rule's share of the budget: what the detector left of it, as a rate among the images it passed.
-  const left = targetFpr * clean.length - (clean.length - passedByDetector.length);
+  const left = rule.targetFpr * clean.length - (clean.length - passedByDetector.length);
   const share = Math.max(left, 0) / Math.max(passedByDetector.length, 1);
-  const threshold =
-    share > 0
-      ? thresholdAtFpr(
-          passedByDetector.map((e) => linearScore(model, jointFeatures(e))),
-          share,
-        )
-      : Number.MAX_VALUE; // no budget left: never fires (and stays valid JSON, unlike Infinity)
-  return { features: [...JOINT_FEATURES], model, threshold, targetFpr };
+  if (share <= 0) return Number.MAX_VALUE; // no budget left: never fires (and stays valid JSON, unlike Infinity)
+  return thresholdAtFpr(
+    passedByDetector.map((e) => linearScore(rule.model, jointFeatures(e))),
+    share,
+  );
 }

@@ -1,13 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
-import { calibrateThreshold } from '@advscreen/detection';
+import { calibrateThreshold, createResidualScorer, loadDetectorModel } from '@advscreen/detection';
 import { decodeImage, RejectedInputError } from '@advscreen/imaging';
 import {
   BUNDLED_MODEL_SPEC,
   createOnnxModel,
   fitConfidenceBound,
   inspectImages,
+  type JointEvidence,
+  jointThreshold,
+  loadModelChecks,
   loadModelSpec,
   type ModelChecksFile,
   Squeezer,
@@ -50,6 +53,12 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
   });
   const config = loadConfig();
   const spec = loadModelSpec(values.model ?? BUNDLED_MODEL_SPEC);
+  // A joint rule needs attacks to fit (scripts/fit-joint-rule.ts); clean traffic can only move
+  // its threshold, and only for the squeezers it was fitted with.
+  const previous = spec.checksPath ? loadModelChecks(spec.checksPath) : undefined;
+  const joint =
+    previous?.joint && previous.consistency.squeezers.join() === squeezers.join() ? previous.joint : null;
+  const detector = joint ? createResidualScorer(loadDetectorModel()) : null;
   const model = await createOnnxModel(spec, config.fleet.executionProvider);
   const s3 = { client: undefined as ReturnType<typeof createS3Client> | undefined };
   const source = resolveLocation(positionals[0] as string, () => {
@@ -59,11 +68,21 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
   try {
     const samples: { key: string; score: number }[] = [];
     const topProbabilities: number[] = [];
+    const jointClean: (JointEvidence & { detectorFlagged: boolean })[] = [];
     for await (const object of source.store.list(source.prefix)) {
       let analysis: Awaited<ReturnType<typeof decodeImage>>['analysis'];
+      let detectorScore = 0;
       try {
         const bytes = await source.store.read(object.key, config.decode.maxBytes);
-        analysis = (await decodeImage(bytes, { ...config.decode, analysisSize: spec.input.size })).analysis;
+        const decoded = await decodeImage(bytes, { ...config.decode, analysisSize: spec.input.size });
+        analysis = decoded.analysis;
+        if (detector) {
+          const forDetector =
+            spec.input.size === config.decode.analysisSize
+              ? decoded
+              : await decodeImage(bytes, config.decode);
+          detectorScore = detector.score(forDetector.analysis, forDetector).score;
+        }
       } catch (error) {
         if (error instanceof RejectedInputError) continue;
         throw error;
@@ -75,6 +94,12 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       if (!inspection) continue;
       samples.push({ key: object.key, score: inspection.consistency ?? 0 });
       topProbabilities.push(inspection.prediction?.probability ?? 0);
+      jointClean.push({
+        detectorScore,
+        consistency: inspection.consistency ?? 0,
+        topProbability: inspection.prediction?.probability ?? 0,
+        detectorFlagged: detector !== null && detectorScore > detector.threshold,
+      });
     }
     const fit = calibrateThreshold(samples, targetFpr);
     const confidence = fitConfidenceBound(topProbabilities, exceedance);
@@ -84,6 +109,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       consistency: { squeezers, threshold: fit.threshold, targetFpr, expectedFpr: fit.expectedFpr },
       confidenceBound: confidence.bound,
       confidenceFit: { method: confidence.method, exceedance, images: confidence.images },
+      ...(joint ? { joint: { ...joint, threshold: jointThreshold(joint, jointClean) } } : {}),
       sample: { location: source.uri, images: samples.length },
       createdAt: new Date().toISOString(),
     };
@@ -98,6 +124,11 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
             ? `where the tail of the clean top-class probabilities (or detection scores) puts ${exceedance * 100}% of clean images above it`
             : 'the highest clean top-class probability or detection score: too few images for a tail fit, or it was higher'
         }; highest seen ${Math.max(...topProbabilities)}).\n` +
+        (checks.joint
+          ? `Joint rule (fitted on labelled corpora, from ${spec.checksPath}): its threshold moved to ${checks.joint.threshold.toFixed(4)} so that it and the detector flag ${checks.joint.targetFpr * 100}% of these images; the consistency threshold above applies only without it.\n`
+          : previous?.joint
+            ? `The model's joint rule was fitted with other squeezers (${previous.consistency.squeezers.join(', ')}) and is dropped: the consistency threshold above decides.\n`
+            : '') +
         (fit.warning ? `Warning: ${fit.warning}.\n` : '') +
         `Written to ${values.out}.\n`,
     );
