@@ -26,7 +26,15 @@ import {
   loadModelChecks,
   loadModelSpec,
 } from '@advscreen/inference';
-import { type CascadeRow, collectCascadeRows, FOLDS, foldsOf, loadManifests } from './cascade-evidence.ts';
+import {
+  type CascadeRow,
+  collectCascadeRows,
+  countsForJointRule,
+  FOLDS,
+  foldsOf,
+  jointExampleOf,
+  loadManifests,
+} from './cascade-evidence.ts';
 import { describeMachine } from './machine.ts';
 
 const { positionals } = parseArgs({ allowPositionals: true });
@@ -113,7 +121,12 @@ function layerAt(point: OperatingPoint) {
     const detectorScore = point.detectorScore(row);
     if (detectorScore > detectorModel.threshold) return 'detector';
     if (row.structuralFailure || row.probability > point.confidenceBound) return 'sanity';
-    const evidence = { detectorScore, consistency: row.consistency, topProbability: row.probability };
+    const evidence = {
+      detectorScore,
+      jpegInput: row.jpegInput,
+      consistency: row.consistency,
+      topProbability: row.probability,
+    };
     if (point.joint) return jointScore(point.joint, evidence) > point.joint.threshold ? 'consistency' : null;
     return row.consistency > point.consistencyThreshold ? 'consistency' : null;
   };
@@ -141,15 +154,7 @@ const heldOut = Array.from({ length: FOLDS }, (_, fold) => {
     ),
     joint: checks.joint
       ? fitJointRule(
-          others
-            .filter((r) => r.line.kind === 'clean' || r.line.success === true)
-            .map((r) => ({
-              detectorScore: r.detectorOutOfFold,
-              consistency: r.consistency,
-              topProbability: r.probability,
-              adversarial: r.line.kind === 'adv',
-              detectorFlagged: r.detectorOutOfFold > detectorModel.threshold,
-            })),
+          others.filter(countsForJointRule).map((r) => jointExampleOf(r, detectorModel.threshold)),
           checks.joint.targetFpr,
         )
       : null,

@@ -11,7 +11,13 @@ import {
   type TrainingExample,
   trainDetector,
 } from '@advscreen/detection';
-import { type InspectionSettings, inspectImages, type Model, type Squeezer } from '@advscreen/inference';
+import {
+  type InspectionSettings,
+  inspectImages,
+  type JointExample,
+  type Model,
+  type Squeezer,
+} from '@advscreen/inference';
 import {
   buildTrainingExamples,
   type CorpusManifest,
@@ -27,6 +33,8 @@ export interface CascadeRow {
   /** The shipped detector's verdict and score (in-sample on a corpus it was trained on). */
   detector: boolean;
   detectorScore: number;
+  /** The detector read it with its JPEG model. */
+  jpegInput: boolean;
   /** The detector's score from a model that never saw this image's source photo. */
   detectorOutOfFold: number;
   consistency: number;
@@ -69,6 +77,7 @@ export async function collectCascadeRows(
         line,
         detector: record.verdict === 'adversarial',
         detectorScore: record.score,
+        jpegInput: record.signals?.jpegBranch === 1,
         consistency: inspection.consistency ?? 0,
         probability: inspection.prediction?.probability ?? 0,
         structuralFailure: inspection.failure?.layer === 'sanity',
@@ -88,6 +97,22 @@ export async function collectCascadeRows(
   const outOfFold = training.outOfFold.filter((_, i) => examples[i]?.reencodedQuality === null);
   return rows.map((row, i) => ({ ...row, detectorOutOfFold: outOfFold[i] as number }));
 }
+
+/** A row as the joint rule learns from it, with the detector's out-of-fold score. */
+export function jointExampleOf(row: CascadeRow, detectorThreshold: number): JointExample {
+  return {
+    detectorScore: row.detectorOutOfFold,
+    jpegInput: row.jpegInput,
+    consistency: row.consistency,
+    topProbability: row.probability,
+    adversarial: row.line.kind === 'adv',
+    detectorFlagged: row.detectorOutOfFold > detectorThreshold,
+    group: row.line.source_photo,
+  };
+}
+
+/** Clean images and successful attacks: what the joint rule is fitted on. */
+export const countsForJointRule = (row: CascadeRow) => row.line.kind === 'clean' || row.line.success === true;
 
 /** Which fold each row's source photo falls in, as trainDetector deals them. */
 export function foldsOf(rows: readonly CascadeRow[]): (row: CascadeRow) => number {

@@ -16,7 +16,7 @@ import {
   loadModelSpec,
   type ModelChecksFile,
 } from '@advscreen/inference';
-import { collectCascadeRows, loadManifests } from './cascade-evidence.ts';
+import { collectCascadeRows, countsForJointRule, jointExampleOf, loadManifests } from './cascade-evidence.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,15 +46,7 @@ const rows = await collectCascadeRows(
   config,
 );
 await model.close();
-const examples = rows
-  .filter((r) => r.line.kind === 'clean' || r.line.success === true)
-  .map((r) => ({
-    detectorScore: r.detectorOutOfFold,
-    consistency: r.consistency,
-    topProbability: r.probability,
-    adversarial: r.line.kind === 'adv',
-    detectorFlagged: r.detectorOutOfFold > detectorModel.threshold,
-  }));
+const examples = rows.filter(countsForJointRule).map((r) => jointExampleOf(r, detectorModel.threshold));
 const joint = fitJointRule(examples, targetFpr);
 const updated: ModelChecksFile = { ...checks, joint };
 await writeFile(checksPath, `${JSON.stringify(updated, null, 2)}\n`);

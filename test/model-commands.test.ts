@@ -1,7 +1,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ModelChecksFile } from '@advscreen/inference';
+import { JOINT_FEATURES, ModelChecksFile } from '@advscreen/inference';
 import { readCorpusManifest } from '@advscreen/pipeline';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -72,13 +72,7 @@ describe('advscreen calibrate-model', () => {
     const carried = await runCli(['calibrate-model', clean, '--out', withJoint, '--target-fpr', '0.2']);
     expect(carried.code).toBe(0);
     const joint = ModelChecksFile.parse(JSON.parse(await readFile(withJoint, 'utf8'))).joint;
-    expect(joint?.features).toEqual([
-      'detectorScore',
-      'consistency',
-      'topLogOdds',
-      'consistencySquared',
-      'detectorScoreTimesConsistency',
-    ]);
+    expect(joint?.features).toEqual([...JOINT_FEATURES]);
     expect(carried.stdout).toMatch(/Joint rule .* threshold moved to/);
   });
 });

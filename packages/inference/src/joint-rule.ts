@@ -1,10 +1,11 @@
-import { fitLogisticRegression, linearScore, thresholdAtFpr } from '@advscreen/detection';
+import { assignFolds, fitLogisticRegression, linearScore, thresholdAtFpr } from '@advscreen/detection';
 import { z } from 'zod';
 
 /**
  * The model stage's decision, joint over what is known there: the detector's score (which it
- * passed), the consistency distance and the model's confidence (log-odds of its top class). The
- * layers alone each hold a threshold; together they see what none sees alone, e.g. an image the
+ * passed), the consistency distance and the model's confidence (log-odds of its top class), and
+ * whether the detector read the input as a JPEG (a JPEG squeezer moves a JPEG less). The layers
+ * alone each hold a threshold; together they see what none sees alone, e.g. an image the
  * detector nearly flagged whose prediction also moves when squeezed, or a query attack's
  * adversarial that stops right across the decision boundary (docs/inference.md).
  */
@@ -14,6 +15,9 @@ export const JOINT_FEATURES = [
   'topLogOdds',
   'consistencySquared',
   'detectorScoreTimesConsistency',
+  'jpegInput',
+  'jpegInputTimesConsistency',
+  'jpegInputTimesTopLogOdds',
 ] as const;
 
 export const JointRule = z.object({
@@ -36,20 +40,32 @@ export type JointRule = z.infer<typeof JointRule>;
 /** What the rule sees of one image the detector passed. */
 export interface JointEvidence {
   detectorScore: number;
+  /** The detector scored it with its JPEG model (a JPEG analysed on its own pixels). */
+  jpegInput: boolean;
   consistency: number;
   topProbability: number;
 }
 
 const EDGE = 1e-12;
 
-export function jointFeatures({ detectorScore, consistency, topProbability }: JointEvidence): number[] {
+export function jointFeatures({
+  detectorScore,
+  jpegInput,
+  consistency,
+  topProbability,
+}: JointEvidence): number[] {
   const p = Math.min(1 - EDGE, Math.max(EDGE, topProbability));
+  const topLogOdds = Math.log(p / (1 - p));
+  const jpeg = jpegInput ? 1 : 0;
   return [
     detectorScore,
     consistency,
-    Math.log(p / (1 - p)),
+    topLogOdds,
     consistency * consistency,
     detectorScore * consistency,
+    jpeg,
+    jpeg * consistency,
+    jpeg * topLogOdds,
   ];
 }
 
@@ -57,24 +73,55 @@ export function jointScore(rule: JointRule, evidence: JointEvidence): number {
   return linearScore(rule.model, jointFeatures(evidence));
 }
 
-export interface JointExample extends JointEvidence {
-  adversarial: boolean;
-  /** Flagged by the detector already: trained on, but outside the rule's share of the budget. */
+/** A clean image as the threshold sees it: the rule's score, and whether the detector flagged it already. */
+interface ScoredClean {
+  score: number;
   detectorFlagged: boolean;
 }
 
 /**
- * Fits the rule (L2-regularised logistic regression, classes weighted equally) and sets its
- * threshold so that the clean examples flagged by the detector or by the rule are `targetFpr`
- * of all clean examples. The detector's scores must come from a detector that did not train on
- * these images (out of fold), or the rule learns to trust it too much.
+ * The rule's threshold: what the detector left of the budget (`targetFpr` of the clean images,
+ * less those it flagged), as a rate among the ones it passed.
  */
-export function fitJointRule(examples: readonly JointExample[], targetFpr: number, l2 = 0.01): JointRule {
+function thresholdForBudget(clean: readonly ScoredClean[], targetFpr: number): number {
+  const passed = clean.filter((e) => !e.detectorFlagged);
+  const left = targetFpr * clean.length - (clean.length - passed.length);
+  const share = Math.max(left, 0) / Math.max(passed.length, 1);
+  if (share <= 0) return Number.MAX_VALUE; // no budget left: never fires (and stays valid JSON, unlike Infinity)
+  return thresholdAtFpr(
+    passed.map((e) => e.score),
+    share,
+  );
+}
+
+/** The threshold of a fitted rule on other clean images: `calibrate-model` moves a rule to a user's own traffic with it. */
+export function jointThreshold(
+  rule: Pick<JointRule, 'model' | 'targetFpr'>,
+  clean: readonly (JointEvidence & { detectorFlagged: boolean })[],
+): number {
+  return thresholdForBudget(
+    clean.map((e) => ({
+      score: linearScore(rule.model, jointFeatures(e)),
+      detectorFlagged: e.detectorFlagged,
+    })),
+    rule.targetFpr,
+  );
+}
+
+export interface JointExample extends JointEvidence {
+  adversarial: boolean;
+  /** Flagged by the detector already: trained on, but outside the rule's share of the budget. */
+  detectorFlagged: boolean;
+  /** Source photo: examples of one group never sit on both sides of a split. */
+  group: string;
+}
+
+function fit(examples: readonly JointExample[], l2: number) {
   const positives = examples.filter((e) => e.adversarial).length;
   const negatives = examples.length - positives;
   if (positives === 0 || negatives === 0)
     throw new Error('the joint rule needs clean and adversarial examples');
-  const model = fitLogisticRegression(
+  return fitLogisticRegression(
     examples.map(jointFeatures),
     examples.map((e) => (e.adversarial ? 1 : 0)),
     {
@@ -84,31 +131,45 @@ export function fitJointRule(examples: readonly JointExample[], targetFpr: numbe
       ),
     },
   );
-  const rule = { features: [...JOINT_FEATURES], model, threshold: 0, targetFpr };
-  return {
-    ...rule,
-    threshold: jointThreshold(
-      rule,
-      examples.filter((e) => !e.adversarial),
-    ),
-  };
 }
 
 /**
- * The rule's threshold on clean examples: what the detector left of the budget (`targetFpr` of
- * them, less those it flagged), as a rate among the ones it passed. `calibrate-model` uses it to
- * move a fitted rule to a user's own clean traffic.
+ * Fits the rule (L2-regularised logistic regression, classes weighted equally) on all examples,
+ * and sets its threshold on scores the rule gave images it was not fitted on (grouped
+ * cross-validation), so that the clean images flagged by the detector or by the rule are about
+ * `targetFpr` of all clean images also on new photos. The detector's scores must come from a
+ * detector that did not train on these images (out of fold), or the rule learns to trust it
+ * too much.
  */
-export function jointThreshold(
-  rule: Pick<JointRule, 'model' | 'targetFpr'>,
-  clean: readonly (JointEvidence & { detectorFlagged: boolean })[],
-): number {
-  const passedByDetector = clean.filter((e) => !e.detectorFlagged);
-  const left = rule.targetFpr * clean.length - (clean.length - passedByDetector.length);
-  const share = Math.max(left, 0) / Math.max(passedByDetector.length, 1);
-  if (share <= 0) return Number.MAX_VALUE; // no budget left: never fires (and stays valid JSON, unlike Infinity)
-  return thresholdAtFpr(
-    passedByDetector.map((e) => linearScore(rule.model, jointFeatures(e))),
-    share,
+export function fitJointRule(
+  examples: readonly JointExample[],
+  targetFpr: number,
+  options: { l2?: number; folds?: number } = {},
+): JointRule {
+  const l2 = options.l2 ?? 0.01;
+  const folds = options.folds ?? 5;
+  const foldOf = assignFolds(
+    examples.map((e) => e.group),
+    folds,
   );
+  const outOfFold = new Array<number>(examples.length).fill(Number.NaN);
+  for (let fold = 0; fold < folds; fold++) {
+    const training = examples.filter((e) => foldOf.get(e.group) !== fold);
+    if (!training.some((e) => e.adversarial) || !training.some((e) => !e.adversarial)) continue;
+    const model = fit(training, l2);
+    examples.forEach((e, i) => {
+      if (foldOf.get(e.group) === fold) outOfFold[i] = linearScore(model, jointFeatures(e));
+    });
+  }
+  const clean = examples.flatMap((e, i) =>
+    e.adversarial || Number.isNaN(outOfFold[i])
+      ? []
+      : [{ score: outOfFold[i] as number, detectorFlagged: e.detectorFlagged }],
+  );
+  return {
+    features: [...JOINT_FEATURES],
+    model: fit(examples, l2),
+    threshold: thresholdForBudget(clean, targetFpr),
+    targetFpr,
+  };
 }

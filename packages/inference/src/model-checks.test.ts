@@ -127,7 +127,12 @@ describe('inspectImages', () => {
     // A rule whose score is the detector's score: fires above 0 whatever the distance.
     const joint = {
       features: [...JOINT_FEATURES],
-      model: { mean: [0, 0, 0, 0, 0], scale: [1, 1, 1, 1, 1], weights: [1, 0, 0, 0, 0], bias: 0 },
+      model: {
+        mean: [0, 0, 0, 0, 0, 0, 0, 0],
+        scale: [1, 1, 1, 1, 1, 1, 1, 1],
+        weights: [1, 0, 0, 0, 0, 0, 0, 0],
+        bias: 0,
+      },
       threshold: 0,
       targetFpr: 0.02,
     };
@@ -149,8 +154,8 @@ describe('inspectImages', () => {
     expect(settings.consistency?.threshold).toBe(Number.POSITIVE_INFINITY);
     const model = { ...classifier, spec: { id: 'fake', version: '1', input: { size: 2 } } as Model['spec'] };
     const stage = createModelStage(model, settings, { maxBatch: 4, maxWaitMs: 1 });
-    const flagged = await stage.inspect(speckled, 1);
-    const passed = await stage.inspect(speckled, -1);
+    const flagged = await stage.inspect(speckled, { score: 1, jpegInput: false });
+    const passed = await stage.inspect(speckled, { score: -1, jpegInput: false });
     await stage.drain();
     expect(flagged.failure).toEqual({ layer: 'consistency', reason: 'joint_score_above_threshold' });
     expect(passed.failure).toBeNull();

@@ -46,7 +46,7 @@ export function createModelStage(model: Model, settings: InspectionSettings, bat
   return {
     inputSize: model.spec.input.size,
     modelName: `${model.spec.id}@${model.spec.version}`,
-    inspect: async (image: RgbImage, detectorScore: number) => {
+    inspect: async (image: RgbImage, detector: { score: number; jpegInput: boolean }) => {
       const inspection = await batcher.submit(image);
       const joint = settings.joint;
       const jointFails =
@@ -55,7 +55,8 @@ export function createModelStage(model: Model, settings: InspectionSettings, bat
         inspection.consistency !== null &&
         inspection.prediction !== null &&
         jointScore(joint, {
-          detectorScore,
+          detectorScore: detector.score,
+          jpegInput: detector.jpegInput,
           consistency: inspection.consistency,
           topProbability: inspection.prediction.probability,
         }) > joint.threshold;

@@ -1,6 +1,12 @@
 export { type SquareCorpusOptions, writeSquareCorpus } from './attack-corpus.ts';
 export { type CorpusManifest, readCorpusManifest } from './corpus-manifest.ts';
-export { applyModelVerdict, type ModelStage, type ModelVerdict } from './model-stage.ts';
+export {
+  applyModelVerdict,
+  type DetectorReading,
+  detectorReading,
+  type ModelStage,
+  type ModelVerdict,
+} from './model-stage.ts';
 export {
   joinKey,
   type QuarantineProvenance,

@@ -9,11 +9,22 @@ export interface ModelVerdict {
   failure: { layer: 'consistency' | 'sanity'; reason: string } | null;
 }
 
+/** The detector's score for an image, and whether it read it as a JPEG (its JPEG model). */
+export interface DetectorReading {
+  score: number;
+  jpegInput: boolean;
+}
+
+/** What the detector's record says of an image it passed, for the model stage. */
+export function detectorReading(record: Pick<VerdictRecord, 'score' | 'signals'>): DetectorReading {
+  return { score: record.score ?? 0, jpegInput: record.signals?.jpegBranch === 1 };
+}
+
 /** The main model and its checks, behind one call (batched by the caller's implementation). */
 export interface ModelStage {
   inputSize: number;
-  /** `detectorScore`: what the detector gave the image it passed (the joint rule uses it). */
-  inspect(image: RgbImage, detectorScore: number): Promise<ModelVerdict>;
+  /** `detector`: what the detector made of the image it passed (the joint rule uses it). */
+  inspect(image: RgbImage, detector: DetectorReading): Promise<ModelVerdict>;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { VerdictRecord } from '@advscreen/contracts';
 import type { Scorer } from '@advscreen/detection';
 import { type DecodeLimits, decodeImage } from '@advscreen/imaging';
 import type { ObjectStore } from '@advscreen/storage';
-import { applyModelVerdict, type ModelStage } from './model-stage.ts';
+import { applyModelVerdict, detectorReading, type ModelStage } from './model-stage.ts';
 import { type QuarantineTarget, quarantineImage } from './quarantine.ts';
 import { rejectedRecord, screenObject } from './screen-object.ts';
 
@@ -84,7 +84,10 @@ export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
               ? analysis
               : (await decodeImage(bytes, { ...options.limits, analysisSize: options.model.inputSize }))
                   .analysis;
-          record = applyModelVerdict(record, await options.model.inspect(modelInput, record.score ?? 0));
+          record = applyModelVerdict(
+            record,
+            await options.model.inspect(modelInput, detectorReading(record)),
+          );
           record.ms += performance.now() - started;
         } catch (error) {
           const detail = `model stage failed: ${error instanceof Error ? error.message : String(error)}`;

@@ -71,7 +71,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
     const jointClean: (JointEvidence & { detectorFlagged: boolean })[] = [];
     for await (const object of source.store.list(source.prefix)) {
       let analysis: Awaited<ReturnType<typeof decodeImage>>['analysis'];
-      let detectorScore = 0;
+      let detected = { score: 0, jpegInput: false };
       try {
         const bytes = await source.store.read(object.key, config.decode.maxBytes);
         const decoded = await decodeImage(bytes, { ...config.decode, analysisSize: spec.input.size });
@@ -81,7 +81,8 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
             spec.input.size === config.decode.analysisSize
               ? decoded
               : await decodeImage(bytes, config.decode);
-          detectorScore = detector.score(forDetector.analysis, forDetector).score;
+          const { score, signals } = detector.score(forDetector.analysis, forDetector);
+          detected = { score, jpegInput: signals.jpegBranch === 1 };
         }
       } catch (error) {
         if (error instanceof RejectedInputError) continue;
@@ -95,10 +96,11 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       samples.push({ key: object.key, score: inspection.consistency ?? 0 });
       topProbabilities.push(inspection.prediction?.probability ?? 0);
       jointClean.push({
-        detectorScore,
+        detectorScore: detected.score,
+        jpegInput: detected.jpegInput,
         consistency: inspection.consistency ?? 0,
         topProbability: inspection.prediction?.probability ?? 0,
-        detectorFlagged: detector !== null && detectorScore > detector.threshold,
+        detectorFlagged: detector !== null && detected.score > detector.threshold,
       });
     }
     const fit = calibrateThreshold(samples, targetFpr);

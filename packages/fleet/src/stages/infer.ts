@@ -1,6 +1,6 @@
 import { type InferJob, objectJobId, type VerdictRecord } from '@advscreen/contracts';
 import { type DecodeLimits, decodeImage, RejectedInputError } from '@advscreen/imaging';
-import { joinKey, type ModelStage, quarantineImage } from '@advscreen/pipeline';
+import { detectorReading, joinKey, type ModelStage, quarantineImage } from '@advscreen/pipeline';
 import type { ObjectStore } from '@advscreen/storage';
 import type { FleetQueues } from '../queues.ts';
 import { type OutcomeWriter, verdictEvent } from './outcome-records.ts';
@@ -38,7 +38,7 @@ export async function inferObject(job: InferJob, deps: InferDependencies): Promi
     return;
   }
   const decodedAt = performance.now();
-  const inspection = await deps.model.inspect(decoded.analysis, job.detector.score);
+  const inspection = await deps.model.inspect(decoded.analysis, detectorReading(job.detector));
   const timings = { decodeMs: decodedAt - started, modelMs: performance.now() - decodedAt };
   const [modelId, modelVersion] = deps.model.modelName.split('@');
   const common = {
