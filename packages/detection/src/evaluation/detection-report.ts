@@ -47,23 +47,35 @@ function successfulAttacks(
   );
 }
 
+/** Clean scores, and per successful attack group its scores and AUROC against them: what both reports share. */
+function attackGroups(examples: readonly ScoredExample[]) {
+  const clean = examples.filter((e) => !e.adversarial).map((e) => e.score);
+  const groups = successfulAttacks(examples).map((g) => ({
+    row: {
+      attack: g.attack,
+      eps: g.eps,
+      format: g.format,
+      count: g.scores.length,
+      auroc: auroc(clean, g.scores),
+    },
+    scores: g.scores,
+  }));
+  return { clean, groups };
+}
+
 /**
  * Per attack, eps and file format: AUROC against all clean images (PNG and JPEG) and TPR at
  * the thresholds where 1% and 5% of those clean images are flagged. Only successful
  * adversarial examples count, as an unsuccessful one is no threat.
  */
 export function reportDetection(examples: readonly ScoredExample[]): DetectionReport {
-  const clean = examples.filter((e) => !e.adversarial).map((e) => e.score);
+  const { clean, groups } = attackGroups(examples);
   const thresholdAt1 = thresholdAtFpr(clean, 0.01);
   const thresholdAt5 = thresholdAtFpr(clean, 0.05);
-  const rows = successfulAttacks(examples).map((g) => ({
-    attack: g.attack,
-    eps: g.eps,
-    format: g.format,
-    count: g.scores.length,
-    auroc: auroc(clean, g.scores),
-    tprAt1: rateAbove(g.scores, thresholdAt1),
-    tprAt5: rateAbove(g.scores, thresholdAt5),
+  const rows = groups.map(({ row, scores }) => ({
+    ...row,
+    tprAt1: rateAbove(scores, thresholdAt1),
+    tprAt5: rateAbove(scores, thresholdAt5),
   }));
   return { clean: clean.length, thresholdAt1, thresholdAt5, rows };
 }
@@ -84,15 +96,8 @@ export function reportAtThreshold(
   examples: readonly ScoredExample[],
   threshold: number,
 ): OperatingPointReport {
-  const clean = examples.filter((e) => !e.adversarial).map((e) => e.score);
-  const rows = successfulAttacks(examples).map((g) => ({
-    attack: g.attack,
-    eps: g.eps,
-    format: g.format,
-    count: g.scores.length,
-    auroc: auroc(clean, g.scores),
-    tpr: rateAbove(g.scores, threshold),
-  }));
+  const { clean, groups } = attackGroups(examples);
+  const rows = groups.map(({ row, scores }) => ({ ...row, tpr: rateAbove(scores, threshold) }));
   return { threshold, clean: clean.length, fpr: rateAbove(clean, threshold), rows };
 }
 
