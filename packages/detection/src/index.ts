@@ -53,7 +53,12 @@ export { magnitudeSpectrum } from './fft2d.ts';
 export { toGray8 } from './pixels.ts';
 export { createResidualScorer, detectorName } from './residual-scorer.ts';
 export type { ImageOrigin, ImageScore, Scorer } from './scorer.ts';
-export { fitLogisticRegression, type LinearModel, linearScore } from './training/logistic-regression.ts';
+export {
+  balancedWeights,
+  fitLogisticRegression,
+  type LinearModel,
+  linearScore,
+} from './training/logistic-regression.ts';
 export {
   assignFolds,
   type TrainingExample,

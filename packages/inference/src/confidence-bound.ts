@@ -25,10 +25,11 @@ const MIN_TAIL = 5;
 /** Probabilities are float32 in practice: a clean 1.0 must stay finite on the log-odds scale. */
 const EDGE = 1e-12;
 
-const logOdds = (p: number) => {
+/** log(p / (1 - p)), with p kept EDGE away from 0 and 1. */
+export function logOdds(p: number): number {
   const clamped = Math.min(1 - EDGE, Math.max(EDGE, p));
   return Math.log(clamped / (1 - clamped));
-};
+}
 const probability = (logit: number) => 1 / (1 + Math.exp(-logit));
 
 export function fitConfidenceBound(probabilities: readonly number[], exceedance: number): ConfidenceBoundFit {

@@ -1,5 +1,12 @@
-import { assignFolds, fitLogisticRegression, linearScore, thresholdAtFpr } from '@advscreen/detection';
+import {
+  assignFolds,
+  balancedWeights,
+  fitLogisticRegression,
+  linearScore,
+  thresholdAtFpr,
+} from '@advscreen/detection';
 import { z } from 'zod';
+import { logOdds } from './confidence-bound.ts';
 
 /**
  * The model stage's decision, joint over what is known there: the detector's score (which it
@@ -46,16 +53,13 @@ export interface JointEvidence {
   topProbability: number;
 }
 
-const EDGE = 1e-12;
-
 export function jointFeatures({
   detectorScore,
   jpegInput,
   consistency,
   topProbability,
 }: JointEvidence): number[] {
-  const p = Math.min(1 - EDGE, Math.max(EDGE, topProbability));
-  const topLogOdds = Math.log(p / (1 - p));
+  const topLogOdds = logOdds(topProbability);
   const jpeg = jpegInput ? 1 : 0;
   return [
     detectorScore,
@@ -117,19 +121,13 @@ export interface JointExample extends JointEvidence {
 }
 
 function fit(examples: readonly JointExample[], l2: number) {
-  const positives = examples.filter((e) => e.adversarial).length;
-  const negatives = examples.length - positives;
-  if (positives === 0 || negatives === 0)
+  if (!examples.some((e) => e.adversarial) || examples.every((e) => e.adversarial)) {
     throw new Error('the joint rule needs clean and adversarial examples');
+  }
   return fitLogisticRegression(
     examples.map(jointFeatures),
     examples.map((e) => (e.adversarial ? 1 : 0)),
-    {
-      l2,
-      sampleWeights: examples.map((e) =>
-        e.adversarial ? examples.length / (2 * positives) : examples.length / (2 * negatives),
-      ),
-    },
+    { l2, sampleWeights: balancedWeights(examples) },
   );
 }
 

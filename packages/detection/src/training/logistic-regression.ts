@@ -25,6 +25,17 @@ export interface FitOptions {
  * could not be computed for that input) standardises to 0, i.e. counts as the mean: no evidence
  * either way, in fitting and in scoring alike.
  */
+/** Sample weights so each class contributes equally, whatever the ratio of examples. */
+export function balancedWeights(examples: readonly { adversarial: boolean }[]): number[] {
+  const positives = examples.filter((e) => e.adversarial).length;
+  const negatives = examples.length - positives;
+  return examples.map((e) =>
+    e.adversarial
+      ? examples.length / (2 * Math.max(positives, 1))
+      : examples.length / (2 * Math.max(negatives, 1)),
+  );
+}
+
 export function standardisation(rows: ArrayLike<number>[]): { mean: number[]; scale: number[] } {
   const d = rows[0]?.length ?? 0;
   const mean = new Array<number>(d).fill(0);

@@ -5,9 +5,14 @@ import {
   reportDetection,
   type ScoredExample,
 } from '../evaluation/detection-report.ts';
-import { thresholdAtFpr } from '../evaluation/metrics.ts';
+import { rateAbove, thresholdAtFpr } from '../evaluation/metrics.ts';
 import { type Branch, HEADS, type Head } from '../features/branch.ts';
-import { fitLogisticRegression, type LinearModel, linearScore } from './logistic-regression.ts';
+import {
+  balancedWeights,
+  fitLogisticRegression,
+  type LinearModel,
+  linearScore,
+} from './logistic-regression.ts';
 
 export interface TrainingExample extends Omit<ScoredExample, 'score'> {
   /** Each head's features for the example's branch (see headFeatures). */
@@ -82,17 +87,6 @@ export interface TrainingResult {
 const DEFAULT_STRIPE_ATTACKS = ['Square'];
 const DEFAULT_STRIPES_BRANCHES: readonly Branch[] = ['lossless'];
 
-/** Weights so each class contributes equally, whatever the ratio of examples. */
-function balancedWeights(examples: readonly TrainingExample[]): number[] {
-  const positives = examples.filter((e) => e.adversarial).length;
-  const negatives = examples.length - positives;
-  return examples.map((e) =>
-    e.adversarial
-      ? examples.length / (2 * Math.max(positives, 1))
-      : examples.length / (2 * Math.max(negatives, 1)),
-  );
-}
-
 function fit(examples: readonly TrainingExample[], head: Head, l2: number): LinearModel {
   return fitLogisticRegression(
     examples.map((e) => e.features[head]),
@@ -102,6 +96,9 @@ function fit(examples: readonly TrainingExample[], head: Head, l2: number): Line
 }
 
 const isCorpusFile = (e: { reencodedQuality: number | null }) => e.reencodedQuality === null;
+/** What the models learn from: every example, or the corpus's own files only (`trainOnReencoded: false`). */
+const trainableUnder = (options: TrainingOptions) => (e: TrainingExample) =>
+  options.trainOnReencoded !== false || isCorpusFile(e);
 /** What the cross-validated tables report on: the corpus's own files at analysis size. */
 const isReported = (e: { reencodedQuality: number | null; ownPixels: boolean }) =>
   isCorpusFile(e) && e.ownPixels;
@@ -170,7 +167,7 @@ function branchedOutOfFold(
   const offsets: Record<Branch, Partial<Record<Head, number>>> = { lossless: {}, jpeg: {} };
   const stripeAttacks = options.stripeAttacks ?? DEFAULT_STRIPE_ATTACKS;
   const stripesBranches = options.stripesBranches ?? DEFAULT_STRIPES_BRANCHES;
-  const trainable = (e: TrainingExample) => options.trainOnReencoded !== false || isCorpusFile(e);
+  const trainable = trainableUnder(options);
   for (const branch of ['lossless', 'jpeg'] as const) {
     const indices = examples.flatMap((e, i) => (e.branch === branch ? [i] : []));
     const subset = indices.map((i) => examples[i] as TrainingExample);
@@ -262,8 +259,8 @@ export function trainDetector(
   const adversarial = corpus.filter((e) => e.adversarial).length;
   const { scored, offsets, outOfFold } = branchedOutOfFold(examples, options);
   const resizedClean = scored.filter((e) => isCorpusFile(e) && !e.adversarial && !e.ownPixels);
-  const ofBranch = (branch: Branch) =>
-    examples.filter((e) => e.branch === branch && (options.trainOnReencoded !== false || isCorpusFile(e)));
+  const trainable = trainableUnder(options);
+  const ofBranch = (branch: Branch) => examples.filter((e) => e.branch === branch && trainable(e));
   const qualities = [...new Set(examples.map((e) => e.reencodedQuality))].filter((q) => q !== null).sort();
   const reencoded = Object.fromEntries(
     qualities.map((q) => [
@@ -286,7 +283,10 @@ export function trainDetector(
     resizedClean: {
       examples: resizedClean.length,
       falsePositiveRate: resizedClean.length
-        ? resizedClean.filter((e) => e.score > 0).length / resizedClean.length
+        ? rateAbove(
+            resizedClean.map((e) => e.score),
+            0,
+          )
         : 0,
     },
     counts: {
