@@ -21,6 +21,7 @@ import {
 import {
   buildTrainingExamples,
   type CorpusManifest,
+  detectorReading,
   readCorpusManifest,
   screenObject,
 } from '@advscreen/pipeline';
@@ -30,8 +31,7 @@ export const FOLDS = 5;
 
 export interface CascadeRow {
   line: CorpusManifestLine;
-  /** The shipped detector's verdict and score (in-sample on a corpus it was trained on). */
-  detector: boolean;
+  /** The shipped detector's score (in-sample on a corpus it was trained on). */
   detectorScore: number;
   /** The detector read it with its JPEG model. */
   jpegInput: boolean;
@@ -73,11 +73,11 @@ export async function collectCascadeRows(
       if (!analysis || record.score === null) throw new Error(`${line.path} was rejected`);
       const [inspection] = await inspectImages(model, [analysis], settings);
       if (!inspection) throw new Error('no inspection');
+      const reading = detectorReading(record);
       rows.push({
         line,
-        detector: record.verdict === 'adversarial',
-        detectorScore: record.score,
-        jpegInput: record.signals?.jpegBranch === 1,
+        detectorScore: reading.score,
+        jpegInput: reading.jpegInput,
         consistency: inspection.consistency ?? 0,
         probability: inspection.prediction?.probability ?? 0,
         structuralFailure: inspection.failure?.layer === 'sanity',

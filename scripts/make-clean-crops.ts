@@ -44,10 +44,12 @@ for (const folder of positionals) {
       const side = Math.round(short * (0.45 + 0.55 * random()));
       const left = Math.floor(random() * (width - side + 1));
       const top = Math.floor(random() * (height - side + 1));
-      const crop = sharp(input)
-        .extract({ left, top, width: side, height: side })
-        .resize(size, size, { kernel: 'linear', fit: 'fill' })
-        .removeAlpha();
+      const cropAt = (pixels: number) =>
+        sharp(input)
+          .extract({ left, top, width: side, height: side })
+          .resize(pixels, pixels, { kernel: 'linear', fit: 'fill' })
+          .removeAlpha();
+      const crop = cropAt(size);
       const name = `${group}/${path.parse(file).name}_${k}`;
       const quality = 70 + Math.floor(random() * 26);
       await writeFile(path.join(out, `${name}.png`), await crop.clone().png().toBuffer());
@@ -60,10 +62,7 @@ for (const folder of positionals) {
       for (const format of ['webp', 'jpeg'] as const) {
         const resized = 256 + Math.floor(resizedRandom() * 769);
         const resizedQuality = 70 + Math.floor(resizedRandom() * 26);
-        const encoder = sharp(input)
-          .extract({ left, top, width: side, height: side })
-          .resize(resized, resized, { kernel: 'linear', fit: 'fill' })
-          .removeAlpha();
+        const encoder = cropAt(resized);
         const bytes = await (format === 'webp'
           ? encoder.webp({ quality: resizedQuality })
           : encoder.jpeg({ quality: resizedQuality })

@@ -1,6 +1,6 @@
 import type { RgbImage } from '@advscreen/contracts';
 import sharp, { type Metadata } from 'sharp';
-import { jpegLumaQuantStep, jpegLumaQuantTable } from './jpeg-quantisation.ts';
+import { jpegLumaQuantTable, meanQuantStep } from './jpeg-quantisation.ts';
 import { RejectedInputError } from './rejected-input.ts';
 
 export interface DecodeLimits {
@@ -152,7 +152,7 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           format,
           width,
           height,
-          jpegQuantStep: format === 'jpeg' ? jpegLumaQuantStep(bytes) : null,
+          jpegQuantStep: lumaTable ? meanQuantStep(lumaTable) : null,
           ownPixels,
           jpegBlocks: lumaTable && ownPixels ? { lumaTable } : null,
         };

@@ -13,7 +13,12 @@ const ZIGZAG = [
  */
 export function jpegLumaQuantStep(bytes: Uint8Array): number | null {
   const table = jpegLumaQuantTable(bytes);
-  return table ? table.reduce((sum, step) => sum + step, 0) / 64 : null;
+  return table ? meanQuantStep(table) : null;
+}
+
+/** The mean step of a quantisation table already read (jpegLumaQuantTable). */
+export function meanQuantStep(table: readonly number[]): number {
+  return table.reduce((sum, step) => sum + step, 0) / table.length;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type ModelChecksFile,
   Squeezer,
 } from '@advscreen/inference';
+import { type DetectorReading, detectorReading } from '@advscreen/pipeline';
 import { createS3Client, resolveLocation } from '@advscreen/storage';
 import { UsageError } from '../usage-error.ts';
 
@@ -66,12 +67,11 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
     return s3.client;
   });
   try {
-    const samples: { key: string; score: number }[] = [];
-    const topProbabilities: number[] = [];
-    const jointClean: (JointEvidence & { detectorFlagged: boolean })[] = [];
+    // Per clean image: what the consistency threshold, the confidence bound and the joint rule see.
+    const observed: (JointEvidence & { key: string; detectorFlagged: boolean })[] = [];
     for await (const object of source.store.list(source.prefix)) {
       let analysis: Awaited<ReturnType<typeof decodeImage>>['analysis'];
-      let detected = { score: 0, jpegInput: false };
+      let detected: DetectorReading = { score: 0, jpegInput: false };
       try {
         const bytes = await source.store.read(object.key, config.decode.maxBytes);
         const decoded = await decodeImage(bytes, { ...config.decode, analysisSize: spec.input.size });
@@ -81,8 +81,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
             spec.input.size === config.decode.analysisSize
               ? decoded
               : await decodeImage(bytes, config.decode);
-          const { score, signals } = detector.score(forDetector.analysis, forDetector);
-          detected = { score, jpegInput: signals.jpegBranch === 1 };
+          detected = detectorReading(detector.score(forDetector.analysis, forDetector));
         }
       } catch (error) {
         if (error instanceof RejectedInputError) continue;
@@ -93,9 +92,8 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
         confidenceBound: null,
       });
       if (!inspection) continue;
-      samples.push({ key: object.key, score: inspection.consistency ?? 0 });
-      topProbabilities.push(inspection.prediction?.probability ?? 0);
-      jointClean.push({
+      observed.push({
+        key: object.key,
         detectorScore: detected.score,
         jpegInput: detected.jpegInput,
         consistency: inspection.consistency ?? 0,
@@ -103,6 +101,8 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
         detectorFlagged: detector !== null && detected.score > detector.threshold,
       });
     }
+    const samples = observed.map((o) => ({ key: o.key, score: o.consistency }));
+    const topProbabilities = observed.map((o) => o.topProbability);
     const fit = calibrateThreshold(samples, targetFpr);
     const confidence = fitConfidenceBound(topProbabilities, exceedance);
     const checks: ModelChecksFile = {
@@ -111,7 +111,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       consistency: { squeezers, threshold: fit.threshold, targetFpr, expectedFpr: fit.expectedFpr },
       confidenceBound: confidence.bound,
       confidenceFit: { method: confidence.method, exceedance, images: confidence.images },
-      ...(joint ? { joint: { ...joint, threshold: jointThreshold(joint, jointClean) } } : {}),
+      ...(joint ? { joint: { ...joint, threshold: jointThreshold(joint, observed) } } : {}),
       sample: { location: source.uri, images: samples.length },
       createdAt: new Date().toISOString(),
     };
