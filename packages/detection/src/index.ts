@@ -61,6 +61,7 @@ export {
 } from './training/logistic-regression.ts';
 export {
   assignFolds,
+  groupedOutOfFold,
   type TrainingExample,
   type TrainingOptions,
   type TrainingResult,

@@ -1,7 +1,7 @@
 import {
-  assignFolds,
   balancedWeights,
   fitLogisticRegression,
+  groupedOutOfFold,
   linearScore,
   thresholdAtFpr,
 } from '@advscreen/detection';
@@ -146,19 +146,15 @@ export function fitJointRule(
 ): JointRule {
   const l2 = options.l2 ?? 0.01;
   const folds = options.folds ?? 5;
-  const foldOf = assignFolds(
-    examples.map((e) => e.group),
+  const outOfFold = groupedOutOfFold(
+    examples,
     folds,
+    () => true,
+    (training) => {
+      const model = fit(training, l2);
+      return (e) => linearScore(model, jointFeatures(e));
+    },
   );
-  const outOfFold = new Array<number>(examples.length).fill(Number.NaN);
-  for (let fold = 0; fold < folds; fold++) {
-    const training = examples.filter((e) => foldOf.get(e.group) !== fold);
-    if (!training.some((e) => e.adversarial) || !training.some((e) => !e.adversarial)) continue;
-    const model = fit(training, l2);
-    examples.forEach((e, i) => {
-      if (foldOf.get(e.group) === fold) outOfFold[i] = linearScore(model, jointFeatures(e));
-    });
-  }
   const clean = examples.flatMap((e, i) =>
     e.adversarial || Number.isNaN(outOfFold[i])
       ? []

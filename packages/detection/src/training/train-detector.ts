@@ -120,8 +120,34 @@ export function assignFolds(groups: Iterable<string>, folds: number): Map<string
 }
 
 /** A training set a logistic model can be fitted to: both classes present. */
-const fittable = (examples: readonly TrainingExample[]) =>
+const fittable = (examples: readonly { adversarial: boolean }[]) =>
   examples.some((e) => e.adversarial) && examples.some((e) => !e.adversarial);
+
+/**
+ * Grouped k-fold: each example's score from a model fitted (by `fitScorer`) on the other folds'
+ * examples that `trainOn` admits; NaN where that training set lacked a class.
+ */
+export function groupedOutOfFold<T extends { group: string; adversarial: boolean }>(
+  examples: readonly T[],
+  folds: number,
+  trainOn: (e: T) => boolean,
+  fitScorer: (training: readonly T[]) => (e: T) => number,
+): number[] {
+  const foldOf = assignFolds(
+    examples.map((e) => e.group),
+    folds,
+  );
+  const scores = new Array<number>(examples.length).fill(Number.NaN);
+  for (let fold = 0; fold < folds; fold++) {
+    const training = examples.filter((e) => foldOf.get(e.group) !== fold && trainOn(e));
+    if (!fittable(training)) continue;
+    const score = fitScorer(training);
+    examples.forEach((e, i) => {
+      if (foldOf.get(e.group) === fold) scores[i] = score(e);
+    });
+  }
+  return scores;
+}
 
 /** One head's out-of-fold scores for every example, folds assigned by group; NaN where none. */
 function crossValidatedScores(
@@ -130,20 +156,10 @@ function crossValidatedScores(
   options: TrainingOptions,
   includeInTraining: (e: TrainingExample) => boolean,
 ): number[] {
-  const foldOf = assignFolds(
-    examples.map((e) => e.group),
-    options.folds,
-  );
-  const scores = new Array<number>(examples.length).fill(Number.NaN);
-  for (let fold = 0; fold < options.folds; fold++) {
-    const training = examples.filter((e) => foldOf.get(e.group) !== fold && includeInTraining(e));
-    if (!fittable(training)) continue;
+  return groupedOutOfFold(examples, options.folds, includeInTraining, (training) => {
     const model = fit(training, head, options.l2);
-    examples.forEach((e, i) => {
-      if (foldOf.get(e.group) === fold) scores[i] = linearScore(model, e.features[head]);
-    });
-  }
-  return scores;
+    return (e) => linearScore(model, e.features[head]);
+  });
 }
 
 type ScoredTrainingExample = ScoredExample & Pick<TrainingExample, 'reencodedQuality' | 'ownPixels'>;
