@@ -1,8 +1,9 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { CorpusManifestLine } from '@advscreen/contracts';
 import { JOINT_FEATURES, ModelChecksFile } from '@advscreen/inference';
-import { readCorpusManifest } from '@advscreen/pipeline';
+import { type CorpusManifest, readCorpusManifest } from '@advscreen/pipeline';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { writeCleanImages } from './support/clean-images.ts';
@@ -10,6 +11,23 @@ import { REPO_ROOT, runCli } from './support/cli.ts';
 import { readVerdicts } from './support/verdicts.ts';
 
 const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
+
+/** An attack file's pixels and its clean source's, from a corpus `advscreen attack` wrote. */
+async function attackAndCleanPixels(
+  folder: string,
+  manifest: CorpusManifest,
+  attack: CorpusManifestLine,
+): Promise<[Buffer, Buffer]> {
+  const clean = manifest.lines.find(
+    (line) =>
+      line.kind === 'clean' &&
+      line.format === 'png' &&
+      attack.path.startsWith(`adv/${path.basename(line.path, '.png')}__`),
+  );
+  if (!clean) throw new Error(`no clean file for ${attack.path}`);
+  const decode = async (file: string) => (await sharp(path.join(folder, file)).raw().toBuffer()) as Buffer;
+  return [await decode(attack.path), await decode(clean.path)];
+}
 
 describe('advscreen scan --model', () => {
   it('runs the cascade in-process: detector, then the model with its checks', async () => {
@@ -96,31 +114,62 @@ describe('advscreen attack square', () => {
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/eps 8\/255: \d of 2 succeeded/);
+    expect(result.stdout).toMatch(/Square 8-255: \d of 2 succeeded/);
     const manifest = await readCorpusManifest(path.join(out, 'manifest.jsonl'));
     const attacksOnly = await readCorpusManifest(path.join(out, 'attacks.jsonl'));
     expect(attacksOnly.lines).toEqual(manifest.lines.filter((line) => line.kind === 'adv'));
     const attacks = manifest.lines.filter((line) => line.kind === 'adv' && line.format === 'png');
     expect(attacks).toHaveLength(2);
     expect(manifest.lines.filter((line) => line.kind === 'clean').length).toBeGreaterThan(2);
-    const decode = async (file: string) =>
-      (await sharp(path.join(out, file)).raw().toBuffer({ resolveWithObject: true })).data;
     for (const attack of attacks) {
       expect(attack).toMatchObject({ attack: 'Square', eps: '8/255' });
       expect(typeof attack.success).toBe('boolean');
-      const clean = manifest.lines.find(
-        (line) =>
-          line.kind === 'clean' &&
-          line.format === 'png' &&
-          attack.path.startsWith(`adv/${path.basename(line.path, '.png')}__`),
-      );
-      if (!clean) throw new Error(`no clean file for ${attack.path}`);
-      const [adversarial, original] = [await decode(attack.path), await decode(clean.path)];
+      const [adversarial, original] = await attackAndCleanPixels(out, manifest, attack);
       let linf = 0;
       for (let i = 0; i < original.length; i++)
         linf = Math.max(linf, Math.abs((adversarial[i] as number) - (original[i] as number)));
       expect(linf).toBeGreaterThan(0);
       expect(linf).toBeLessThanOrEqual(8);
+    }
+  });
+});
+
+describe('advscreen attack deepfool', () => {
+  it('writes DeepFool attacks through the model gradients, small and recorded with their size', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'advscreen-deepfool-'));
+    const result = await runCli([
+      'attack',
+      'deepfool',
+      '--manifest',
+      path.join(PHOTOS, 'manifest.jsonl'),
+      '--out',
+      out,
+      '--on',
+      'logits',
+      '--rounded',
+      '--limit',
+      '2',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/DeepFool os0.02_logits_8bit: \d of 2 succeeded/);
+    const manifest = await readCorpusManifest(path.join(out, 'manifest.jsonl'));
+    const attacks = manifest.lines.filter((line) => line.kind === 'adv' && line.format === 'png');
+    expect(attacks).toHaveLength(2);
+    for (const attack of attacks) {
+      expect(attack).toMatchObject({ attack: 'DeepFool', eps: 'os=0.02,logits,8-bit', crossed: true });
+      // Checked on the 8-bit image, so every crossing is a success.
+      expect(attack.success).toBe(true);
+      expect(attack.pred).not.toBe(attack.label_clean);
+      const [adversarial, original] = await attackAndCleanPixels(out, manifest, attack);
+      let squares = 0;
+      for (let i = 0; i < original.length; i++)
+        squares += ((adversarial[i] as number) - (original[i] as number)) ** 2;
+      const l2 = Math.sqrt(squares) / 255;
+      expect(attack.l2).toBeCloseTo(l2, 6);
+      // A minimal perturbation: far below the dev corpus's CW-L2 (median L2 1.4).
+      expect(l2).toBeGreaterThan(0);
+      expect(l2).toBeLessThan(1);
     }
   });
 });

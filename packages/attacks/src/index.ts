@@ -1,4 +1,11 @@
 export {
+  type DeepFoolOptions,
+  type DeepFoolResult,
+  deepFool,
+  type JacobianOf,
+  type LogitJacobian,
+} from './deepfool.ts';
+export {
   type ProbabilitiesOf,
   type SquareAttackOptions,
   type SquareAttackResult,

@@ -4,3 +4,10 @@ export interface RgbImage {
   height: number;
   data: Uint8Array;
 }
+
+/** An image whose pixel values may be fractional (an attack's working copy), 0-255, RGB, row-major. */
+export interface FloatRgbImage {
+  width: number;
+  height: number;
+  data: Float32Array;
+}

@@ -1,5 +1,5 @@
 export { CorpusManifestLine } from './corpus-manifest.ts';
-export type { RgbImage } from './image.ts';
+export type { FloatRgbImage, RgbImage } from './image.ts';
 export {
   AlertJob,
   DetectJob,

@@ -1,5 +1,10 @@
 export { type ConfidenceBoundFit, fitConfidenceBound } from './confidence-bound.ts';
 export {
+  type ClassJacobian,
+  createDifferentiableModel,
+  type DifferentiableModel,
+} from './differentiable-model.ts';
+export {
   fitJointRule,
   JOINT_FEATURES,
   type JointEvidence,

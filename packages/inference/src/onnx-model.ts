@@ -1,4 +1,4 @@
-import type { RgbImage } from '@advscreen/contracts';
+import type { FloatRgbImage, RgbImage } from '@advscreen/contracts';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { LoadedModelSpec } from './model-spec.ts';
 import { type DetectionOutput, decodeYoloV8 } from './yolo-output.ts';
@@ -20,8 +20,11 @@ export function topPrediction(output: ModelOutput): { label: string; probability
   return best ? { label: best.label, probability: best.score } : null;
 }
 
-/** Lays out images as the model wants them: one float32 tensor for the whole batch. */
-export function toInputTensor(images: readonly RgbImage[], spec: LoadedModelSpec): Tensor {
+/**
+ * Lays out images as the model wants them: one float32 tensor for the whole batch. Pixel values
+ * may be fractional (an attack's working image), on the 0-255 scale.
+ */
+export function toInputTensor(images: readonly (RgbImage | FloatRgbImage)[], spec: LoadedModelSpec): Tensor {
   const { size, layout, colour, scale, mean, std } = spec.input;
   const plane = size * size;
   const data = new Float32Array(images.length * 3 * plane);

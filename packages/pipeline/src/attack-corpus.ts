@@ -1,6 +1,13 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type ProbabilitiesOf, seededRandom, squareAttack } from '@advscreen/attacks';
+import {
+  type DeepFoolOptions,
+  deepFool,
+  type JacobianOf,
+  type ProbabilitiesOf,
+  seededRandom,
+  squareAttack,
+} from '@advscreen/attacks';
 import type { CorpusManifestLine, RgbImage } from '@advscreen/contracts';
 import { type DecodeLimits, decodeImage } from '@advscreen/imaging';
 import type { ObjectStore } from '@advscreen/storage';
@@ -10,17 +17,30 @@ import type { CorpusManifest } from './corpus-manifest.ts';
 /** Images attacked together: one query each per model call. */
 const BATCH = 16;
 
-export interface SquareCorpusOptions {
+/** One attack setting to run on every clean image, e.g. Square at 8/255. */
+export interface CorpusAttack {
+  /** As manifests name it: `Square`, `DeepFool`. */
+  name: string;
+  /** The budget as manifests write it (`8/255`), or the setting of a minimal-perturbation attack (`c=1`). */
+  eps: string;
+  /** Added to file names after the attack's name, e.g. `8-255`. */
+  suffix: string;
+  generator: string;
+  /** Attacked 8-bit images, one per input, with what the manifest should record of the run. */
+  run(
+    images: readonly RgbImage[],
+    labels: readonly number[],
+  ): Promise<{ image: RgbImage; record: Record<string, number | boolean> }[]>;
+}
+
+export interface AttackCorpusOptions {
   manifest: CorpusManifest;
   store: ObjectStore;
   /** Folder the corpus is written to: clean/, adv/, manifest.jsonl, attacks.jsonl. */
   out: string;
-  victim: { probabilitiesOf: ProbabilitiesOf; inputSize: number; name: string };
+  victim: { probabilitiesOf: ProbabilitiesOf; inputSize: number };
   limits: DecodeLimits;
-  /** L-inf budgets as written in manifests, e.g. `8/255`. */
-  eps: readonly string[];
-  maxQueries: number;
-  seed: number;
+  attacks: readonly CorpusAttack[];
   /** Successful attacks are also re-encoded at this JPEG quality, as the dev corpus does. */
   jpegQuality: number;
   /** Attack only the first N clean lossless images. */
@@ -28,14 +48,73 @@ export interface SquareCorpusOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Square Attack at one L-inf budget (`8/255`); its randomness starts from `seed` for each budget. */
+export function squareCorpusAttack(options: {
+  eps: string;
+  maxQueries: number;
+  seed: number;
+  probabilitiesOf: ProbabilitiesOf;
+  victimName: string;
+}): CorpusAttack {
+  const steps = Number(/^(\d+)\/255$/.exec(options.eps)?.[1]);
+  if (!(steps >= 1)) throw new Error(`eps must look like 8/255, not ${options.eps}`);
+  const random = seededRandom(options.seed);
+  return {
+    name: 'Square',
+    eps: options.eps,
+    suffix: options.eps.replace('/', '-'),
+    generator: `advscreen attack square (Andriushchenko et al. 2020), margin loss, p_init 0.8, ${options.maxQueries} queries, seed ${options.seed}, victim ${options.victimName}`,
+    run: async (images, labels) =>
+      (
+        await squareAttack(images, labels, options.probabilitiesOf, {
+          eps: steps,
+          maxQueries: options.maxQueries,
+          random,
+        })
+      ).map((result) => ({ image: result.image, record: { queries: result.queries } })),
+  };
+}
+
+/** DeepFool with the given settings (torchattacks': 50 steps, overshoot 0.02, on the model's output, float check). */
+export function deepFoolCorpusAttack(
+  options: Required<DeepFoolOptions> & { jacobianOf: JacobianOf; victimName: string },
+): CorpusAttack {
+  const { steps, overshoot, on, check } = options;
+  return {
+    name: 'DeepFool',
+    // Its settings, as the dev corpus writes CW-L2's (`c=1`), so reports keep settings apart.
+    eps: `os=${overshoot}${on === 'logits' ? ',logits' : ''}${check === 'rounded' ? ',8-bit' : ''}`,
+    suffix: `os${overshoot}${on === 'logits' ? '_logits' : ''}${check === 'rounded' ? '_8bit' : ''}`,
+    generator: `advscreen attack deepfool (Moosavi-Dezfooli et al. 2016), ${steps} steps, overshoot ${overshoot}, on ${on}, ${check === 'rounded' ? 'until the 8-bit image crosses' : 'float image checked'}, victim ${options.victimName}`,
+    run: async (images, labels) =>
+      (await deepFool(images, labels, options.jacobianOf, { steps, overshoot, on, check })).map((result) => ({
+        image: result.image,
+        record: { steps: result.steps, crossed: result.crossed },
+      })),
+  };
+}
+
+/** Perturbation size in the corpus's units (pixel values in [0, 1]). */
+function perturbation(clean: RgbImage, attacked: RgbImage): { linf: number; l2: number } {
+  let linf = 0;
+  let squares = 0;
+  for (let i = 0; i < clean.data.length; i++) {
+    const d = Math.abs((attacked.data[i] as number) - (clean.data[i] as number)) / 255;
+    linf = Math.max(linf, d);
+    squares += d * d;
+  }
+  return { linf, l2: Math.sqrt(squares) };
+}
+
 /**
- * Makes a Square attack corpus from a corpus's clean lossless images, in the corpus's own
- * format: untargeted, on the model's clean prediction (`label_clean`, or the model's answer
- * when the manifest has none). `manifest.jsonl` holds the clean files (copied) and the attacks,
- * for the benches; `attacks.jsonl` the attacks alone, to add to the source corpus in
- * train-detector. Returns the lines written.
+ * Makes an attack corpus from a corpus's clean lossless images, in the corpus's own format:
+ * untargeted, on the model's clean prediction (`label_clean`, or the model's answer when the
+ * manifest has none); success is the 8-bit file's class, as the dev corpus checks it.
+ * `manifest.jsonl` holds the clean files (copied) and the attacks, for the benches;
+ * `attacks.jsonl` the attacks alone, to add to the source corpus in train-detector. Returns the
+ * lines written.
  */
-export async function writeSquareCorpus(options: SquareCorpusOptions): Promise<CorpusManifestLine[]> {
+export async function writeAttackCorpus(options: AttackCorpusOptions): Promise<CorpusManifestLine[]> {
   const { manifest, store, out, victim } = options;
   const topClass = async (image: RgbImage) => {
     const [probabilities = []] = await victim.probabilitiesOf([image]);
@@ -54,12 +133,8 @@ export async function writeSquareCorpus(options: SquareCorpusOptions): Promise<C
     lines.push({ ...line, path: target });
   }
   const sources = clean.filter((line) => line.format === 'png').slice(0, options.limit);
-  const generator = `advscreen attack square (Andriushchenko et al. 2020), margin loss, p_init 0.8, ${options.maxQueries} queries, seed ${options.seed}, victim ${victim.name}`;
   let done = 0;
-  for (const eps of options.eps) {
-    const steps = Number(/^(\d+)\/255$/.exec(eps)?.[1]);
-    if (!(steps >= 1)) throw new Error(`eps must look like 8/255, not ${eps}`);
-    const random = seededRandom(options.seed);
+  for (const attack of options.attacks) {
     for (let at = 0; at < sources.length; at += BATCH) {
       const batch = sources.slice(at, at + BATCH);
       const images = await Promise.all(
@@ -68,37 +143,29 @@ export async function writeSquareCorpus(options: SquareCorpusOptions): Promise<C
       const labels = await Promise.all(
         batch.map(async (line, i) => line.label_clean ?? (await topClass(images[i] as RgbImage))),
       );
-      const results = await squareAttack(images, labels, victim.probabilitiesOf, {
-        eps: steps,
-        maxQueries: options.maxQueries,
-        random,
-      });
+      const results = await attack.run(images, labels);
       for (const [i, result] of results.entries()) {
         const line = batch[i] as CorpusManifestLine;
-        const name = `${path.basename(line.path, path.extname(line.path))}__Square_${eps.replace('/', '-')}`;
+        const name = `${path.basename(line.path, path.extname(line.path))}__${attack.name}_${attack.suffix}`;
         const raw = { raw: { width: result.image.width, height: result.image.height, channels: 3 as const } };
         const png = await sharp(result.image.data, raw).png().toBuffer();
+        const pred = await topClass(result.image);
         const base = {
           split: 'generated',
           kind: 'adv' as const,
-          attack: 'Square',
-          eps,
+          attack: attack.name,
+          eps: attack.eps,
           source_photo: line.source_photo,
           label_clean: labels[i],
-          queries: result.queries,
-          generator,
+          ...result.record,
+          ...perturbation(images[i] as RgbImage, result.image),
+          generator: attack.generator,
         };
         await writeFile(path.join(out, 'adv', `${name}.png`), png);
-        lines.push({
-          ...base,
-          path: `adv/${name}.png`,
-          format: 'png',
-          success: result.success,
-          pred: await topClass(result.image),
-        });
-        if (!result.success) continue;
+        lines.push({ ...base, path: `adv/${name}.png`, format: 'png', success: pred !== labels[i], pred });
+        if (pred === labels[i]) continue;
         const jpeg = await sharp(png).jpeg({ quality: options.jpegQuality }).toBuffer();
-        const pred = await topClass(await decodeForVictim(jpeg));
+        const jpegPred = await topClass(await decodeForVictim(jpeg));
         const jpegName = `${name}_q${options.jpegQuality}.jpg`;
         await writeFile(path.join(out, 'adv', jpegName), jpeg);
         lines.push({
@@ -106,12 +173,12 @@ export async function writeSquareCorpus(options: SquareCorpusOptions): Promise<C
           path: `adv/${jpegName}`,
           format: 'jpeg',
           jpeg_quality: options.jpegQuality,
-          success: pred !== labels[i],
-          pred,
+          success: jpegPred !== labels[i],
+          pred: jpegPred,
         });
       }
       done += batch.length;
-      options.onProgress?.(done, sources.length * options.eps.length);
+      options.onProgress?.(done, sources.length * options.attacks.length);
     }
   }
   const jsonl = (of: CorpusManifestLine[]) => `${of.map((line) => JSON.stringify(line)).join('\n')}\n`;

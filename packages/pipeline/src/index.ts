@@ -1,4 +1,10 @@
-export { type SquareCorpusOptions, writeSquareCorpus } from './attack-corpus.ts';
+export {
+  type AttackCorpusOptions,
+  type CorpusAttack,
+  deepFoolCorpusAttack,
+  squareCorpusAttack,
+  writeAttackCorpus,
+} from './attack-corpus.ts';
 export { type CorpusManifest, readCorpusManifest } from './corpus-manifest.ts';
 export {
   applyModelVerdict,

@@ -2,15 +2,32 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
 import type { RgbImage } from '@advscreen/contracts';
-import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
-import { readCorpusManifest, writeSquareCorpus } from '@advscreen/pipeline';
+import {
+  BUNDLED_MODEL_SPEC,
+  createDifferentiableModel,
+  createOnnxModel,
+  type DifferentiableModel,
+  loadModelSpec,
+} from '@advscreen/inference';
+import {
+  type CorpusAttack,
+  deepFoolCorpusAttack,
+  readCorpusManifest,
+  squareCorpusAttack,
+  writeAttackCorpus,
+} from '@advscreen/pipeline';
 import { LocalFolderStore } from '@advscreen/storage';
 import { UsageError } from '../usage-error.ts';
 
+const USAGE =
+  'attack takes: square --manifest FILE --out DIR [--eps 4/255,8/255] [--queries N] [--seed N], or ' +
+  'deepfool --manifest FILE --out DIR [--overshoot 0.02,0.5] [--steps 50] [--on probabilities|logits] [--rounded]';
+
 /**
- * `advscreen attack square --manifest m.jsonl --out DIR`: Square attacks (query-only, no
- * gradients) on a corpus's clean lossless images against the main model, written with the clean
- * files as a corpus (manifest.jsonl) and alone (attacks.jsonl), for the benches and training.
+ * `advscreen attack square|deepfool --manifest m.jsonl --out DIR`: attacks on a corpus's clean
+ * lossless images against the main model, written with the clean files as a corpus
+ * (manifest.jsonl) and alone (attacks.jsonl), for the benches and training. Square only queries
+ * the model; DeepFool uses its gradients, from a backward pass added to the ONNX graph.
  */
 export async function runAttackCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -23,44 +40,74 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
       eps: { type: 'string', default: '8/255' },
       queries: { type: 'string', default: '1000' },
       seed: { type: 'string', default: '1' },
+      overshoot: { type: 'string', default: '0.02' },
+      steps: { type: 'string', default: '50' },
+      on: { type: 'string', default: 'probabilities' },
+      rounded: { type: 'boolean', default: false },
       'jpeg-quality': { type: 'string', default: '90' },
       limit: { type: 'string' },
     },
   });
-  if (positionals[0] !== 'square' || positionals.length !== 1 || !values.manifest || !values.out)
-    throw new UsageError('attack takes: square --manifest FILE --out DIR [--eps 4/255,8/255] [--queries N]');
-  const eps = values.eps.split(',');
-  if (!eps.every((text) => /^\d+\/255$/.test(text)))
-    throw new UsageError('--eps takes values like 4/255,8/255');
-  const maxQueries = Number(values.queries);
+  const kind = positionals[0];
+  if (
+    (kind !== 'square' && kind !== 'deepfool') ||
+    positionals.length !== 1 ||
+    !values.manifest ||
+    !values.out
+  )
+    throw new UsageError(USAGE);
   const jpegQuality = Number(values['jpeg-quality']);
-  const seed = Number(values.seed);
-  if (!(maxQueries >= 1) || !(jpegQuality >= 1 && jpegQuality <= 100) || !Number.isInteger(seed))
-    throw new UsageError('--queries must be >= 1, --jpeg-quality in 1..100, --seed an integer');
+  if (!(jpegQuality >= 1 && jpegQuality <= 100)) throw new UsageError('--jpeg-quality must be in 1..100');
 
   const config = loadConfig();
   const manifest = await readCorpusManifest(values.manifest);
   const spec = loadModelSpec(values.model ?? BUNDLED_MODEL_SPEC);
   if (spec.output.kind !== 'classification') throw new UsageError('attack needs a classification model');
+  const victimName = `${spec.id}@${spec.version}`;
   const model = await createOnnxModel(spec, config.fleet.executionProvider);
+  const probabilitiesOf = async (images: readonly RgbImage[]) =>
+    (await model.run(images)).map((output) => (output.kind === 'classification' ? output.probabilities : []));
+  let differentiable: DifferentiableModel | undefined;
   const started = performance.now();
   try {
-    const lines = await writeSquareCorpus({
+    let attacks: CorpusAttack[];
+    if (kind === 'square') {
+      const maxQueries = Number(values.queries);
+      const seed = Number(values.seed);
+      if (!(maxQueries >= 1) || !Number.isInteger(seed))
+        throw new UsageError('--queries must be >= 1 and --seed an integer');
+      const eps = values.eps.split(',');
+      if (!eps.every((text) => /^\d+\/255$/.test(text)))
+        throw new UsageError('--eps takes values like 4/255,8/255');
+      attacks = eps.map((text) =>
+        squareCorpusAttack({ eps: text, maxQueries, seed, probabilitiesOf, victimName }),
+      );
+    } else {
+      const overshoots = values.overshoot.split(',').map(Number);
+      const steps = Number(values.steps);
+      const on = values.on;
+      if (!overshoots.every((v) => v >= 0) || !(steps >= 1) || (on !== 'probabilities' && on !== 'logits'))
+        throw new UsageError('--overshoot takes values >= 0, --steps >= 1, --on probabilities or logits');
+      differentiable = await createDifferentiableModel(spec, config.fleet.executionProvider);
+      const jacobianOf = differentiable.jacobian.bind(differentiable);
+      attacks = overshoots.map((overshoot) =>
+        deepFoolCorpusAttack({
+          steps,
+          overshoot,
+          on,
+          check: values.rounded ? 'rounded' : 'float',
+          jacobianOf,
+          victimName,
+        }),
+      );
+    }
+    const lines = await writeAttackCorpus({
       manifest,
       store: new LocalFolderStore(manifest.root),
       out: values.out,
-      victim: {
-        name: `${spec.id}@${spec.version}`,
-        inputSize: spec.input.size,
-        probabilitiesOf: async (images: readonly RgbImage[]) =>
-          (await model.run(images)).map((output) =>
-            output.kind === 'classification' ? output.probabilities : [],
-          ),
-      },
+      victim: { inputSize: spec.input.size, probabilitiesOf },
       limits: config.decode,
-      eps,
-      maxQueries,
-      seed,
+      attacks,
       jpegQuality,
       limit: values.limit ? Number(values.limit) : undefined,
       onProgress: process.stderr.isTTY
@@ -71,16 +118,17 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
         : undefined,
     });
     if (process.stderr.isTTY) process.stderr.write('\n');
-    const attacks = lines.filter((line) => line.kind === 'adv' && line.format === 'png');
-    const summary = eps.map((text) => {
-      const of = attacks.filter((line) => line.eps === text);
-      return `eps ${text}: ${of.filter((line) => line.success).length} of ${of.length} succeeded`;
+    const attacked = lines.filter((line) => line.kind === 'adv' && line.format === 'png');
+    const summary = attacks.map((attack) => {
+      const of = attacked.filter((line) => line.path.endsWith(`__${attack.name}_${attack.suffix}.png`));
+      return `${attack.name} ${attack.suffix}: ${of.filter((line) => line.success).length} of ${of.length} succeeded`;
     });
     process.stdout.write(
-      `Square attack: ${summary.join('; ')}. Manifests: ${path.join(values.out, 'manifest.jsonl')} (with the clean files), ${path.join(values.out, 'attacks.jsonl')} (attacks only)\n`,
+      `${summary.join('; ')}. Manifests: ${path.join(values.out, 'manifest.jsonl')} (with the clean files), ${path.join(values.out, 'attacks.jsonl')} (attacks only)\n`,
     );
     return 0;
   } finally {
+    await differentiable?.close();
     await model.close();
   }
 }
