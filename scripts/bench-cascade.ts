@@ -5,8 +5,8 @@
 // checks. Prints the consistency distance alone (AUROC, TPR at 1%/5% FPR on this corpus's clean
 // images) and, per attack, the share the cascade catches with the combined false-positive rate:
 // in-sample (the shipped detector and checks, fitted on this corpus) and held out (detector
-// scores out of fold by source photo; consistency threshold or joint rule, and confidence bound,
-// fitted on the other folds).
+// scores out of fold by source photo; consistency threshold or joint rule, confidence bound and
+// decision-margin bound fitted on the other folds).
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
 import {
@@ -21,6 +21,7 @@ import {
   createOnnxModel,
   fitConfidenceBound,
   fitJointRule,
+  fitMarginBound,
   type JointRule,
   jointScore,
   loadModelChecks,
@@ -56,8 +57,9 @@ const rows = await collectCascadeRows(
 );
 await model.close();
 
-/** calibrate-model's default, for a checks file that took the sample's maximum. */
+/** calibrate-model's defaults, for checks files made before they were recorded. */
 const CONFIDENCE_EXCEEDANCE = 0.001;
+const MARGIN_EXCEEDANCE = 0.001;
 
 console.log(`bench:cascade  ${positionals.join(' + ')} (${rows.length} images)`);
 console.log(`machine        ${describeMachine()}`);
@@ -66,7 +68,7 @@ console.log(
     (checks.joint
       ? `by the joint rule (target combined FPR ${checks.joint.targetFpr})`
       : `at ${checks.consistency.threshold.toFixed(4)}`) +
-    `; confidence bound ${checks.confidenceBound}\n`,
+    `; confidence bound ${checks.confidenceBound}; decision-margin bound ${checks.decisionMargin?.bound ?? 'none'}\n`,
 );
 const asExample = (row: CascadeRow, score: number): ScoredExample => ({
   score,
@@ -115,12 +117,18 @@ interface OperatingPoint {
   consistencyThreshold: number;
   joint: JointRule | null;
   confidenceBound: number;
+  marginBound: number | null;
 }
 function layerAt(point: OperatingPoint) {
   return (row: CascadeRow): string | null => {
     const detectorScore = point.detectorScore(row);
     if (detectorScore > detectorModel.threshold) return 'detector';
-    if (row.structuralFailure || row.probability > point.confidenceBound) return 'sanity';
+    if (
+      row.structuralFailure ||
+      row.probability > point.confidenceBound ||
+      (point.marginBound !== null && row.margin < point.marginBound)
+    )
+      return 'sanity';
     const evidence = {
       detectorScore,
       jpegInput: row.jpegInput,
@@ -139,6 +147,7 @@ printCascade(
     consistencyThreshold: checks.consistency.threshold,
     joint: checks.joint ?? null,
     confidenceBound: checks.confidenceBound,
+    marginBound: checks.decisionMargin?.bound ?? null,
   }),
 );
 
@@ -161,6 +170,10 @@ const heldOut = Array.from({ length: FOLDS }, (_, fold) => {
     confidenceBound: fitConfidenceBound(
       otherClean.map((r) => r.probability),
       checks.confidenceFit?.exceedance ?? CONFIDENCE_EXCEEDANCE,
+    ).bound,
+    marginBound: fitMarginBound(
+      otherClean.map((r) => r.margin),
+      checks.decisionMargin?.exceedance ?? MARGIN_EXCEEDANCE,
     ).bound,
   };
   return layerAt(point);

@@ -12,6 +12,7 @@ import {
   trainDetector,
 } from '@advscreen/detection';
 import {
+  decisionMargin,
   type InspectionSettings,
   inspectImages,
   type JointExample,
@@ -40,6 +41,8 @@ export interface CascadeRow {
   consistency: number;
   /** Top-class probability, for the confidence bound and the joint rule. */
   probability: number;
+  /** log p1 - log p2, for the decision-margin bound. */
+  margin: number;
   /** A sanity failure that no calibration moves (non-finite output, probabilities off one). */
   structuralFailure: boolean;
 }
@@ -80,6 +83,7 @@ export async function collectCascadeRows(
         jpegInput: reading.jpegInput,
         consistency: inspection.consistency ?? 0,
         probability: inspection.prediction?.probability ?? 0,
+        margin: decisionMargin(inspection.output) ?? Number.POSITIVE_INFINITY,
         structuralFailure: inspection.failure?.layer === 'sanity',
       });
     }

@@ -56,7 +56,7 @@ describe('advscreen scan --model', () => {
 });
 
 describe('advscreen calibrate-model', () => {
-  it('fits the consistency threshold and confidence bound on clean images', async () => {
+  it('fits the consistency threshold, confidence bound and decision-margin bound on clean images', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'advscreen-calibrate-model-'));
     const clean = path.join(dir, 'clean');
     await writeCleanImages(clean, ['mirrored', 'flipped']);
@@ -82,6 +82,10 @@ describe('advscreen calibrate-model', () => {
     // 18 images are too few for a tail fit: the bound is the highest clean confidence seen.
     expect(checks.confidenceFit).toEqual({ method: 'max', exceedance: 0.001, images: 18 });
     expect(result.stdout).toMatch(/too few images for a tail fit/);
+    // 18 margins are enough for the decision-margin bound (its tail is the 5 lowest).
+    expect(checks.decisionMargin).toMatchObject({ exceedance: 0.001, images: 18 });
+    expect(checks.decisionMargin?.bound).toBeGreaterThan(0);
+    expect(result.stdout).toMatch(/Decision-margin bound: [\d.]+ .*lowest seen/);
     // The bundled joint rule was fitted with the JPEG squeezer alone: with others it is dropped.
     expect(checks.joint).toBeUndefined();
     expect(result.stdout).toMatch(/joint rule was fitted with other squeezers/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitConfidenceBound } from './confidence-bound.ts';
+import { fitConfidenceBound, fitMarginBound } from './confidence-bound.ts';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -34,5 +34,26 @@ describe('fitConfidenceBound', () => {
   it('rejects an exceedance target outside (0, 1) and an empty sample', () => {
     expect(() => fitConfidenceBound([0.9], 0)).toThrow(/exceedance/);
     expect(() => fitConfidenceBound([], 0.01)).toThrow(/at least one/);
+  });
+});
+
+describe('fitMarginBound', () => {
+  it('extrapolates the low tail of the margins linearly to the exceedance target', () => {
+    // Margins 0.01, 0.02, ..., 10, uniform: k = 10 (1% of 1000), t_k = 0.1, P(< t) = t / 10; 0.1% at 0.01.
+    const margins = Array.from({ length: 1000 }, (_, i) => (i + 1) / 100);
+    const fit = fitMarginBound(margins, 0.001);
+    expect(fit.images).toBe(1000);
+    expect(fit.bound).toBeCloseTo(0.01, 12);
+    expect(fitMarginBound(margins, 0.005).bound).toBeCloseTo(0.05, 12);
+  });
+
+  it('gives no bound for samples too small for a tail of 5', () => {
+    expect(fitMarginBound([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], 0.001).bound).toBeNull();
+    expect(
+      fitMarginBound(
+        Array.from({ length: 10 }, (_, i) => i + 1),
+        0.001,
+      ).bound,
+    ).toBeCloseTo(0.01, 12);
   });
 });

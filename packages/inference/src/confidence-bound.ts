@@ -50,3 +50,29 @@ export function fitConfidenceBound(probabilities: readonly number[], exceedance:
     ? { bound: tail, method: 'tail', images: n, exceedance }
     : { bound: maximum, method: 'max', images: n, exceedance };
 }
+
+/**
+ * The decision-margin bound: how close to a tie between its two top classes a classifier may
+ * answer before the answer looks placed there. Minimal-perturbation attacks (DeepFool, CW with
+ * no confidence margin) stop just past the decision boundary, so their margin, log p1 - log p2
+ * (the logit gap), is nearly 0; clean images rarely sit there. The gap is a smooth function of
+ * the image, so its density near 0 is about constant: P(new < t) ~ (k / n) (t / t_k), with t_k the
+ * k-th smallest of n clean margins, and the bound is the t where that equals the exceedance
+ * target. k is 1% of the sample, at least 5; smaller samples give no bound.
+ */
+export interface MarginBoundFit {
+  /** A margin below this is implausible; null when the sample was too small to fit one. */
+  bound: number | null;
+  images: number;
+  exceedance: number;
+}
+
+export function fitMarginBound(margins: readonly number[], exceedance: number): MarginBoundFit {
+  if (!(exceedance > 0 && exceedance < 1)) throw new Error('the exceedance target must be in (0, 1)');
+  const sorted = margins.filter(Number.isFinite).sort((a, b) => a - b);
+  const n = sorted.length;
+  const k = Math.max(MIN_TAIL, Math.ceil(n / 100));
+  if (n < 2 * k) return { bound: null, images: n, exceedance };
+  const tk = sorted[k - 1] as number;
+  return { bound: (tk * exceedance * n) / k, images: n, exceedance };
+}

@@ -1,4 +1,9 @@
-export { type ConfidenceBoundFit, fitConfidenceBound } from './confidence-bound.ts';
+export {
+  type ConfidenceBoundFit,
+  fitConfidenceBound,
+  fitMarginBound,
+  type MarginBoundFit,
+} from './confidence-bound.ts';
 export {
   type ClassJacobian,
   createDifferentiableModel,
@@ -17,6 +22,7 @@ export {
 export { MicroBatcher } from './micro-batcher.ts';
 export {
   checkSanity,
+  decisionMargin,
   type Inspection,
   type InspectionSettings,
   inspectImages,

@@ -1,7 +1,7 @@
 import type { RgbImage } from '@advscreen/contracts';
 import { describe, expect, it } from 'vitest';
 import { JOINT_FEATURES } from './joint-rule.ts';
-import { checkSanity, inspectImages } from './model-checks.ts';
+import { checkSanity, decisionMargin, inspectImages } from './model-checks.ts';
 import { createModelStage, inspectionSettings } from './model-stage.ts';
 import type { ClassificationOutput, Model } from './onnx-model.ts';
 import { jpegRoundTrip, medianFilter2x2, reduceBitDepth } from './squeeze.ts';
@@ -73,6 +73,14 @@ describe('checkSanity', () => {
   it('flags more confidence than clean data showed', () => {
     expect(checkSanity(prediction([0.9999, 0.0001]), 0.999)).toBe('implausible_confidence');
     expect(checkSanity(prediction([0.9999, 0.0001]), null)).toBeNull();
+  });
+  it('flags an answer on a decision boundary, by the top-two margin', () => {
+    // log(0.40 / 0.39) = 0.025, log(0.6 / 0.3) = 0.69.
+    expect(checkSanity(prediction([0.4, 0.39, 0.21]), null, 0.05)).toBe('prediction_on_decision_boundary');
+    expect(checkSanity(prediction([0.6, 0.3, 0.1]), null, 0.05)).toBeNull();
+    expect(checkSanity(prediction([0.4, 0.39, 0.21]), null, null)).toBeNull();
+    expect(decisionMargin(prediction([0.21, 0.4, 0.39]))).toBeCloseTo(Math.log(0.4 / 0.39), 12);
+    expect(decisionMargin(detected([car]))).toBeNull();
   });
   it('accepts plausible detections, and no detections at all', () => {
     expect(checkSanity(detected([car]), 0.95)).toBeNull();

@@ -39,6 +39,17 @@ export const ModelChecksFile = z.object({
    * model's confidence (joint-rule.ts) instead of by its own threshold.
    */
   joint: JointRule.optional(),
+  /**
+   * Classification only: a top-two margin (log p1 - log p2) below this bound puts the answer on
+   * a decision boundary (see fitMarginBound). Absent in files made before the check.
+   */
+  decisionMargin: z
+    .object({
+      bound: z.number().nonnegative(),
+      exceedance: z.number().positive().lt(1),
+      images: z.number().int(),
+    })
+    .optional(),
   /** How the bound was fitted; absent in files that took the sample's maximum. */
   confidenceFit: z
     .object({
@@ -70,16 +81,32 @@ export interface InspectionSettings {
   /** Off: one model run per image, no squeezed copies. */
   consistency: { squeezers: Squeezer[]; threshold: number } | null;
   confidenceBound: number | null;
+  /** Classification margins (log p1 - log p2) below this fail the sanity check. */
+  marginBound?: number | null;
   /** Applied by the model stage, which knows each image's detector score; needs consistency on. */
   joint?: JointRule | null;
 }
 
+/** Probabilities are float32: keep a clean 0 finite on the log scale. */
+const FLOOR = 1e-12;
+
+/** How far a classification sits from a tie between its top two classes: log p1 - log p2; null for detections. */
+export function decisionMargin(output: ModelOutput): number | null {
+  if (output.kind !== 'classification' || output.probabilities.length < 2) return null;
+  const [first = 0, second = 0] = [...output.probabilities].sort((a, b) => b - a);
+  return Math.log(Math.max(first, FLOOR)) - Math.log(Math.max(second, FLOOR));
+}
+
 /**
- * Output sanity. Classification: finite probabilities that sum to one. Detection: finite
- * outputs, boxes mostly inside the image and at least a pixel wide. Both: no more confidence
- * than clean data showed.
+ * Output sanity. Classification: finite probabilities that sum to one, not on a decision
+ * boundary. Detection: finite outputs, boxes mostly inside the image and at least a pixel wide.
+ * Both: no more confidence than clean data showed.
  */
-export function checkSanity(output: ModelOutput, confidenceBound: number | null): string | null {
+export function checkSanity(
+  output: ModelOutput,
+  confidenceBound: number | null,
+  marginBound: number | null = null,
+): string | null {
   if (output.kind === 'classification') {
     if (!output.probabilities.every(Number.isFinite)) return 'non_finite_output';
     const sum = output.probabilities.reduce((a, b) => a + b, 0);
@@ -91,6 +118,9 @@ export function checkSanity(output: ModelOutput, confidenceBound: number | null)
   }
   const top = topPrediction(output);
   if (confidenceBound !== null && top && top.probability > confidenceBound) return 'implausible_confidence';
+  const margin = decisionMargin(output);
+  if (marginBound != null && margin !== null && margin < marginBound)
+    return 'prediction_on_decision_boundary';
   return null;
 }
 
@@ -119,7 +149,7 @@ export async function inspectImages(
           ),
         )
       : null;
-    const insane = checkSanity(output, settings.confidenceBound);
+    const insane = checkSanity(output, settings.confidenceBound, settings.marginBound ?? null);
     const failure = insane
       ? { layer: 'sanity' as const, reason: insane }
       : settings.consistency && consistency !== null && consistency > settings.consistency.threshold

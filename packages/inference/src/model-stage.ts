@@ -29,6 +29,7 @@ export function inspectionSettings(
           }
         : null,
     confidenceBound: checks?.confidenceBound ?? null,
+    marginBound: checks?.decisionMargin?.bound ?? null,
     joint,
   };
 }

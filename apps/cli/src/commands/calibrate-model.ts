@@ -6,7 +6,9 @@ import { decodeImage, RejectedInputError } from '@advscreen/imaging';
 import {
   BUNDLED_MODEL_SPEC,
   createOnnxModel,
+  decisionMargin,
   fitConfidenceBound,
+  fitMarginBound,
   inspectImages,
   type JointEvidence,
   jointThreshold,
@@ -21,9 +23,9 @@ import { UsageError } from '../usage-error.ts';
 
 /**
  * `advscreen calibrate-model <clean images> --out checks.json`: the consistency threshold at a
- * target false-positive rate (fitted on two thirds, measured on the rest) and the confidence
- * bound (the tail of the clean sample's top-class probabilities at a target exceedance), for
- * one model.
+ * target false-positive rate (fitted on two thirds, measured on the rest), the confidence
+ * bound (the tail of the clean sample's top-class probabilities at a target exceedance) and, for
+ * classifiers, the decision-margin bound (the low tail of the top-two margins), for one model.
  */
 export async function runCalibrateModelCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -35,6 +37,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       'target-fpr': { type: 'string', default: '0.01' },
       squeezers: { type: 'string', default: 'jpeg50' },
       'confidence-exceedance': { type: 'string', default: '0.001' },
+      'margin-exceedance': { type: 'string', default: '0.001' },
     },
   });
   if (positionals.length !== 1 || !values.out) {
@@ -44,8 +47,9 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
   }
   const targetFpr = Number(values['target-fpr']);
   const exceedance = Number(values['confidence-exceedance']);
-  if (!(targetFpr > 0 && targetFpr < 1) || !(exceedance > 0 && exceedance < 1)) {
-    throw new UsageError('--target-fpr and --confidence-exceedance must be in (0, 1)');
+  const marginExceedance = Number(values['margin-exceedance']);
+  if (![targetFpr, exceedance, marginExceedance].every((x) => x > 0 && x < 1)) {
+    throw new UsageError('--target-fpr, --confidence-exceedance and --margin-exceedance must be in (0, 1)');
   }
   const squeezers = values.squeezers.split(',').map((name) => {
     const parsed = Squeezer.safeParse(name);
@@ -67,8 +71,8 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
     return s3.client;
   });
   try {
-    // Per clean image: what the consistency threshold, the confidence bound and the joint rule see.
-    const observed: (JointEvidence & { key: string; detectorFlagged: boolean })[] = [];
+    // Per clean image: what the consistency threshold, the two bounds and the joint rule see.
+    const observed: (JointEvidence & { key: string; detectorFlagged: boolean; margin: number | null })[] = [];
     for await (const object of source.store.list(source.prefix)) {
       let analysis: Awaited<ReturnType<typeof decodeImage>>['analysis'];
       let detected: DetectorReading = { score: 0, jpegInput: false };
@@ -98,6 +102,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
         jpegInput: detected.jpegInput,
         consistency: inspection.consistency ?? 0,
         topProbability: inspection.prediction?.probability ?? 0,
+        margin: decisionMargin(inspection.output),
         detectorFlagged: detector !== null && detected.score > detector.threshold,
       });
     }
@@ -105,12 +110,17 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
     const topProbabilities = observed.map((o) => o.topProbability);
     const fit = calibrateThreshold(samples, targetFpr);
     const confidence = fitConfidenceBound(topProbabilities, exceedance);
+    const margins = observed.flatMap((o) => (o.margin === null ? [] : [o.margin]));
+    const margin = margins.length > 0 ? fitMarginBound(margins, marginExceedance) : null;
     const checks: ModelChecksFile = {
       format: 'advscreen-model-checks',
       model: `${spec.id}@${spec.version}`,
       consistency: { squeezers, threshold: fit.threshold, targetFpr, expectedFpr: fit.expectedFpr },
       confidenceBound: confidence.bound,
       confidenceFit: { method: confidence.method, exceedance, images: confidence.images },
+      ...(margin?.bound != null
+        ? { decisionMargin: { bound: margin.bound, exceedance: marginExceedance, images: margin.images } }
+        : {}),
       ...(joint ? { joint: { ...joint, threshold: jointThreshold(joint, observed) } } : {}),
       sample: { location: source.uri, images: samples.length },
       createdAt: new Date().toISOString(),
@@ -126,6 +136,11 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
             ? `where the tail of the clean top-class probabilities (or detection scores) puts ${exceedance * 100}% of clean images above it`
             : 'the highest clean top-class probability or detection score: too few images for a tail fit, or it was higher'
         }; highest seen ${Math.max(...topProbabilities)}).\n` +
+        (margin
+          ? margin.bound !== null
+            ? `Decision-margin bound: ${margin.bound.toFixed(4)} (log p1 - log p2; the low tail of the clean margins puts ${marginExceedance * 100}% of clean images below it; lowest seen ${Math.min(...margins).toFixed(4)}).\n`
+            : `No decision-margin bound: ${margin.images} images are too few for its tail fit (10 at least).\n`
+          : '') +
         (checks.joint
           ? `Joint rule (fitted on labelled corpora, from ${spec.checksPath}): its threshold moved to ${checks.joint.threshold.toFixed(4)} so that it and the detector flag ${checks.joint.targetFpr * 100}% of these images; the consistency threshold above applies only without it.\n`
           : previous?.joint
