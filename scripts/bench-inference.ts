@@ -1,11 +1,7 @@
 // npm run bench:inference -- [--images 128]
 // Model throughput on this machine's CPU at batch sizes 1, 4, 8 and 16, with and without the
 // consistency check (each image plus its squeezed copy in the same batch).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RgbImage } from '@advscreen/contracts';
-import { decodeImage } from '@advscreen/imaging';
 import {
   BUNDLED_MODEL_SPEC,
   createOnnxModel,
@@ -13,6 +9,7 @@ import {
   loadModelChecks,
   loadModelSpec,
 } from '@advscreen/inference';
+import { loadBenchImages } from './bench-images.ts';
 import { describeMachine } from './machine.ts';
 
 const { values } = parseArgs({
@@ -20,23 +17,7 @@ const { values } = parseArgs({
 });
 const spec = loadModelSpec(BUNDLED_MODEL_SPEC);
 const checks = spec.checksPath ? loadModelChecks(spec.checksPath) : undefined;
-const devClean = path.resolve(import.meta.dirname, '../../shared/corpus/dev/clean');
-const folder = existsSync(devClean) ? devClean : path.resolve(import.meta.dirname, '../test/fixtures/photos');
-const files = readdirSync(folder).filter((name) => /\.(png|jpg)$/.test(name));
-const images: RgbImage[] = [];
-for (let i = 0; i < Number(values.images); i++) {
-  const bytes = readFileSync(path.join(folder, files[i % files.length] as string));
-  images.push(
-    (
-      await decodeImage(bytes, {
-        maxBytes: 5e7,
-        maxPixels: 1e8,
-        timeoutMs: 1e4,
-        analysisSize: spec.input.size,
-      })
-    ).analysis,
-  );
-}
+const images = await loadBenchImages(Number(values.images), spec.input.size);
 const model = await createOnnxModel(spec, values.provider as 'cpu' | 'cuda');
 console.log(
   `bench:inference  ${spec.id}@${spec.version}, ${images.length} images, provider ${values.provider}`,
