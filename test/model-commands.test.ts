@@ -148,20 +148,18 @@ describe('advscreen attack deepfool', () => {
       path.join(PHOTOS, 'manifest.jsonl'),
       '--out',
       out,
-      '--on',
-      'logits',
       '--rounded',
       '--limit',
       '2',
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/DeepFool os0.02_logits_8bit: \d of 2 succeeded/);
+    expect(result.stdout).toMatch(/DeepFool os0.02_8bit: \d of 2 succeeded/);
     const manifest = await readCorpusManifest(path.join(out, 'manifest.jsonl'));
     const attacks = manifest.lines.filter((line) => line.kind === 'adv' && line.format === 'png');
     expect(attacks).toHaveLength(2);
     for (const attack of attacks) {
-      expect(attack).toMatchObject({ attack: 'DeepFool', eps: 'os=0.02,logits,8-bit', crossed: true });
+      expect(attack).toMatchObject({ attack: 'DeepFool', eps: 'os=0.02,8-bit', crossed: true });
       // Checked on the 8-bit image, so every crossing is a success.
       expect(attack.success).toBe(true);
       expect(attack.pred).not.toBe(attack.label_clean);

@@ -14,8 +14,9 @@ export interface DeepFoolOptions {
   /** Each step goes this much past the linearised boundary (0.02 in torchattacks and the paper). */
   overshoot?: number;
   /**
-   * What is linearised: the model's probabilities (what torchattacks does when the model ends in
-   * softmax, as the corpus's victim does) or its logits.
+   * What is linearised: the logits (default; torchattacks takes the model's output, and the dev
+   * corpus was made on a twin giving logits: our FGSM on logits reproduces its files) or the
+   * probabilities (a model that ends in softmax).
    */
   on?: 'probabilities' | 'logits';
   /**
@@ -102,7 +103,7 @@ export async function deepFool(
 ): Promise<DeepFoolResult[]> {
   const steps = options.steps ?? 50;
   const overshoot = options.overshoot ?? 0.02;
-  const on = options.on ?? 'probabilities';
+  const on = options.on ?? 'logits';
   const check = options.check ?? 'float';
   const states = images.map((image, i) => ({
     image: { width: image.width, height: image.height, data: Float32Array.from(image.data) },

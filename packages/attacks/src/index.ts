@@ -5,6 +5,7 @@ export {
   type JacobianOf,
   type LogitJacobian,
 } from './deepfool.ts';
+export { crossEntropySeed, fgsm, type GradientVictim, type LossOptions, pgd } from './gradient-attacks.ts';
 export {
   type ProbabilitiesOf,
   type SquareAttackOptions,

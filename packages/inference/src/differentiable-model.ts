@@ -13,15 +13,25 @@ export interface ClassJacobian {
   gradients: Float32Array[];
 }
 
-/** A classification model that also gives gradients, for attacks that need them (DeepFool). */
+/** One image's logits and the gradient of a loss with respect to its pixels. */
+export interface LossGradient {
+  logits: number[];
+  /** d loss / d pixel, laid out like the image (row-major RGB, per 0-255 step). */
+  gradient: Float32Array;
+}
+
+/** A classification model that also gives gradients, for attacks that need them (FGSM, PGD, DeepFool). */
 export interface DifferentiableModel {
   readonly classes: number;
+  /** For each image, the gradient of the loss whose derivative with respect to the logits is `seeds[i]`. */
+  gradients(images: readonly FloatRgbImage[], seeds: readonly (readonly number[])[]): Promise<LossGradient[]>;
+  /** Every class's logit gradient (one backward pass per class). */
   jacobian(images: readonly FloatRgbImage[]): Promise<ClassJacobian[]>;
   close(): Promise<void>;
 }
 
-/** Images per session call; each runs once per class. */
-const IMAGES_PER_RUN = 4;
+/** Examples per session call (an image once per seed). */
+const EXAMPLES_PER_RUN = 20;
 
 /**
  * The spec's classification model with a backward pass added to its graph (onnxruntime-node
@@ -65,30 +75,43 @@ export async function createDifferentiableModel(
     return gradient;
   };
 
+  const gradients = async (images: readonly FloatRgbImage[], seeds: readonly (readonly number[])[]) => {
+    const results: LossGradient[] = [];
+    for (let at = 0; at < images.length; at += EXAMPLES_PER_RUN) {
+      const chunk = images.slice(at, at + EXAMPLES_PER_RUN);
+      const seedData = new Float32Array(chunk.length * classes);
+      chunk.forEach((_, n) => {
+        seedData.set(seeds[at + n] as readonly number[], n * classes);
+      });
+      const outputs = await session.run({
+        [input]: toInputTensor(chunk, spec),
+        [GRADIENT_IO.seed]: new Tensor('float32', seedData, [chunk.length, classes]),
+      });
+      const logits = outputs[GRADIENT_IO.logits]?.data as Float32Array;
+      const inputGradients = outputs[GRADIENT_IO.inputGradient]?.data as Float32Array;
+      chunk.forEach((_, n) => {
+        results.push({
+          logits: Array.from(logits.subarray(n * classes, (n + 1) * classes)),
+          gradient: toPixelGradient(inputGradients, n),
+        });
+      });
+    }
+    return results;
+  };
+
   return {
     classes,
+    gradients,
     async jacobian(images) {
-      const results: ClassJacobian[] = [];
-      for (let at = 0; at < images.length; at += IMAGES_PER_RUN) {
-        const chunk = images.slice(at, at + IMAGES_PER_RUN);
-        const repeated = chunk.flatMap((image) => Array<FloatRgbImage>(classes).fill(image));
-        const seeds = new Float32Array(repeated.length * classes);
-        for (let n = 0; n < repeated.length; n++) seeds[n * classes + (n % classes)] = 1;
-        const outputs = await session.run({
-          [input]: toInputTensor(repeated, spec),
-          [GRADIENT_IO.seed]: new Tensor('float32', seeds, [repeated.length, classes]),
-        });
-        const logits = outputs[GRADIENT_IO.logits]?.data as Float32Array;
-        const gradients = outputs[GRADIENT_IO.inputGradient]?.data as Float32Array;
-        chunk.forEach((_, i) => {
-          const first = i * classes;
-          results.push({
-            logits: Array.from(logits.subarray(first * classes, (first + 1) * classes)),
-            gradients: Array.from({ length: classes }, (_, k) => toPixelGradient(gradients, first + k)),
-          });
-        });
-      }
-      return results;
+      const repeated = images.flatMap((image) => Array<FloatRgbImage>(classes).fill(image));
+      const oneHot = repeated.map((_, n) =>
+        Array.from({ length: classes }, (_, k) => (k === n % classes ? 1 : 0)),
+      );
+      const perClass = await gradients(repeated, oneHot);
+      return images.map((_, i) => ({
+        logits: (perClass[i * classes] as LossGradient).logits,
+        gradients: perClass.slice(i * classes, (i + 1) * classes).map((g) => g.gradient),
+      }));
     },
     async close() {
       await session.release();

@@ -8,6 +8,7 @@ export {
   type ClassJacobian,
   createDifferentiableModel,
   type DifferentiableModel,
+  type LossGradient,
 } from './differentiable-model.ts';
 export {
   fitJointRule,

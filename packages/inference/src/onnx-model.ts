@@ -70,7 +70,8 @@ function toClassification(raw: number[], spec: LoadedModelSpec, softmaxed: boole
 /** The main model behind a narrow interface: images in, one decoded output per image out. */
 export interface Model {
   readonly spec: LoadedModelSpec;
-  run(images: readonly RgbImage[]): Promise<ModelOutput[]>;
+  /** Pixel values may be fractional (an attack's working image). */
+  run(images: readonly (RgbImage | FloatRgbImage)[]): Promise<ModelOutput[]>;
   close(): Promise<void>;
 }
 

@@ -3,8 +3,11 @@ import path from 'node:path';
 import {
   type DeepFoolOptions,
   deepFool,
+  fgsm,
+  type GradientVictim,
   type JacobianOf,
   type ProbabilitiesOf,
+  pgd,
   seededRandom,
   squareAttack,
 } from '@advscreen/attacks';
@@ -56,8 +59,7 @@ export function squareCorpusAttack(options: {
   probabilitiesOf: ProbabilitiesOf;
   victimName: string;
 }): CorpusAttack {
-  const steps = Number(/^(\d+)\/255$/.exec(options.eps)?.[1]);
-  if (!(steps >= 1)) throw new Error(`eps must look like 8/255, not ${options.eps}`);
+  const steps = epsSteps(options.eps);
   const random = seededRandom(options.seed);
   return {
     name: 'Square',
@@ -75,7 +77,46 @@ export function squareCorpusAttack(options: {
   };
 }
 
-/** DeepFool with the given settings (torchattacks': 50 steps, overshoot 0.02, on the model's output, float check). */
+/** The 8-bit steps of an L-inf budget written as manifests do (`8/255` -> 8). */
+function epsSteps(eps: string): number {
+  const steps = Number(/^(\d+)\/255$/.exec(eps)?.[1]);
+  if (!(steps >= 1)) throw new Error(`eps must look like 8/255, not ${eps}`);
+  return steps;
+}
+
+/**
+ * FGSM or PGD at one L-inf budget, with the dev corpus's settings (PGD: 10 steps of eps/4 from a
+ * uniform random start; cross-entropy on the model's output, as torchattacks takes it).
+ */
+export function gradientCorpusAttack(options: {
+  kind: 'FGSM' | 'PGD';
+  eps: string;
+  steps: number;
+  seed: number;
+  on: 'probabilities' | 'logits';
+  victim: GradientVictim;
+  victimName: string;
+}): CorpusAttack {
+  const eps = epsSteps(options.eps);
+  const random = seededRandom(options.seed);
+  const { on, steps } = options;
+  return {
+    name: options.kind,
+    eps: options.eps,
+    suffix: options.eps.replace('/', '-'),
+    generator:
+      options.kind === 'FGSM'
+        ? `advscreen attack fgsm (Goodfellow et al. 2015), cross-entropy on ${on}, victim ${options.victimName}`
+        : `advscreen attack pgd (Madry et al. 2018), ${steps} steps of eps/4, random start, cross-entropy on ${on}, seed ${options.seed}, victim ${options.victimName}`,
+    run: async (images, labels) =>
+      (options.kind === 'FGSM'
+        ? await fgsm(images, labels, options.victim, { eps, on })
+        : await pgd(images, labels, options.victim, { eps, steps, on, random })
+      ).map((image) => ({ image, record: {} })),
+  };
+}
+
+/** DeepFool with the given settings (torchattacks': 50 steps, overshoot 0.02, on logits, float image checked). */
 export function deepFoolCorpusAttack(
   options: Required<DeepFoolOptions> & { jacobianOf: JacobianOf; victimName: string },
 ): CorpusAttack {
@@ -83,8 +124,8 @@ export function deepFoolCorpusAttack(
   return {
     name: 'DeepFool',
     // Its settings, as the dev corpus writes CW-L2's (`c=1`), so reports keep settings apart.
-    eps: `os=${overshoot}${on === 'logits' ? ',logits' : ''}${check === 'rounded' ? ',8-bit' : ''}`,
-    suffix: `os${overshoot}${on === 'logits' ? '_logits' : ''}${check === 'rounded' ? '_8bit' : ''}`,
+    eps: `os=${overshoot}${on === 'probabilities' ? ',probabilities' : ''}${check === 'rounded' ? ',8-bit' : ''}`,
+    suffix: `os${overshoot}${on === 'probabilities' ? '_probabilities' : ''}${check === 'rounded' ? '_8bit' : ''}`,
     generator: `advscreen attack deepfool (Moosavi-Dezfooli et al. 2016), ${steps} steps, overshoot ${overshoot}, on ${on}, ${check === 'rounded' ? 'until the 8-bit image crosses' : 'float image checked'}, victim ${options.victimName}`,
     run: async (images, labels) =>
       (await deepFool(images, labels, options.jacobianOf, { steps, overshoot, on, check })).map((result) => ({

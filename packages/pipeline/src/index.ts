@@ -2,6 +2,7 @@ export {
   type AttackCorpusOptions,
   type CorpusAttack,
   deepFoolCorpusAttack,
+  gradientCorpusAttack,
   squareCorpusAttack,
   writeAttackCorpus,
 } from './attack-corpus.ts';

@@ -1,17 +1,17 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
-import type { RgbImage } from '@advscreen/contracts';
+import type { FloatRgbImage, RgbImage } from '@advscreen/contracts';
 import {
   BUNDLED_MODEL_SPEC,
   createDifferentiableModel,
   createOnnxModel,
-  type DifferentiableModel,
   loadModelSpec,
 } from '@advscreen/inference';
 import {
   type CorpusAttack,
   deepFoolCorpusAttack,
+  gradientCorpusAttack,
   readCorpusManifest,
   squareCorpusAttack,
   writeAttackCorpus,
@@ -20,14 +20,16 @@ import { LocalFolderStore } from '@advscreen/storage';
 import { UsageError } from '../usage-error.ts';
 
 const USAGE =
-  'attack takes: square --manifest FILE --out DIR [--eps 4/255,8/255] [--queries N] [--seed N], or ' +
-  'deepfool --manifest FILE --out DIR [--overshoot 0.02,0.5] [--steps 50] [--on probabilities|logits] [--rounded]';
+  'attack takes: square --manifest FILE --out DIR [--eps 4/255,8/255] [--queries N] [--seed N], ' +
+  'fgsm|pgd --manifest FILE --out DIR [--eps 4/255,8/255] [--steps 10] [--seed N] [--on logits|probabilities], or ' +
+  'deepfool --manifest FILE --out DIR [--overshoot 0.02,0.5] [--steps 50] [--on logits|probabilities] [--rounded]';
+const KINDS = ['square', 'fgsm', 'pgd', 'deepfool'] as const;
 
 /**
- * `advscreen attack square|deepfool --manifest m.jsonl --out DIR`: attacks on a corpus's clean
- * lossless images against the main model, written with the clean files as a corpus
+ * `advscreen attack square|fgsm|pgd|deepfool --manifest m.jsonl --out DIR`: attacks on a corpus's
+ * clean lossless images against the main model, written with the clean files as a corpus
  * (manifest.jsonl) and alone (attacks.jsonl), for the benches and training. Square only queries
- * the model; DeepFool uses its gradients, from a backward pass added to the ONNX graph.
+ * the model; the others use its gradients, from a backward pass added to the ONNX graph.
  */
 export async function runAttackCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -41,23 +43,29 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
       queries: { type: 'string', default: '1000' },
       seed: { type: 'string', default: '1' },
       overshoot: { type: 'string', default: '0.02' },
-      steps: { type: 'string', default: '50' },
-      on: { type: 'string', default: 'probabilities' },
+      steps: { type: 'string' },
+      on: { type: 'string', default: 'logits' },
       rounded: { type: 'boolean', default: false },
       'jpeg-quality': { type: 'string', default: '90' },
       limit: { type: 'string' },
     },
   });
-  const kind = positionals[0];
-  if (
-    (kind !== 'square' && kind !== 'deepfool') ||
-    positionals.length !== 1 ||
-    !values.manifest ||
-    !values.out
-  )
-    throw new UsageError(USAGE);
+  const kind = KINDS.find((k) => k === positionals[0]);
+  if (!kind || positionals.length !== 1 || !values.manifest || !values.out) throw new UsageError(USAGE);
   const jpegQuality = Number(values['jpeg-quality']);
+  const on = values.on;
+  const steps = Number(values.steps ?? (kind === 'deepfool' ? 50 : 10));
+  const seed = Number(values.seed);
+  const eps = values.eps.split(',');
+  const maxQueries = Number(values.queries);
+  const overshoots = values.overshoot.split(',').map(Number);
   if (!(jpegQuality >= 1 && jpegQuality <= 100)) throw new UsageError('--jpeg-quality must be in 1..100');
+  if ((on !== 'probabilities' && on !== 'logits') || !(steps >= 1) || !Number.isInteger(seed))
+    throw new UsageError('--on takes probabilities or logits, --steps a number >= 1, --seed an integer');
+  if (!eps.every((text) => /^\d+\/255$/.test(text)))
+    throw new UsageError('--eps takes values like 4/255,8/255');
+  if (!(maxQueries >= 1) || !overshoots.every((v) => v >= 0))
+    throw new UsageError('--queries must be >= 1, --overshoot values >= 0');
 
   const config = loadConfig();
   const manifest = await readCorpusManifest(values.manifest);
@@ -65,40 +73,28 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
   if (spec.output.kind !== 'classification') throw new UsageError('attack needs a classification model');
   const victimName = `${spec.id}@${spec.version}`;
   const model = await createOnnxModel(spec, config.fleet.executionProvider);
-  const probabilitiesOf = async (images: readonly RgbImage[]) =>
+  const probabilitiesOf = async (images: readonly (RgbImage | FloatRgbImage)[]) =>
     (await model.run(images)).map((output) => (output.kind === 'classification' ? output.probabilities : []));
-  let differentiable: DifferentiableModel | undefined;
+  const differentiable =
+    kind === 'square' ? undefined : await createDifferentiableModel(spec, config.fleet.executionProvider);
   const started = performance.now();
   try {
     let attacks: CorpusAttack[];
-    if (kind === 'square') {
-      const maxQueries = Number(values.queries);
-      const seed = Number(values.seed);
-      if (!(maxQueries >= 1) || !Number.isInteger(seed))
-        throw new UsageError('--queries must be >= 1 and --seed an integer');
-      const eps = values.eps.split(',');
-      if (!eps.every((text) => /^\d+\/255$/.test(text)))
-        throw new UsageError('--eps takes values like 4/255,8/255');
+    if (!differentiable) {
       attacks = eps.map((text) =>
         squareCorpusAttack({ eps: text, maxQueries, seed, probabilitiesOf, victimName }),
       );
-    } else {
-      const overshoots = values.overshoot.split(',').map(Number);
-      const steps = Number(values.steps);
-      const on = values.on;
-      if (!overshoots.every((v) => v >= 0) || !(steps >= 1) || (on !== 'probabilities' && on !== 'logits'))
-        throw new UsageError('--overshoot takes values >= 0, --steps >= 1, --on probabilities or logits');
-      differentiable = await createDifferentiableModel(spec, config.fleet.executionProvider);
+    } else if (kind === 'deepfool') {
       const jacobianOf = differentiable.jacobian.bind(differentiable);
+      const check = values.rounded ? 'rounded' : 'float';
       attacks = overshoots.map((overshoot) =>
-        deepFoolCorpusAttack({
-          steps,
-          overshoot,
-          on,
-          check: values.rounded ? 'rounded' : 'float',
-          jacobianOf,
-          victimName,
-        }),
+        deepFoolCorpusAttack({ steps, overshoot, on, check, jacobianOf, victimName }),
+      );
+    } else {
+      const victim = { probabilitiesOf, gradientsOf: differentiable.gradients.bind(differentiable) };
+      const name = kind === 'fgsm' ? 'FGSM' : 'PGD';
+      attacks = eps.map((text) =>
+        gradientCorpusAttack({ kind: name, eps: text, steps, seed, on, victim, victimName }),
       );
     }
     const lines = await writeAttackCorpus({
