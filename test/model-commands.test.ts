@@ -99,43 +99,50 @@ describe('advscreen calibrate-model', () => {
   });
 });
 
-describe('advscreen attack square', () => {
-  it('writes Square attacks within eps of their clean files, with the clean files and a corpus manifest', async () => {
-    const out = await mkdtemp(path.join(tmpdir(), 'advscreen-attack-'));
-    const result = await runCli([
-      'attack',
-      'square',
-      '--manifest',
-      path.join(PHOTOS, 'manifest.jsonl'),
-      '--out',
-      out,
-      '--eps',
-      '8/255',
-      '--queries',
-      '40',
-      '--limit',
-      '2',
-    ]);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Square 8-255: \d of 2 succeeded/);
-    const manifest = await readCorpusManifest(path.join(out, 'manifest.jsonl'));
-    const attacksOnly = await readCorpusManifest(path.join(out, 'attacks.jsonl'));
-    expect(attacksOnly.lines).toEqual(manifest.lines.filter((line) => line.kind === 'adv'));
-    const attacks = manifest.lines.filter((line) => line.kind === 'adv' && line.format === 'png');
-    expect(attacks).toHaveLength(2);
-    expect(manifest.lines.filter((line) => line.kind === 'clean').length).toBeGreaterThan(2);
-    for (const attack of attacks) {
-      expect(attack).toMatchObject({ attack: 'Square', eps: '8/255' });
-      expect(typeof attack.success).toBe('boolean');
-      const [adversarial, original] = await attackAndCleanPixels(out, manifest, attack);
-      let linf = 0;
-      for (let i = 0; i < original.length; i++)
-        linf = Math.max(linf, Math.abs((adversarial[i] as number) - (original[i] as number)));
-      expect(linf).toBeGreaterThan(0);
-      expect(linf).toBeLessThanOrEqual(8);
-    }
-  });
+describe('advscreen attack square|fgsm|pgd', () => {
+  it.each([
+    ['square', 'Square', ['--queries', '40']],
+    ['fgsm', 'FGSM', []],
+    ['pgd', 'PGD', ['--steps', '2']],
+  ])(
+    '%s writes attacks within eps of their clean files, with the clean files and a corpus manifest',
+    async (kind, name, extra) => {
+      const out = await mkdtemp(path.join(tmpdir(), 'advscreen-attack-'));
+      const result = await runCli([
+        'attack',
+        kind,
+        '--manifest',
+        path.join(PHOTOS, 'manifest.jsonl'),
+        '--out',
+        out,
+        '--eps',
+        '8/255',
+        '--limit',
+        '2',
+        ...extra,
+      ]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`${name} 8-255: \\d of 2 succeeded`));
+      const manifest = await readCorpusManifest(path.join(out, 'manifest.jsonl'));
+      const attacksOnly = await readCorpusManifest(path.join(out, 'attacks.jsonl'));
+      expect(attacksOnly.lines).toEqual(manifest.lines.filter((line) => line.kind === 'adv'));
+      const attacks = manifest.lines.filter((line) => line.kind === 'adv' && line.format === 'png');
+      expect(attacks).toHaveLength(2);
+      expect(manifest.lines.filter((line) => line.kind === 'clean').length).toBeGreaterThan(2);
+      for (const attack of attacks) {
+        expect(attack).toMatchObject({ attack: name, eps: '8/255' });
+        expect(typeof attack.success).toBe('boolean');
+        const [adversarial, original] = await attackAndCleanPixels(out, manifest, attack);
+        let linf = 0;
+        for (let i = 0; i < original.length; i++)
+          linf = Math.max(linf, Math.abs((adversarial[i] as number) - (original[i] as number)));
+        expect(linf).toBeGreaterThan(0);
+        expect(linf).toBeLessThanOrEqual(8);
+        expect(attack.linf).toBeCloseTo(linf / 255, 9);
+      }
+    },
+  );
 });
 
 describe('advscreen attack deepfool', () => {
