@@ -99,14 +99,16 @@ describe('advscreen calibrate-model', () => {
   });
 });
 
-describe('advscreen attack square|fgsm|pgd', () => {
+describe('advscreen attack square|fgsm|pgd|cw', () => {
   it.each([
-    ['square', 'Square', ['--queries', '40']],
-    ['fgsm', 'FGSM', []],
-    ['pgd', 'PGD', ['--steps', '2']],
+    // kind, manifest name and setting, the file suffix, extra flags, the largest change allowed
+    ['square', 'Square', '8/255', '8-255', ['--queries', '40'], 8],
+    ['fgsm', 'FGSM', '8/255', '8-255', [], 8],
+    ['pgd', 'PGD', '8/255', '8-255', ['--steps', '2'], 8],
+    ['cw', 'CW-L2', 'c=1', 'c1', ['--steps', '30'], 255],
   ])(
     '%s writes attacks within eps of their clean files, with the clean files and a corpus manifest',
-    async (kind, name, extra) => {
+    async (kind, name, setting, suffix, extra, maxChange) => {
       const out = await mkdtemp(path.join(tmpdir(), 'advscreen-attack-'));
       const result = await runCli([
         'attack',
@@ -123,7 +125,7 @@ describe('advscreen attack square|fgsm|pgd', () => {
       ]);
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(new RegExp(`${name} 8-255: \\d of 2 succeeded`));
+      expect(result.stdout).toMatch(new RegExp(`${name} ${suffix}: \\d of 2 succeeded`));
       const manifest = await readCorpusManifest(path.join(out, 'manifest.jsonl'));
       const attacksOnly = await readCorpusManifest(path.join(out, 'attacks.jsonl'));
       expect(attacksOnly.lines).toEqual(manifest.lines.filter((line) => line.kind === 'adv'));
@@ -131,14 +133,15 @@ describe('advscreen attack square|fgsm|pgd', () => {
       expect(attacks).toHaveLength(2);
       expect(manifest.lines.filter((line) => line.kind === 'clean').length).toBeGreaterThan(2);
       for (const attack of attacks) {
-        expect(attack).toMatchObject({ attack: name, eps: '8/255' });
+        expect(attack).toMatchObject({ attack: name, eps: setting });
         expect(typeof attack.success).toBe('boolean');
         const [adversarial, original] = await attackAndCleanPixels(out, manifest, attack);
         let linf = 0;
         for (let i = 0; i < original.length; i++)
           linf = Math.max(linf, Math.abs((adversarial[i] as number) - (original[i] as number)));
-        expect(linf).toBeGreaterThan(0);
-        expect(linf).toBeLessThanOrEqual(8);
+        // CW keeps the clean image until a step succeeds; the others always perturb.
+        if (kind !== 'cw' || attack.success) expect(linf).toBeGreaterThan(0);
+        expect(linf).toBeLessThanOrEqual(maxChange);
         expect(attack.linf).toBeCloseTo(linf / 255, 9);
       }
     },

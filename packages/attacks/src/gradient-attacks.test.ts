@@ -1,19 +1,14 @@
 import type { FloatRgbImage, RgbImage } from '@advscreen/contracts';
 import { describe, expect, it } from 'vitest';
-import { crossEntropySeed, fgsm, type GradientVictim, pgd } from './gradient-attacks.ts';
+import { crossEntropySeed, cwL2, fgsm, type GradientVictim, pgd } from './gradient-attacks.ts';
 import { seededRandom } from './square-attack.ts';
 
 /** A linear "model" on a 2x1 image: logits = weights . pixels / 100; its loss gradient is exact. */
 function linearVictim(weights: number[][]): GradientVictim {
   const logitsOf = (x: ArrayLike<number>) =>
     weights.map((row) => row.reduce((sum, w, i) => sum + (w * (x[i] as number)) / 100, 0));
-  const softmax = (z: number[]) => {
-    const e = z.map((v) => Math.exp(v - Math.max(...z)));
-    return e.map((v) => v / e.reduce((a, b) => a + b, 0));
-  };
   return {
-    probabilitiesOf: async (images: readonly FloatRgbImage[]) =>
-      images.map((image) => softmax(logitsOf(image.data))),
+    logitsOf: async (images: readonly FloatRgbImage[]) => images.map((image) => logitsOf(image.data)),
     gradientsOf: async (images, seeds) =>
       images.map((image, n) => ({
         gradient: Float32Array.from(image.data, (_, i) =>
@@ -67,9 +62,28 @@ describe('pgd', () => {
     attacked.data.forEach((v, i) => {
       expect(Math.abs(v - (original.data[i] as number))).toBeLessThanOrEqual(4);
     });
-    const [before, after] = await victim.probabilitiesOf(
+    const [before, after] = await victim.logitsOf(
       [original, attacked].map((x) => ({ ...x, data: Float32Array.from(x.data) })),
     );
-    expect(after?.[0]).toBeLessThan(before?.[0] as number);
+    const margin = (z: number[] | undefined) => (z?.[0] as number) - (z?.[1] as number);
+    expect(margin(after)).toBeLessThan(margin(before));
+  });
+});
+
+describe('cwL2', () => {
+  it('finds a small L2 perturbation that changes the class, and keeps the original when it cannot', async () => {
+    const victim = linearVictim(WEIGHTS);
+    const original = image();
+    // Class 0 leads class 1 by (W0 - W1) . x / 100 = 7.41, closed fastest along W1 - W0 (norm 5.39).
+    const [attacked] = await cwL2([original], [0], victim, { c: 10, steps: 200, learningRate: 0.05 });
+    if (!attacked) throw new Error('no result');
+    const [after] = await victim.logitsOf([{ ...attacked, data: Float32Array.from(attacked.data) }]);
+    expect((after?.[1] as number) > (after?.[0] as number)).toBe(true);
+    const l2 = Math.hypot(...Array.from(attacked.data, (v, i) => (v - (original.data[i] as number)) / 255));
+    // The smallest L2 change that flips it: 7.41 / 5.39 * 100 / 255 = 0.54; CW's optimum lies a little past.
+    expect(l2).toBeGreaterThan(0.53);
+    expect(l2).toBeLessThan(0.8);
+    const [unchanged] = await cwL2([original], [0], victim, { c: 0.001, steps: 20 });
+    expect(Array.from(unchanged?.data ?? [])).toEqual(Array.from(original.data));
   });
 });

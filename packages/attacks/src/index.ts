@@ -5,7 +5,15 @@ export {
   type JacobianOf,
   type LogitJacobian,
 } from './deepfool.ts';
-export { crossEntropySeed, fgsm, type GradientVictim, type LossOptions, pgd } from './gradient-attacks.ts';
+export {
+  type CwOptions,
+  crossEntropySeed,
+  cwL2,
+  fgsm,
+  type GradientVictim,
+  type LossOptions,
+  pgd,
+} from './gradient-attacks.ts';
 export {
   type ProbabilitiesOf,
   type SquareAttackOptions,

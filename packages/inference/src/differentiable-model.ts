@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { FloatRgbImage } from '@advscreen/contracts';
-import { GRADIENT_IO, inputGradientModel, shapeProbeModel } from '@advscreen/onnx-graph';
+import { GRADIENT_IO, inputGradientModel, logitsModel, shapeProbeModel } from '@advscreen/onnx-graph';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { LoadedModelSpec } from './model-spec.ts';
 import { toInputTensor } from './onnx-model.ts';
@@ -23,6 +23,8 @@ export interface LossGradient {
 /** A classification model that also gives gradients, for attacks that need them (FGSM, PGD, DeepFool). */
 export interface DifferentiableModel {
   readonly classes: number;
+  /** The pre-softmax scores, from a forward run only. */
+  logits(images: readonly FloatRgbImage[]): Promise<number[][]>;
   /** For each image, the gradient of the loss whose derivative with respect to the logits is `seeds[i]`. */
   gradients(images: readonly FloatRgbImage[], seeds: readonly (readonly number[])[]): Promise<LossGradient[]>;
   /** Every class's logit gradient (one backward pass per class). */
@@ -58,6 +60,9 @@ export async function createDifferentiableModel(
     inputGradientModel(model, { input, output: spec.output.name, shapes }),
     { executionProviders: [provider] },
   );
+  const forward = await InferenceSession.create(logitsModel(model, spec.output.name), {
+    executionProviders: [provider],
+  });
   const classes = spec.labels.length;
   const plane = size * size;
 
@@ -101,6 +106,12 @@ export async function createDifferentiableModel(
 
   return {
     classes,
+    async logits(images) {
+      if (images.length === 0) return [];
+      const outputs = await forward.run({ [input]: toInputTensor(images, spec) });
+      const values = outputs[GRADIENT_IO.logits]?.data as Float32Array;
+      return images.map((_, n) => Array.from(values.subarray(n * classes, (n + 1) * classes)));
+    },
     gradients,
     async jacobian(images) {
       const repeated = images.flatMap((image) => Array<FloatRgbImage>(classes).fill(image));
@@ -114,7 +125,7 @@ export async function createDifferentiableModel(
       }));
     },
     async close() {
-      await session.release();
+      await Promise.all([session.release(), forward.release()]);
     },
   };
 }

@@ -1,4 +1,4 @@
-export { GRADIENT_IO, inputGradientModel, shapeProbeModel } from './input-gradient.ts';
+export { GRADIENT_IO, inputGradientModel, logitsModel, shapeProbeModel } from './input-gradient.ts';
 export {
   type AttributeValue,
   ELEMENT_TYPE,

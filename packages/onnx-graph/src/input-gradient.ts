@@ -36,6 +36,26 @@ function differentiablePart(
   return { tensors, nodes };
 }
 
+/** The pre-softmax scores behind `output`: the input of the Softmax producing it, or `output` itself. */
+function logitsTensor(model: ParsedOnnxModel, output: string): string {
+  const producer = model.nodes.find((node) => node.outputs.includes(output));
+  if (!producer) throw new Error(`the model has no output named ${output}`);
+  return producer.op === 'Softmax' ? (producer.inputs[0] as string) : output;
+}
+
+/** The model answering its logits (GRADIENT_IO.logits) instead of its outputs: a forward run for attacks. */
+export function logitsModel(model: Uint8Array, output: string): Uint8Array {
+  const logits = logitsTensor(parseOnnxModel(model), output);
+  return extendOnnxModel(model, {
+    namePrefix: 'advscreen_logits',
+    nodes: [{ op: 'Identity', inputs: [logits], outputs: [GRADIENT_IO.logits] }],
+    initializers: [],
+    inputs: [],
+    outputs: [{ name: GRADIENT_IO.logits, elementType: ELEMENT_TYPE.float, shape: undefined }],
+    replaceOutputs: true,
+  });
+}
+
 /**
  * The model, made to report every tensor that depends on `input` as an output, so one run at
  * batch 1 gives the shapes `inputGradientModel` needs.
@@ -73,9 +93,7 @@ export function inputGradientModel(
 ): Uint8Array {
   const parsed = parseOnnxModel(model);
   const { tensors, nodes } = differentiablePart(parsed, options.input);
-  const producer = parsed.nodes.find((node) => node.outputs.includes(options.output));
-  if (!producer) throw new Error(`the model has no output named ${options.output}`);
-  const logits = producer.op === 'Softmax' ? (producer.inputs[0] as string) : options.output;
+  const logits = logitsTensor(parsed, options.output);
   if (!tensors.has(logits)) throw new Error(`${options.output} does not depend on ${options.input}`);
   const shapeOf = (name: string): readonly number[] => {
     const shape = options.shapes.get(name);

@@ -1,6 +1,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  cwL2,
   type DeepFoolOptions,
   deepFool,
   fgsm,
@@ -86,7 +87,7 @@ function epsSteps(eps: string): number {
 
 /**
  * FGSM or PGD at one L-inf budget, with the dev corpus's settings (PGD: 10 steps of eps/4 from a
- * uniform random start; cross-entropy on the model's output, as torchattacks takes it).
+ * uniform random start; cross-entropy on the logits unless `on` says otherwise).
  */
 export function gradientCorpusAttack(options: {
   kind: 'FGSM' | 'PGD';
@@ -113,6 +114,24 @@ export function gradientCorpusAttack(options: {
         ? await fgsm(images, labels, options.victim, { eps, on })
         : await pgd(images, labels, options.victim, { eps, steps, on, random })
       ).map((image) => ({ image, record: {} })),
+  };
+}
+
+/** CW-L2 with torchattacks' settings as the dev corpus used them (c = 1, kappa 0, 100 Adam steps, lr 0.01). */
+export function cwCorpusAttack(options: {
+  c: number;
+  steps: number;
+  victim: GradientVictim;
+  victimName: string;
+}): CorpusAttack {
+  const { c, steps } = options;
+  return {
+    name: 'CW-L2',
+    eps: `c=${c}`,
+    suffix: `c${c}`,
+    generator: `advscreen attack cw (Carlini and Wagner 2017), c ${c}, kappa 0, ${steps} Adam steps, lr 0.01, victim ${options.victimName}`,
+    run: async (images, labels) =>
+      (await cwL2(images, labels, options.victim, { c, steps })).map((image) => ({ image, record: {} })),
   };
 }
 

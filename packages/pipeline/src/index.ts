@@ -1,6 +1,7 @@
 export {
   type AttackCorpusOptions,
   type CorpusAttack,
+  cwCorpusAttack,
   deepFoolCorpusAttack,
   gradientCorpusAttack,
   squareCorpusAttack,

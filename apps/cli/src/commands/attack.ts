@@ -10,6 +10,7 @@ import {
 } from '@advscreen/inference';
 import {
   type CorpusAttack,
+  cwCorpusAttack,
   deepFoolCorpusAttack,
   gradientCorpusAttack,
   readCorpusManifest,
@@ -21,12 +22,13 @@ import { UsageError } from '../usage-error.ts';
 
 const USAGE =
   'attack takes: square --manifest FILE --out DIR [--eps 4/255,8/255] [--queries N] [--seed N], ' +
-  'fgsm|pgd --manifest FILE --out DIR [--eps 4/255,8/255] [--steps 10] [--seed N] [--on logits|probabilities], or ' +
+  'fgsm|pgd --manifest FILE --out DIR [--eps 4/255,8/255] [--steps 10] [--seed N] [--on logits|probabilities], ' +
+  'cw --manifest FILE --out DIR [--c 1] [--steps 100], or ' +
   'deepfool --manifest FILE --out DIR [--overshoot 0.02,0.5] [--steps 50] [--on logits|probabilities] [--rounded]';
-const KINDS = ['square', 'fgsm', 'pgd', 'deepfool'] as const;
+const KINDS = ['square', 'fgsm', 'pgd', 'cw', 'deepfool'] as const;
 
 /**
- * `advscreen attack square|fgsm|pgd|deepfool --manifest m.jsonl --out DIR`: attacks on a corpus's
+ * `advscreen attack square|fgsm|pgd|cw|deepfool --manifest m.jsonl --out DIR`: attacks on a corpus's
  * clean lossless images against the main model, written with the clean files as a corpus
  * (manifest.jsonl) and alone (attacks.jsonl), for the benches and training. Square only queries
  * the model; the others use its gradients, from a backward pass added to the ONNX graph.
@@ -43,6 +45,7 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
       queries: { type: 'string', default: '1000' },
       seed: { type: 'string', default: '1' },
       overshoot: { type: 'string', default: '0.02' },
+      c: { type: 'string', default: '1' },
       steps: { type: 'string' },
       on: { type: 'string', default: 'logits' },
       rounded: { type: 'boolean', default: false },
@@ -54,7 +57,8 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
   if (!kind || positionals.length !== 1 || !values.manifest || !values.out) throw new UsageError(USAGE);
   const jpegQuality = Number(values['jpeg-quality']);
   const on = values.on;
-  const steps = Number(values.steps ?? (kind === 'deepfool' ? 50 : 10));
+  const steps = Number(values.steps ?? { square: 1, fgsm: 1, pgd: 10, cw: 100, deepfool: 50 }[kind]);
+  const c = Number(values.c);
   const seed = Number(values.seed);
   const eps = values.eps.split(',');
   const maxQueries = Number(values.queries);
@@ -64,8 +68,8 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
     throw new UsageError('--on takes probabilities or logits, --steps a number >= 1, --seed an integer');
   if (!eps.every((text) => /^\d+\/255$/.test(text)))
     throw new UsageError('--eps takes values like 4/255,8/255');
-  if (!(maxQueries >= 1) || !overshoots.every((v) => v >= 0))
-    throw new UsageError('--queries must be >= 1, --overshoot values >= 0');
+  if (!(maxQueries >= 1) || !overshoots.every((v) => v >= 0) || !(c > 0))
+    throw new UsageError('--queries must be >= 1, --overshoot values >= 0, --c > 0');
 
   const config = loadConfig();
   const manifest = await readCorpusManifest(values.manifest);
@@ -91,11 +95,24 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
         deepFoolCorpusAttack({ steps, overshoot, on, check, jacobianOf, victimName }),
       );
     } else {
-      const victim = { probabilitiesOf, gradientsOf: differentiable.gradients.bind(differentiable) };
-      const name = kind === 'fgsm' ? 'FGSM' : 'PGD';
-      attacks = eps.map((text) =>
-        gradientCorpusAttack({ kind: name, eps: text, steps, seed, on, victim, victimName }),
-      );
+      const victim = {
+        logitsOf: differentiable.logits.bind(differentiable),
+        gradientsOf: differentiable.gradients.bind(differentiable),
+      };
+      attacks =
+        kind === 'cw'
+          ? [cwCorpusAttack({ c, steps, victim, victimName })]
+          : eps.map((text) =>
+              gradientCorpusAttack({
+                kind: kind === 'fgsm' ? 'FGSM' : 'PGD',
+                eps: text,
+                steps,
+                seed,
+                on,
+                victim,
+                victimName,
+              }),
+            );
     }
     const lines = await writeAttackCorpus({
       manifest,
