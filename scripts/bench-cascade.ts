@@ -1,4 +1,5 @@
 // npm run bench:cascade -- <manifest.jsonl> [more manifests, e.g. attacks.jsonl from advscreen attack]
+//   [--train-only attacks.jsonl ...]
 // The whole cascade on a labelled corpus, through the embedded scan's stages: the detector,
 // then the main model's consistency check (by its own threshold, or jointly with the detector's
 // score and the model's confidence when the checks file has a joint rule) and output sanity
@@ -38,30 +39,41 @@ import {
 } from './cascade-evidence.ts';
 import { describeMachine } from './machine.ts';
 
-const { positionals } = parseArgs({ allowPositionals: true });
+// `--train-only` manifests (as the detector was trained with them) are fitted on out of fold and
+// left out of the tables and false-positive rates.
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { 'train-only': { type: 'string', multiple: true } },
+});
 if (!positionals[0]) {
-  console.error('usage: npm run bench:cascade -- <manifest.jsonl> [more manifests]');
+  console.error(
+    'usage: npm run bench:cascade -- <manifest.jsonl> [more manifests] [--train-only attacks.jsonl ...]',
+  );
   process.exit(2);
 }
+const trainOnly = values['train-only'] ?? [];
 const config = loadConfig();
 const detectorModel = loadDetectorModel();
 const spec = loadModelSpec(BUNDLED_MODEL_SPEC);
 const checks = loadModelChecks(spec.checksPath as string);
 const model = await createOnnxModel(spec, 'cpu');
-const rows = await collectCascadeRows(
-  await loadManifests(positionals),
+const allRows = await collectCascadeRows(
+  await loadManifests(positionals, trainOnly),
   detectorModel,
   model,
   checks.consistency.squeezers,
   config,
 );
 await model.close();
+const rows = allRows.filter((row) => !row.trainOnly);
 
 /** calibrate-model's defaults, for checks files made before they were recorded. */
 const CONFIDENCE_EXCEEDANCE = 0.001;
 const MARGIN_EXCEEDANCE = 0.001;
 
-console.log(`bench:cascade  ${positionals.join(' + ')} (${rows.length} images)`);
+console.log(
+  `bench:cascade  ${positionals.join(' + ')} (${rows.length} images)${trainOnly.length > 0 ? `; trained also on ${trainOnly.join(' + ')} (${allRows.length - rows.length} images)` : ''}`,
+);
 console.log(`machine        ${describeMachine()}`);
 console.log(
   `detector ${detectorModel.id}@${detectorModel.version} at threshold ${detectorModel.threshold}; consistency (${checks.consistency.squeezers.join(', ')}) ` +
@@ -151,9 +163,9 @@ printCascade(
   }),
 );
 
-const foldOf = foldsOf(rows);
+const foldOf = foldsOf(allRows);
 const heldOut = Array.from({ length: FOLDS }, (_, fold) => {
-  const others = rows.filter((r) => foldOf(r) !== fold);
+  const others = allRows.filter((r) => foldOf(r) !== fold);
   const otherClean = others.filter((r) => r.line.kind === 'clean');
   const point: OperatingPoint = {
     detectorScore: (row) => row.detectorOutOfFold,

@@ -32,6 +32,8 @@ export const FOLDS = 5;
 
 export interface CascadeRow {
   line: CorpusManifestLine;
+  /** From a `--train-only` manifest: fitted on, left out of the tables. */
+  trainOnly: boolean;
   /** The shipped detector's score (in-sample on a corpus it was trained on). */
   detectorScore: number;
   /** The detector read it with its JPEG model. */
@@ -47,11 +49,11 @@ export interface CascadeRow {
   structuralFailure: boolean;
 }
 
-export async function loadManifests(paths: readonly string[]) {
+export async function loadManifests(paths: readonly string[], trainOnly: readonly string[] = []) {
   return Promise.all(
-    paths.map(async (file) => {
+    [...paths, ...trainOnly].map(async (file) => {
       const manifest: CorpusManifest = await readCorpusManifest(file);
-      return { manifest, store: new LocalFolderStore(manifest.root) };
+      return { manifest, store: new LocalFolderStore(manifest.root), trainOnly: trainOnly.includes(file) };
     }),
   );
 }
@@ -70,7 +72,7 @@ export async function collectCascadeRows(
     confidenceBound: null,
   };
   const rows: Omit<CascadeRow, 'detectorOutOfFold'>[] = [];
-  for (const { manifest, store } of manifests) {
+  for (const { manifest, store, trainOnly } of manifests) {
     for (const line of manifest.lines) {
       const { record, analysis } = await screenObject({ store, scorer, limits: config.decode }, line.path);
       if (!analysis || record.score === null) throw new Error(`${line.path} was rejected`);
@@ -79,6 +81,7 @@ export async function collectCascadeRows(
       const reading = detectorReading(record);
       rows.push({
         line,
+        trainOnly,
         detectorScore: reading.score,
         jpegInput: reading.jpegInput,
         consistency: inspection.consistency ?? 0,
@@ -97,7 +100,12 @@ export async function collectCascadeRows(
       })),
     );
   }
-  const training = trainDetector(examples, { l2: 0.01, folds: FOLDS, targetFpr: detectorModel.targetFpr });
+  const training = trainDetector(examples, {
+    l2: 0.01,
+    folds: FOLDS,
+    targetFpr: detectorModel.targetFpr,
+    balanceAttacks: detectorModel.trainedOn.balanceAttacks ?? false,
+  });
   const outOfFold = training.outOfFold.filter((_, i) => examples[i]?.reencodedQuality === null);
   return rows.map((row, i) => ({ ...row, detectorOutOfFold: outOfFold[i] as number }));
 }

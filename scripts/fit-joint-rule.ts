@@ -1,4 +1,5 @@
 // node scripts/fit-joint-rule.ts --manifest m.jsonl [--manifest more.jsonl] [--target-fpr 0.02] [--checks checks.json]
+// (give it every manifest the detector was trained on, its --train-only ones included)
 // Fits the model stage's joint rule (packages/inference/src/joint-rule.ts) on labelled corpora
 // and writes it into a checks file (default: the bundled model's). Needs clean images and
 // attacks; the detector's scores come out of fold (the shipped recipe retrained with each source

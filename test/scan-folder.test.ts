@@ -82,7 +82,7 @@ describe('advscreen scan <folder>', () => {
           record.signals.stripesScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
-      expect(record.detector).toBe('residual-cooccurrence@5');
+      expect(record.detector).toBe('residual-cooccurrence@6');
       expect(record.threshold).toBe(0);
     }
 

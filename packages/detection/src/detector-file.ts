@@ -62,6 +62,8 @@ export const DetectorModelFile = z.object({
     groups: z.number(),
     /** Lossless files re-encoded as JPEG for the JPEG branch. */
     jpegReencodings: z.object({ qualities: z.array(z.number()), examples: z.number() }),
+    /** Every attack type weighed the same within the adversarial class (absent: every example the same). */
+    balanceAttacks: z.boolean().optional(),
   }),
   createdAt: z.string(),
 });
@@ -91,7 +93,7 @@ export const CalibrationFile = z.object({
 });
 export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
-export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v5.json', import.meta.url);
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v6.json', import.meta.url);
 
 function readJson(path: string | URL, what: string): unknown {
   try {

@@ -21,6 +21,8 @@ export interface TrainingExampleOptions {
    * inherited from the lossless file (re-encoding can undo an attack).
    */
   reencodedSuccess?: (line: CorpusManifestLine, image: RgbImage) => Promise<boolean>;
+  /** Train on this manifest's files but leave them out of the reported tables. */
+  trainOnly?: boolean;
 }
 
 const featuresOf = (branch: Branch, decoded: DecodedImage) =>
@@ -47,6 +49,7 @@ export async function buildTrainingExamples(
     const decoded = await decodeImage(bytes, limits);
     const branch = branchOf(decoded);
     const labels = {
+      trainOnly: options.trainOnly ?? false,
       adversarial: line.kind === 'adv',
       group: line.source_photo,
       attack: line.attack,

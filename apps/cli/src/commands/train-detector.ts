@@ -23,9 +23,11 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     args: argv,
     options: {
       manifest: { type: 'string', multiple: true },
+      'train-only': { type: 'string', multiple: true },
+      'balance-attacks': { type: 'boolean', default: false },
       out: { type: 'string' },
       id: { type: 'string', default: 'residual-cooccurrence' },
-      version: { type: 'string', default: '5' },
+      version: { type: 'string', default: '6' },
       l2: { type: 'string', default: '0.01' },
       folds: { type: 'string', default: '5' },
       'target-fpr': { type: 'string', default: '0.01' },
@@ -47,16 +49,27 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   // Several manifests train one model (e.g. the corpus and attacks made from its photos by
   // `advscreen attack`); source photos keep their folds across them.
+  // `--train-only` manifests (e.g. attacks made on extra photos) are trained on, not reported.
+  const trainOnly = values['train-only'] ?? [];
   const examples = [];
-  for (const file of values.manifest) {
+  for (const file of [...values.manifest, ...trainOnly]) {
     const manifest = await readCorpusManifest(file);
     const store = new LocalFolderStore(manifest.root);
-    examples.push(...(await buildTrainingExamples(manifest, store, config.decode, { reencodeQualities })));
+    examples.push(
+      ...(await buildTrainingExamples(manifest, store, config.decode, {
+        reencodeQualities,
+        trainOnly: trainOnly.includes(file),
+      })),
+    );
   }
-  const manifestNames = values.manifest.map(
-    (file) => path.basename(path.dirname(path.resolve(file))) + '/' + path.basename(file),
-  );
-  const result = trainDetector(examples, { l2, folds, targetFpr });
+  const nameOf = (file: string) =>
+    `${path.basename(path.dirname(path.resolve(file)))}/${path.basename(file)}`;
+  const manifestNames = [
+    ...values.manifest.map(nameOf),
+    ...trainOnly.map((file) => `${nameOf(file)} (train only)`),
+  ];
+  const balanceAttacks = values['balance-attacks'];
+  const result = trainDetector(examples, { l2, folds, targetFpr, balanceAttacks });
   const model: DetectorModelFile = {
     format: 'advscreen-detector',
     id: values.id,
@@ -72,6 +85,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       clean: result.counts.clean,
       groups: result.counts.groups,
       jpegReencodings: { qualities: reencodeQualities, examples: result.counts.reencoded },
+      ...(balanceAttacks ? { balanceAttacks } : {}),
     },
     createdAt: new Date().toISOString(),
   };
@@ -86,7 +100,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     `# Training report: ${values.id}@${values.version}`,
     '',
     `Manifests: ${manifestNames.join(' + ')}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos, plus ${result.counts.reencoded} JPEG re-encodings of its lossless files.`,
-    `Features: ${DETECTOR_FEATURES_ID}; L2-regularised logistic regression (l2 ${l2}), classes weighted equally.`,
+    `Features: ${DETECTOR_FEATURES_ID}; L2-regularised logistic regression (l2 ${l2}), classes weighted equally${balanceAttacks ? ', and within the adversarial class every attack type' : ''}.`,
     `The JPEG branch also sees log(mean luminance quantisation step) and, on the encoder's own 8x8 blocks, luminance DCT features; it is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'}.`,
     `${describeBranch('lossless', result.branches.lossless)}; ${describeBranch('JPEG', result.branches.jpeg)}. Each head's score is offset so that 0 is where its share of ${targetFpr * 100}% of the branch's out-of-fold clean scores (files at analysis size) lie above; the default threshold is 0.`,
     ...(result.resizedClean.examples > 0

@@ -36,6 +36,24 @@ export function balancedWeights(examples: readonly { adversarial: boolean }[]): 
   );
 }
 
+/**
+ * Like balancedWeights, and within the adversarial class each attack type (`attack`) weighs the
+ * same, so an attack with many examples does not crowd out a rarer, subtler one.
+ */
+export function attackBalancedWeights(
+  examples: readonly { adversarial: boolean; attack: string | null }[],
+): number[] {
+  const perAttack = new Map<string, number>();
+  for (const e of examples)
+    if (e.adversarial) perAttack.set(e.attack ?? 'unknown', (perAttack.get(e.attack ?? 'unknown') ?? 0) + 1);
+  const negatives = examples.filter((e) => !e.adversarial).length;
+  return examples.map((e) =>
+    e.adversarial
+      ? examples.length / (2 * perAttack.size * (perAttack.get(e.attack ?? 'unknown') as number))
+      : examples.length / (2 * Math.max(negatives, 1)),
+  );
+}
+
 export function standardisation(rows: ArrayLike<number>[]): { mean: number[]; scale: number[] } {
   const d = rows[0]?.length ?? 0;
   const mean = new Array<number>(d).fill(0);

@@ -8,6 +8,7 @@ import {
 import { rateAbove, thresholdAtFpr } from '../evaluation/metrics.ts';
 import { type Branch, HEADS, type Head } from '../features/branch.ts';
 import {
+  attackBalancedWeights,
   balancedWeights,
   fitLogisticRegression,
   type LinearModel,
@@ -33,6 +34,8 @@ export interface TrainingExample extends Omit<ScoredExample, 'score'> {
    * rate is reported apart.
    */
   ownPixels: boolean;
+  /** Trained on but left out of the reported tables (e.g. attacks made on extra photos). */
+  trainOnly?: boolean;
 }
 
 export interface TrainingOptions {
@@ -55,6 +58,11 @@ export interface TrainingOptions {
    * false-positive budget for no gain (docs/detection.md).
    */
   stripesBranches?: readonly Branch[];
+  /**
+   * Weigh every attack type the same within the adversarial class (default: every example the
+   * same), so plentiful attacks do not crowd out rarer ones.
+   */
+  balanceAttacks?: boolean;
 }
 
 export interface TrainedHead {
@@ -87,11 +95,14 @@ export interface TrainingResult {
 const DEFAULT_STRIPE_ATTACKS = ['Square'];
 const DEFAULT_STRIPES_BRANCHES: readonly Branch[] = ['lossless'];
 
-function fit(examples: readonly TrainingExample[], head: Head, l2: number): LinearModel {
+function fit(examples: readonly TrainingExample[], head: Head, options: TrainingOptions): LinearModel {
   return fitLogisticRegression(
     examples.map((e) => e.features[head]),
     examples.map((e) => (e.adversarial ? 1 : 0)),
-    { l2, sampleWeights: balancedWeights(examples) },
+    {
+      l2: options.l2,
+      sampleWeights: options.balanceAttacks ? attackBalancedWeights(examples) : balancedWeights(examples),
+    },
   );
 }
 
@@ -99,9 +110,9 @@ const isCorpusFile = (e: { reencodedQuality: number | null }) => e.reencodedQual
 /** What the models learn from: every example, or the corpus's own files only (`trainOnReencoded: false`). */
 const trainableUnder = (options: TrainingOptions) => (e: TrainingExample) =>
   options.trainOnReencoded !== false || isCorpusFile(e);
-/** What the cross-validated tables report on: the corpus's own files at analysis size. */
-const isReported = (e: { reencodedQuality: number | null; ownPixels: boolean }) =>
-  isCorpusFile(e) && e.ownPixels;
+/** What the cross-validated tables report on: the corpus's own files at analysis size, not train-only ones. */
+const isReported = (e: { reencodedQuality: number | null; ownPixels: boolean; trainOnly?: boolean }) =>
+  isCorpusFile(e) && e.ownPixels && !e.trainOnly;
 
 /**
  * Which head learns an example: clean ones teach both; an attack teaches the head for its kind,
@@ -157,12 +168,13 @@ function crossValidatedScores(
   includeInTraining: (e: TrainingExample) => boolean,
 ): number[] {
   return groupedOutOfFold(examples, options.folds, includeInTraining, (training) => {
-    const model = fit(training, head, options.l2);
+    const model = fit(training, head, options);
     return (e) => linearScore(model, e.features[head]);
   });
 }
 
-type ScoredTrainingExample = ScoredExample & Pick<TrainingExample, 'reencodedQuality' | 'ownPixels'>;
+type ScoredTrainingExample = ScoredExample &
+  Pick<TrainingExample, 'reencodedQuality' | 'ownPixels' | 'trainOnly'>;
 
 /**
  * Out-of-fold scores of all examples: per branch, each head's score less its offset (the
@@ -228,7 +240,7 @@ function trainHead(
   offset: number,
 ): TrainedHead {
   const clean = examples.filter((e) => !e.adversarial).length;
-  return { model: fit(examples, head, options.l2), offset, examples: examples.length, clean };
+  return { model: fit(examples, head, options), offset, examples: examples.length, clean };
 }
 
 function trainBranch(
@@ -282,7 +294,7 @@ export function trainDetector(
     qualities.map((q) => [
       q,
       reportAtThreshold(
-        scored.filter((e) => e.reencodedQuality === q),
+        scored.filter((e) => e.reencodedQuality === q && !e.trainOnly),
         0,
       ),
     ]),
