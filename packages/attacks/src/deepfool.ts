@@ -1,4 +1,5 @@
 import type { FloatRgbImage, RgbImage } from '@advscreen/contracts';
+import { softmax, toBytes, toFloat } from './pixels.ts';
 
 /** An image's logits and d logit_k / d pixel for every class k (the inference package's ClassJacobian). */
 export interface LogitJacobian {
@@ -35,13 +36,6 @@ export interface DeepFoolResult {
   steps: number;
 }
 
-function softmax(logits: readonly number[]): number[] {
-  const max = Math.max(...logits);
-  const exps = logits.map((v) => Math.exp(v - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps.map((v) => v / sum);
-}
-
 /** Scores and their gradients in the space DeepFool linearises. */
 function scoresOf(
   jacobian: LogitJacobian,
@@ -62,8 +56,6 @@ function scoresOf(
   });
   return { f: p, w };
 }
-
-const rounded = (image: FloatRgbImage): FloatRgbImage => ({ ...image, data: image.data.map(Math.round) });
 
 const argmax = (values: readonly number[]) => values.indexOf(Math.max(...values));
 
@@ -106,7 +98,7 @@ export async function deepFool(
   const on = options.on ?? 'logits';
   const check = options.check ?? 'float';
   const states = images.map((image, i) => ({
-    image: { width: image.width, height: image.height, data: Float32Array.from(image.data) },
+    image: toFloat(image),
     label: labels[i] as number,
     crossed: false,
     stuck: false,
@@ -116,7 +108,9 @@ export async function deepFool(
     const active = states.filter((s) => !s.crossed && !s.stuck);
     if (active.length === 0) break;
     // Linearised where the class is checked: at the rounded image when that is what must cross.
-    const jacobians = await jacobianOf(active.map((s) => (check === 'rounded' ? rounded(s.image) : s.image)));
+    const jacobians = await jacobianOf(
+      active.map((s) => (check === 'rounded' ? toFloat(toBytes(s.image)) : s.image)),
+    );
     active.forEach((s, i) => {
       const { f, w } = scoresOf(jacobians[i] as LogitJacobian, on);
       if (argmax(f) !== s.label) {
@@ -136,7 +130,7 @@ export async function deepFool(
     });
   }
   return states.map((s) => ({
-    image: { width: s.image.width, height: s.image.height, data: Uint8Array.from(s.image.data, Math.round) },
+    image: toBytes(s.image),
     crossed: s.crossed,
     steps: s.steps,
   }));

@@ -1,4 +1,5 @@
 import type { FloatRgbImage, RgbImage } from '@advscreen/contracts';
+import { softmax, toBytes, toFloat } from './pixels.ts';
 
 /** The victim as white-box attacks see it: its logits, and loss gradients. */
 export interface GradientVictim {
@@ -19,13 +20,6 @@ export interface LossOptions {
   on?: 'probabilities' | 'logits';
 }
 
-function softmax(values: readonly number[]): number[] {
-  const max = Math.max(...values);
-  const exps = values.map((v) => Math.exp(v - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps.map((v) => v / sum);
-}
-
 /** d CE(label) / d logits from the model's probabilities p, for cross-entropy on the logits or on p. */
 export function crossEntropySeed(
   p: readonly number[],
@@ -38,12 +32,6 @@ export function crossEntropySeed(
   const dot = v.reduce((sum, x, j) => sum + x * (p[j] as number), 0);
   return p.map((pk, k) => pk * ((v[k] as number) - dot));
 }
-
-const toFloat = (image: RgbImage): FloatRgbImage => ({ ...image, data: Float32Array.from(image.data) });
-const toBytes = (image: FloatRgbImage): RgbImage => ({
-  ...image,
-  data: Uint8Array.from(image.data, Math.round),
-});
 
 /** The cross-entropy gradient at each image: a forward run for the seeds, then the backward pass. */
 async function lossGradients(
@@ -154,26 +142,23 @@ export async function cwL2(
       w: Float64Array.from(x, (v) => Math.atanh(Math.min(1, Math.max(-1, 2 * v - 1)))),
       m: new Float64Array(x.length),
       v: new Float64Array(x.length),
-      best: Uint8Array.from(image.data),
+      best: image as RgbImage,
       bestL2: Number.POSITIVE_INFINITY,
       previousCost: Number.POSITIVE_INFINITY,
       done: false,
     };
   });
-  const shape = (i: number) => ({
-    width: (images[i] as RgbImage).width,
-    height: (images[i] as RgbImage).height,
-  });
   for (let step = 0; step < steps; step++) {
-    const active = states.map((s, i) => ({ s, i })).filter(({ s }) => !s.done);
+    const active = states.filter((s) => !s.done);
     if (active.length === 0) break;
-    const adversarial = active.map(({ s, i }) => ({
-      ...shape(i),
+    const adversarial = active.map((s) => ({
+      width: s.best.width,
+      height: s.best.height,
       data: Float32Array.from(s.w, (w) => 255 * ((Math.tanh(w) + 1) / 2)),
     }));
     const logits = await victim.logitsOf(adversarial);
     const seeds = logits.map((z, n) => {
-      const { label } = (active[n] as { s: (typeof states)[number] }).s;
+      const { label } = active[n] as (typeof states)[number];
       const seed = z.map(() => 0);
       let other = 0;
       let otherIndex = -1;
@@ -190,7 +175,7 @@ export async function cwL2(
       adversarial,
       seeds.map((s) => s.seed),
     );
-    active.forEach(({ s }, n) => {
+    active.forEach((s, n) => {
       const pixels = (adversarial[n] as FloatRgbImage).data;
       const { f, z } = seeds[n] as { f: number; z: number[] };
       const g = (gradients[n] as { gradient: Float32Array }).gradient;
@@ -199,7 +184,7 @@ export async function cwL2(
       const predicted = z.indexOf(Math.max(...z));
       if (predicted !== s.label && l2 < s.bestL2) {
         s.bestL2 = l2;
-        s.best = Uint8Array.from(pixels, Math.round);
+        s.best = toBytes(adversarial[n] as FloatRgbImage);
       }
       const t = step + 1;
       for (let p = 0; p < s.x.length; p++) {
@@ -219,5 +204,5 @@ export async function cwL2(
       }
     });
   }
-  return states.map((s, i) => ({ ...shape(i), data: s.best }));
+  return states.map((s) => s.best);
 }
