@@ -29,13 +29,13 @@ describe('advscreen train-detector', () => {
     expect(result.code).toBe(0);
     const model = DetectorModelFile.parse(JSON.parse(await readFile(out, 'utf8')));
     expect(model.version).toBe('test');
-    // JPEG: 5 files and each of the 13 lossless files re-encoded at two qualities, one dense head.
+    // JPEG: 5 files and each of the 14 lossless files re-encoded at two qualities, one dense head.
     // Lossless: Square (one file) trains the stripes head with the 3 clean files instead.
-    expect(model.branches.jpeg.dense.examples).toBe(5 + 2 * 13);
+    expect(model.branches.jpeg.dense.examples).toBe(5 + 2 * 14);
     expect(model.branches.jpeg.stripes).toBeUndefined();
-    expect(model.branches.lossless.dense.examples).toBe(12);
+    expect(model.branches.lossless.dense.examples).toBe(13);
     expect(model.branches.lossless.stripes?.examples).toBe(3 + 1);
-    expect(model.trainedOn.jpegReencodings).toEqual({ qualities: [80, 95], examples: 26 });
+    expect(model.trainedOn.jpegReencodings).toEqual({ qualities: [80, 95], examples: 28 });
     const report = await readFile(path.join(dir, 'model.report.md'), 'utf8');
     expect(report).toMatch(/3-fold cross-validation grouped by source photo/);
     expect(report).toMatch(/\| PGD \| 8\/255 \| png \| 3 \|/);

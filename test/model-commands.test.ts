@@ -37,7 +37,7 @@ describe('advscreen scan --model', () => {
     expect(result.code).toBe(0);
     const records = await readVerdicts(out);
     const images = records.filter((r) => r.verdict !== 'rejected');
-    expect(images.length).toBe(18);
+    expect(images.length).toBe(19);
     for (const record of images) {
       if (record.verdict === 'clean') {
         expect(record.layer).toBeNull();
@@ -52,6 +52,13 @@ describe('advscreen scan --model', () => {
       expect(record.prediction?.label).toBe('Neutral');
     }
     expect(records.find((r) => r.key === 'dog_0__PGD_8-255.png')?.layer).toBe('detector');
+    // DeepFool stopped as soon as the 8-bit file crossed: on the decision boundary, invisible to the
+    // detector, caught by the decision-margin bound.
+    expect(records.find((r) => r.key === 'dog_0__DeepFool_os0.02_8bit.png')).toMatchObject({
+      verdict: 'adversarial',
+      layer: 'sanity',
+      detail: 'prediction_on_decision_boundary',
+    });
   });
 });
 

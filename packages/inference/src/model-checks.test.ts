@@ -169,6 +169,11 @@ describe('inspectImages', () => {
     expect(passed.failure).toBeNull();
     expect(passed.consistency).toBeGreaterThan(0.01);
     expect(inspectionSettings(checks, false)).toMatchObject({ consistency: null, joint: null });
+    // A checks file with a decision-margin bound hands it to the sanity check, consistency on or off.
+    const withMargin = { ...checks, decisionMargin: { bound: 0.01, exceedance: 0.001, images: 600 } };
+    expect(inspectionSettings(withMargin, true).marginBound).toBe(0.01);
+    expect(inspectionSettings(withMargin, false).marginBound).toBe(0.01);
+    expect(inspectionSettings(checks, true).marginBound).toBeNull();
   });
 
   it('skips the squeezed copies when the check is off', async () => {
