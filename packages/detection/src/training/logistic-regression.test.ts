@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { fitLogisticRegression, linearScore } from './logistic-regression.ts';
+import {
+  attackBalancedWeights,
+  balancedWeights,
+  fitLogisticRegression,
+  linearScore,
+} from './logistic-regression.ts';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
@@ -66,5 +71,39 @@ describe('fitLogisticRegression', () => {
     const model = fitLogisticRegression([[0], [0], [1], [1]], [0, 1, 0, 1], { l2: 0.01 });
     expect(model.weights[0]).toBeCloseTo(0, 9);
     expect(model.bias).toBeCloseTo(0, 9);
+  });
+});
+
+describe('sample weights', () => {
+  const examples = [
+    { adversarial: false, attack: null },
+    { adversarial: false, attack: null },
+    { adversarial: true, attack: 'FGSM' },
+    { adversarial: true, attack: 'FGSM' },
+    { adversarial: true, attack: 'FGSM' },
+    { adversarial: true, attack: 'CW-L2' },
+  ];
+  const total = (weights: number[], keep: (e: (typeof examples)[number]) => boolean) =>
+    weights.reduce((sum, w, i) => sum + (keep(examples[i] as (typeof examples)[number]) ? w : 0), 0);
+
+  it('balancedWeights gives both classes the same total', () => {
+    const weights = balancedWeights(examples);
+    expect(total(weights, (e) => e.adversarial)).toBeCloseTo(
+      total(weights, (e) => !e.adversarial),
+      12,
+    );
+  });
+
+  it('attackBalancedWeights also gives every attack type the same total within the adversarial class', () => {
+    const weights = attackBalancedWeights(examples);
+    expect(total(weights, (e) => e.adversarial)).toBeCloseTo(
+      total(weights, (e) => !e.adversarial),
+      12,
+    );
+    expect(total(weights, (e) => e.attack === 'FGSM')).toBeCloseTo(
+      total(weights, (e) => e.attack === 'CW-L2'),
+      12,
+    );
+    expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(examples.length, 12);
   });
 });

@@ -149,6 +149,27 @@ describe('trainDetector', () => {
     expect(unseen?.tprAt5).toBeLessThan(0.5);
   });
 
+  it('trains on train-only examples but leaves them out of every table', () => {
+    const extra = corpus()
+      .filter((e) => e.adversarial)
+      .map((e) => ({ ...e, attack: 'CW-L2', eps: 'c=1', trainOnly: true }));
+    const withExtra = trainDetector([...corpus(), ...extra], { l2: 0.01, folds: 5, targetFpr: 0.05 });
+    expect(withExtra.crossValidation.rows.some((row) => row.attack === 'CW-L2')).toBe(false);
+    expect(Object.keys(withExtra.heldOutAttacks)).toContain('CW-L2');
+    expect(withExtra.heldOutAttacks['CW-L2']?.rows.some((row) => row.attack === 'CW-L2')).toBe(false);
+    expect(withExtra.branches.lossless.dense.examples).toBe(result.branches.lossless.dense.examples + 20);
+  });
+
+  it('can weigh every attack type the same', () => {
+    // Ten times as many FGSM as PGD examples: balanced, PGD's own rows keep their weight.
+    const skewed = corpus().flatMap((e) => (e.attack === 'FGSM' ? Array<TrainingExample>(10).fill(e) : [e]));
+    const balanced = trainDetector(skewed, { l2: 0.01, folds: 5, targetFpr: 0.05, balanceAttacks: true });
+    const plain = trainDetector(skewed, { l2: 0.01, folds: 5, targetFpr: 0.05 });
+    expect(balanced.branches.lossless.dense.model.weights).not.toEqual(
+      plain.branches.lossless.dense.model.weights,
+    );
+  });
+
   it('refuses a branch without clean examples', () => {
     const noCleanJpeg = corpus().filter((e) => e.adversarial || e.format !== 'jpeg');
     expect(() => trainDetector(noCleanJpeg, { l2: 0.01, folds: 5, targetFpr: 0.05 })).toThrow(
