@@ -37,7 +37,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       'target-fpr': { type: 'string', default: '0.01' },
       squeezers: { type: 'string', default: 'jpeg50' },
       'confidence-exceedance': { type: 'string', default: '0.001' },
-      'margin-exceedance': { type: 'string', default: '0.001' },
+      'margin-exceedance': { type: 'string', default: '0.002' },
     },
   });
   if (positionals.length !== 1 || !values.out) {
