@@ -1,5 +1,5 @@
 import type { FloatRgbImage, RgbImage } from '@advscreen/contracts';
-import { softmax, toBytes, toFloat } from './pixels.ts';
+import { argmax, softmax, toBytes, toFloat } from './pixels.ts';
 
 /** An image's logits and d logit_k / d pixel for every class k (the inference package's ClassJacobian). */
 export interface LogitJacobian {
@@ -56,8 +56,6 @@ function scoresOf(
   });
   return { f: p, w };
 }
-
-const argmax = (values: readonly number[]) => values.indexOf(Math.max(...values));
 
 /**
  * One DeepFool step (Moosavi-Dezfooli, Fawzi and Frossard, CVPR 2016): linearise every class's

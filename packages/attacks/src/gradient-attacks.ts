@@ -1,5 +1,5 @@
 import type { FloatRgbImage, RgbImage } from '@advscreen/contracts';
-import { softmax, toBytes, toFloat } from './pixels.ts';
+import { argmax, softmax, toBytes, toFloat } from './pixels.ts';
 
 /** The victim as white-box attacks see it: its logits, and loss gradients. */
 export interface GradientVictim {
@@ -61,19 +61,46 @@ function signStep(
   }
 }
 
+/**
+ * `steps` signed steps of `stepSize` up the cross-entropy from `start`, each kept within `eps` of
+ * the original images and in 0-255; rounded to 8 bits at the end.
+ */
+async function signedSteps(
+  start: FloatRgbImage[],
+  images: readonly RgbImage[],
+  labels: readonly number[],
+  victim: GradientVictim,
+  options: { steps: number; stepSize: number; eps: number; on: 'probabilities' | 'logits' },
+): Promise<RgbImage[]> {
+  for (let step = 0; step < options.steps; step++) {
+    const gradients = await lossGradients(start, labels, victim, options.on);
+    start.forEach((x, i) => {
+      signStep(
+        x.data,
+        gradients[i] as Float32Array,
+        (images[i] as RgbImage).data,
+        options.stepSize,
+        options.eps,
+      );
+    });
+  }
+  return start.map(toBytes);
+}
+
 /** FGSM (Goodfellow et al. 2015): one step of eps along the sign of the loss gradient. eps in 8-bit steps. */
-export async function fgsm(
+export function fgsm(
   images: readonly RgbImage[],
   labels: readonly number[],
   victim: GradientVictim,
   options: LossOptions & { eps: number },
 ): Promise<RgbImage[]> {
-  const working = images.map(toFloat);
-  const gradients = await lossGradients(working, labels, victim, options.on ?? 'logits');
-  working.forEach((x, i) => {
-    signStep(x.data, gradients[i] as Float32Array, (images[i] as RgbImage).data, options.eps, options.eps);
+  const { eps } = options;
+  return signedSteps(images.map(toFloat), images, labels, victim, {
+    steps: 1,
+    stepSize: eps,
+    eps,
+    on: options.on ?? 'logits',
   });
-  return working.map(toBytes);
 }
 
 /**
@@ -81,28 +108,25 @@ export async function fgsm(
  * then `steps` signed steps of `stepSize`, each projected back within eps. eps and stepSize in
  * 8-bit steps; rounded to 8 bits at the end.
  */
-export async function pgd(
+export function pgd(
   images: readonly RgbImage[],
   labels: readonly number[],
   victim: GradientVictim,
   options: LossOptions & { eps: number; steps?: number; stepSize?: number; random: () => number },
 ): Promise<RgbImage[]> {
   const { eps } = options;
-  const steps = options.steps ?? 10;
-  const stepSize = options.stepSize ?? eps / 4;
-  const working = images.map((image) => ({
+  const start = images.map((image) => ({
     ...image,
     data: Float32Array.from(image.data, (v) =>
       Math.min(255, Math.max(0, v + (2 * options.random() - 1) * eps)),
     ),
   }));
-  for (let step = 0; step < steps; step++) {
-    const gradients = await lossGradients(working, labels, victim, options.on ?? 'logits');
-    working.forEach((x, i) => {
-      signStep(x.data, gradients[i] as Float32Array, (images[i] as RgbImage).data, stepSize, eps);
-    });
-  }
-  return working.map(toBytes);
+  return signedSteps(start, images, labels, victim, {
+    steps: options.steps ?? 10,
+    stepSize: options.stepSize ?? eps / 4,
+    eps,
+    on: options.on ?? 'logits',
+  });
 }
 
 export interface CwOptions {
@@ -181,8 +205,7 @@ export async function cwL2(
       const g = (gradients[n] as { gradient: Float32Array }).gradient;
       let l2 = 0;
       for (let p = 0; p < s.x.length; p++) l2 += ((pixels[p] as number) / 255 - (s.x[p] as number)) ** 2;
-      const predicted = z.indexOf(Math.max(...z));
-      if (predicted !== s.label && l2 < s.bestL2) {
+      if (argmax(z) !== s.label && l2 < s.bestL2) {
         s.bestL2 = l2;
         s.best = toBytes(adversarial[n] as FloatRgbImage);
       }

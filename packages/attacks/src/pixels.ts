@@ -8,6 +8,9 @@ export function softmax(values: readonly number[]): number[] {
   return exps.map((v) => v / sum);
 }
 
+/** The index of the largest score: the model's answer. */
+export const argmax = (values: readonly number[]): number => values.indexOf(Math.max(...values));
+
 /** An 8-bit image as an attack's fractional working copy. */
 export const toFloat = (image: RgbImage): FloatRgbImage => ({
   ...image,

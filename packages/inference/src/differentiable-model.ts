@@ -3,7 +3,7 @@ import type { FloatRgbImage } from '@advscreen/contracts';
 import { GRADIENT_IO, inputGradientModel, logitsModel, shapeProbeModel } from '@advscreen/onnx-graph';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { LoadedModelSpec } from './model-spec.ts';
-import { toInputTensor } from './onnx-model.ts';
+import { sourceChannel, tensorIndex, toInputTensor } from './onnx-model.ts';
 
 /** One image's class scores and how each moves with the pixels. */
 export interface ClassJacobian {
@@ -37,8 +37,9 @@ const EXAMPLES_PER_RUN = 20;
 
 /**
  * The spec's classification model with a backward pass added to its graph (onnxruntime-node
- * has no autograd): one run at batch 1 learns the tensor shapes, then every image runs once per
- * class with that class's one-hot seed on the logits.
+ * has no autograd): one run at batch 1 learns the tensor shapes; `gradients` runs each image
+ * with its seed on the logits, `jacobian` once per class with that class's one-hot seed, and
+ * `logits` a forward-only copy of the model.
  */
 export async function createDifferentiableModel(
   spec: LoadedModelSpec,
@@ -46,7 +47,7 @@ export async function createDifferentiableModel(
 ): Promise<DifferentiableModel> {
   if (spec.output.kind !== 'classification')
     throw new Error('gradients are only built for classification models');
-  const { name: input, size, layout, colour, scale, std } = spec.input;
+  const { name: input, size, scale, std } = spec.input;
   const model = new Uint8Array(await readFile(spec.modelPath));
   const blank = { width: size, height: size, data: new Float32Array(3 * size * size) };
   const probe = shapeProbeModel(model, input);
@@ -66,15 +67,13 @@ export async function createDifferentiableModel(
   const classes = spec.labels.length;
   const plane = size * size;
 
-  /** d input-tensor / d pixel is 1 / (scale * std) per channel; the layout and colour order are undone. */
+  /** d input-tensor / d pixel is 1 / (scale * std) per channel; toInputTensor's layout and colour order are undone. */
   const toPixelGradient = (tensor: Float32Array, example: number): Float32Array => {
     const gradient = new Float32Array(3 * plane);
-    const base = example * 3 * plane;
     for (let i = 0; i < plane; i++) {
       for (let c = 0; c < 3; c++) {
-        const sourceChannel = colour === 'RGB' ? c : 2 - c;
-        const at = layout === 'NCHW' ? base + c * plane + i : base + 3 * i + c;
-        gradient[3 * i + sourceChannel] = (tensor[at] as number) / (scale * (std[c] as number));
+        gradient[3 * i + sourceChannel(spec.input, c)] =
+          (tensor[tensorIndex(spec.input, example, i, c)] as number) / (scale * (std[c] as number));
       }
     }
     return gradient;

@@ -1,6 +1,6 @@
 import type { FloatRgbImage, RgbImage } from '@advscreen/contracts';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { LoadedModelSpec } from './model-spec.ts';
+import type { LoadedModelSpec, ModelSpec } from './model-spec.ts';
 import { type DetectionOutput, decodeYoloV8 } from './yolo-output.ts';
 
 export interface ClassificationOutput {
@@ -20,12 +20,22 @@ export function topPrediction(output: ModelOutput): { label: string; probability
   return best ? { label: best.label, probability: best.score } : null;
 }
 
+/** Which RGB channel of the image feeds the model's input channel `c`. */
+export const sourceChannel = (input: ModelSpec['input'], c: number): number =>
+  input.colour === 'RGB' ? c : 2 - c;
+
+/** Where input channel `c` of pixel `i` of example `n` sits in the batch tensor. */
+export function tensorIndex(input: ModelSpec['input'], n: number, i: number, c: number): number {
+  const plane = input.size * input.size;
+  return input.layout === 'NCHW' ? n * 3 * plane + c * plane + i : n * 3 * plane + 3 * i + c;
+}
+
 /**
  * Lays out images as the model wants them: one float32 tensor for the whole batch. Pixel values
  * may be fractional (an attack's working image), on the 0-255 scale.
  */
 export function toInputTensor(images: readonly (RgbImage | FloatRgbImage)[], spec: LoadedModelSpec): Tensor {
-  const { size, layout, colour, scale, mean, std } = spec.input;
+  const { size, layout, scale, mean, std } = spec.input;
   const plane = size * size;
   const data = new Float32Array(images.length * 3 * plane);
   images.forEach((image, n) => {
@@ -34,11 +44,8 @@ export function toInputTensor(images: readonly (RgbImage | FloatRgbImage)[], spe
     }
     for (let i = 0; i < plane; i++) {
       for (let c = 0; c < 3; c++) {
-        const sourceChannel = colour === 'RGB' ? c : 2 - c;
-        const value =
-          ((image.data[3 * i + sourceChannel] as number) / scale - (mean[c] as number)) / (std[c] as number);
-        const at = layout === 'NCHW' ? n * 3 * plane + c * plane + i : n * 3 * plane + 3 * i + c;
-        data[at] = value;
+        const value = image.data[3 * i + sourceChannel(spec.input, c)] as number;
+        data[tensorIndex(spec.input, n, i, c)] = (value / scale - (mean[c] as number)) / (std[c] as number);
       }
     }
   });
