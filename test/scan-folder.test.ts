@@ -115,6 +115,17 @@ describe('advscreen scan <folder>', () => {
     expect(result.stderr).toMatch(/--threshold must be a number/);
   });
 
+  it('exits 2 with a usage message, not a stack trace, on an unknown option; --help prints usage', async () => {
+    const unknown = await runCli(['scan', folder, '--treshold', '0.5']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown option '--treshold'/);
+    expect(unknown.stderr).toMatch(/Usage:/);
+    expect(unknown.stderr).not.toMatch(/\n\s+at /); // no stack frames
+    const help = await runCli(['attack', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/advscreen attack deepfool/);
+  });
+
   it('still runs the source article baseline on request', async () => {
     const out = path.join(folder, '..', `${path.basename(folder)}-baseline.jsonl`);
     const result = await runCli(['scan', folder, '--baseline', '--out', out]);

@@ -31,9 +31,17 @@ Usage:
 
 Environment: see README.md (ADVSCREEN_* variables, AWS credentials).`;
 
+/** node:util parseArgs's complaints (unknown option, missing value, stray argument): the user's mistake, not a crash. */
+const isArgumentError = (error: unknown): error is Error =>
+  error instanceof Error && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_');
+
 /** Runs one command and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   try {
     switch (command) {
       case 'scan':
@@ -62,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) {
+    if (error instanceof UsageError || error instanceof ConfigError || isArgumentError(error)) {
       process.stderr.write(`advscreen: ${error.message}\n\n${USAGE}\n`);
       return 2;
     }
