@@ -1,5 +1,5 @@
 // npm run bench:cascade -- <manifest.jsonl> [more manifests, e.g. attacks.jsonl from advscreen attack]
-//   [--train-only attacks.jsonl ...] [--margin-exceedance 0.001]
+//   [--train-only attacks.jsonl ...] [--margin-exceedance 0.001] [--shipped]
 // The whole cascade on a labelled corpus, through the embedded scan's stages: the detector,
 // then the main model's consistency check (by its own threshold, or jointly with the detector's
 // score and the model's confidence when the checks file has a joint rule) and output sanity
@@ -7,7 +7,9 @@
 // images) and, per attack, the share the cascade catches with the combined false-positive rate:
 // in-sample (the shipped detector and checks, fitted on this corpus) and held out (detector
 // scores out of fold by source photo; consistency threshold or joint rule, confidence bound and
-// decision-margin bound fitted on the other folds).
+// decision-margin bound fitted on the other folds). With --shipped, only the shipped operating
+// points: on a corpus nothing was fitted on (other photos, other attack settings) those are the
+// held-out figures, and no detector is retrained.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
 import {
@@ -33,9 +35,11 @@ import {
   collectCascadeRows,
   countsForJointRule,
   FOLDS,
+  type FoldedCascadeRow,
   foldsOf,
   jointExampleOf,
   loadManifests,
+  scoreOutOfFold,
 } from './cascade-evidence.ts';
 import { describeMachine } from './machine.ts';
 
@@ -43,11 +47,15 @@ import { describeMachine } from './machine.ts';
 // left out of the tables and false-positive rates.
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { 'train-only': { type: 'string', multiple: true }, 'margin-exceedance': { type: 'string' } },
+  options: {
+    'train-only': { type: 'string', multiple: true },
+    'margin-exceedance': { type: 'string' },
+    shipped: { type: 'boolean', default: false },
+  },
 });
 if (!positionals[0]) {
   console.error(
-    'usage: npm run bench:cascade -- <manifest.jsonl> [more manifests] [--train-only attacks.jsonl ...]',
+    'usage: npm run bench:cascade -- <manifest.jsonl> [more manifests] [--train-only attacks.jsonl ...] [--shipped]',
   );
   process.exit(2);
 }
@@ -59,8 +67,9 @@ const detectorModel = loadDetectorModel();
 const spec = loadModelSpec(BUNDLED_MODEL_SPEC);
 const checks = loadModelChecks(spec.checksPath as string);
 const model = await createOnnxModel(spec, 'cpu');
+const manifests = await loadManifests(positionals, trainOnly);
 const allRows = await collectCascadeRows(
-  await loadManifests(positionals, trainOnly),
+  manifests,
   detectorModel,
   model,
   checks.consistency.squeezers,
@@ -100,7 +109,11 @@ console.log(
 );
 
 const pct = (n: number, d: number) => `${((n / d) * 100).toFixed(0)}%`;
-function printCascade(title: string, layerOf: (row: CascadeRow) => string | null): void {
+function printCascade<R extends CascadeRow>(
+  title: string,
+  rows: readonly R[],
+  layerOf: (row: R) => string | null,
+): void {
   const clean = rows.filter((r) => r.line.kind === 'clean');
   const cleanLayers = clean.map(layerOf);
   const count = (layer: string) => cleanLayers.filter((l) => l === layer).length;
@@ -110,7 +123,7 @@ function printCascade(title: string, layerOf: (row: CascadeRow) => string | null
   );
   console.log('| attack | eps | format | n | caught | by detector | by consistency | by sanity |');
   console.log('|---|---|---|---|---|---|---|---|');
-  const groups = new Map<string, CascadeRow[]>();
+  const groups = new Map<string, R[]>();
   for (const row of rows) {
     if (row.line.kind !== 'adv' || row.line.success !== true) continue;
     const key = `${row.line.attack} | ${row.line.eps} | ${row.line.format}`;
@@ -126,15 +139,15 @@ function printCascade(title: string, layerOf: (row: CascadeRow) => string | null
 }
 
 /** The model stage's order: sanity first, then consistency (by the joint rule or its threshold). */
-interface OperatingPoint {
-  detectorScore: (row: CascadeRow) => number;
+interface OperatingPoint<R extends CascadeRow> {
+  detectorScore: (row: R) => number;
   consistencyThreshold: number;
   joint: JointRule | null;
   confidenceBound: number;
   marginBound: number | null;
 }
-function layerAt(point: OperatingPoint) {
-  return (row: CascadeRow): string | null => {
+function layerAt<R extends CascadeRow>(point: OperatingPoint<R>) {
+  return (row: R): string | null => {
     const detectorScore = point.detectorScore(row);
     if (detectorScore > detectorModel.threshold) return 'detector';
     if (
@@ -155,7 +168,8 @@ function layerAt(point: OperatingPoint) {
 }
 
 printCascade(
-  'Cascade at its shipped operating points (in-sample)',
+  `Cascade at its shipped operating points${values.shipped ? '' : ' (in-sample)'}`,
+  rows,
   layerAt({
     detectorScore: (row) => row.detectorScore,
     consistencyThreshold: checks.consistency.threshold,
@@ -171,35 +185,45 @@ printCascade(
   }),
 );
 
-const foldOf = foldsOf(allRows);
-const heldOut = Array.from({ length: FOLDS }, (_, fold) => {
-  const others = allRows.filter((r) => foldOf(r) !== fold);
-  const otherClean = others.filter((r) => r.line.kind === 'clean');
-  const point: OperatingPoint = {
-    detectorScore: (row) => row.detectorOutOfFold,
-    consistencyThreshold: thresholdAtFpr(
-      otherClean.map((r) => r.consistency),
-      checks.consistency.targetFpr,
-    ),
-    joint: checks.joint
-      ? fitJointRule(
-          others.filter(countsForJointRule).map((r) => jointExampleOf(r, detectorModel.threshold)),
-          checks.joint.targetFpr,
-        )
-      : null,
-    confidenceBound: fitConfidenceBound(
-      otherClean.map((r) => r.probability),
-      checks.confidenceFit?.exceedance ?? CONFIDENCE_EXCEEDANCE,
-    ).bound,
-    marginBound: fitMarginBound(
-      otherClean.map((r) => r.margin),
-      marginExceedance ?? checks.decisionMargin?.exceedance ?? MARGIN_EXCEEDANCE,
-    ).bound,
-  };
-  return layerAt(point);
-});
-printCascade('Cascade held out (grouped 5-fold cross-validation by source photo)', (row) => {
-  const layerOf = heldOut[foldOf(row)];
-  if (!layerOf) throw new Error('no fold');
-  return layerOf(row);
-});
+/** Detector scores out of fold, and the checks refitted per fold on the other folds. */
+async function printHeldOut(): Promise<void> {
+  const folded = await scoreOutOfFold(allRows, manifests, detectorModel, config);
+  const foldOf = foldsOf(folded);
+  const heldOut = Array.from({ length: FOLDS }, (_, fold) => {
+    const others = folded.filter((r) => foldOf(r) !== fold);
+    const otherClean = others.filter((r) => r.line.kind === 'clean');
+    const point: OperatingPoint<FoldedCascadeRow> = {
+      detectorScore: (row) => row.detectorOutOfFold,
+      consistencyThreshold: thresholdAtFpr(
+        otherClean.map((r) => r.consistency),
+        checks.consistency.targetFpr,
+      ),
+      joint: checks.joint
+        ? fitJointRule(
+            others.filter(countsForJointRule).map((r) => jointExampleOf(r, detectorModel.threshold)),
+            checks.joint.targetFpr,
+          )
+        : null,
+      confidenceBound: fitConfidenceBound(
+        otherClean.map((r) => r.probability),
+        checks.confidenceFit?.exceedance ?? CONFIDENCE_EXCEEDANCE,
+      ).bound,
+      marginBound: fitMarginBound(
+        otherClean.map((r) => r.margin),
+        marginExceedance ?? checks.decisionMargin?.exceedance ?? MARGIN_EXCEEDANCE,
+      ).bound,
+    };
+    return layerAt(point);
+  });
+  printCascade(
+    'Cascade held out (grouped 5-fold cross-validation by source photo)',
+    folded.filter((row) => !row.trainOnly),
+    (row) => {
+      const layerOf = heldOut[foldOf(row)];
+      if (!layerOf) throw new Error('no fold');
+      return layerOf(row);
+    },
+  );
+}
+
+if (!values.shipped) await printHeldOut();

@@ -38,8 +38,6 @@ export interface CascadeRow {
   detectorScore: number;
   /** The detector read it with its JPEG model. */
   jpegInput: boolean;
-  /** The detector's score from a model that never saw this image's source photo. */
-  detectorOutOfFold: number;
   consistency: number;
   /** Top-class probability, for the confidence bound and the joint rule. */
   probability: number;
@@ -47,6 +45,11 @@ export interface CascadeRow {
   margin: number;
   /** A sanity failure that no calibration moves (non-finite output, probabilities off one). */
   structuralFailure: boolean;
+}
+
+export interface FoldedCascadeRow extends CascadeRow {
+  /** The detector's score from a model that never saw this image's source photo. */
+  detectorOutOfFold: number;
 }
 
 export async function loadManifests(paths: readonly string[], trainOnly: readonly string[] = []) {
@@ -71,7 +74,7 @@ export async function collectCascadeRows(
     consistency: { squeezers, threshold: Number.POSITIVE_INFINITY },
     confidenceBound: null,
   };
-  const rows: Omit<CascadeRow, 'detectorOutOfFold'>[] = [];
+  const rows: CascadeRow[] = [];
   for (const { manifest, store, trainOnly } of manifests) {
     for (const line of manifest.lines) {
       const { record, analysis } = await screenObject({ store, scorer, limits: config.decode }, line.path);
@@ -91,7 +94,16 @@ export async function collectCascadeRows(
       });
     }
   }
-  // The shipped detector's recipe (its re-encoding qualities) on these manifests, scored out of fold.
+  return rows;
+}
+
+/** The rows (from these manifests, in their order) with the shipped detector's recipe (its re-encoding qualities) retrained and scored out of fold. */
+export async function scoreOutOfFold(
+  rows: readonly CascadeRow[],
+  manifests: Awaited<ReturnType<typeof loadManifests>>,
+  detectorModel: DetectorModelFile,
+  config: AdvscreenConfig,
+): Promise<FoldedCascadeRow[]> {
   const examples: TrainingExample[] = [];
   for (const { manifest, store } of manifests) {
     examples.push(
@@ -111,7 +123,7 @@ export async function collectCascadeRows(
 }
 
 /** A row as the joint rule learns from it, with the detector's out-of-fold score. */
-export function jointExampleOf(row: CascadeRow, detectorThreshold: number): JointExample {
+export function jointExampleOf(row: FoldedCascadeRow, detectorThreshold: number): JointExample {
   return {
     detectorScore: row.detectorOutOfFold,
     jpegInput: row.jpegInput,

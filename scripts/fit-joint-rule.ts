@@ -17,7 +17,13 @@ import {
   loadModelSpec,
   type ModelChecksFile,
 } from '@advscreen/inference';
-import { collectCascadeRows, countsForJointRule, jointExampleOf, loadManifests } from './cascade-evidence.ts';
+import {
+  collectCascadeRows,
+  countsForJointRule,
+  jointExampleOf,
+  loadManifests,
+  scoreOutOfFold,
+} from './cascade-evidence.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,11 +45,11 @@ const checksPath = values.checks ?? (spec.checksPath as string);
 const checks = loadModelChecks(checksPath);
 const detectorModel = loadDetectorModel();
 const model = await createOnnxModel(spec, 'cpu');
-const rows = await collectCascadeRows(
-  await loadManifests(values.manifest),
+const manifests = await loadManifests(values.manifest);
+const rows = await scoreOutOfFold(
+  await collectCascadeRows(manifests, detectorModel, model, checks.consistency.squeezers, config),
+  manifests,
   detectorModel,
-  model,
-  checks.consistency.squeezers,
   config,
 );
 await model.close();
