@@ -103,6 +103,25 @@ describe('advscreen calibrate-model', () => {
     const joint = ModelChecksFile.parse(JSON.parse(await readFile(withJoint, 'utf8'))).joint;
     expect(joint?.features).toEqual([...JOINT_FEATURES]);
     expect(carried.stdout).toMatch(/Joint rule .* threshold moved to/);
+    expect(joint?.threshold).toBeLessThan(1e6);
+
+    // A detector calibrated to flag half of these images leaves the joint rule nothing of its 2% budget.
+    const calibration = path.join(dir, 'calibration.json');
+    expect((await runCli(['calibrate', clean, '--out', calibration, '--target-fpr', '0.5'])).code).toBe(0);
+    const behindCalibrated = path.join(dir, 'checks-calibrated.json');
+    const moved = await runCli([
+      'calibrate-model',
+      clean,
+      '--out',
+      behindCalibrated,
+      '--target-fpr',
+      '0.2',
+      '--calibration',
+      calibration,
+    ]);
+    expect(moved.code).toBe(0);
+    const exhausted = ModelChecksFile.parse(JSON.parse(await readFile(behindCalibrated, 'utf8'))).joint;
+    expect(exhausted?.threshold).toBe(Number.MAX_VALUE);
   });
 });
 

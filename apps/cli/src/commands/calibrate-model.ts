@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
-import { calibrateThreshold, createResidualScorer, loadDetectorModel } from '@advscreen/detection';
+import { calibrateThreshold } from '@advscreen/detection';
 import { decodeImage, RejectedInputError } from '@advscreen/imaging';
 import {
   BUNDLED_MODEL_SPEC,
@@ -19,6 +19,7 @@ import {
 } from '@advscreen/inference';
 import { type DetectorReading, detectorReading } from '@advscreen/pipeline';
 import { createS3Client, resolveLocation } from '@advscreen/storage';
+import { chooseScorer } from '../scorer-options.ts';
 import { UsageError } from '../usage-error.ts';
 
 /**
@@ -38,6 +39,9 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       squeezers: { type: 'string', default: 'jpeg50' },
       'confidence-exceedance': { type: 'string', default: '0.001' },
       'margin-exceedance': { type: 'string', default: '0.002' },
+      // The detector in front of the model, as the scan runs it: the joint rule gets what it leaves of the budget.
+      'detector-model': { type: 'string' },
+      calibration: { type: 'string' },
     },
   });
   if (positionals.length !== 1 || !values.out) {
@@ -63,7 +67,9 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
   const previous = spec.checksPath ? loadModelChecks(spec.checksPath) : undefined;
   const joint =
     previous?.joint && previous.consistency.squeezers.join() === squeezers.join() ? previous.joint : null;
-  const detector = joint ? createResidualScorer(loadDetectorModel()) : null;
+  const detector = joint
+    ? chooseScorer({ 'detector-model': values['detector-model'], calibration: values.calibration }).scorer
+    : null;
   const model = await createOnnxModel(spec, config.fleet.executionProvider);
   const s3 = { client: undefined as ReturnType<typeof createS3Client> | undefined };
   const source = resolveLocation(positionals[0] as string, () => {
