@@ -1,4 +1,5 @@
-// npm run bench:detect -- <manifest.jsonl> [--detector-model model.json] [--calibration calibration.json]
+// npm run bench:detect -- <manifest.jsonl> [more manifests, e.g. attacks.jsonl from advscreen attack]
+//   [--detector-model model.json] [--calibration calibration.json]
 // Scores every image of a labelled corpus through the worker's per-image stage (screenObject)
 // and prints, per attack and eps, AUROC and TPR at 1% and 5% FPR for the detector and for the
 // source article's baseline, then the detector at its shipped threshold, then timings.
@@ -24,14 +25,23 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { 'detector-model': { type: 'string' }, calibration: { type: 'string' } },
 });
-const manifestPath = positionals[0];
-if (!manifestPath) {
-  console.error('usage: npm run bench:detect -- <manifest.jsonl> [--detector-model F] [--calibration F]');
+if (!positionals[0]) {
+  console.error(
+    'usage: npm run bench:detect -- <manifest.jsonl> [more manifests] [--detector-model F] [--calibration F]',
+  );
   process.exit(2);
 }
 const config = loadConfig();
-const manifest = await readCorpusManifest(manifestPath);
-const store = new LocalFolderStore(manifest.root);
+// Every line with the store its path is relative to.
+const files = (
+  await Promise.all(
+    positionals.map(async (file) => {
+      const manifest = await readCorpusManifest(file);
+      const store = new LocalFolderStore(manifest.root);
+      return manifest.lines.map((line) => ({ line, store }));
+    }),
+  )
+).flat();
 const model = loadDetectorModel(values['detector-model'] ?? BUNDLED_DETECTOR_PATH);
 const detector = createResidualScorer(
   model,
@@ -43,7 +53,7 @@ async function scoreAll(scorer: Scorer) {
   const examples: ScoredExample[] = [];
   const decodeMs: number[] = [];
   const scoreMs: number[] = [];
-  for (const line of manifest.lines) {
+  for (const { line, store } of files) {
     const { record } = await screenObject({ store, scorer, limits: config.decode }, line.path);
     if (record.score === null)
       throw new Error(`${line.path} was rejected: ${record.reason} ${record.detail}`);
@@ -64,12 +74,12 @@ async function scoreAll(scorer: Scorer) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-console.log(`bench:detect  ${manifestPath} (${manifest.lines.length} images)`);
+console.log(`bench:detect  ${positionals.join(' + ')} (${files.length} images)`);
 console.log(`machine       ${describeMachine()}\n`);
 const results = [];
 for (const scorer of [detector, baseline]) {
   // Warm the JIT and caches on a few images so timings describe steady state.
-  for (const line of manifest.lines.slice(0, 20))
+  for (const { line, store } of files.slice(0, 20))
     await screenObject({ store, scorer, limits: config.decode }, line.path);
   const scored = await scoreAll(scorer);
   results.push({ scorer, ...scored });
@@ -99,7 +109,7 @@ if (main) {
   }
 }
 console.log('\nms per image (median / mean), one core; all inputs, then JPEG and lossless apart:');
-const formats = manifest.lines.map((line) => (line.format === 'jpeg' ? 'jpeg' : 'lossless'));
+const formats = files.map(({ line }) => (line.format === 'jpeg' ? 'jpeg' : 'lossless'));
 for (const r of results) {
   for (const part of ['all', 'jpeg', 'lossless'] as const) {
     const of = (ms: number[]) => ms.filter((_, i) => part === 'all' || formats[i] === part);
