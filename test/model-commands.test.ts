@@ -32,9 +32,14 @@ async function attackAndCleanPixels(
 describe('advscreen scan --model', () => {
   it('runs the cascade in-process: detector, then the model with its checks', async () => {
     const out = path.join(await mkdtemp(path.join(tmpdir(), 'advscreen-cascade-')), 'v.jsonl');
-    const result = await runCli(['scan', PHOTOS, '--model', 'default', '--out', out]);
+    const result = await runCli(['scan', PHOTOS, '--model', 'default', '--out', out, '--json']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+    // The summary says whose operating points decide, and how to replace the bundled ones.
+    expect(JSON.parse(result.stdout).model).toEqual({
+      name: 'mobilenetv2-moderation@nsfwjs-4.3.0',
+      checksSource: expect.stringMatching(/bundled checks, calibrated on 600 clean images .*calibrate-model/),
+    });
     const records = await readVerdicts(out);
     const images = records.filter((r) => r.verdict !== 'rejected');
     expect(images.length).toBe(19);

@@ -29,12 +29,19 @@ export async function openModelStage(
   const name = `${spec.id}@${spec.version}`;
   if (checks && checks.model !== name)
     throw new UsageError(`${checksPath} was calibrated for ${checks.model}, not ${name}`);
+  const checksSource = !checks
+    ? 'none: no checks file, so no consistency threshold or bounds (run advscreen calibrate-model)'
+    : checksPath === spec.checksPath
+      ? `the model's bundled checks, calibrated on ${checks.sample.images} clean images (${checks.sample.location}); run advscreen calibrate-model on your own clean images`
+      : `${checksPath}, calibrated on ${checks.sample.images} clean images from ${checks.sample.location}`;
   const model = await createOnnxModel(spec, config.fleet.executionProvider);
   const consistency = !values['no-consistency'] && config.fleet.consistencyCheck;
   const stage = createModelStage(model, inspectionSettings(checks, consistency), config.fleet.batch);
   return {
     stage,
     checks,
+    /** What the scan summary says of the model stage. */
+    description: { name, checksSource },
     async close() {
       await stage.drain();
       await model.close();

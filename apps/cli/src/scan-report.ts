@@ -5,6 +5,8 @@ export interface ScanReport {
   detector: string;
   threshold: number;
   thresholdSource: string;
+  /** The main model behind the detector (`--model`), and where its checks' operating points come from. */
+  model: { name: string; checksSource: string } | null;
   total: number;
   counts: ScanSummary['counts'];
   rejectedReasons: Record<string, number>;
@@ -26,6 +28,7 @@ export function toScanReport(
     detector: string;
     threshold: number;
     thresholdSource: string;
+    model: ScanReport['model'];
     quarantine: string | null;
   },
 ): ScanReport {
@@ -35,6 +38,7 @@ export function toScanReport(
     detector: context.detector,
     threshold: context.threshold,
     thresholdSource: context.thresholdSource,
+    model: context.model,
     total: summary.total,
     counts: summary.counts,
     rejectedReasons: summary.rejectedReasons,
@@ -61,6 +65,7 @@ export function formatScanSummaryText(report: ScanReport): string {
     `  adversarial  ${report.counts.adversarial}   (detector ${report.detector}, threshold ${Number(report.threshold.toFixed(4))} from ${report.thresholdSource})`,
     `  rejected     ${report.counts.rejected}${reasons ? `   (${reasons})` : ''}`,
   ];
+  if (report.model) lines.push(`Model stage: ${report.model.name}, checks from ${report.model.checksSource}`);
   if (report.quarantine) {
     lines.push(
       `  quarantined  ${report.quarantined} -> ${report.quarantine}${report.quarantineFailures ? `   (${report.quarantineFailures} copies failed)` : ''}`,

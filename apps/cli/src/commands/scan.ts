@@ -81,6 +81,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
       detector: scorer.name,
       threshold: scorer.threshold,
       thresholdSource,
+      model: model?.description ?? null,
       quarantine: quarantine?.uri ?? null,
     });
     process.stdout.write(jsonOutput ? `${JSON.stringify(report)}\n` : formatScanSummaryText(report));
