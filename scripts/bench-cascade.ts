@@ -201,6 +201,22 @@ printCascade(
   ),
 );
 
+/** The confidence and decision-margin bounds as calibrate-model fits them on these clean rows. */
+function fitBounds(
+  clean: readonly CascadeRow[],
+): Pick<OperatingPoint<CascadeRow>, 'confidenceBound' | 'marginBound'> {
+  return {
+    confidenceBound: fitConfidenceBound(
+      clean.map((r) => r.probability),
+      checks.confidenceFit?.exceedance ?? CONFIDENCE_EXCEEDANCE,
+    ).bound,
+    marginBound: fitMarginBound(
+      clean.map((r) => r.margin),
+      marginExceedance ?? checks.decisionMargin?.exceedance ?? MARGIN_EXCEEDANCE,
+    ).bound,
+  };
+}
+
 /** Detector scores out of fold, and the checks refitted per fold on the other folds. */
 async function printHeldOut(): Promise<void> {
   const folded = await scoreOutOfFold(allRows, manifests, detectorModel, config);
@@ -221,14 +237,7 @@ async function printHeldOut(): Promise<void> {
             checks.joint.targetFpr,
           )
         : null,
-      confidenceBound: fitConfidenceBound(
-        otherClean.map((r) => r.probability),
-        checks.confidenceFit?.exceedance ?? CONFIDENCE_EXCEEDANCE,
-      ).bound,
-      marginBound: fitMarginBound(
-        otherClean.map((r) => r.margin),
-        marginExceedance ?? checks.decisionMargin?.exceedance ?? MARGIN_EXCEEDANCE,
-      ).bound,
+      ...fitBounds(otherClean),
     };
     return layerAt(point);
   });
@@ -283,14 +292,7 @@ function printOwnCalibration(): void {
         checks.consistency.targetFpr,
       ).threshold,
       joint: checks.joint ? { ...checks.joint, threshold: jointThreshold(checks.joint, evidence) } : null,
-      confidenceBound: fitConfidenceBound(
-        clean.map((r) => r.probability),
-        checks.confidenceFit?.exceedance ?? CONFIDENCE_EXCEEDANCE,
-      ).bound,
-      marginBound: fitMarginBound(
-        clean.map((r) => r.margin),
-        checks.decisionMargin?.exceedance ?? MARGIN_EXCEEDANCE,
-      ).bound,
+      ...fitBounds(clean),
     });
     for (const row of rows) {
       if (calibrationPhotos.has(row.line.source_photo)) continue;
