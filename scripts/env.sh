@@ -19,5 +19,7 @@ fi
 if [ ! -f "$ADVSCREEN_ROOT/node_modules/.package-lock.json" ] ||
   [ "$ADVSCREEN_ROOT/package-lock.json" -nt "$ADVSCREEN_ROOT/node_modules/.package-lock.json" ]; then
   echo "advscreen: installing dependencies (npm ci)" >&2
-  (cd "$ADVSCREEN_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  # onnxruntime-node's CUDA files are downloaded at install time and fail offline; the GPU image
+  # bakes CUDA in. Its current flag, beside .npmrc's older key (which npm 12 will stop passing on).
+  (cd "$ADVSCREEN_ROOT" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
