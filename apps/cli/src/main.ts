@@ -1,4 +1,5 @@
 import { ConfigError } from '@advscreen/config';
+import { ModelChecksMismatchError } from '@advscreen/inference';
 import { runAttackCommand } from './commands/attack.ts';
 import { runCalibrateCommand } from './commands/calibrate.ts';
 import { runCalibrateModelCommand } from './commands/calibrate-model.ts';
@@ -71,7 +72,12 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || isArgumentError(error)) {
+    if (
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      error instanceof ModelChecksMismatchError ||
+      isArgumentError(error)
+    ) {
       process.stderr.write(`advscreen: ${error.message}\n\n${USAGE}\n`);
       return 2;
     }

@@ -4,10 +4,9 @@ import {
   createModelStage,
   createOnnxModel,
   inspectionSettings,
-  loadModelChecks,
+  loadChecksFor,
   loadModelSpec,
 } from '@advscreen/inference';
-import { UsageError } from './usage-error.ts';
 
 /**
  * Opens the main model and its checks for the embedded cascade: the spec given (or the bundled
@@ -24,16 +23,11 @@ export async function openModelStage(
   const spec = loadModelSpec(
     values.model === 'default' || values.model === undefined ? BUNDLED_MODEL_SPEC : values.model,
   );
-  const checksPath = values['model-checks'] ?? config.fleet.modelChecks ?? spec.checksPath;
-  const checks = checksPath ? loadModelChecks(checksPath) : undefined;
   const name = `${spec.id}@${spec.version}`;
-  if (checks && checks.model !== name)
-    throw new UsageError(`${checksPath} was calibrated for ${checks.model}, not ${name}`);
-  const checksSource = !checks
-    ? 'none: no checks file, so no consistency threshold or bounds (run advscreen calibrate-model)'
-    : checksPath === spec.checksPath
-      ? `the model's bundled checks, calibrated on ${checks.sample.images} clean images (${checks.sample.location}); run advscreen calibrate-model on your own clean images`
-      : `${checksPath}, calibrated on ${checks.sample.images} clean images from ${checks.sample.location}`;
+  const { checks, source: checksSource } = loadChecksFor(
+    spec,
+    values['model-checks'] ?? config.fleet.modelChecks,
+  );
   const model = await createOnnxModel(spec, config.fleet.executionProvider);
   const consistency = !values['no-consistency'] && config.fleet.consistencyCheck;
   const stage = createModelStage(model, inspectionSettings(checks, consistency), config.fleet.batch);

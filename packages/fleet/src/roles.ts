@@ -14,7 +14,7 @@ import {
   createModelStage,
   createOnnxModel,
   inspectionSettings,
-  loadModelChecks,
+  loadChecksFor,
   loadModelSpec,
 } from '@advscreen/inference';
 import {
@@ -155,15 +155,8 @@ async function startDetector(context: RoleContext): Promise<RunningRole> {
 async function startInference(context: RoleContext): Promise<RunningRole> {
   const { config, logger } = context;
   const spec = loadModelSpec(config.fleet.modelSpec ?? BUNDLED_MODEL_SPEC);
-  const checksPath = config.fleet.modelChecks ?? spec.checksPath;
-  const checks = checksPath ? loadModelChecks(checksPath) : undefined;
-  if (checks && checks.model !== `${spec.id}@${spec.version}`) {
-    throw new Error(`${checksPath} was calibrated for ${checks.model}, not ${spec.id}@${spec.version}`);
-  }
-  if (!checks)
-    logger.warn(
-      'no model checks file: consistency and confidence checks are off (run advscreen calibrate-model)',
-    );
+  const { checks, source: checksSource } = loadChecksFor(spec, config.fleet.modelChecks);
+  if (!checks) logger.warn(`model checks: ${checksSource}`);
   const quarantine = parseS3Uri(requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'inference'));
   const onnxModel = await createOnnxModel(spec, config.fleet.executionProvider);
   const model = createModelStage(
@@ -198,6 +191,7 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
       provider: config.fleet.executionProvider,
       batch: config.fleet.batch,
       consistency: config.fleet.consistencyCheck,
+      checks: checksSource,
     },
     'inference role started',
   );

@@ -27,8 +27,10 @@ export {
   type Inspection,
   type InspectionSettings,
   inspectImages,
+  loadChecksFor,
   loadModelChecks,
   ModelChecksFile,
+  ModelChecksMismatchError,
   Squeezer,
 } from './model-checks.ts';
 export { BUNDLED_MODEL_SPEC, type LoadedModelSpec, loadModelSpec, ModelSpec } from './model-spec.ts';

@@ -1,7 +1,14 @@
 import type { RgbImage } from '@advscreen/contracts';
 import { describe, expect, it } from 'vitest';
 import { JOINT_FEATURES } from './joint-rule.ts';
-import { checkSanity, decisionMargin, inspectImages } from './model-checks.ts';
+import {
+  checkSanity,
+  decisionMargin,
+  inspectImages,
+  loadChecksFor,
+  ModelChecksMismatchError,
+} from './model-checks.ts';
+import { BUNDLED_MODEL_SPEC, loadModelSpec } from './model-spec.ts';
 import { createModelStage, inspectionSettings } from './model-stage.ts';
 import type { ClassificationOutput, Model } from './onnx-model.ts';
 import { jpegRoundTrip, medianFilter2x2, reduceBitDepth } from './squeeze.ts';
@@ -181,5 +188,27 @@ describe('inspectImages', () => {
     const [a] = await inspectImages(classifier, [speckled], { consistency: null, confidenceBound: null });
     expect(classifier.calls).toEqual([1]);
     expect(a?.consistency).toBeNull();
+  });
+});
+
+describe('loadChecksFor', () => {
+  const spec = loadModelSpec(BUNDLED_MODEL_SPEC);
+
+  it("takes the spec's checks unless another file is named, and says which", () => {
+    const bundled = loadChecksFor(spec);
+    expect(bundled.checks?.model).toBe('mobilenetv2-moderation@nsfwjs-4.3.0');
+    expect(bundled.source).toMatch(
+      /^the model's bundled checks, calibrated on 600 clean images .*calibrate-model/,
+    );
+    const named = loadChecksFor(spec, spec.checksPath);
+    expect(named.source).toMatch(new RegExp(`^${spec.checksPath}, calibrated on 600 clean images`));
+    expect(loadChecksFor({ ...spec, checksPath: undefined })).toEqual({
+      checks: undefined,
+      source: expect.stringMatching(/^none: no checks file/),
+    });
+  });
+
+  it("refuses another model's checks", () => {
+    expect(() => loadChecksFor({ ...spec, version: 'other' })).toThrow(ModelChecksMismatchError);
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { RgbImage } from '@advscreen/contracts';
 import { z } from 'zod';
 import { JointRule } from './joint-rule.ts';
+import type { LoadedModelSpec } from './model-spec.ts';
 import { type Model, type ModelOutput, topPrediction } from './onnx-model.ts';
 import { outputDistance } from './output-distance.ts';
 import { jpegRoundTrip, medianFilter2x2, reduceBitDepth } from './squeeze.ts';
@@ -65,6 +66,39 @@ export type ModelChecksFile = z.infer<typeof ModelChecksFile>;
 
 export function loadModelChecks(path: string): ModelChecksFile {
   return ModelChecksFile.parse(JSON.parse(readFileSync(path, 'utf8')));
+}
+
+/** A checks file made for another model than the one it is given to. */
+export class ModelChecksMismatchError extends Error {}
+
+/**
+ * The checks a model runs with: the file named (`--model-checks`, ADVSCREEN_MODEL_CHECKS), else
+ * the one its spec names; and, for logs and summaries, where their operating points come from.
+ */
+export function loadChecksFor(
+  spec: Pick<LoadedModelSpec, 'id' | 'version' | 'checksPath'>,
+  named?: string,
+): { checks: ModelChecksFile | undefined; source: string } {
+  const checksPath = named ?? spec.checksPath;
+  if (!checksPath) {
+    return {
+      checks: undefined,
+      source: 'none: no checks file, so no consistency threshold or bounds (run advscreen calibrate-model)',
+    };
+  }
+  const checks = loadModelChecks(checksPath);
+  const model = `${spec.id}@${spec.version}`;
+  if (checks.model !== model) {
+    throw new ModelChecksMismatchError(`${checksPath} was calibrated for ${checks.model}, not ${model}`);
+  }
+  const sample = `${checks.sample.images} clean images (${checks.sample.location})`;
+  return {
+    checks,
+    source:
+      named === undefined
+        ? `the model's bundled checks, calibrated on ${sample}; run advscreen calibrate-model on your own clean images`
+        : `${checksPath}, calibrated on ${sample}`,
+  };
 }
 
 export interface Inspection {
