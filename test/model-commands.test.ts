@@ -38,7 +38,9 @@ describe('advscreen scan --model', () => {
     // The summary says whose operating points decide, and how to replace the bundled ones.
     expect(JSON.parse(result.stdout).model).toEqual({
       name: 'mobilenetv2-moderation@nsfwjs-4.3.0',
-      checksSource: expect.stringMatching(/bundled checks, calibrated on 600 clean images .*calibrate-model/),
+      checksSource: expect.stringMatching(
+        /checks its spec names .*, calibrated on 600 clean images .*calibrate-model/,
+      ),
     });
     const records = await readVerdicts(out);
     const images = records.filter((r) => r.verdict !== 'rejected');

@@ -198,7 +198,7 @@ describe('loadChecksFor', () => {
     const bundled = loadChecksFor(spec);
     expect(bundled.checks?.model).toBe('mobilenetv2-moderation@nsfwjs-4.3.0');
     expect(bundled.source).toMatch(
-      /^the model's bundled checks, calibrated on 600 clean images .*calibrate-model/,
+      /^the checks its spec names \(.*checks\.json\), calibrated on 600 clean images .*calibrate-model/,
     );
     const named = loadChecksFor(spec, spec.checksPath);
     expect(named.source).toMatch(new RegExp(`^${spec.checksPath}, calibrated on 600 clean images`));

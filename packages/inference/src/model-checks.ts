@@ -96,7 +96,7 @@ export function loadChecksFor(
     checks,
     source:
       named === undefined
-        ? `the model's bundled checks, calibrated on ${sample}; run advscreen calibrate-model on your own clean images`
+        ? `the checks its spec names (${checksPath}), calibrated on ${sample}; run advscreen calibrate-model on your own clean images`
         : `${checksPath}, calibrated on ${sample}`,
   };
 }
