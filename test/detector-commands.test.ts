@@ -70,5 +70,10 @@ describe('advscreen calibrate', () => {
     const summary = JSON.parse(scan.stdout);
     expect(summary.threshold).toBe(calibration.threshold);
     expect(summary.thresholdSource).toMatch(/calibration/);
+
+    // The detector role's setting applies to scan too, so the CLI and the fleet agree.
+    const fromEnvironment = await runCli(['scan', clean, '--json'], { ADVSCREEN_CALIBRATION: out });
+    expect(fromEnvironment.code).toBe(0);
+    expect(JSON.parse(fromEnvironment.stdout).threshold).toBe(calibration.threshold);
   });
 });

@@ -21,13 +21,27 @@ export interface ScorerChoice {
   thresholdSource: string;
 }
 
-/** Builds the scorer a command asked for: the bundled detector unless told otherwise. */
-export function chooseScorer(values: {
-  'detector-model'?: string | undefined;
-  calibration?: string | undefined;
-  baseline?: boolean | undefined;
-  threshold?: string | undefined;
-}): ScorerChoice {
+/**
+ * Builds the scorer a command asked for: the bundled detector unless told otherwise. Without the
+ * options, the detector role's settings (ADVSCREEN_DETECTOR_MODEL, ADVSCREEN_CALIBRATION) apply,
+ * so that the CLI and the fleet agree once they are set.
+ */
+export function chooseScorer(
+  options: {
+    'detector-model'?: string | undefined;
+    calibration?: string | undefined;
+    baseline?: boolean | undefined;
+    threshold?: string | undefined;
+  },
+  settings: { detectorModel: string | undefined; calibration: string | undefined },
+): ScorerChoice {
+  const values = options.baseline
+    ? options
+    : {
+        ...options,
+        'detector-model': options['detector-model'] ?? settings.detectorModel,
+        calibration: options.calibration ?? settings.calibration,
+      };
   const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
   if (threshold !== undefined && !Number.isFinite(threshold)) {
     throw new UsageError(`--threshold must be a number, got ${values.threshold}`);

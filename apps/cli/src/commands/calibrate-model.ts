@@ -68,7 +68,10 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
   const joint =
     previous?.joint && previous.consistency.squeezers.join() === squeezers.join() ? previous.joint : null;
   const detector = joint
-    ? chooseScorer({ 'detector-model': values['detector-model'], calibration: values.calibration }).scorer
+    ? chooseScorer(
+        { 'detector-model': values['detector-model'], calibration: values.calibration },
+        config.fleet,
+      ).scorer
     : null;
   const model = await createOnnxModel(spec, config.fleet.executionProvider);
   const s3 = { client: undefined as ReturnType<typeof createS3Client> | undefined };

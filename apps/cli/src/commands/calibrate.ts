@@ -34,7 +34,9 @@ export async function runCalibrateCommand(argv: string[]): Promise<number> {
   const targetFpr = Number(values['target-fpr']);
   if (!(targetFpr > 0 && targetFpr < 1)) throw new UsageError('--target-fpr must be in (0, 1)');
   const config = loadConfig();
-  const model = loadDetectorModel(values['detector-model'] ?? BUNDLED_DETECTOR_PATH);
+  const model = loadDetectorModel(
+    values['detector-model'] ?? config.fleet.detectorModel ?? BUNDLED_DETECTOR_PATH,
+  );
   const scorer = createResidualScorer(model);
   const s3 = { client: undefined as ReturnType<typeof createS3Client> | undefined };
   const source = resolveLocation(positionals[0] as string, () => {

@@ -46,7 +46,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
   };
   const source = resolveLocation(positionals[0] as string, getS3Client);
   const quarantine = values.quarantine ? resolveLocation(values.quarantine, getS3Client) : undefined;
-  const { scorer, thresholdSource } = chooseScorer(values);
+  const { scorer, thresholdSource } = chooseScorer(values, config.fleet);
   const writer = values.out ? createVerdictFileWriter(values.out) : null;
   const progress = !jsonOutput && process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
 
