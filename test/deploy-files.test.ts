@@ -13,7 +13,7 @@ describe('deployment files', () => {
   }) as {
     services: Record<
       string,
-      { command?: string[]; environment?: Record<string, string>; env_file?: string[] }
+      { command?: string[]; environment?: Record<string, string>; env_file?: string[]; ports?: string[] }
     >;
   };
 
@@ -22,6 +22,8 @@ describe('deployment files', () => {
       expect(compose.services[role]?.command, role).toEqual(['worker', role]);
       expect(compose.services[role]?.environment?.ADVSCREEN_REDIS_URL).toBe('redis://redis:6379');
     }
+    expect(compose.services.monitor?.environment?.ADVSCREEN_METRICS_PORT).toBe('9464');
+    expect(compose.services.monitor?.ports).toEqual(['9464:9464']);
     expect(compose.services.redis?.command).toEqual(
       expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']),
     );

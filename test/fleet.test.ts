@@ -88,6 +88,7 @@ describe('the fleet on real Redis and S3 servers', () => {
       ADVSCREEN_ALERT_WINDOW_MINUTES: '5',
       ADVSCREEN_ALERT_COOLDOWN_MINUTES: '30',
       ADVSCREEN_SOURCE_KEY_PATTERN: '^from-(?<source>[a-z0-9-]+)/',
+      ADVSCREEN_METRICS_PORT: '0',
     });
     for (const role of ['monitor', 'inference', 'detector', 'ingest'] as const)
       running.push(await startRole(role, config, logger));
@@ -213,6 +214,18 @@ describe('the fleet on real Redis and S3 servers', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(slack.messages).toHaveLength(1);
     expect(slack.messages[0]).toMatch(/from source bot-7/);
+
+    // The monitor's metrics endpoint: queue depths to scale on, today's verdicts per source.
+    const metricsPort = running.find((r) => r.role === 'monitor')?.port;
+    const botAttacks = [...outcomes.values()].filter(
+      (o) => o.verdict === 'adversarial' && o.source === 'bot-7',
+    ).length;
+    const metrics = await waitFor("bot-7's attacks in /metrics", async () => {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      return text.includes(`source="bot-7",verdict="adversarial"} ${botAttacks}\n`) ? text : null;
+    });
+    expect(metrics).toMatch(/^advscreen_queue_jobs\{queue="advscreen-detect",state="waiting"\} \d+$/m);
+    expect(metrics).toMatch(/^advscreen_queue_jobs\{queue="advscreen-infer",state="failed"\} 0$/m);
 
     // Re-announcing the same objects screens nothing twice.
     const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));

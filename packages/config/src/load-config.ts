@@ -34,6 +34,7 @@ const EnvSchema = z.object({
     .optional(),
   ADVSCREEN_INGEST_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   ADVSCREEN_INGEST_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  ADVSCREEN_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ADVSCREEN_POLL: z.string().optional(),
   ADVSCREEN_POLL_INTERVAL_S: positiveInt.default(60),
   ADVSCREEN_SOURCE_METADATA_KEY: z.string().min(1).default('source'),
@@ -77,6 +78,8 @@ export interface FleetConfig {
   /** s3://bucket/prefix for quarantine copies. */
   quarantine: string | undefined;
   ingestPort: number;
+  /** The monitor role's Prometheus endpoint (GET /metrics); off when unset. */
+  metricsPort: number | undefined;
   ingestToken: string | undefined;
   /** s3://bucket/prefix locations to poll, comma-separated in the environment. */
   poll: string[];
@@ -154,6 +157,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       results: e.ADVSCREEN_RESULTS,
       quarantine: e.ADVSCREEN_QUARANTINE,
       ingestPort: e.ADVSCREEN_INGEST_PORT,
+      metricsPort: e.ADVSCREEN_METRICS_PORT,
       ingestToken: e.ADVSCREEN_INGEST_TOKEN,
       poll: (e.ADVSCREEN_POLL ?? '')
         .split(',')

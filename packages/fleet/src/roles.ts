@@ -23,9 +23,11 @@ import {
   createSlackSender,
   DailyStats,
   formatAlertText,
+  utcDay,
 } from '@advscreen/monitoring';
 import type { Logger } from '@advscreen/observability';
 import { enqueuePrefix } from './enqueue.ts';
+import { startMetricsServer } from './metrics-server.ts';
 import { startNotificationServer } from './notifications.ts';
 import { openRoleContext, type RoleContext, requireSetting } from './role-context.ts';
 import { inferObject } from './stages/infer.ts';
@@ -40,7 +42,7 @@ export type Role = (typeof ROLES)[number];
 
 export interface RunningRole {
   role: Role;
-  /** Port of the notification endpoint (ingest only). */
+  /** Port of the notification endpoint (ingest), or of the metrics endpoint (monitor, when on). */
   port?: number;
   close(): Promise<void>;
 }
@@ -242,10 +244,34 @@ async function startMonitor(context: RoleContext, sender?: AlertSender): Promise
         },
       )
     : undefined;
-  logger.info({ rule }, 'monitor role started');
+  const metrics =
+    config.fleet.metricsPort === undefined
+      ? undefined
+      : await startMetricsServer({
+          port: config.fleet.metricsPort,
+          snapshot: async () => {
+            const day = utcDay(Date.now());
+            return {
+              queues: Object.fromEntries(
+                await Promise.all(
+                  (Object.keys(QueueName) as (keyof typeof QueueName)[]).map(async (field) => [
+                    QueueName[field],
+                    await queues[field].getJobCounts('waiting', 'active', 'delayed', 'failed'),
+                  ]),
+                ),
+              ),
+              day,
+              counters: await deps.daily.read(day),
+            };
+          },
+          onError: (error) => logger.error({ err: error }, 'metrics snapshot failed'),
+        });
+  logger.info({ rule, metricsPort: metrics?.port }, 'monitor role started');
   return {
     role: 'monitor',
+    ...(metrics ? { port: metrics.port } : {}),
     async close() {
+      await metrics?.close();
       await events.close();
       await alerts?.close();
     },

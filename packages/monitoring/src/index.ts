@@ -2,5 +2,6 @@ export { formatAlertText } from './alert-message.ts';
 export { AttackWindows, type WindowOutcome, type WindowRule } from './attack-window.ts';
 export { buildDayReport, type DayReport, formatDailyReport, lastDays } from './daily-report.ts';
 export { DailyStats, utcDay } from './daily-stats.ts';
+export { type FleetSnapshot, formatPrometheusMetrics } from './prometheus.ts';
 export { monitorKeys } from './redis-keys.ts';
 export { type AlertSender, createSlackSender } from './slack-sender.ts';
