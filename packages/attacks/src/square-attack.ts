@@ -52,7 +52,7 @@ interface AttackState {
 }
 
 const sign = (random: () => number) => (random() < 0.5 ? -1 : 1);
-const clip = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
+const clip = (v: number) => Math.min(255, Math.max(0, v));
 
 /** A square of side `side` at a random place, each channel moved to +eps or -eps of the original. */
 function proposeSquare(state: AttackState, side: number, options: SquareAttackOptions): Uint8Array {

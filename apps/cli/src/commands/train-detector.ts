@@ -129,7 +129,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
         ]
       : []),
   ].join('\n');
-  const reportFile = values.out.replace(/\.json$/, '') + '.report.md';
+  const reportFile = `${values.out.replace(/\.json$/, '')}.report.md`;
   await writeFile(reportFile, report);
   process.stdout.write(`${report}\nModel: ${values.out}\nReport: ${reportFile}\n`);
   return 0;
