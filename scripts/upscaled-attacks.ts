@@ -72,8 +72,9 @@ if (mode === 'downscale') {
   const written: CorpusManifestLine[] = [];
   await mkdir(path.join(values.out, 'adv'), { recursive: true });
   for (const attack of attacks.filter((line) => line.format === 'png')) {
-    // advscreen attack names a file <clean name>__<attack>_<eps>.png.
-    const name = `${path.dirname(attack.source_photo)}/${path.basename(attack.path).split('__')[0]}.png`;
+    // advscreen attack names a file <clean name>__<attack>_<eps>.png (the clean name may hold "__" too).
+    const file = path.basename(attack.path);
+    const name = `${path.dirname(attack.source_photo)}/${file.slice(0, file.lastIndexOf('__'))}.png`;
     const [small, attacked, large] = await Promise.all([
       pixels(path.join(downscaled, name)),
       pixels(path.join(attackFolder, attack.path)),
