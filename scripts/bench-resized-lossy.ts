@@ -1,16 +1,19 @@
 // npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp] [--sizes 224,240,336,448,1024] [--crops 3] [--seed 7]
+//   [--detector-model model.json]
 // Clean false positives on lossy files, at the analysis size and resized for it. Per photo,
 // random square crops (45-100% of the short side) are resized to each size and written as JPEG
 // (or lossy WebP) at a random quality 70-95, then decoded as the worker does and scored at the
 // shipped threshold twice: by the JPEG model (as if the file were a JPEG analysed on its own
-// pixels) and by the lossless model, which scores resized JPEGs and every WebP (branchOf).
+// pixels) and as the worker scores a non-JPEG or resized file: by the lossless model at the
+// analysis size, by the resized model (when the detector has one, else the lossless) above it
+// (branchOf).
 // Photos in folders below the one given count too.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
-import { createResidualScorer, loadDetectorModel } from '@advscreen/detection';
+import { BUNDLED_DETECTOR_PATH, createResidualScorer, loadDetectorModel } from '@advscreen/detection';
 import { decodeImage } from '@advscreen/imaging';
 import sharp from 'sharp';
 import { describeMachine } from './machine.ts';
@@ -22,6 +25,7 @@ const { values, positionals } = parseArgs({
     sizes: { type: 'string', default: '224,240,336,448,672,1024' },
     crops: { type: 'string', default: '3' },
     seed: { type: 'string', default: '7' },
+    'detector-model': { type: 'string' },
   },
 });
 const format = values.format;
@@ -33,7 +37,7 @@ if (!positionals[0] || (format !== 'jpeg' && format !== 'webp')) {
 }
 const folder = path.resolve(positionals[0]);
 const config = loadConfig();
-const scorer = createResidualScorer(loadDetectorModel());
+const scorer = createResidualScorer(loadDetectorModel(values['detector-model'] ?? BUNDLED_DETECTOR_PATH));
 const random = seededRandom(Number(values.seed));
 const photos = (await readdir(folder, { recursive: true }))
   .filter((name) => /\.(jpe?g|png|webp)$/i.test(name))
@@ -45,7 +49,9 @@ console.log(
 );
 console.log(`machine              ${describeMachine()}`);
 console.log(`detector             ${scorer.name} at its shipped threshold ${scorer.threshold}\n`);
-console.log(`| ${format} size | resize factor | crops | flagged by the JPEG model | by the lossless model |`);
+console.log(
+  `| ${format} size | resize factor | crops | flagged by the JPEG model | by the lossless or resized model |`,
+);
 console.log('|---|---|---|---|---|');
 for (const size of values.sizes.split(',').map(Number)) {
   let crops = 0;

@@ -64,15 +64,18 @@ describe('advscreen scan <folder>', () => {
       expect(['clean', 'adversarial']).toContain(record.verdict);
       expect(record.score).toBeTypeOf('number');
       const jpeg = record.format === 'jpeg';
-      // The fixture photos are 224x224: JPEGs among them are scored on their own 8x8 blocks.
-      const jpegBranch = jpeg && key !== 'dog_0_300px.jpg';
+      // The fixture photos are 224x224: JPEGs among them are scored on their own 8x8 blocks; the
+      // 300 px one is resized for analysis and scored by the resized model (dense head only).
+      const resized = key === 'dog_0_300px.jpg';
+      const jpegBranch = jpeg && !resized;
       expect(Object.keys(record.signals).sort()).toEqual([
         'chromaNoiseRate',
         'chromaStripes',
         'denseScore',
         'jpegBranch',
         ...(jpeg ? ['jpegQuantStep'] : []),
-        ...(jpegBranch ? [] : ['stripesScore']),
+        ...(resized ? ['resizedBranch'] : []),
+        ...(jpegBranch || resized ? [] : ['stripesScore']),
       ]);
       expect(record.signals.jpegBranch).toBe(jpegBranch ? 1 : 0);
       // The score is the larger head's (JPEG inputs have only the dense head).
@@ -82,7 +85,7 @@ describe('advscreen scan <folder>', () => {
           record.signals.stripesScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
-      expect(record.detector).toBe('residual-cooccurrence@6');
+      expect(record.detector).toBe('residual-cooccurrence@7');
       expect(record.threshold).toBe(0);
     }
 

@@ -51,6 +51,8 @@ export const DetectorModelFile = z.object({
   branches: z.object({
     jpeg: branchSchema('jpeg'),
     lossless: branchSchema('lossless'),
+    /** Inputs resized for analysis; absent (detectors before v7): the lossless model scores them. */
+    resized: branchSchema('resized').optional(),
   }),
   /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch (heads share it). */
   threshold: z.number(),
@@ -93,7 +95,7 @@ export const CalibrationFile = z.object({
 });
 export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
-export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v6.json', import.meta.url);
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v7.json', import.meta.url);
 
 function readJson(path: string | URL, what: string): unknown {
   try {

@@ -28,8 +28,9 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
     name,
     threshold: calibration?.threshold ?? model.threshold,
     score(image: RgbImage, origin: ImageOrigin) {
-      const branchName = branchOf(origin);
-      const branch = model.branches[branchName];
+      const wanted = branchOf(origin);
+      const branchName = wanted === 'resized' && !model.branches.resized ? 'lossless' : wanted;
+      const branch = model.branches[branchName] ?? model.branches.lossless;
       const residual = extractResidualFeatures(image);
       // Only the lossless branch has a stripes head; the signal is recorded for both.
       const stripes = extractStripeFeatures(image);
@@ -45,6 +46,7 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
           denseScore,
           ...(branch.stripes ? { stripesScore } : {}),
           jpegBranch: branchName === 'jpeg' ? 1 : 0,
+          ...(branchName === 'resized' ? { resizedBranch: 1 } : {}),
           ...(origin.jpegQuantStep !== null ? { jpegQuantStep: origin.jpegQuantStep } : {}),
           chromaNoiseRate: chromaNoiseRate(residual),
           // Strongest vertical chroma stripes (top-quarter tiles, R-G or B-G), in 8-bit steps.

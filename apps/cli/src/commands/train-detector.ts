@@ -27,7 +27,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       'balance-attacks': { type: 'boolean', default: false },
       out: { type: 'string' },
       id: { type: 'string', default: 'residual-cooccurrence' },
-      version: { type: 'string', default: '6' },
+      version: { type: 'string', default: '7' },
       l2: { type: 'string', default: '0.01' },
       folds: { type: 'string', default: '5' },
       'target-fpr': { type: 'string', default: '0.01' },
@@ -92,7 +92,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   await mkdir(path.dirname(path.resolve(values.out)), { recursive: true });
   await writeFile(values.out, `${JSON.stringify(model, null, 1)}\n`);
 
-  const describeBranch = (name: 'lossless' | 'JPEG', branch: (typeof result.branches)['jpeg']) =>
+  const describeBranch = (name: 'lossless' | 'JPEG' | 'resized', branch: (typeof result.branches)['jpeg']) =>
     branch.stripes
       ? `${name}: a dense head (residual features, ${branch.dense.examples} images) and a stripes head (stripe features, ${branch.stripes.examples} images), the larger score wins`
       : `${name}: a dense head (${name === 'JPEG' ? 'residual and DCT' : 'residual'} features, ${branch.dense.examples} images)`;
@@ -102,10 +102,10 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     `Manifests: ${manifestNames.join(' + ')}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos, plus ${result.counts.reencoded} JPEG re-encodings of its lossless files.`,
     `Features: ${DETECTOR_FEATURES_ID}; L2-regularised logistic regression (l2 ${l2}), classes weighted equally${balanceAttacks ? ', and within the adversarial class every attack type' : ''}.`,
     `The JPEG branch also sees log(mean luminance quantisation step) and, on the encoder's own 8x8 blocks, luminance DCT features; it is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'}.`,
-    `${describeBranch('lossless', result.branches.lossless)}; ${describeBranch('JPEG', result.branches.jpeg)}. Each head's score is offset so that 0 is where its share of ${targetFpr * 100}% of the branch's out-of-fold clean scores (files at analysis size) lie above; the default threshold is 0.`,
+    `${describeBranch('lossless', result.branches.lossless)}; ${describeBranch('JPEG', result.branches.jpeg)}${result.branches.resized ? `; ${describeBranch('resized', result.branches.resized)} (inputs resized for analysis, its operating point set on their clean files)` : ''}. Each head's score is offset so that 0 is where its share of ${targetFpr * 100}% of the branch's out-of-fold clean scores (files at analysis size) lie above; the default threshold is 0.`,
     ...(result.resizedClean.examples > 0
       ? [
-          `Clean files resized for analysis: ${result.resizedClean.examples}, trained on but left out of the operating point and the tables below; out of fold, ${(result.resizedClean.falsePositiveRate * 100).toFixed(1)}% of them score above the default threshold.`,
+          `Clean files resized for analysis: ${result.resizedClean.examples}, trained on but left out of the tables below${result.branches.resized ? " (they set the resized model's operating point)" : ' and of the operating point'}; out of fold, ${(result.resizedClean.falsePositiveRate * 100).toFixed(1)}% of them score above the default threshold.`,
         ]
       : []),
     '',

@@ -8,11 +8,11 @@ const residual = Float64Array.from({ length: RESIDUAL_FEATURE_COUNT }, (_, i) =>
 const stripes = new Float64Array(STRIPE_FEATURE_COUNT).fill(1);
 
 describe('branchOf', () => {
-  it('scores a JPEG with the JPEG model only on its own pixels', () => {
+  it('scores a JPEG with the JPEG model only on its own pixels, and any input resized for analysis apart', () => {
     expect(branchOf({ format: 'jpeg', ownPixels: true })).toBe('jpeg');
-    expect(branchOf({ format: 'jpeg', ownPixels: false })).toBe('lossless');
     expect(branchOf({ format: 'png', ownPixels: true })).toBe('lossless');
-    expect(branchOf({ format: 'webp', ownPixels: false })).toBe('lossless');
+    expect(branchOf({ format: 'jpeg', ownPixels: false })).toBe('resized');
+    expect(branchOf({ format: 'webp', ownPixels: false })).toBe('resized');
   });
 });
 

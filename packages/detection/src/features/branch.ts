@@ -13,12 +13,17 @@ import { STRIPE_FEATURE_COUNT } from './stripe-features.ts';
  * statistics that a model fitted on lossless inputs misreads, so each family has its own. A
  * JPEG resized for analysis has had that noise averaged away and looks like the resized photos
  * the lossless model learned from: scored by the JPEG model, 3.5-10.6% of clean wallpaper
- * crops at 240-1024 px were flagged, by the lossless model 0-1.4% (bench:resized-lossy).
+ * crops at 240-1024 px were flagged, by the lossless model 0-1.4% (bench:resized-lossy). Inputs
+ * resized (or re-oriented) for analysis have a model of their own when the detector file has
+ * one (`resized`, on the lossless features): an attack carried onto a large file reaches the
+ * analysis image smoothed, and taught to the lossless model it cost that model its 224 px
+ * catch (docs/detection.md). Without one they go to the lossless model.
  */
-export type Branch = 'jpeg' | 'lossless';
+export type Branch = 'jpeg' | 'lossless' | 'resized';
 
 export function branchOf(origin: Pick<ImageOrigin, 'format' | 'ownPixels'>): Branch {
-  return origin.format === 'jpeg' && origin.ownPixels ? 'jpeg' : 'lossless';
+  if (!origin.ownPixels) return 'resized';
+  return origin.format === 'jpeg' ? 'jpeg' : 'lossless';
 }
 
 /**
@@ -52,6 +57,7 @@ const signedLog = (x: number) => Math.sign(x) * Math.log1p(Math.abs(x));
 /** How many features each head of a branch sees. */
 export const HEAD_FEATURE_COUNTS: Record<Branch, Record<Head, number>> = {
   lossless: { dense: RESIDUAL_FEATURE_COUNT, stripes: STRIPE_FEATURE_COUNT },
+  resized: { dense: RESIDUAL_FEATURE_COUNT, stripes: STRIPE_FEATURE_COUNT },
   jpeg: {
     dense: MERGED_RESIDUAL_FEATURE_COUNT + 1 + 2 * DCT_FEATURE_COUNT,
     stripes: STRIPE_FEATURE_COUNT + 1,
@@ -84,7 +90,7 @@ export function headFeatures(
   stripes: Float64Array,
   jpeg: JpegEvidence,
 ): Record<Head, number[]> {
-  if (branch === 'lossless') return { dense: [...residual], stripes: Array.from(stripes, signedLog) };
+  if (branch !== 'jpeg') return { dense: [...residual], stripes: Array.from(stripes, signedLog) };
   const quantisation = Math.log(jpeg.quantStep ?? FALLBACK_QUANT_STEP);
   const dct = jpeg.dct ?? MISSING_DCT;
   return {

@@ -88,11 +88,12 @@ describe('trainDetector', () => {
   });
 
   it('trains on clean files resized for analysis but sets the operating point and tables without them', () => {
-    // Resized clean files that look like attacks: trained on, and their false-positive rate reported apart.
+    // Resized clean files that look like attacks, with no resized attacks: the lossless model
+    // learns from them, and their false-positive rate is reported apart.
     const resized: TrainingExample[] = Array.from({ length: 10 }, (_, i) => ({
       group: `photo-${i}`,
       format: 'webp',
-      branch: 'lossless',
+      branch: 'resized',
       reencodedQuality: null,
       ownPixels: false,
       features: { dense: [2, 0], stripes: [0, 0] },
@@ -107,6 +108,33 @@ describe('trainDetector', () => {
     expect(withResized.resizedClean.examples).toBe(10);
     expect(withResized.resizedClean.falsePositiveRate).toBeGreaterThan(0);
     expect(result.resizedClean).toEqual({ examples: 0, falsePositiveRate: 0 });
+    expect(withResized.branches.resized).toBeUndefined();
+  });
+
+  it('gives resized inputs a model of their own when there are resized attacks, leaving the others as they were', () => {
+    // Resized attacks move the second feature, not the first; resized clean files sit at 0.
+    const resized: TrainingExample[] = Array.from({ length: 10 }, (_, i) => [
+      { adversarial: false, features: { dense: [0.1 * (i % 3), 0], stripes: [0, 0] }, attack: null },
+      { adversarial: true, features: { dense: [0, 2 + 0.1 * (i % 3)], stripes: [0, 0] }, attack: 'FGSM' },
+    ]).flatMap((pair, i) =>
+      pair.map((e) => ({
+        ...e,
+        group: `photo-${i}`,
+        format: 'jpeg',
+        branch: 'resized' as const,
+        reencodedQuality: null,
+        ownPixels: false,
+        eps: e.adversarial ? '8/255' : null,
+        success: e.adversarial ? true : null,
+      })),
+    );
+    const withResized = trainDetector([...corpus(), ...resized], { l2: 0.01, folds: 5, targetFpr: 0.05 });
+    expect(withResized.branches.resized?.dense.examples).toBe(20);
+    expect(withResized.branches.resized?.dense.model.weights[1]).toBeGreaterThan(1);
+    expect(withResized.branches.lossless).toEqual(result.branches.lossless);
+    expect(withResized.branches.jpeg).toEqual(result.branches.jpeg);
+    expect(withResized.crossValidation).toEqual(result.crossValidation);
+    expect(withResized.resizedClean.examples).toBe(10);
   });
 
   it('trains the JPEG branch on re-encoded examples but reports them apart, per quality', () => {

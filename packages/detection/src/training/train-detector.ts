@@ -77,7 +77,8 @@ export interface TrainedHead {
 export type TrainedBranch = { dense: TrainedHead; stripes?: TrainedHead };
 
 export interface TrainingResult {
-  branches: Record<Branch, TrainedBranch>;
+  /** The resized branch only when the training data has inputs resized for analysis. */
+  branches: Record<'jpeg' | 'lossless', TrainedBranch> & { resized?: TrainedBranch };
   /** Scores are offset per branch and head, so one threshold (0 by default) serves all. */
   crossValidation: DetectionReport;
   /** Each input example's offset score from the fold that did not train on its photo (NaN if none). */
@@ -192,12 +193,13 @@ function branchedOutOfFold(
 } {
   const scored: ScoredTrainingExample[] = [];
   const outOfFold = new Array<number>(examples.length).fill(Number.NaN);
-  const offsets: Record<Branch, Partial<Record<Head, number>>> = { lossless: {}, jpeg: {} };
+  const offsets: Record<Branch, Partial<Record<Head, number>>> = { lossless: {}, jpeg: {}, resized: {} };
   const stripeAttacks = options.stripeAttacks ?? DEFAULT_STRIPE_ATTACKS;
   const stripesBranches = options.stripesBranches ?? DEFAULT_STRIPES_BRANCHES;
   const trainable = trainableUnder(options);
-  for (const branch of ['lossless', 'jpeg'] as const) {
+  for (const branch of ['lossless', 'jpeg', 'resized'] as const) {
     const indices = examples.flatMap((e, i) => (e.branch === branch ? [i] : []));
+    if (indices.length === 0) continue;
     const subset = indices.map((i) => examples[i] as TrainingExample);
     const hasStripes = stripesBranches.includes(branch);
     const trainsOn = (head: Head) => (e: TrainingExample) =>
@@ -212,7 +214,10 @@ function branchedOutOfFold(
       const offset = thresholdAtFpr(
         scores.filter((score, i) => {
           const e = subset[i] as TrainingExample;
-          return !e.adversarial && trainable(e) && e.ownPixels && !Number.isNaN(score);
+          // (Resized inputs have a branch of their own, whose operating point they set.)
+          return (
+            !e.adversarial && trainable(e) && (e.ownPixels || branch === 'resized') && !Number.isNaN(score)
+          );
         }),
         options.targetFpr / heads.length,
       );
@@ -261,16 +266,24 @@ function trainBranch(
 }
 
 /**
+ * Inputs resized for analysis get a model of their own only when the corpus has clean and
+ * adversarial ones; otherwise the lossless model learns from them, as before there was one.
+ */
+function resizedBranchOrLossless(examples: readonly TrainingExample[]): readonly TrainingExample[] {
+  const resized = examples.filter((e) => e.branch === 'resized');
+  if (resized.some((e) => e.adversarial) && resized.some((e) => !e.adversarial)) return examples;
+  return examples.map((e) => (e.branch === 'resized' ? { ...e, branch: 'lossless' } : e));
+}
+
+/**
  * Fits two heads per input branch (JPEG-decoded and lossless inputs have different noise
  * statistics): a dense head on residual co-occurrences for per-pixel perturbations, and a
  * stripes head for query attacks that leave flat blocks and stripes. Reports how the detector
  * does on photos it did not see (grouped cross-validation) and on attack types it did not see
  * (each left out in turn).
  */
-export function trainDetector(
-  examples: readonly TrainingExample[],
-  options: TrainingOptions,
-): TrainingResult {
+export function trainDetector(given: readonly TrainingExample[], options: TrainingOptions): TrainingResult {
+  const examples = resizedBranchOrLossless(given);
   const attacks = [
     ...new Set(examples.filter((e) => e.adversarial).map((e) => e.attack ?? 'unknown')),
   ].sort();
@@ -303,6 +316,9 @@ export function trainDetector(
     branches: {
       lossless: trainBranch(ofBranch('lossless'), options, offsets.lossless),
       jpeg: trainBranch(ofBranch('jpeg'), options, offsets.jpeg),
+      ...(ofBranch('resized').length > 0
+        ? { resized: trainBranch(ofBranch('resized'), options, offsets.resized) }
+        : {}),
     },
     crossValidation: reportDetection(scored.filter(isReported)),
     outOfFold,

@@ -1,0 +1,34 @@
+import type { RgbImage } from '@advscreen/contracts';
+import { describe, expect, it } from 'vitest';
+import { loadDetectorModel } from './detector-file.ts';
+import { createResidualScorer } from './residual-scorer.ts';
+
+const image: RgbImage = {
+  width: 224,
+  height: 224,
+  data: Uint8Array.from({ length: 224 * 224 * 3 }, (_, i) => (i * 7919) % 251),
+};
+const resizedPng = { format: 'png', jpegQuantStep: null, ownPixels: false, jpegBlocks: null };
+const ownPng = { ...resizedPng, ownPixels: true };
+
+describe('createResidualScorer', () => {
+  const model = loadDetectorModel();
+
+  it('scores an input resized for analysis with the resized model, or the lossless one when the file has none', () => {
+    const { resized: _, ...withoutResized } = model.branches;
+    const older = createResidualScorer({ ...model, branches: withoutResized });
+    expect(older.score(image, resizedPng)).toEqual(older.score(image, ownPng));
+    expect(older.score(image, resizedPng).signals.resizedBranch).toBeUndefined();
+
+    // A resized model that is the lossless one with its operating point 1 higher scores 1 lower.
+    const lossless = model.branches.lossless;
+    const shifted = {
+      dense: { ...lossless.dense, offset: lossless.dense.offset + 1 },
+      ...(lossless.stripes ? { stripes: { ...lossless.stripes, offset: lossless.stripes.offset + 1 } } : {}),
+    };
+    const scorer = createResidualScorer({ ...model, branches: { ...withoutResized, resized: shifted } });
+    const scored = scorer.score(image, resizedPng);
+    expect(scored.signals.resizedBranch).toBe(1);
+    expect(scored.score).toBeCloseTo(older.score(image, resizedPng).score - 1, 9);
+  });
+});
