@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { IngestJob } from '@advscreen/contracts';
 import { z } from 'zod';
+import { type Listening, listen } from './http-listener.ts';
 
 /** The part of an S3 (or MinIO) event notification advscreen reads. */
 const S3EventPayload = z.object({
@@ -53,10 +53,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export interface NotificationServer {
-  port: number;
-  close(): Promise<void>;
-}
+export type NotificationServer = Listening;
 
 /**
  * HTTP endpoint for bucket event notifications (POST /notifications, the S3/MinIO JSON
@@ -104,13 +101,5 @@ export async function startNotificationServer(options: {
       if (!response.headersSent) response.writeHead(status).end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '0.0.0.0', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, options.port, options.host);
 }
