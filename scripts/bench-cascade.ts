@@ -43,6 +43,7 @@ import {
   FOLDS,
   type FoldedCascadeRow,
   foldsOf,
+  jointEvidenceOf,
   jointExampleOf,
   loadManifests,
   scoreOutOfFold,
@@ -169,13 +170,10 @@ function layerAt<R extends CascadeRow>(point: OperatingPoint<R>) {
       (point.marginBound !== null && row.margin < point.marginBound)
     )
       return 'sanity';
-    const evidence = {
-      detectorScore,
-      jpegInput: row.jpegInput,
-      consistency: row.consistency,
-      topProbability: row.probability,
-    };
-    if (point.joint) return jointScore(point.joint, evidence) > point.joint.threshold ? 'consistency' : null;
+    if (point.joint)
+      return jointScore(point.joint, jointEvidenceOf(row, detectorScore)) > point.joint.threshold
+        ? 'consistency'
+        : null;
     return row.consistency > point.consistencyThreshold ? 'consistency' : null;
   };
 }
@@ -278,10 +276,7 @@ function printOwnCalibration(): void {
       detectorModel.targetFpr,
     ).threshold;
     const evidence = clean.map((r) => ({
-      detectorScore: r.detectorScore,
-      jpegInput: r.jpegInput,
-      consistency: r.consistency,
-      topProbability: r.probability,
+      ...jointEvidenceOf(r, r.detectorScore),
       detectorFlagged: r.detectorScore > detectorThreshold,
     }));
     const layerOf = layerAt<CascadeRow>({

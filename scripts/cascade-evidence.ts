@@ -15,6 +15,7 @@ import {
   decisionMargin,
   type InspectionSettings,
   inspectImages,
+  type JointEvidence,
   type JointExample,
   type Model,
   type Squeezer,
@@ -122,13 +123,18 @@ export async function scoreOutOfFold(
   return rows.map((row, i) => ({ ...row, detectorOutOfFold: outOfFold[i] as number }));
 }
 
+/** What the joint rule sees of a row, given the detector score of the operating point in use. */
+export const jointEvidenceOf = (row: CascadeRow, detectorScore: number): JointEvidence => ({
+  detectorScore,
+  jpegInput: row.jpegInput,
+  consistency: row.consistency,
+  topProbability: row.probability,
+});
+
 /** A row as the joint rule learns from it, with the detector's out-of-fold score. */
 export function jointExampleOf(row: FoldedCascadeRow, detectorThreshold: number): JointExample {
   return {
-    detectorScore: row.detectorOutOfFold,
-    jpegInput: row.jpegInput,
-    consistency: row.consistency,
-    topProbability: row.probability,
+    ...jointEvidenceOf(row, row.detectorOutOfFold),
     adversarial: row.line.kind === 'adv',
     detectorFlagged: row.detectorOutOfFold > detectorThreshold,
     group: row.line.source_photo,
