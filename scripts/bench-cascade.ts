@@ -45,9 +45,9 @@ import {
   foldsOf,
   jointEvidenceOf,
   jointExampleOf,
-  loadManifests,
   scoreOutOfFold,
 } from './cascade-evidence.ts';
+import { loadManifests } from './corpus-files.ts';
 import { describeMachine } from './machine.ts';
 
 // `--train-only` manifests (as the detector was trained with them) are fitted on out of fold and

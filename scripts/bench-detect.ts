@@ -17,8 +17,8 @@ import {
   type ScoredExample,
   type Scorer,
 } from '@advscreen/detection';
-import { readCorpusManifest, screenObject } from '@advscreen/pipeline';
-import { LocalFolderStore } from '@advscreen/storage';
+import { screenObject } from '@advscreen/pipeline';
+import { loadManifests } from './corpus-files.ts';
 import { describeMachine } from './machine.ts';
 
 const { values, positionals } = parseArgs({
@@ -33,15 +33,9 @@ if (!positionals[0]) {
 }
 const config = loadConfig();
 // Every line with the store its path is relative to.
-const files = (
-  await Promise.all(
-    positionals.map(async (file) => {
-      const manifest = await readCorpusManifest(file);
-      const store = new LocalFolderStore(manifest.root);
-      return manifest.lines.map((line) => ({ line, store }));
-    }),
-  )
-).flat();
+const files = (await loadManifests(positionals)).flatMap(({ manifest, store }) =>
+  manifest.lines.map((line) => ({ line, store })),
+);
 const model = loadDetectorModel(values['detector-model'] ?? BUNDLED_DETECTOR_PATH);
 const detector = createResidualScorer(
   model,

@@ -20,14 +20,8 @@ import {
   type Model,
   type Squeezer,
 } from '@advscreen/inference';
-import {
-  buildTrainingExamples,
-  type CorpusManifest,
-  detectorReading,
-  readCorpusManifest,
-  screenObject,
-} from '@advscreen/pipeline';
-import { LocalFolderStore } from '@advscreen/storage';
+import { buildTrainingExamples, detectorReading, screenObject } from '@advscreen/pipeline';
+import type { LoadedManifests } from './corpus-files.ts';
 
 export const FOLDS = 5;
 
@@ -53,17 +47,8 @@ export interface FoldedCascadeRow extends CascadeRow {
   detectorOutOfFold: number;
 }
 
-export async function loadManifests(paths: readonly string[], trainOnly: readonly string[] = []) {
-  return Promise.all(
-    [...paths, ...trainOnly].map(async (file) => {
-      const manifest: CorpusManifest = await readCorpusManifest(file);
-      return { manifest, store: new LocalFolderStore(manifest.root), trainOnly: trainOnly.includes(file) };
-    }),
-  );
-}
-
 export async function collectCascadeRows(
-  manifests: Awaited<ReturnType<typeof loadManifests>>,
+  manifests: LoadedManifests,
   detectorModel: DetectorModelFile,
   model: Model,
   squeezers: Squeezer[],
@@ -101,7 +86,7 @@ export async function collectCascadeRows(
 /** The rows (from these manifests, in their order) with the shipped detector's recipe (its re-encoding qualities) retrained and scored out of fold. */
 export async function scoreOutOfFold(
   rows: readonly CascadeRow[],
-  manifests: Awaited<ReturnType<typeof loadManifests>>,
+  manifests: LoadedManifests,
   detectorModel: DetectorModelFile,
   config: AdvscreenConfig,
 ): Promise<FoldedCascadeRow[]> {

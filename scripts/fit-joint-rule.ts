@@ -21,9 +21,9 @@ import {
   collectCascadeRows,
   countsForJointRule,
   jointExampleOf,
-  loadManifests,
   scoreOutOfFold,
 } from './cascade-evidence.ts';
+import { loadManifests } from './corpus-files.ts';
 
 const { values } = parseArgs({
   options: {
