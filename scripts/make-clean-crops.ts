@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import type { CorpusManifestLine } from '@advscreen/contracts';
+import { writeCorpusManifest } from '@advscreen/pipeline';
 import sharp from 'sharp';
 
 const { values, positionals } = parseArgs({
@@ -74,10 +75,7 @@ for (const folder of positionals) {
     }
   }
 }
-await writeFile(
-  path.join(out, 'manifest.jsonl'),
-  `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`,
-);
+await writeCorpusManifest(path.join(out, 'manifest.jsonl'), lines);
 console.log(
   `${lines.length} clean files from ${new Set(lines.map((l) => l.source_photo)).size} images in ${out}`,
 );

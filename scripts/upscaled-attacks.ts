@@ -13,7 +13,7 @@ import { loadConfig } from '@advscreen/config';
 import type { CorpusManifestLine } from '@advscreen/contracts';
 import { decodeImage } from '@advscreen/imaging';
 import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
-import { readCorpusManifest } from '@advscreen/pipeline';
+import { readCorpusManifest, writeCorpusManifest } from '@advscreen/pipeline';
 import sharp from 'sharp';
 
 const { values, positionals } = parseArgs({
@@ -40,8 +40,6 @@ if (
 }
 const config = loadConfig();
 const size = config.decode.analysisSize;
-const writeManifest = (folder: string, lines: CorpusManifestLine[]) =>
-  writeFile(path.join(folder, 'manifest.jsonl'), `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`);
 /** Decoded RGB pixels (files are read first: imaging blocks sharp's file loaders once it has run). */
 const pixels = async (file: string) =>
   sharp(await readFile(file))
@@ -62,7 +60,7 @@ if (mode === 'downscale') {
       .png()
       .toFile(path.join(values.out, line.path));
   }
-  await writeManifest(values.out, lossless);
+  await writeCorpusManifest(path.join(values.out, 'manifest.jsonl'), lossless);
   console.log(`${lossless.length} ${size} px copies in ${values.out}`);
 } else {
   const downscaled = values.downscaled as string;
@@ -106,10 +104,7 @@ if (mode === 'downscale') {
     }
   }
   await model.close();
-  await writeFile(
-    path.join(values.out, 'attacks.jsonl'),
-    `${written.map((line) => JSON.stringify(line)).join('\n')}\n`,
-  );
+  await writeCorpusManifest(path.join(values.out, 'attacks.jsonl'), written);
   console.log(
     `${written.length} files, ${written.filter((line) => line.success).length} still fooling the model, in ${values.out}`,
   );

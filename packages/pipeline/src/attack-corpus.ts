@@ -16,7 +16,7 @@ import type { CorpusManifestLine, RgbImage } from '@advscreen/contracts';
 import { type DecodeLimits, decodeImage } from '@advscreen/imaging';
 import type { ObjectStore } from '@advscreen/storage';
 import sharp from 'sharp';
-import type { CorpusManifest } from './corpus-manifest.ts';
+import { type CorpusManifest, writeCorpusManifest } from './corpus-manifest.ts';
 
 /** Images attacked together: one query each per model call. */
 const BATCH = 16;
@@ -241,8 +241,10 @@ export async function writeAttackCorpus(options: AttackCorpusOptions): Promise<C
       options.onProgress?.(done, sources.length * options.attacks.length);
     }
   }
-  const jsonl = (of: CorpusManifestLine[]) => `${of.map((line) => JSON.stringify(line)).join('\n')}\n`;
-  await writeFile(path.join(out, 'manifest.jsonl'), jsonl(lines));
-  await writeFile(path.join(out, 'attacks.jsonl'), jsonl(lines.filter((line) => line.kind === 'adv')));
+  await writeCorpusManifest(path.join(out, 'manifest.jsonl'), lines);
+  await writeCorpusManifest(
+    path.join(out, 'attacks.jsonl'),
+    lines.filter((line) => line.kind === 'adv'),
+  );
   return lines;
 }

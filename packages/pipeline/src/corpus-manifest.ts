@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CorpusManifestLine } from '@advscreen/contracts';
 
@@ -22,4 +22,9 @@ export async function readCorpusManifest(file: string): Promise<CorpusManifest> 
       return parsed.data;
     });
   return { root: path.dirname(path.resolve(file)), lines };
+}
+
+/** Writes corpus manifest lines as JSONL, one object per line, as readCorpusManifest reads them. */
+export async function writeCorpusManifest(file: string, lines: readonly CorpusManifestLine[]): Promise<void> {
+  await writeFile(file, `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`);
 }

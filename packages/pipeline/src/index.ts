@@ -7,7 +7,7 @@ export {
   squareCorpusAttack,
   writeAttackCorpus,
 } from './attack-corpus.ts';
-export { type CorpusManifest, readCorpusManifest } from './corpus-manifest.ts';
+export { type CorpusManifest, readCorpusManifest, writeCorpusManifest } from './corpus-manifest.ts';
 export {
   applyModelVerdict,
   type DetectorReading,
