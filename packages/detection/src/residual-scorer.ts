@@ -32,7 +32,7 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
       const branchName = wanted === 'resized' && !model.branches.resized ? 'lossless' : wanted;
       const branch = model.branches[branchName] ?? model.branches.lossless;
       const residual = extractResidualFeatures(image);
-      // Only the lossless branch has a stripes head; the signal is recorded for both.
+      // Only the lossless branch has a stripes head; the signal is recorded for every branch.
       const stripes = extractStripeFeatures(image);
       const jpeg = jpegEvidence(image, origin);
       const features = headFeatures(branchName, residual, stripes, jpeg);
