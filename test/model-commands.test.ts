@@ -39,7 +39,7 @@ describe('advscreen scan --model', () => {
     expect(JSON.parse(result.stdout).model).toEqual({
       name: 'mobilenetv2-moderation@nsfwjs-4.3.0',
       checksSource: expect.stringMatching(
-        /checks its spec names .*, calibrated on 600 clean images .*calibrate-model/,
+        /checks its spec names .*, calibrated on 1728 clean images .*calibrate-model/,
       ),
     });
     const records = await readVerdicts(out);

@@ -198,10 +198,10 @@ describe('loadChecksFor', () => {
     const bundled = loadChecksFor(spec);
     expect(bundled.checks?.model).toBe('mobilenetv2-moderation@nsfwjs-4.3.0');
     expect(bundled.source).toMatch(
-      /^the checks its spec names \(.*checks\.json\), calibrated on 600 clean images .*calibrate-model/,
+      /^the checks its spec names \(.*checks\.json\), calibrated on 1728 clean images .*calibrate-model/,
     );
     const named = loadChecksFor(spec, spec.checksPath);
-    expect(named.source).toMatch(new RegExp(`^${spec.checksPath}, calibrated on 600 clean images`));
+    expect(named.source).toMatch(new RegExp(`^${spec.checksPath}, calibrated on 1728 clean images`));
     expect(loadChecksFor({ ...spec, checksPath: undefined })).toEqual({
       checks: undefined,
       source: expect.stringMatching(/^none: no checks file/),
