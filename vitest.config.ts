@@ -8,6 +8,9 @@ export default defineConfig({
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
           globalSetup: ['test/setup/temp-root.ts'],
+          // Some unit tests run the real ONNX model (gradients checked by finite differences):
+          // up to 5 s on an idle 2-core machine, 7 s on a busy one.
+          testTimeout: 30_000,
         },
       },
       {
