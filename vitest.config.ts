@@ -9,7 +9,7 @@ export default defineConfig({
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
           globalSetup: ['test/setup/temp-root.ts'],
           // Some unit tests run the real ONNX model (gradients checked by finite differences):
-          // up to 5 s on an idle 2-core machine, 7 s on a busy one.
+          // about 2.5 s on an idle 2-core machine, 6.5-7.5 s on a busy one.
           testTimeout: 30_000,
         },
       },

@@ -1,7 +1,7 @@
 // node scripts/carve-images.ts --out DIR [--min-side 300] <bundle> [more bundles]
 // Carves the WebP and JPEG images out of resource bundles that store them whole (Qt .rcc files,
 // as gcompris-qt-data ships its photos), keeping those that decode and are at least --min-side
-// pixels on both sides: extra clean photos for training (docs/detection.md, "More clean photos").
+// pixels on both sides: more clean photos to measure on (docs/detection.md, "On 141 more photos").
 // Written as <bundle name>_<nnn>.webp and <bundle name>_j<nnn>.jpg, nnn counting matches in the
 // bundle. A JPEG runs from its start marker to the first end marker after it.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
