@@ -75,5 +75,19 @@ describe('advscreen calibrate', () => {
     const fromEnvironment = await runCli(['scan', clean, '--json'], { ADVSCREEN_CALIBRATION: out });
     expect(fromEnvironment.code).toBe(0);
     expect(JSON.parse(fromEnvironment.stdout).threshold).toBe(calibration.threshold);
+
+    // Where the held-out false positives fall, per model of the detector.
+    expect(result.stdout).toMatch(
+      /by the detector's model:\n {2}jpeg \(12 images\): \d+\.\d\d% of \d+ held out\n {2}lossless \(12 images\)/,
+    );
+  });
+
+  it('refuses, as a usage error, a sample too small to split', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'advscreen-calibrate-few-'));
+    await writeCleanImages(dir, []);
+    const result = await runCli(['calibrate', dir, '--out', path.join(dir, 'calibration.json')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/calibration needs more clean images \(got 6\)/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -14,6 +14,7 @@ describe('calibrateThreshold', () => {
     expect(fit.expectedFpr.low).toBeLessThanOrEqual(0.01);
     expect(fit.expectedFpr.high).toBeGreaterThanOrEqual(0.01);
     expect(fit.warning).toBeNull();
+    expect(fit.byBranch).toEqual({});
   });
 
   it('is deterministic for the same sample', () => {
@@ -26,5 +27,27 @@ describe('calibrateThreshold', () => {
 
   it('refuses a sample that cannot be split', () => {
     expect(() => calibrateThreshold(samples.slice(0, 1), 0.01)).toThrow(/more clean images/);
+  });
+});
+
+describe('calibrateThreshold by branch', () => {
+  it("reports where one threshold's false positives fall among the detector's models", () => {
+    // JPEG traffic scores 3 higher than lossless: the pooled threshold flags JPEG files only.
+    const mixed = samples.map((s, i) =>
+      i % 2 === 0 ? { ...s, branch: 'jpeg', score: s.score + 3 } : { ...s, branch: 'lossless' },
+    );
+    const fit = calibrateThreshold(mixed, 0.01);
+    const { jpeg, lossless } = fit.byBranch;
+    expect(jpeg?.images).toBe(1500);
+    expect(lossless?.images).toBe(1500);
+    expect(lossless?.expectedFpr.estimate).toBe(0);
+    expect(jpeg?.expectedFpr.estimate).toBeGreaterThan(0.015);
+    expect((jpeg?.expectedFpr.heldOut ?? 0) + (lossless?.expectedFpr.heldOut ?? 0)).toBe(
+      fit.expectedFpr.heldOut,
+    );
+    expect((jpeg?.expectedFpr.estimate ?? 0) * (jpeg?.expectedFpr.heldOut ?? 0)).toBeCloseTo(
+      fit.expectedFpr.estimate * fit.expectedFpr.heldOut,
+      9,
+    );
   });
 });

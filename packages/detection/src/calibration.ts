@@ -1,15 +1,32 @@
 import { createHash } from 'node:crypto';
-import { rateAbove, thresholdAtFpr, wilsonInterval } from './evaluation/metrics.ts';
+import { thresholdAtFpr, wilsonInterval } from './evaluation/metrics.ts';
 
 export interface CalibrationSample {
   key: string;
   score: number;
+  /** Detector scores: the model that scored it (`jpeg`, `lossless`, `resized`), see `scoredBranch`. */
+  branch?: string;
+}
+
+/** A false-positive rate measured on a held-out part, with a 95% Wilson interval. */
+export interface HeldOutRate {
+  estimate: number;
+  low: number;
+  high: number;
+  heldOut: number;
 }
 
 export interface CalibrationFit {
   threshold: number;
-  expectedFpr: { estimate: number; low: number; high: number; heldOut: number };
+  expectedFpr: HeldOutRate;
   fitted: number;
+  /**
+   * The same threshold's held-out rate per branch: where the budget goes. One threshold on
+   * all branches spends more of it on JPEG files and catches more JPEG attacks than a
+   * threshold per branch at the same rate (docs/detection.md, Calibration), but the pooled
+   * rate moves when the traffic's mix of branches does.
+   */
+  byBranch: Record<string, { images: number; expectedFpr: HeldOutRate }>;
   /** Set when the sample is too small for the target rate to mean much. */
   warning: string | null;
 }
@@ -20,9 +37,19 @@ function isHeldOut(key: string, heldOutShare: number): boolean {
   return digest.readUInt32BE(0) / 2 ** 32 < heldOutShare;
 }
 
+function heldOutRate(scores: readonly number[], threshold: number): HeldOutRate {
+  const falsePositives = scores.filter((score) => score > threshold).length;
+  return {
+    estimate: scores.length === 0 ? 0 : falsePositives / scores.length,
+    ...wilsonInterval(falsePositives, scores.length),
+    heldOut: scores.length,
+  };
+}
+
 /**
  * Chooses the threshold at `targetFpr` on two thirds of a clean sample and measures the
- * false-positive rate it gives on the other third, with a 95% Wilson interval.
+ * false-positive rate it gives on the other third, with a 95% Wilson interval, overall and
+ * per branch.
  */
 export function calibrateThreshold(
   samples: readonly CalibrationSample[],
@@ -30,23 +57,34 @@ export function calibrateThreshold(
   heldOutShare = 1 / 3,
 ): CalibrationFit {
   const fitScores: number[] = [];
-  const heldOutScores: number[] = [];
-  for (const s of samples) (isHeldOut(s.key, heldOutShare) ? heldOutScores : fitScores).push(s.score);
-  if (fitScores.length === 0 || heldOutScores.length === 0) {
+  const heldOut: CalibrationSample[] = [];
+  for (const s of samples) {
+    if (isHeldOut(s.key, heldOutShare)) heldOut.push(s);
+    else fitScores.push(s.score);
+  }
+  if (fitScores.length === 0 || heldOut.length === 0) {
     throw new Error(`calibration needs more clean images (got ${samples.length})`);
   }
   const threshold = thresholdAtFpr(fitScores, targetFpr);
-  const falsePositives = Math.round(rateAbove(heldOutScores, threshold) * heldOutScores.length);
-  const interval = wilsonInterval(falsePositives, heldOutScores.length);
+  const byBranch: CalibrationFit['byBranch'] = {};
+  for (const branch of [...new Set(samples.flatMap((s) => s.branch ?? []))].sort()) {
+    byBranch[branch] = {
+      images: samples.filter((s) => s.branch === branch).length,
+      expectedFpr: heldOutRate(
+        heldOut.filter((s) => s.branch === branch).map((s) => s.score),
+        threshold,
+      ),
+    };
+  }
   const needed = Math.ceil(10 / targetFpr);
   return {
     threshold,
-    expectedFpr: {
-      estimate: falsePositives / heldOutScores.length,
-      ...interval,
-      heldOut: heldOutScores.length,
-    },
+    expectedFpr: heldOutRate(
+      heldOut.map((s) => s.score),
+      threshold,
+    ),
     fitted: fitScores.length,
+    byBranch,
     warning:
       samples.length < needed
         ? `${samples.length} clean images are few for a ${targetFpr * 100}% false-positive rate; ${needed} or more give a usable estimate`

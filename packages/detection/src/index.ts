@@ -51,7 +51,7 @@ export {
 } from './features/stripe-features.ts';
 export { magnitudeSpectrum } from './fft2d.ts';
 export { toGray8 } from './pixels.ts';
-export { createResidualScorer, detectorName } from './residual-scorer.ts';
+export { createResidualScorer, detectorName, scoredBranch } from './residual-scorer.ts';
 export type { ImageOrigin, ImageScore, Scorer } from './scorer.ts';
 export {
   balancedWeights,

@@ -1,6 +1,6 @@
 import type { RgbImage } from '@advscreen/contracts';
 import type { CalibrationFile, DetectorModelFile } from './detector-file.ts';
-import { branchOf, headFeatures, jpegEvidence } from './features/branch.ts';
+import { type Branch, branchOf, headFeatures, jpegEvidence } from './features/branch.ts';
 import { chromaNoiseRate, extractResidualFeatures } from './features/residual-features.ts';
 import { extractStripeFeatures } from './features/stripe-features.ts';
 import type { ImageOrigin, Scorer } from './scorer.ts';
@@ -55,4 +55,10 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
       };
     },
   };
+}
+
+/** Which of the detector's models scored an input, read back from the signals it recorded. */
+export function scoredBranch(signals: Readonly<Record<string, number>>): Branch {
+  if (signals.resizedBranch === 1) return 'resized';
+  return signals.jpegBranch === 1 ? 'jpeg' : 'lossless';
 }

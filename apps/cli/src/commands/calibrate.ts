@@ -8,6 +8,7 @@ import {
   calibrateThreshold,
   createResidualScorer,
   loadDetectorModel,
+  scoredBranch,
 } from '@advscreen/detection';
 import { screenObject } from '@advscreen/pipeline';
 import { createS3Client, resolveLocation } from '@advscreen/storage';
@@ -52,9 +53,16 @@ export async function runCalibrateCommand(argv: string[]): Promise<number> {
         object.key,
       );
       if (record.score === null) rejected++;
-      else samples.push({ key: record.key, score: record.score });
+      else samples.push({ key: record.key, score: record.score, branch: scoredBranch(record.signals) });
     }
-    const fit = calibrateThreshold(samples, targetFpr);
+    const fit = (() => {
+      try {
+        return calibrateThreshold(samples, targetFpr);
+      } catch (error) {
+        // Too few images to split is the caller's sample, not a crash.
+        throw new UsageError(`${(error as Error).message} in ${source.uri}`);
+      }
+    })();
     const calibration: CalibrationFile = {
       format: 'advscreen-calibration',
       detector: scorer.name,
@@ -66,11 +74,19 @@ export async function runCalibrateCommand(argv: string[]): Promise<number> {
     };
     await writeFile(values.out, `${JSON.stringify(calibration, null, 2)}\n`);
     const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+    const branchLines = Object.entries(fit.byBranch)
+      .map(
+        ([branch, { images, expectedFpr }]) =>
+          `  ${branch} (${images} images): ${pct(expectedFpr.estimate)} of ${expectedFpr.heldOut} held out\n`,
+      )
+      .join('');
     process.stdout.write(
       `Calibrated ${scorer.name} on ${samples.length} clean images from ${source.uri} (${rejected} rejected, not used).\n` +
         `Threshold ${fit.threshold.toFixed(4)} (target FPR ${pct(targetFpr)}, fitted on ${fit.fitted} images).\n` +
         `Expected FPR on the ${fit.expectedFpr.heldOut} held-out images: ${pct(fit.expectedFpr.estimate)} ` +
-        `(95% interval ${pct(fit.expectedFpr.low)} to ${pct(fit.expectedFpr.high)}).\n` +
+        `(95% interval ${pct(fit.expectedFpr.low)} to ${pct(fit.expectedFpr.high)}); by the detector's model:\n` +
+        branchLines +
+        'The rate holds for this mix of inputs; recalibrate when it changes.\n' +
         (fit.warning ? `Warning: ${fit.warning}.\n` : '') +
         `Written to ${values.out}; pass it to scan and the detector worker with --calibration.\n`,
     );
