@@ -82,12 +82,15 @@ describe('advscreen calibrate', () => {
     );
   });
 
-  it('refuses, as a usage error, a sample too small to split', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'advscreen-calibrate-few-'));
-    await writeCleanImages(dir, []);
-    const result = await runCli(['calibrate', dir, '--out', path.join(dir, 'calibration.json')]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/calibration needs more clean images \(got 6\)/);
-    expect(result.stderr).not.toMatch(/\n\s+at /);
-  });
+  it.each(['calibrate', 'calibrate-model'])(
+    '%s refuses, as a usage error, a sample too small to split',
+    async (command) => {
+      const dir = await mkdtemp(path.join(tmpdir(), `advscreen-${command}-few-`));
+      await writeCleanImages(dir, []);
+      const result = await runCli([command, dir, '--out', path.join(dir, 'out.json')]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/calibration needs more clean images \(got 6\)/);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    },
+  );
 });

@@ -1,4 +1,5 @@
 import { ConfigError } from '@advscreen/config';
+import { CalibrationSampleError } from '@advscreen/detection';
 import { ModelChecksMismatchError } from '@advscreen/inference';
 import { runAttackCommand } from './commands/attack.ts';
 import { runCalibrateCommand } from './commands/calibrate.ts';
@@ -76,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof UsageError ||
       error instanceof ConfigError ||
       error instanceof ModelChecksMismatchError ||
+      error instanceof CalibrationSampleError ||
       isArgumentError(error)
     ) {
       process.stderr.write(`advscreen: ${error.message}\n\n${USAGE}\n`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrateThreshold } from './calibration.ts';
+import { CalibrationSampleError, calibrateThreshold } from './calibration.ts';
 
 const samples = Array.from({ length: 3000 }, (_, i) => ({
   key: `img-${i}.jpg`,
@@ -27,6 +27,7 @@ describe('calibrateThreshold', () => {
 
   it('refuses a sample that cannot be split', () => {
     expect(() => calibrateThreshold(samples.slice(0, 1), 0.01)).toThrow(/more clean images/);
+    expect(() => calibrateThreshold(samples.slice(0, 1), 0.01)).toThrow(CalibrationSampleError);
   });
 });
 

@@ -31,6 +31,9 @@ export interface CalibrationFit {
   warning: string | null;
 }
 
+/** The sample cannot be split into a fitting and a held-out part: the caller's data, not a fault. */
+export class CalibrationSampleError extends Error {}
+
 /** Deterministic split by key hash, so re-running on the same sample gives the same result. */
 function isHeldOut(key: string, heldOutShare: number): boolean {
   const digest = createHash('sha256').update(key).digest();
@@ -63,7 +66,7 @@ export function calibrateThreshold(
     else fitScores.push(s.score);
   }
   if (fitScores.length === 0 || heldOut.length === 0) {
-    throw new Error(`calibration needs more clean images (got ${samples.length})`);
+    throw new CalibrationSampleError(`calibration needs more clean images (got ${samples.length})`);
   }
   const threshold = thresholdAtFpr(fitScores, targetFpr);
   const byBranch: CalibrationFit['byBranch'] = {};

@@ -6,7 +6,12 @@ export {
   highFrequencyRatio,
   meanAbsKurtosis,
 } from './article-baseline.ts';
-export { type CalibrationFit, type CalibrationSample, calibrateThreshold } from './calibration.ts';
+export {
+  type CalibrationFit,
+  type CalibrationSample,
+  CalibrationSampleError,
+  calibrateThreshold,
+} from './calibration.ts';
 export {
   BUNDLED_DETECTOR_PATH,
   CalibrationFile,

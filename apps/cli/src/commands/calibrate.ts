@@ -55,14 +55,7 @@ export async function runCalibrateCommand(argv: string[]): Promise<number> {
       if (record.score === null) rejected++;
       else samples.push({ key: record.key, score: record.score, branch: scoredBranch(record.signals) });
     }
-    const fit = (() => {
-      try {
-        return calibrateThreshold(samples, targetFpr);
-      } catch (error) {
-        // Too few images to split is the caller's sample, not a crash.
-        throw new UsageError(`${(error as Error).message} in ${source.uri}`);
-      }
-    })();
+    const fit = calibrateThreshold(samples, targetFpr);
     const calibration: CalibrationFile = {
       format: 'advscreen-calibration',
       detector: scorer.name,
