@@ -85,7 +85,7 @@ describe('advscreen scan <folder>', () => {
           record.signals.stripesScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
-      expect(record.detector).toBe('residual-cooccurrence@8');
+      expect(record.detector).toBe('residual-cooccurrence@9');
       expect(record.threshold).toBe(0);
     }
 
