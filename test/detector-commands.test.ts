@@ -80,7 +80,36 @@ describe('advscreen calibrate', () => {
     expect(result.stdout).toMatch(
       /by the detector's model:\n {2}jpeg \(12 images\): \d+\.\d\d% of \d+ held out\n {2}lossless \(12 images\)/,
     );
+
+    // Grouped by photo, a photo's eight files (PNG, JPEG, three variants each) fall on one side of the split.
+    const grouped = path.join(dir, 'grouped.json');
+    const byPhoto = await runCli([
+      'calibrate',
+      clean,
+      '--target-fpr',
+      '0.2',
+      '--group-pattern',
+      '^(?<group>[a-z]+_\\d)',
+      '--out',
+      grouped,
+    ]);
+    expect(byPhoto.code).toBe(0);
+    expect(byPhoto.stdout).toMatch(
+      /held-out images \(split by --group-pattern into 3 groups, each on one side\)/,
+    );
+    const groupedCalibration = CalibrationFile.parse(JSON.parse(await readFile(grouped, 'utf8')));
+    expect(groupedCalibration.expectedFpr.heldOut % 8).toBe(0);
+    expect(calibration.expectedFpr.heldOut % 8).not.toBe(0);
   });
+
+  it.each(['calibrate', 'calibrate-model'])(
+    '%s refuses a group pattern without its named group',
+    async (command) => {
+      const result = await runCli([command, PHOTOS, '--group-pattern', '^([a-z]+)', '--out', '/dev/null']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/--group-pattern needs a named group \(\?<group>\.\.\.\)/);
+    },
+  );
 
   it.each(['calibrate', 'calibrate-model'])(
     '%s refuses, as a usage error, a sample too small to split',

@@ -19,9 +19,11 @@ Usage:
                  [--model spec.json | --model default] [--model-checks checks.json] [--no-consistency]
                  [--threshold N] [--concurrency N] [--json]
   advscreen calibrate <folder | s3://bucket/prefix of clean images> --out calibration.json [--target-fpr 0.01]
+                 [--group-pattern REGEX] [--detector-model model.json]
   advscreen calibrate-model <folder | s3://bucket/prefix of clean images> --out checks.json [--model spec.json]
                  [--target-fpr 0.01] [--squeezers jpeg50,median2x2] [--confidence-exceedance 0.001]
                  [--margin-exceedance 0.002] [--calibration calibration.json] [--detector-model model.json]
+                 [--group-pattern REGEX]
   advscreen train-detector --manifest manifest.jsonl --out model.json [--l2 0.01] [--folds 5] [--target-fpr 0.01]
                  [--train-only attacks.jsonl] [--balance-attacks]
   advscreen worker ingest|detector|inference|monitor

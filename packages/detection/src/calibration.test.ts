@@ -25,6 +25,15 @@ describe('calibrateThreshold', () => {
     expect(calibrateThreshold(samples.slice(0, 200), 0.01).warning).toMatch(/200 clean images are few/);
   });
 
+  it('keeps each group on one side of the split', () => {
+    // 300 groups of 10 (crops of one photo): the held-out part is whole groups.
+    const grouped = samples.map((s, i) => ({ ...s, group: `photo-${Math.floor(i / 10)}` }));
+    const fit = calibrateThreshold(grouped, 0.01);
+    expect(fit.expectedFpr.heldOut % 10).toBe(0);
+    expect(fit.expectedFpr.heldOut).toBeGreaterThan(700);
+    expect(calibrateThreshold(samples, 0.01).expectedFpr.heldOut % 10).not.toBe(0);
+  });
+
   it('refuses a sample that cannot be split', () => {
     expect(() => calibrateThreshold(samples.slice(0, 1), 0.01)).toThrow(/more clean images/);
     expect(() => calibrateThreshold(samples.slice(0, 1), 0.01)).toThrow(CalibrationSampleError);

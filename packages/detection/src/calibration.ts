@@ -6,6 +6,12 @@ export interface CalibrationSample {
   score: number;
   /** Detector scores: the model that scored it (`jpeg`, `lossless`, `resized`), see `scoredBranch`. */
   branch?: string;
+  /**
+   * Images of one group (crops of one photo, one sender's uploads) fall on the same side of the
+   * split, so the held-out rate is measured on groups the threshold was not set on; without it,
+   * each key is its own group.
+   */
+  group?: string;
 }
 
 /** A false-positive rate measured on a held-out part, with a 95% Wilson interval. */
@@ -34,9 +40,11 @@ export interface CalibrationFit {
 /** The sample cannot be split into a fitting and a held-out part: the caller's data, not a fault. */
 export class CalibrationSampleError extends Error {}
 
-/** Deterministic split by key hash, so re-running on the same sample gives the same result. */
-function isHeldOut(key: string, heldOutShare: number): boolean {
-  const digest = createHash('sha256').update(key).digest();
+/** Deterministic split by the hash of the group (else the key), so re-running on the same sample gives the same result. */
+function isHeldOut({ key, group }: CalibrationSample, heldOutShare: number): boolean {
+  const digest = createHash('sha256')
+    .update(group ?? key)
+    .digest();
   return digest.readUInt32BE(0) / 2 ** 32 < heldOutShare;
 }
 
@@ -62,7 +70,7 @@ export function calibrateThreshold(
   const fitScores: number[] = [];
   const heldOut: CalibrationSample[] = [];
   for (const s of samples) {
-    if (isHeldOut(s.key, heldOutShare)) heldOut.push(s);
+    if (isHeldOut(s, heldOutShare)) heldOut.push(s);
     else fitScores.push(s.score);
   }
   if (fitScores.length === 0 || heldOut.length === 0) {

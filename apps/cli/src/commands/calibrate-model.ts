@@ -19,6 +19,7 @@ import {
 } from '@advscreen/inference';
 import { type DetectorReading, detectorReading } from '@advscreen/pipeline';
 import { createS3Client, resolveLocation } from '@advscreen/storage';
+import { describeGroupSplit, parseGroupPattern } from '../group-pattern.ts';
 import { chooseScorer } from '../scorer-options.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -42,6 +43,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       // The detector in front of the model, as the scan runs it: the joint rule gets what it leaves of the budget.
       'detector-model': { type: 'string' },
       calibration: { type: 'string' },
+      'group-pattern': { type: 'string' },
     },
   });
   if (positionals.length !== 1 || !values.out) {
@@ -55,6 +57,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
   if (![targetFpr, exceedance, marginExceedance].every((x) => x > 0 && x < 1)) {
     throw new UsageError('--target-fpr, --confidence-exceedance and --margin-exceedance must be in (0, 1)');
   }
+  const groupOf = parseGroupPattern(values['group-pattern']);
   const squeezers = values.squeezers.split(',').map((name) => {
     const parsed = Squeezer.safeParse(name);
     if (!parsed.success) throw new UsageError(`unknown squeezer ${name}: use ${Squeezer.options.join(', ')}`);
@@ -115,7 +118,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
         detectorFlagged: detector !== null && detected.score > detector.threshold,
       });
     }
-    const samples = observed.map((o) => ({ key: o.key, score: o.consistency }));
+    const samples = observed.map((o) => ({ key: o.key, score: o.consistency, group: groupOf(o.key) }));
     const topProbabilities = observed.map((o) => o.topProbability);
     const fit = calibrateThreshold(samples, targetFpr);
     const confidence = fitConfidenceBound(topProbabilities, exceedance);
@@ -138,7 +141,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
     const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
     process.stdout.write(
       `Calibrated the checks of ${checks.model} on ${samples.length} clean images from ${source.uri}.\n` +
-        `Consistency (${squeezers.join(', ')}): threshold ${fit.threshold.toFixed(4)}; expected FPR on ${fit.expectedFpr.heldOut} held-out images ` +
+        `Consistency (${squeezers.join(', ')}): threshold ${fit.threshold.toFixed(4)}; expected FPR on ${fit.expectedFpr.heldOut} held-out images${describeGroupSplit(samples)} ` +
         `${pct(fit.expectedFpr.estimate)} (95% interval ${pct(fit.expectedFpr.low)} to ${pct(fit.expectedFpr.high)}).\n` +
         `Confidence bound: ${confidence.bound} (${
           confidence.method === 'tail'

@@ -12,6 +12,7 @@ import {
 } from '@advscreen/detection';
 import { screenObject } from '@advscreen/pipeline';
 import { createS3Client, resolveLocation } from '@advscreen/storage';
+import { describeGroupSplit, parseGroupPattern } from '../group-pattern.ts';
 import { UsageError } from '../usage-error.ts';
 
 /**
@@ -27,6 +28,7 @@ export async function runCalibrateCommand(argv: string[]): Promise<number> {
       out: { type: 'string' },
       'target-fpr': { type: 'string', default: '0.01' },
       'detector-model': { type: 'string' },
+      'group-pattern': { type: 'string' },
     },
   });
   if (positionals.length !== 1 || !values.out) {
@@ -34,6 +36,7 @@ export async function runCalibrateCommand(argv: string[]): Promise<number> {
   }
   const targetFpr = Number(values['target-fpr']);
   if (!(targetFpr > 0 && targetFpr < 1)) throw new UsageError('--target-fpr must be in (0, 1)');
+  const groupOf = parseGroupPattern(values['group-pattern']);
   const config = loadConfig();
   const model = loadDetectorModel(
     values['detector-model'] ?? config.fleet.detectorModel ?? BUNDLED_DETECTOR_PATH,
@@ -53,7 +56,13 @@ export async function runCalibrateCommand(argv: string[]): Promise<number> {
         object.key,
       );
       if (record.score === null) rejected++;
-      else samples.push({ key: record.key, score: record.score, branch: scoredBranch(record.signals) });
+      else
+        samples.push({
+          key: record.key,
+          score: record.score,
+          branch: scoredBranch(record.signals),
+          group: groupOf(record.key),
+        });
     }
     const fit = calibrateThreshold(samples, targetFpr);
     const calibration: CalibrationFile = {
@@ -67,6 +76,7 @@ export async function runCalibrateCommand(argv: string[]): Promise<number> {
     };
     await writeFile(values.out, `${JSON.stringify(calibration, null, 2)}\n`);
     const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
     const branchLines = Object.entries(fit.byBranch)
       .map(
         ([branch, { images, expectedFpr }]) =>
@@ -76,7 +86,7 @@ export async function runCalibrateCommand(argv: string[]): Promise<number> {
     process.stdout.write(
       `Calibrated ${scorer.name} on ${samples.length} clean images from ${source.uri} (${rejected} rejected, not used).\n` +
         `Threshold ${fit.threshold.toFixed(4)} (target FPR ${pct(targetFpr)}, fitted on ${fit.fitted} images).\n` +
-        `Expected FPR on the ${fit.expectedFpr.heldOut} held-out images: ${pct(fit.expectedFpr.estimate)} ` +
+        `Expected FPR on the ${fit.expectedFpr.heldOut} held-out images${describeGroupSplit(samples)}: ${pct(fit.expectedFpr.estimate)} ` +
         `(95% interval ${pct(fit.expectedFpr.low)} to ${pct(fit.expectedFpr.high)}); by the detector's model:\n` +
         branchLines +
         'The rate holds for this mix of inputs; recalibrate when it changes.\n' +
