@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CalibrationSampleError, calibrateThreshold } from './calibration.ts';
+import { wilsonInterval } from './evaluation/metrics.ts';
 
 const samples = Array.from({ length: 3000 }, (_, i) => ({
   key: `img-${i}.jpg`,
@@ -32,6 +33,35 @@ describe('calibrateThreshold', () => {
     expect(fit.expectedFpr.heldOut % 10).toBe(0);
     expect(fit.expectedFpr.heldOut).toBeGreaterThan(700);
     expect(calibrateThreshold(samples, 0.01).expectedFpr.heldOut % 10).not.toBe(0);
+  });
+
+  it('widens the interval when the false positives sit in a few groups', () => {
+    // 60 groups of 20; 10% of images score high: all of every tenth group, or two of each group.
+    const scored = (highIn: (group: number, member: number) => boolean) =>
+      Array.from({ length: 1200 }, (_, i) => {
+        const [group, member] = [Math.floor(i / 20), i % 20];
+        const base = Math.sin(i * 12.9898);
+        return {
+          key: `img-${i}.png`,
+          group: `g${group}`,
+          score: highIn(group, member) ? 5 + base : base - 2,
+        };
+      });
+    const concentrated = calibrateThreshold(
+      scored((group) => group % 10 === 0),
+      0.05,
+    ).expectedFpr;
+    const spread = calibrateThreshold(
+      scored((_, member) => member < 2),
+      0.05,
+    ).expectedFpr;
+    expect(concentrated.estimate).toBeGreaterThan(0);
+    expect(spread.estimate).toBeGreaterThan(0);
+    // Against the interval for as many independent images: far wider, and about the same.
+    const width = (r: { low: number; high: number }) => r.high - r.low;
+    const independent = (r: typeof spread) => wilsonInterval(r.estimate * r.heldOut, r.heldOut);
+    expect(width(concentrated)).toBeGreaterThan(2 * width(independent(concentrated)));
+    expect(width(spread) / width(independent(spread))).toBeCloseTo(1, 0);
   });
 
   it('refuses a sample that cannot be split', () => {

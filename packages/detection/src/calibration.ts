@@ -48,12 +48,42 @@ function isHeldOut({ key, group }: CalibrationSample, heldOutShare: number): boo
   return digest.readUInt32BE(0) / 2 ** 32 < heldOutShare;
 }
 
-function heldOutRate(scores: readonly number[], threshold: number): HeldOutRate {
-  const falsePositives = scores.filter((score) => score > threshold).length;
+/**
+ * How much grouping widens the rate's variance (the design effect of cluster sampling): the spread of false
+ * positives between groups against what independent images would give. 1 without groups; large
+ * when a few groups hold the false positives (one grainy photo's crops, one sender's uploads).
+ */
+function designEffect(
+  samples: readonly CalibrationSample[],
+  flagged: (s: CalibrationSample) => boolean,
+): number {
+  const n = samples.length;
+  const rate = samples.filter(flagged).length / Math.max(n, 1);
+  if (rate === 0 || rate === 1 || !samples.some((s) => s.group !== undefined)) return 1;
+  const groups = new Map<string, { images: number; flagged: number }>();
+  for (const s of samples) {
+    const g = groups.get(s.group ?? s.key) ?? { images: 0, flagged: 0 };
+    g.images++;
+    if (flagged(s)) g.flagged++;
+    groups.set(s.group ?? s.key, g);
+  }
+  if (groups.size < 2) return n;
+  let squares = 0;
+  for (const g of groups.values()) squares += (g.flagged - rate * g.images) ** 2;
+  const betweenGroups = (groups.size / (groups.size - 1)) * (squares / (n * n));
+  return Math.max(1, betweenGroups / ((rate * (1 - rate)) / n));
+}
+
+/** The rate above `threshold`, its Wilson interval on the effective sample size when the images come in groups. */
+function heldOutRate(samples: readonly CalibrationSample[], threshold: number): HeldOutRate {
+  const flagged = (s: CalibrationSample) => s.score > threshold;
+  const falsePositives = samples.filter(flagged).length;
+  const effective = samples.length / designEffect(samples, flagged);
+  const estimate = samples.length === 0 ? 0 : falsePositives / samples.length;
   return {
-    estimate: scores.length === 0 ? 0 : falsePositives / scores.length,
-    ...wilsonInterval(falsePositives, scores.length),
-    heldOut: scores.length,
+    estimate,
+    ...wilsonInterval(estimate * effective, effective),
+    heldOut: samples.length,
   };
 }
 
@@ -82,7 +112,7 @@ export function calibrateThreshold(
     byBranch[branch] = {
       images: samples.filter((s) => s.branch === branch).length,
       expectedFpr: heldOutRate(
-        heldOut.filter((s) => s.branch === branch).map((s) => s.score),
+        heldOut.filter((s) => s.branch === branch),
         threshold,
       ),
     };
@@ -90,10 +120,7 @@ export function calibrateThreshold(
   const needed = Math.ceil(10 / targetFpr);
   return {
     threshold,
-    expectedFpr: heldOutRate(
-      heldOut.map((s) => s.score),
-      threshold,
-    ),
+    expectedFpr: heldOutRate(heldOut, threshold),
     fitted: fitScores.length,
     byBranch,
     warning:
