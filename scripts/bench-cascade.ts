@@ -139,13 +139,31 @@ function printCascade<R extends CascadeRow>(
     const key = `${row.line.attack} | ${row.line.eps} | ${row.line.format}`;
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
+  const caughtByAttack = new Map<string, { caught: number; tested: number; files: number }>();
   for (const [key, group] of [...groups].sort()) {
     const layers = group.flatMap(decisionsOf);
     const by = (layer: string) => layers.filter((l) => l === layer).length;
+    const caught = layers.filter((l) => l !== null).length;
     console.log(
-      `| ${key} | ${group.length} | ${pct(layers.filter((l) => l !== null).length, layers.length)} | ${pct(by('detector'), layers.length)} | ${pct(by('consistency'), layers.length)} | ${pct(by('sanity'), layers.length)} |`,
+      `| ${key} | ${group.length} | ${pct(caught, layers.length)} | ${pct(by('detector'), layers.length)} | ${pct(by('consistency'), layers.length)} | ${pct(by('sanity'), layers.length)} |`,
     );
+    const attack = group[0]?.line.attack ?? 'unknown';
+    const sum = caughtByAttack.get(attack) ?? { caught: 0, tested: 0, files: 0 };
+    caughtByAttack.set(attack, {
+      caught: sum.caught + caught,
+      tested: sum.tested + layers.length,
+      files: sum.files + group.length,
+    });
   }
+  // The issue's target is per kind of attack: every setting and format of it together.
+  console.log(
+    `Per attack, every setting and format: ${[...caughtByAttack]
+      .map(
+        ([attack, { caught, tested, files }]) =>
+          `${attack} ${((caught / tested) * 100).toFixed(1)}% (${runs === 1 ? `${caught}/${tested}` : `n ${files}, over ${runs} runs`})`,
+      )
+      .join(', ')}`,
+  );
 }
 
 /** The model stage's order: sanity first, then consistency (by the joint rule or its threshold). */
