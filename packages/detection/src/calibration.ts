@@ -14,7 +14,7 @@ export interface CalibrationSample {
   group?: string;
 }
 
-/** A false-positive rate measured on a held-out part, with a 95% Wilson interval. */
+/** A false-positive rate measured on a held-out part, with a 95% Wilson interval (on the effective number of images when they come in groups). */
 export interface HeldOutRate {
   estimate: number;
   low: number;
@@ -49,9 +49,11 @@ function isHeldOut({ key, group }: CalibrationSample, heldOutShare: number): boo
 }
 
 /**
- * How much grouping widens the rate's variance (the design effect of cluster sampling): the spread of false
- * positives between groups against what independent images would give. 1 without groups; large
- * when a few groups hold the false positives (one grainy photo's crops, one sender's uploads).
+ * How much grouping widens the rate's variance (the design effect of cluster sampling): the
+ * spread of false positives between groups against what independent images would give. 1
+ * without groups; large when a few groups hold the false positives (one grainy photo's crops,
+ * one sender's uploads). With no false positive at all the spread cannot be seen, and the images
+ * count as independent.
  */
 function designEffect(
   samples: readonly CalibrationSample[],

@@ -76,7 +76,6 @@ export async function runCalibrateCommand(argv: string[]): Promise<number> {
     };
     await writeFile(values.out, `${JSON.stringify(calibration, null, 2)}\n`);
     const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-
     const branchLines = Object.entries(fit.byBranch)
       .map(
         ([branch, { images, expectedFpr }]) =>
