@@ -160,7 +160,7 @@ function printCascade<R extends CascadeRow>(
     `Per attack, every setting and format: ${[...caughtByAttack]
       .map(
         ([attack, { caught, tested, files }]) =>
-          `${attack} ${((caught / tested) * 100).toFixed(1)}% (${runs === 1 ? `${caught}/${tested}` : `n ${files}, over ${runs} runs`})`,
+          `${attack} ${((caught / tested) * 100).toFixed(1)}% (${runs === 1 ? `${caught}/${tested}` : `n ${files}, over every run measuring them`})`,
       )
       .join(', ')}`,
   );
