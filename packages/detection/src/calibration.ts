@@ -40,11 +40,12 @@ export interface CalibrationFit {
 /** The sample cannot be split into a fitting and a held-out part: the caller's data, not a fault. */
 export class CalibrationSampleError extends Error {}
 
-/** Deterministic split by the hash of the group (else the key), so re-running on the same sample gives the same result. */
-function isHeldOut({ key, group }: CalibrationSample, heldOutShare: number): boolean {
-  const digest = createHash('sha256')
-    .update(group ?? key)
-    .digest();
+/** The group a sample belongs to: its own, else its key alone. */
+const groupOf = (s: CalibrationSample) => s.group ?? s.key;
+
+/** Deterministic split by the hash of the group, so re-running on the same sample gives the same result. */
+function isHeldOut(sample: CalibrationSample, heldOutShare: number): boolean {
+  const digest = createHash('sha256').update(groupOf(sample)).digest();
   return digest.readUInt32BE(0) / 2 ** 32 < heldOutShare;
 }
 
@@ -58,16 +59,16 @@ function isHeldOut({ key, group }: CalibrationSample, heldOutShare: number): boo
 function designEffect(
   samples: readonly CalibrationSample[],
   flagged: (s: CalibrationSample) => boolean,
+  rate: number,
 ): number {
   const n = samples.length;
-  const rate = samples.filter(flagged).length / Math.max(n, 1);
   if (rate === 0 || rate === 1 || !samples.some((s) => s.group !== undefined)) return 1;
   const groups = new Map<string, { images: number; flagged: number }>();
   for (const s of samples) {
-    const g = groups.get(s.group ?? s.key) ?? { images: 0, flagged: 0 };
+    const g = groups.get(groupOf(s)) ?? { images: 0, flagged: 0 };
     g.images++;
     if (flagged(s)) g.flagged++;
-    groups.set(s.group ?? s.key, g);
+    groups.set(groupOf(s), g);
   }
   if (groups.size < 2) return n;
   let squares = 0;
@@ -79,9 +80,8 @@ function designEffect(
 /** The rate above `threshold`, its Wilson interval on the effective sample size when the images come in groups. */
 function heldOutRate(samples: readonly CalibrationSample[], threshold: number): HeldOutRate {
   const flagged = (s: CalibrationSample) => s.score > threshold;
-  const falsePositives = samples.filter(flagged).length;
-  const effective = samples.length / designEffect(samples, flagged);
-  const estimate = samples.length === 0 ? 0 : falsePositives / samples.length;
+  const estimate = samples.length === 0 ? 0 : samples.filter(flagged).length / samples.length;
+  const effective = samples.length / designEffect(samples, flagged, estimate);
   return {
     estimate,
     ...wilsonInterval(estimate * effective, effective),
