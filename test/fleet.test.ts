@@ -214,6 +214,7 @@ describe('the fleet on real Redis and S3 servers', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(slack.messages).toHaveLength(1);
     expect(slack.messages[0]).toMatch(/from source bot-7/);
+    expect(slack.messages[0]).toMatch(/images screened in that window: false positives would explain about/);
 
     // The monitor's metrics endpoint: queue depths to scale on, today's verdicts per source.
     const metricsPort = running.find((r) => r.role === 'monitor')?.port;

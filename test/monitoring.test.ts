@@ -10,44 +10,80 @@ beforeEach(() => {
 });
 afterAll(() => redis.disconnect());
 
+const attack = (id: string, atMs: number) => ({ id, atMs, adversarial: true });
+const screenedClean = (id: string, atMs: number) => ({ id, atMs, adversarial: false });
+/** The threshold alone decides, as before the rule knew the false-positive rate. */
+const countOnly = { cooldownMs: 0, expectedFpr: 0 };
+
 describe('AttackWindows on a real Redis', () => {
   it('fires once at the threshold, then stays quiet for the cooldown', async () => {
     const windows = new AttackWindows(
       redis,
-      { threshold: 3, windowMs: 60_000, cooldownMs: 600_000 },
+      { threshold: 3, windowMs: 60_000, cooldownMs: 600_000, expectedFpr: 0 },
       { prefix },
     );
     const t = 1_000_000;
     const fired = [];
-    for (let i = 0; i < 6; i++) fired.push((await windows.record('global', `e${i}`, t + i)).alert);
+    for (let i = 0; i < 6; i++) fired.push((await windows.record('global', attack(`e${i}`, t + i))).alert);
     expect(fired).toEqual([false, false, true, false, false, false]);
     expect(await redis.pttl(`${prefix}:cooldown:global`)).toBeGreaterThan(590_000);
   });
 
   it('counts a redelivered event once', async () => {
-    const windows = new AttackWindows(redis, { threshold: 2, windowMs: 60_000, cooldownMs: 0 }, { prefix });
-    await windows.record('global', 'same', 1000);
-    const again = await windows.record('global', 'same', 1001);
+    const windows = new AttackWindows(redis, { ...countOnly, threshold: 2, windowMs: 60_000 }, { prefix });
+    await windows.record('global', attack('same', 1000));
+    const again = await windows.record('global', attack('same', 1001));
     expect(again).toMatchObject({ count: 1, alert: false });
   });
 
   it('forgets events older than the window and expires the key', async () => {
-    const windows = new AttackWindows(redis, { threshold: 2, windowMs: 1000, cooldownMs: 0 }, { prefix });
-    await windows.record('source:a', 'old', 10_000);
-    const later = await windows.record('source:a', 'new', 12_000);
+    const windows = new AttackWindows(redis, { ...countOnly, threshold: 2, windowMs: 1000 }, { prefix });
+    await windows.record('source:a', attack('old', 10_000));
+    const later = await windows.record('source:a', attack('new', 12_000));
     expect(later).toMatchObject({ count: 1, alert: false, oldestMs: 12_000 });
     const ttl = await redis.pttl(`${prefix}:window:source:a`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(1000);
   });
 
+  it('alerts on flagged images beyond what the false-positive rate explains for the volume screened', async () => {
+    const rule = { threshold: 5, windowMs: 60_000, cooldownMs: 0, expectedFpr: 0.02 };
+    const busy = new AttackWindows(redis, rule, { prefix });
+    // 1,000 images from one busy source, 20 flagged: what a 2% false-positive rate gives.
+    const busyOutcomes = [];
+    for (let i = 0; i < 1000; i++)
+      busyOutcomes.push(
+        await busy.record(
+          'source:busy',
+          i % 50 === 0 ? attack(`b${i}`, 1000 + i) : screenedClean(`b${i}`, 1000 + i),
+        ),
+      );
+    const last = busyOutcomes.at(-1);
+    expect(last).toMatchObject({ screened: 1000 });
+    expect(busyOutcomes.filter((o) => o.alert)).toHaveLength(0);
+    expect(Math.max(...busyOutcomes.map((o) => o.count))).toBe(20);
+    // An agent whose every upload is refused: the fifth one alerts.
+    const fired = [];
+    for (let i = 0; i < 6; i++)
+      fired.push((await busy.record('source:agent', attack(`a${i}`, 2000 + i))).alert);
+    expect(fired).toEqual([false, false, false, false, true, true]);
+  });
+
+  it('forgets screened images older than the window', async () => {
+    const windows = new AttackWindows(redis, { ...countOnly, threshold: 2, windowMs: 3000 }, { prefix });
+    for (let i = 0; i < 10; i++) await windows.record('global', screenedClean(`old${i}`, 10_000 + i));
+    const later = await windows.record('global', attack('new', 20_000));
+    expect(later).toMatchObject({ count: 1, screened: 1 });
+    expect(await redis.hlen(`${prefix}:screened:global`)).toBe(1);
+  });
+
   it('bounds the window under a flood', async () => {
     const windows = new AttackWindows(
       redis,
-      { threshold: 1000, windowMs: 60_000, cooldownMs: 0 },
+      { ...countOnly, threshold: 1000, windowMs: 60_000 },
       { prefix, cap: 50 },
     );
-    for (let i = 0; i < 80; i++) await windows.record('global', `e${i}`, 5000 + i);
+    for (let i = 0; i < 80; i++) await windows.record('global', attack(`e${i}`, 5000 + i));
     expect(await redis.zcard(`${prefix}:window:global`)).toBe(50);
   });
 });

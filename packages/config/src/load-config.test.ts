@@ -28,6 +28,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes the false-positive rate alerts allow for as a share below 1, 2% by default', () => {
+    expect(loadConfig({}).fleet.alert.expectedFpr).toBe(0.02);
+    expect(loadConfig({ ADVSCREEN_ALERT_EXPECTED_FPR: '0' }).fleet.alert.expectedFpr).toBe(0);
+    expect(() => loadConfig({ ADVSCREEN_ALERT_EXPECTED_FPR: '2' })).toThrow(/ADVSCREEN_ALERT_EXPECTED_FPR/);
+  });
+
   it('names every invalid variable and the value it got', () => {
     const attempt = () => loadConfig({ ADVSCREEN_MAX_BYTES: 'lots', ADVSCREEN_LOG_LEVEL: 'loud' });
     expect(attempt).toThrow(ConfigError);

@@ -53,6 +53,7 @@ const EnvSchema = z.object({
   ADVSCREEN_ALERT_THRESHOLD: positiveInt.default(5),
   ADVSCREEN_ALERT_WINDOW_MINUTES: z.coerce.number().positive().default(5),
   ADVSCREEN_ALERT_COOLDOWN_MINUTES: z.coerce.number().nonnegative().default(30),
+  ADVSCREEN_ALERT_EXPECTED_FPR: z.coerce.number().min(0).lt(1).default(0.02),
   ADVSCREEN_SHUTDOWN_GRACE_S: positiveInt.default(30),
   ADVSCREEN_JOB_LOCK_MS: positiveInt.default(30_000),
 });
@@ -97,7 +98,7 @@ export interface FleetConfig {
   consistencyCheck: boolean;
   modelChecks: string | undefined;
   slackWebhookUrl: string | undefined;
-  alert: { threshold: number; windowMs: number; cooldownMs: number };
+  alert: { threshold: number; windowMs: number; cooldownMs: number; expectedFpr: number };
   shutdownGraceMs: number;
   /** How long a worker's claim on a job lasts without renewal; a dead worker's jobs return after it. */
   jobLockMs: number;
@@ -180,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         threshold: e.ADVSCREEN_ALERT_THRESHOLD,
         windowMs: e.ADVSCREEN_ALERT_WINDOW_MINUTES * 60_000,
         cooldownMs: e.ADVSCREEN_ALERT_COOLDOWN_MINUTES * 60_000,
+        expectedFpr: e.ADVSCREEN_ALERT_EXPECTED_FPR,
       },
       shutdownGraceMs: e.ADVSCREEN_SHUTDOWN_GRACE_S * 1000,
       jobLockMs: e.ADVSCREEN_JOB_LOCK_MS,

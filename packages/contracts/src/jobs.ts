@@ -69,6 +69,9 @@ export const AlertJob = z.object({
   /** Every window that fired on this event (global and/or the source's). */
   scopesFired: z.array(z.string()),
   count: z.number().int(),
+  /** Images screened in that window, and the adversarial verdicts false positives alone would give. */
+  screened: z.number().int().optional(),
+  expected: z.number().optional(),
   windowMinutes: z.number(),
   threshold: z.number().int(),
   firstAt: z.string(),

@@ -19,4 +19,23 @@ describe('formatAlertText', () => {
     expect(text).toMatch(/global, source:bot-7/);
     expect(text).toContain('`s3://uploads/x.png`');
   });
+
+  it('says how many images the window screened and how many false positives would explain', () => {
+    const text = formatAlertText({
+      v: 1,
+      scope: 'global',
+      scopesFired: ['global'],
+      count: 480,
+      screened: 18_000,
+      expected: 360,
+      windowMinutes: 5,
+      threshold: 5,
+      firstAt: '2026-11-24T10:00:00.000Z',
+      lastAt: '2026-11-24T10:05:00.000Z',
+      sampleKeys: [],
+    });
+    expect(text).toMatch(
+      /18000 images screened in that window: false positives would explain about 360\.0 flagged/,
+    );
+  });
 });

@@ -8,6 +8,10 @@ export function formatAlertText(alert: AlertJob): string {
     `:rotating_light: advscreen: possible adversarial campaign ${scope}`,
     `${alert.count} images flagged in the last ${alert.windowMinutes} min (alert threshold ${alert.threshold}), first at ${alert.firstAt}, latest at ${alert.lastAt}.`,
   ];
+  if (alert.screened !== undefined && alert.expected !== undefined)
+    lines.push(
+      `${alert.screened} images screened in that window: false positives would explain about ${alert.expected.toFixed(1)} flagged (a steady excess on ordinary traffic means the calibration is off for it, not a campaign).`,
+    );
   if (alert.scopesFired.length > 1)
     lines.push(`Windows over the threshold: ${alert.scopesFired.join(', ')}.`);
   if (alert.sampleKeys.length > 0)

@@ -7,24 +7,87 @@ export interface WindowRule {
   windowMs: number;
   /** After an alert, no other alert for the same scope for this long. */
   cooldownMs: number;
+  /**
+   * The share of clean images the cascade is calibrated to flag. A window alerts only when its
+   * adversarial verdicts are more than that share of the images screened in it explains
+   * (unusualCount); 0: the threshold alone decides.
+   */
+  expectedFpr: number;
 }
 
 export interface WindowOutcome {
   scope: string;
+  /** Adversarial verdicts in the window (each event once). */
   count: number;
+  /** Images screened in the window, any verdict (buckets of a thirtieth of the window). */
+  screened: number;
+  /** Adversarial verdicts that false positives alone would give: `expectedFpr` x `screened`. */
+  expected: number;
   /** True for exactly one caller when the rule fires outside a cooldown. */
   alert: boolean;
   oldestMs: number;
 }
 
 /**
- * One atomic step per scope: add the event (member = its id, so a redelivered event counts
- * once), drop what left the window, cap the set, count, and claim the cooldown if the rule
- * fires. Doing the check and the claim in one script means two monitors never both alert.
+ * How unlikely a window must be under false positives alone to alert: the Poisson tail
+ * P(X >= count) with mean `expected`. Each flagged image tests its window again, so a looser
+ * level would page someone daily on clean traffic at volume.
  */
-const RECORD_ATTACK = `
-local window, cooldown = KEYS[1], KEYS[2]
-local now, windowMs, threshold, cooldownMs, member, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+export const ALERT_SIGNIFICANCE = 1e-6;
+
+/**
+ * P(X >= k) for X ~ Poisson(mean), summed in log space upward from k (exp(-mean) underflows at
+ * the volumes a global window sees). Only the far tail matters here, so at or below the mean
+ * it answers 1.
+ */
+export function poissonTail(k: number, mean: number): number {
+  if (k <= 0) return 1;
+  if (mean <= 0) return 0;
+  if (k <= mean) return 1;
+  let logFactorial = 0;
+  for (let i = 2; i <= k; i++) logFactorial += Math.log(i);
+  let logTerm = -mean + k * Math.log(mean) - logFactorial;
+  let tail = 0;
+  for (let i = k; ; i++) {
+    const term = Math.exp(logTerm);
+    tail += term;
+    if (term < tail * 1e-12 || term === 0) break;
+    logTerm += Math.log(mean) - Math.log(i + 1);
+  }
+  return Math.min(1, tail);
+}
+
+/** The rule's test for one window: at the threshold, and more than false positives explain. */
+export function unusualCount(count: number, screened: number, rule: WindowRule): boolean {
+  if (count < rule.threshold) return false;
+  if (rule.expectedFpr <= 0) return true;
+  return poissonTail(count, rule.expectedFpr * screened) < ALERT_SIGNIFICANCE;
+}
+
+const BUCKETS_PER_WINDOW = 30;
+
+/**
+ * One atomic step per scope: count the image in its time bucket of the screened total, drop
+ * buckets that left the window, and sum; for an adversarial verdict also add the event to the
+ * window (member = its id, so a redelivered event counts once there), drop what left it, cap
+ * the set and count. The screened total is approximate: its oldest bucket may straddle the
+ * window's edge, and a redelivered event counts again.
+ */
+const RECORD_EVENT = `
+local window, screenedKey = KEYS[1], KEYS[2]
+local now, windowMs, member, cap, bucketMs, adversarial = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1'
+redis.call('HINCRBY', screenedKey, math.floor(now / bucketMs), 1)
+redis.call('PEXPIRE', screenedKey, windowMs + bucketMs)
+local screened = 0
+local buckets = redis.call('HGETALL', screenedKey)
+for i = 1, #buckets, 2 do
+  if (tonumber(buckets[i]) + 1) * bucketMs <= now - windowMs then
+    redis.call('HDEL', screenedKey, buckets[i])
+  else
+    screened = screened + tonumber(buckets[i + 1])
+  end
+end
+if not adversarial then return {0, screened, now} end
 redis.call('ZADD', window, now, member)
 redis.call('ZREMRANGEBYSCORE', window, '-inf', now - windowMs)
 local size = redis.call('ZCARD', window)
@@ -32,14 +95,13 @@ if size > cap then redis.call('ZREMRANGEBYRANK', window, 0, size - cap - 1) end
 redis.call('PEXPIRE', window, windowMs)
 local count = redis.call('ZCARD', window)
 local oldest = redis.call('ZRANGE', window, 0, 0, 'WITHSCORES')[2]
-local alert = 0
-if count >= threshold then
-  if cooldownMs <= 0 or redis.call('SET', cooldown, now, 'PX', cooldownMs, 'NX') then alert = 1 end
-end
-return {count, alert, oldest}
+return {count, screened, oldest}
 `;
 
-/** Sliding windows of adversarial verdicts in Redis sorted sets, one per scope. */
+/**
+ * Sliding windows per scope in Redis: adversarial verdicts in a sorted set, images screened in
+ * time buckets. The cooldown is claimed with one SET NX, so two monitors never both alert.
+ */
 export class AttackWindows {
   readonly #redis: Redis;
   readonly #rule: WindowRule;
@@ -54,19 +116,37 @@ export class AttackWindows {
     this.#cap = options.cap ?? Math.max(10_000, rule.threshold * 10);
   }
 
-  async record(scope: string, eventId: string, atMs: number): Promise<WindowOutcome> {
-    const [count, alert, oldest] = (await this.#redis.eval(
-      RECORD_ATTACK,
+  /** Counts one screened image in the scope's window; an adversarial one may raise the alert. */
+  async record(
+    scope: string,
+    event: { id: string; atMs: number; adversarial: boolean },
+  ): Promise<WindowOutcome> {
+    const rule = this.#rule;
+    const [count, screened, oldest] = (await this.#redis.eval(
+      RECORD_EVENT,
       2,
       this.#keys.window(scope),
-      this.#keys.cooldown(scope),
-      atMs,
-      this.#rule.windowMs,
-      this.#rule.threshold,
-      this.#rule.cooldownMs,
-      eventId,
+      this.#keys.screened(scope),
+      event.atMs,
+      rule.windowMs,
+      event.id,
       this.#cap,
-    )) as [number, number, string];
-    return { scope, count, alert: alert === 1, oldestMs: Number(oldest) };
+      Math.max(1, Math.floor(rule.windowMs / BUCKETS_PER_WINDOW)),
+      event.adversarial ? '1' : '0',
+    )) as [number, number, string | number];
+    const alert =
+      event.adversarial &&
+      unusualCount(count, screened, rule) &&
+      (rule.cooldownMs <= 0 ||
+        (await this.#redis.set(this.#keys.cooldown(scope), event.atMs, 'PX', rule.cooldownMs, 'NX')) ===
+          'OK');
+    return {
+      scope,
+      count,
+      screened,
+      expected: rule.expectedFpr * screened,
+      alert,
+      oldestMs: Number(oldest),
+    };
   }
 }

@@ -1,5 +1,12 @@
 export { formatAlertText } from './alert-message.ts';
-export { AttackWindows, type WindowOutcome, type WindowRule } from './attack-window.ts';
+export {
+  ALERT_SIGNIFICANCE,
+  AttackWindows,
+  poissonTail,
+  unusualCount,
+  type WindowOutcome,
+  type WindowRule,
+} from './attack-window.ts';
 export { buildDayReport, type DayReport, formatDailyReport, lastDays } from './daily-report.ts';
 export { DailyStats, utcDay } from './daily-stats.ts';
 export { type FleetSnapshot, formatPrometheusMetrics } from './prometheus.ts';

@@ -10,18 +10,20 @@ export interface MonitorDependencies {
 }
 
 /**
- * Counts every verdict per day; adversarial ones also enter the global and per-source
- * windows. When a window crosses the threshold outside its cooldown, one alert is raised for
- * the event, naming the source's window when it fired (it says who), else the global one.
+ * Counts every verdict per day and in the global and per-source windows; adversarial ones
+ * there too as attacks. When a window's attacks cross the threshold, beyond what the calibrated
+ * false-positive rate explains for what it screened, outside its cooldown, one alert is raised
+ * for the event, naming the source's window when it fired (it says who), else the global one.
  */
 export async function monitorEvent(event: VerdictEvent, deps: MonitorDependencies): Promise<AlertJob | null> {
   const atMs = Date.parse(event.at);
   const eventId = objectJobId('event', event.object);
   await deps.daily.count({ id: eventId, atMs, source: event.source, verdict: event.verdict });
-  if (event.verdict !== 'adversarial') return null;
+  const adversarial = event.verdict === 'adversarial';
   const outcomes = [];
   for (const scope of ['global', `source:${event.source}`])
-    outcomes.push(await deps.windows.record(scope, eventId, atMs));
+    outcomes.push(await deps.windows.record(scope, { id: eventId, atMs, adversarial }));
+  if (!adversarial) return null;
   const fired = outcomes.filter((outcome) => outcome.alert);
   const named = fired.at(-1);
   if (!named) return null;
@@ -30,6 +32,8 @@ export async function monitorEvent(event: VerdictEvent, deps: MonitorDependencie
     scope: named.scope,
     scopesFired: fired.map((outcome) => outcome.scope),
     count: named.count,
+    screened: named.screened,
+    expected: named.expected,
     windowMinutes: deps.rule.windowMs / 60_000,
     threshold: deps.rule.threshold,
     firstAt: new Date(named.oldestMs).toISOString(),
