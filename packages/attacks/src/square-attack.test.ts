@@ -46,6 +46,30 @@ describe('squareAttack', () => {
     expect(saturated?.queries).toBe(200);
   });
 
+  it('starting from the clean image, asks first about the image itself and then changes one square at a time', async () => {
+    const original = grey(96);
+    const asked: RgbImage[] = [];
+    const recording = async (images: readonly RgbImage[]) => {
+      asked.push(...images);
+      return toyVictim(images);
+    };
+    const [result] = await squareAttack([original], [0], recording, {
+      eps: 8,
+      maxQueries: 300,
+      random: seededRandom(1),
+      start: 'clean',
+    });
+    expect(Array.from(asked[0]?.data ?? [])).toEqual(Array.from(original.data));
+    // The paper's start moves every pixel by eps; this one leaves all but a square untouched.
+    const moved = Array.from(asked[1]?.data ?? []).filter((v, i) => v !== original.data[i]).length;
+    expect(moved).toBeGreaterThan(0);
+    expect(moved).toBeLessThan(original.data.length);
+    expect(result?.success).toBe(true);
+    result?.image.data.forEach((v, i) => {
+      expect(Math.abs(v - (original.data[i] as number))).toBeLessThanOrEqual(8);
+    });
+  });
+
   it('is reproducible with the same seed', async () => {
     const run = () =>
       squareAttack([grey(96)], [0], toyVictim, { eps: 4, maxQueries: 50, random: seededRandom(7) });

@@ -12,6 +12,11 @@ export interface SquareAttackOptions {
   pInit?: number;
   /** Deterministic randomness for reproducible corpora. */
   random: () => number;
+  /**
+   * Where the search starts: the paper's vertical stripes of +-eps over the whole image
+   * (default), or the clean image itself, as an agent might once the stripes are refused.
+   */
+  start?: 'stripes' | 'clean';
 }
 
 export interface SquareAttackResult {
@@ -97,6 +102,14 @@ export async function squareAttack(
 ): Promise<SquareAttackResult[]> {
   const pInit = options.pInit ?? 0.8;
   const states: AttackState[] = images.map((original, i) => {
+    if (options.start === 'clean')
+      return {
+        original,
+        label: labels[i] as number,
+        best: Uint8Array.from(original.data),
+        margin: Number.POSITIVE_INFINITY,
+        queries: 0,
+      };
     const best = new Uint8Array(original.data.length);
     const { width: w, height: h } = original;
     for (let xx = 0; xx < w; xx++) {

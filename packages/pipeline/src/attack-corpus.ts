@@ -52,26 +52,33 @@ export interface AttackCorpusOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Square Attack at one L-inf budget (`8/255`); its randomness starts from `seed` for each budget. */
+/**
+ * Square Attack at one L-inf budget (`8/255`); its randomness starts from `seed` for each budget.
+ * Started from the clean image instead of the paper's stripes it is another attack for the
+ * tables (`Square-from-clean`): an agent's next move once the stripes are refused.
+ */
 export function squareCorpusAttack(options: {
   eps: string;
   maxQueries: number;
   seed: number;
+  start?: 'stripes' | 'clean';
   probabilitiesOf: ProbabilitiesOf;
   victimName: string;
 }): CorpusAttack {
   const steps = epsSteps(options.eps);
   const random = seededRandom(options.seed);
+  const fromClean = options.start === 'clean';
   return {
-    name: 'Square',
+    name: fromClean ? 'Square-from-clean' : 'Square',
     eps: options.eps,
-    suffix: options.eps.replace('/', '-'),
-    generator: `advscreen attack square (Andriushchenko et al. 2020), margin loss, p_init 0.8, ${options.maxQueries} queries, seed ${options.seed}, victim ${options.victimName}`,
+    suffix: `${options.eps.replace('/', '-')}${fromClean ? '-from-clean' : ''}`,
+    generator: `advscreen attack square (Andriushchenko et al. 2020), margin loss, p_init 0.8, ${fromClean ? 'started from the clean image, ' : ''}${options.maxQueries} queries, seed ${options.seed}, victim ${options.victimName}`,
     run: async (images, labels) =>
       (
         await squareAttack(images, labels, options.probabilitiesOf, {
           eps: steps,
           maxQueries: options.maxQueries,
+          start: options.start ?? 'stripes',
           random,
         })
       ).map((result) => ({ image: result.image, record: { queries: result.queries } })),

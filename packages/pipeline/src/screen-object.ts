@@ -10,7 +10,8 @@ import {
 import { routeVerdict } from './route-verdict.ts';
 
 export interface ScreenDependencies {
-  store: ObjectStore;
+  /** Only read: screening one object needs nothing else of a store. */
+  store: Pick<ObjectStore, 'read'>;
   scorer: Scorer;
   limits: DecodeLimits;
   now?: () => number;

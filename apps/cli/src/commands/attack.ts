@@ -21,7 +21,7 @@ import { LocalFolderStore } from '@advscreen/storage';
 import { UsageError } from '../usage-error.ts';
 
 const USAGE =
-  'attack takes: square --manifest FILE --out DIR [--eps 4/255,8/255] [--queries N] [--seed N], ' +
+  'attack takes: square --manifest FILE --out DIR [--eps 4/255,8/255] [--queries N] [--seed N] [--start stripes|clean], ' +
   'fgsm|pgd --manifest FILE --out DIR [--eps 4/255,8/255] [--steps 10] [--seed N] [--on logits|probabilities], ' +
   'cw --manifest FILE --out DIR [--c 1] [--steps 100], or ' +
   'deepfool --manifest FILE --out DIR [--overshoot 0.02,0.5] [--steps 50] [--on logits|probabilities] [--rounded]';
@@ -44,6 +44,7 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
       eps: { type: 'string', default: '8/255' },
       queries: { type: 'string', default: '1000' },
       seed: { type: 'string', default: '1' },
+      start: { type: 'string', default: 'stripes' },
       overshoot: { type: 'string', default: '0.02' },
       c: { type: 'string', default: '1' },
       steps: { type: 'string' },
@@ -66,6 +67,8 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
   if (!(jpegQuality >= 1 && jpegQuality <= 100)) throw new UsageError('--jpeg-quality must be in 1..100');
   if ((on !== 'probabilities' && on !== 'logits') || !(steps >= 1) || !Number.isInteger(seed))
     throw new UsageError('--on takes probabilities or logits, --steps a number >= 1, --seed an integer');
+  const start = values.start;
+  if (start !== 'stripes' && start !== 'clean') throw new UsageError('--start takes stripes or clean');
   if (!eps.every((text) => /^\d+\/255$/.test(text)))
     throw new UsageError('--eps takes values like 4/255,8/255');
   if (!(maxQueries >= 1) || !overshoots.every((v) => v >= 0) || !(c > 0))
@@ -86,7 +89,7 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
     let attacks: CorpusAttack[];
     if (!differentiable) {
       attacks = eps.map((text) =>
-        squareCorpusAttack({ eps: text, maxQueries, seed, probabilitiesOf, victimName }),
+        squareCorpusAttack({ eps: text, maxQueries, seed, start, probabilitiesOf, victimName }),
       );
     } else if (kind === 'deepfool') {
       const jacobianOf = differentiable.jacobian.bind(differentiable);
