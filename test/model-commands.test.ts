@@ -136,7 +136,7 @@ describe('advscreen attack square|fgsm|pgd|cw', () => {
   it.each([
     // kind, manifest name and setting, the file suffix, extra flags, the largest change allowed
     ['square', 'Square', '8/255', '8-255', ['--queries', '40'], 8],
-    ['square', 'Square-from-clean', '8/255', '8-255-from-clean', ['--queries', '40', '--start', 'clean'], 8],
+    ['square', 'Square-from-clean', '8/255', '8-255', ['--queries', '40', '--start', 'clean'], 8],
     ['fgsm', 'FGSM', '8/255', '8-255', [], 8],
     ['pgd', 'PGD', '8/255', '8-255', ['--steps', '2'], 8],
     ['cw', 'CW-L2', 'c=1', 'c1', ['--steps', '30'], 255],

@@ -71,7 +71,7 @@ export function squareCorpusAttack(options: {
   return {
     name: fromClean ? 'Square-from-clean' : 'Square',
     eps: options.eps,
-    suffix: `${options.eps.replace('/', '-')}${fromClean ? '-from-clean' : ''}`,
+    suffix: options.eps.replace('/', '-'),
     generator: `advscreen attack square (Andriushchenko et al. 2020), margin loss, p_init 0.8, ${fromClean ? 'started from the clean image, ' : ''}${options.maxQueries} queries, seed ${options.seed}, victim ${options.victimName}`,
     run: async (images, labels) =>
       (
