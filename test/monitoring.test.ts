@@ -59,7 +59,7 @@ describe('AttackWindows on a real Redis', () => {
         ),
       );
     const last = busyOutcomes.at(-1);
-    expect(last).toMatchObject({ screened: 1000 });
+    expect(last).toMatchObject({ screened: 1000, count: 20, alert: false });
     expect(busyOutcomes.filter((o) => o.alert)).toHaveLength(0);
     expect(Math.max(...busyOutcomes.map((o) => o.count))).toBe(20);
     // An agent whose every upload is refused: the fifth one alerts.

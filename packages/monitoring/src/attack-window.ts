@@ -68,10 +68,10 @@ const BUCKETS_PER_WINDOW = 30;
 
 /**
  * One atomic step per scope: count the image in its time bucket of the screened total, drop
- * buckets that left the window, and sum; for an adversarial verdict also add the event to the
- * window (member = its id, so a redelivered event counts once there), drop what left it, cap
- * the set and count. The screened total is approximate: its oldest bucket may straddle the
- * window's edge, and a redelivered event counts again.
+ * buckets that left the window, and sum; add an adversarial verdict to the window (member = its
+ * id, so a redelivered event counts once there); drop what left the window, cap it and count.
+ * The screened total is approximate: its oldest bucket may straddle the window's edge, and a
+ * redelivered event counts again.
  */
 const RECORD_EVENT = `
 local window, screenedKey = KEYS[1], KEYS[2]
@@ -87,14 +87,13 @@ for i = 1, #buckets, 2 do
     screened = screened + tonumber(buckets[i + 1])
   end
 end
-if not adversarial then return {0, screened, now} end
-redis.call('ZADD', window, now, member)
+if adversarial then redis.call('ZADD', window, now, member) end
 redis.call('ZREMRANGEBYSCORE', window, '-inf', now - windowMs)
 local size = redis.call('ZCARD', window)
 if size > cap then redis.call('ZREMRANGEBYRANK', window, 0, size - cap - 1) end
 redis.call('PEXPIRE', window, windowMs)
 local count = redis.call('ZCARD', window)
-local oldest = redis.call('ZRANGE', window, 0, 0, 'WITHSCORES')[2]
+local oldest = redis.call('ZRANGE', window, 0, 0, 'WITHSCORES')[2] or now
 return {count, screened, oldest}
 `;
 

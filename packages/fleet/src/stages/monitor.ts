@@ -23,7 +23,6 @@ export async function monitorEvent(event: VerdictEvent, deps: MonitorDependencie
   const outcomes = [];
   for (const scope of ['global', `source:${event.source}`])
     outcomes.push(await deps.windows.record(scope, { id: eventId, atMs, adversarial }));
-  if (!adversarial) return null;
   const fired = outcomes.filter((outcome) => outcome.alert);
   const named = fired.at(-1);
   if (!named) return null;
