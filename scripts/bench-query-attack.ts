@@ -12,7 +12,7 @@
 // `--start clean` runs the search from the clean image instead of the paper's full-image stripes,
 // as an agent might once the stripes are refused.
 import { parseArgs } from 'node:util';
-import { type ProbabilitiesOf, seededRandom, squareAttack } from '@advscreen/attacks';
+import { argmax, type ProbabilitiesOf, seededRandom, squareAttack } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import type { RgbImage } from '@advscreen/contracts';
 import { createResidualScorer, loadDetectorModel } from '@advscreen/detection';
@@ -81,10 +81,7 @@ for (const line of chosen) {
   images.push(decoded.analysis);
 }
 const probabilities = (output: ModelOutput) => (output.kind === 'classification' ? output.probabilities : []);
-const labels = (await model.run(images)).map((o) => {
-  const p = probabilities(o);
-  return p.indexOf(Math.max(...p));
-});
+const labels = (await model.run(images)).map((o) => argmax(probabilities(o)));
 
 /** One upload through the cascade, as `scan --model` screens it: its verdict and deciding layer. */
 async function screenUpload(image: RgbImage) {

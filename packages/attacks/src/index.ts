@@ -14,6 +14,7 @@ export {
   type LossOptions,
   pgd,
 } from './gradient-attacks.ts';
+export { argmax } from './pixels.ts';
 export {
   type ProbabilitiesOf,
   type SquareAttackOptions,

@@ -1,6 +1,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  argmax,
   cwL2,
   type DeepFoolOptions,
   deepFool,
@@ -185,7 +186,7 @@ export async function writeAttackCorpus(options: AttackCorpusOptions): Promise<C
   const { manifest, store, out, victim } = options;
   const topClass = async (image: RgbImage) => {
     const [probabilities = []] = await victim.probabilitiesOf([image]);
-    return probabilities.indexOf(Math.max(...probabilities));
+    return argmax(probabilities);
   };
   const decodeForVictim = async (bytes: Buffer) =>
     (await decodeImage(bytes, { ...options.limits, analysisSize: victim.inputSize })).analysis;
