@@ -1,5 +1,5 @@
 // npm run bench:query-attack -- <manifest.jsonl> [--eps 4/255,8/255] [--queries 1000] [--images 24] [--seed 1]
-//   [--start stripes,clean]
+//   [--start stripes,clean] [--query-history on,off] [--jitter 0]
 // Square Attack as an automated agent would run it against the product: every query is a PNG
 // upload that goes through the whole embedded cascade (detector, then the main model with its
 // consistency/joint rule and sanity checks). The agent sees the model's class probabilities
@@ -10,7 +10,11 @@
 // monitor's per-source alert (its rule: ADVSCREEN_ALERT_THRESHOLD quarantines in the window,
 // beyond what ADVSCREEN_ALERT_EXPECTED_FPR explains; the queries all inside one window) would fire.
 // `--start clean` runs the search from the clean image instead of the paper's full-image stripes,
-// as an agent might once the stripes are refused.
+// as an agent might once the stripes are refused. `--query-history on` puts the detector role's
+// per-source near-duplicate check in front (ADVSCREEN_QUERY_* settings; each agent one source,
+// its queries a second apart), `off` leaves it out. `--jitter N` makes the agent evade it: each
+// upload shifted by up to N pixels each way (edges repeated), the answers being for that upload.
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { argmax, type ProbabilitiesOf, seededRandom, squareAttack } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
@@ -28,6 +32,12 @@ import {
 } from '@advscreen/inference';
 import { unusualCount } from '@advscreen/monitoring';
 import { applyModelVerdict, detectorReading, readCorpusManifest, screenObject } from '@advscreen/pipeline';
+import {
+  applyQueryFinding,
+  createMemoryQueryHistoryStore,
+  createQueryHistory,
+  type QueryHistory,
+} from '@advscreen/query-history';
 import { LocalFolderStore } from '@advscreen/storage';
 import sharp from 'sharp';
 import { describeMachine } from './machine.ts';
@@ -40,24 +50,30 @@ const { positionals, values } = parseArgs({
     images: { type: 'string', default: '24' },
     seed: { type: 'string', default: '1' },
     start: { type: 'string', default: 'stripes,clean' },
+    'query-history': { type: 'string', default: 'on' },
+    jitter: { type: 'string', default: '0' },
   },
 });
 const manifestPath = positionals[0];
 const starts = (values.start as string).split(',');
+const historySettings = (values['query-history'] as string).split(',');
 const budgets = (values.eps as string)
   .split(',')
   .map((eps) => ({ eps, steps: Number(/^(\d+)\/255$/.exec(eps)?.[1]) }));
 if (
   !manifestPath ||
   !starts.every((s): s is 'stripes' | 'clean' => s === 'stripes' || s === 'clean') ||
+  !historySettings.every((h) => h === 'on' || h === 'off') ||
+  !(Number.isInteger(Number(values.jitter)) && Number(values.jitter) >= 0) ||
   !budgets.every((b) => b.steps >= 1)
 ) {
   console.error(
-    'usage: npm run bench:query-attack -- <manifest.jsonl> [--eps 4/255,8/255] [--queries 1000] [--images 24] [--seed 1] [--start stripes,clean]',
+    'usage: npm run bench:query-attack -- <manifest.jsonl> [--eps 4/255,8/255] [--queries 1000] [--images 24] [--seed 1] [--start stripes,clean] [--query-history on,off] [--jitter 0]',
   );
   process.exit(2);
 }
 const maxQueries = Number(values.queries);
+const jitter = Number(values.jitter);
 const config = loadConfig();
 const detectorModel = loadDetectorModel();
 const scorer = createResidualScorer(detectorModel);
@@ -66,6 +82,13 @@ const checks = loadModelChecks(spec.checksPath as string);
 const model = await createOnnxModel(spec, 'cpu');
 const stage = createModelStage(model, inspectionSettings(checks, true), { maxBatch: 1, maxWaitMs: 0 });
 const alertRule = config.fleet.alert;
+const historyRule = config.fleet.queryHistory;
+if (historySettings.includes('on') && !historyRule) {
+  console.error(
+    '--query-history on needs ADVSCREEN_QUERY_HISTORY on (its rule is the ADVSCREEN_QUERY_* settings)',
+  );
+  process.exit(2);
+}
 
 const manifest = await readCorpusManifest(manifestPath);
 const corpus = new LocalFolderStore(manifest.root);
@@ -83,16 +106,33 @@ for (const line of chosen) {
 const probabilities = (output: ModelOutput) => (output.kind === 'classification' ? output.probabilities : []);
 const labels = (await model.run(images)).map((o) => argmax(probabilities(o)));
 
-/** One upload through the cascade, as `scan --model` screens it: its verdict and deciding layer. */
-async function screenUpload(image: RgbImage) {
+/** The agent's uploads as the detector role sees them: one source, a query a second. */
+interface AgentSource {
+  history: QueryHistory | null;
+  uploads: number;
+}
+
+/**
+ * One upload through the cascade, as the fleet screens it (detector, the query history when on,
+ * the model stage): its verdict and deciding layer.
+ */
+async function screenUpload(image: RgbImage, source: AgentSource) {
   const png = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .png()
     .toBuffer();
   const upload = { read: async () => png };
-  const { record, analysis } = await screenObject(
-    { store: upload, scorer, limits: config.decode },
-    'query.png',
-  );
+  const screened = await screenObject({ store: upload, scorer, limits: config.decode }, 'query.png');
+  let record = screened.record;
+  const analysis = screened.analysis;
+  if (source.history && analysis) {
+    const content = createHash('md5').update(png).digest('hex');
+    const finding = await source.history.inspect('agent', {
+      content,
+      atMs: source.uploads++ * 1000,
+      image: analysis,
+    });
+    record = applyQueryFinding(record, finding, source.history.rule);
+  }
   if (record.verdict !== 'clean' || !analysis) return { passed: false, layer: record.layer ?? 'detector' };
   const verdict = applyModelVerdict(record, await stage.inspect(analysis, detectorReading(record)));
   return { passed: verdict.verdict === 'clean', layer: verdict.layer ?? null };
@@ -113,13 +153,14 @@ const undefended: ProbabilitiesOf = async (batch) => (await model.run(batch)).ma
  * The model behind the cascade: its probabilities for an upload that passes; for a refused one,
  * all mass on the agent's current label, so that the refusal never looks like progress.
  */
-function defended(label: number, log: QueryLog): ProbabilitiesOf {
+function defended(label: number, log: QueryLog, source: AgentSource, random: () => number): ProbabilitiesOf {
   let query = 0;
   return async (batch) => {
-    const answers = await undefended(batch);
+    const uploads = batch.map((image) => shifted(image, random));
+    const answers = await undefended(uploads);
     for (let i = 0; i < batch.length; i++) {
       query++;
-      const screen = await screenUpload(batch[i] as RgbImage);
+      const screen = await screenUpload(uploads[i] as RgbImage, source);
       if (screen.passed) continue;
       log.quarantined++;
       log.firstQuarantined ??= query;
@@ -131,6 +172,23 @@ function defended(label: number, log: QueryLog): ProbabilitiesOf {
     }
     return answers;
   };
+}
+
+/** The agent's evasion: the image moved by up to `--jitter` pixels each way, its edges repeated. */
+function shifted(image: RgbImage, random: () => number): RgbImage {
+  if (jitter === 0) return image;
+  const dx = Math.floor(random() * (2 * jitter + 1)) - jitter;
+  const dy = Math.floor(random() * (2 * jitter + 1)) - jitter;
+  const { width, height } = image;
+  const data = new Uint8Array(image.data.length);
+  for (let y = 0; y < height; y++) {
+    const from = Math.min(height - 1, Math.max(0, y - dy));
+    for (let x = 0; x < width; x++) {
+      const o = (from * width + Math.min(width - 1, Math.max(0, x - dx))) * 3;
+      data.set(image.data.subarray(o, o + 3), (y * width + x) * 3);
+    }
+  }
+  return { width, height, data };
 }
 
 const median = (xs: readonly number[]) => {
@@ -147,49 +205,76 @@ console.log(
   `cascade             detector ${detectorModel.id}@${detectorModel.version}, consistency ${checks.joint ? 'by the joint rule' : 'by its threshold'}, sanity checks; per-source alert at ${alertRule.threshold} quarantines beyond a ${alertRule.expectedFpr} false-positive rate\n`,
 );
 console.log(
-  '| start | eps | undefended: fooled | median queries | defended: fooled with an upload that passes | median queries | queries quarantined | agents with a quarantined query | median query of the first | alert raised (median query) | quarantined by |',
+  `agent               ${jitter ? `each upload shifted by up to ${jitter} px each way` : 'uploads its queries as they are'}`,
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log(
+  `query history       ${historyRule ? `an upload with ${historyRule.neighbours} earlier near-duplicates (within ${historyRule.radius} grey levels) from its source is quarantined` : 'off'}\n`,
+);
+console.log(
+  '| start | eps | query history | undefended: fooled | median queries | defended: fooled with an upload that passes | median queries | queries quarantined | agents with a quarantined query | median query of the first | alert raised (median query) | quarantined by |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const start of starts as ('stripes' | 'clean')[])
   for (const { eps, steps } of budgets) {
     const plain = { fooled: 0, queries: [] as number[] };
-    const guarded = { fooled: 0, queries: [] as number[], total: 0 };
-    const logs: QueryLog[] = [];
+    const optionsFor = (i: number) => ({
+      eps: steps,
+      maxQueries,
+      start,
+      random: seededRandom(Number(values.seed) + i),
+    });
     for (const [i, image] of images.entries()) {
-      const label = labels[i] as number;
-      const options = { eps: steps, maxQueries, start, random: seededRandom(Number(values.seed) + i) };
-      const [bare] = await squareAttack([image], [label], undefended, options);
+      const [bare] = await squareAttack([image], [labels[i] as number], undefended, optionsFor(i));
       if (bare?.success) {
         plain.fooled++;
         plain.queries.push(bare.queries);
       }
-      const log: QueryLog = { quarantined: 0, firstQuarantined: null, alertAt: null, byLayer: new Map() };
-      const [attacked] = await squareAttack([image], [label], defended(label, log), {
-        ...options,
-        random: seededRandom(Number(values.seed) + i),
-      });
-      logs.push(log);
-      guarded.total += attacked?.queries ?? 0;
-      if (attacked?.success) {
-        // Its best upload is one the cascade passed (refusals never count as progress): check it as a fresh upload.
-        const final = await screenUpload(attacked.image);
-        if (final.passed) {
-          guarded.fooled++;
-          guarded.queries.push(attacked.queries);
+    }
+    for (const setting of historySettings) {
+      const guarded = { fooled: 0, queries: [] as number[], total: 0 };
+      const logs: QueryLog[] = [];
+      for (const [i, image] of images.entries()) {
+        const label = labels[i] as number;
+        const log: QueryLog = { quarantined: 0, firstQuarantined: null, alertAt: null, byLayer: new Map() };
+        const source = {
+          history:
+            setting === 'on' && historyRule
+              ? createQueryHistory(createMemoryQueryHistoryStore(historyRule), historyRule)
+              : null,
+          uploads: 0,
+        };
+        const [attacked] = await squareAttack(
+          [image],
+          [label],
+          defended(label, log, source, seededRandom(Number(values.seed) + 1000 + i)),
+          optionsFor(i),
+        );
+        logs.push(log);
+        guarded.total += attacked?.queries ?? 0;
+        if (attacked?.success) {
+          // Its best upload is one the cascade passed (refusals never count as progress): check it as a
+          // fresh upload from a source with no history, as the agent would send it once found, and
+          // that it still fools the model unshifted.
+          const final = await screenUpload(attacked.image, { history: null, uploads: 0 });
+          const [answer] = await undefended([attacked.image]);
+          if (final.passed && argmax(answer ?? []) !== label) {
+            guarded.fooled++;
+            guarded.queries.push(attacked.queries);
+          }
         }
       }
+      const quarantined = logs.reduce((sum, l) => sum + l.quarantined, 0);
+      const layers = new Map<string, number>();
+      for (const log of logs)
+        for (const [layer, n] of log.byLayer) layers.set(layer, (layers.get(layer) ?? 0) + n);
+      const firsts = logs.flatMap((l) => (l.firstQuarantined === null ? [] : [l.firstQuarantined]));
+      const alerts = logs.flatMap((l) => (l.alertAt === null ? [] : [l.alertAt]));
+      console.log(
+        `| ${start} | ${eps} | ${setting} | ${plain.fooled}/${images.length} | ${median(plain.queries)} | ${guarded.fooled}/${images.length} | ${median(guarded.queries)} | ` +
+          `${pct(quarantined, guarded.total)} (${quarantined}/${guarded.total}) | ${firsts.length}/${images.length} | ${median(firsts)} | ` +
+          `${alerts.length}/${images.length} (${median(alerts)}) | ${[...layers].map(([l, n]) => `${l} ${n}`).join(', ')} |`,
+      );
     }
-    const quarantined = logs.reduce((sum, l) => sum + l.quarantined, 0);
-    const layers = new Map<string, number>();
-    for (const log of logs)
-      for (const [layer, n] of log.byLayer) layers.set(layer, (layers.get(layer) ?? 0) + n);
-    const firsts = logs.flatMap((l) => (l.firstQuarantined === null ? [] : [l.firstQuarantined]));
-    const alerts = logs.flatMap((l) => (l.alertAt === null ? [] : [l.alertAt]));
-    console.log(
-      `| ${start} | ${eps} | ${plain.fooled}/${images.length} | ${median(plain.queries)} | ${guarded.fooled}/${images.length} | ${median(guarded.queries)} | ` +
-        `${pct(quarantined, guarded.total)} (${quarantined}/${guarded.total}) | ${firsts.length}/${images.length} | ${median(firsts)} | ` +
-        `${alerts.length}/${images.length} (${median(alerts)}) | ${[...layers].map(([l, n]) => `${l} ${n}`).join(', ')} |`,
-    );
   }
 await stage.drain();
 await model.close();

@@ -13,6 +13,7 @@ import {
 import { createLogger } from '@advscreen/observability';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
+import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from './support/cli.ts';
 import { listKeys, startWebhookReceiver, waitFor } from './support/fleet.ts';
@@ -112,6 +113,19 @@ describe('the fleet on real Redis and S3 servers', () => {
       );
       uploaded.push(key);
     }
+    // An agent's queries: the same photo with one pixel changed each time (other bytes, the same picture).
+    const kite = await sharp(await readFile(path.join(PHOTOS, 'kite_1.png')))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    for (let i = 0; i < 6; i++) {
+      const pixels = Buffer.from(kite.data);
+      pixels[i * 3] = (pixels[i * 3] as number) ^ 1;
+      const raw = { width: kite.info.width, height: kite.info.height, channels: kite.info.channels };
+      const key = `from-agent/query-${i}.png`;
+      const body = await sharp(pixels, { raw }).png().toBuffer();
+      await client.send(new PutObjectCommand({ Bucket: uploads, Key: key, Body: body }));
+      uploaded.push(key);
+    }
     const hostile = await hostileFiles(await readFile(path.join(PHOTOS, 'dog_0.jpg')));
     for (const name of ['truncated.jpg', 'notes.png', 'vector.jpg', 'empty.jpg']) {
       const key = `from-bot-7/broken ${name}`;
@@ -169,6 +183,13 @@ describe('the fleet on real Redis and S3 servers', () => {
 
     // Strong attacks are quarantined with their evidence; the originals stay where they were.
     const adversarial = [...outcomes].filter(([, o]) => o.verdict === 'adversarial').map(([key]) => key);
+    // The agent's sixth near-identical upload, whichever detector took it, repeats five before it.
+    const agentVerdicts = uploaded
+      .filter((k) => k.startsWith('from-agent/'))
+      .map((k) => outcomes.get(k) as { verdict: string; layer?: string; nearDuplicates?: number });
+    expect(agentVerdicts.filter((o) => o.verdict === 'adversarial')).toEqual([
+      expect.objectContaining({ layer: 'query-history', nearDuplicates: 5 }),
+    ]);
     expect(adversarial).toEqual(expect.arrayContaining(uploaded.filter((k) => /__PGD_8-255\.png$/.test(k))));
     for (const key of adversarial) {
       const head = await client.send(
@@ -177,15 +198,18 @@ describe('the fleet on real Redis and S3 servers', () => {
       expect(head.Metadata).toMatchObject({
         'advscreen-verdict': 'adversarial',
         'advscreen-source': `s3://${uploads}/${key}`,
-        'advscreen-sender': 'bot-7',
+        'advscreen-sender': key.startsWith('from-agent/') ? 'agent' : 'bot-7',
         'advscreen-detector': 'residual-cooccurrence@9',
       });
       const outcome = outcomes.get(key) as { stage: string; layer: string; quarantineKey: string };
       expect(outcome.quarantineKey).toBe(`held/${uploads}/${key}`);
       // The detector catches most; the model-aware checks at inference catch some it passes.
-      expect([`detector detector`, 'inference consistency', 'inference sanity']).toContain(
-        `${outcome.stage} ${outcome.layer}`,
-      );
+      expect([
+        'detector detector',
+        'detector query-history',
+        'inference consistency',
+        'inference sanity',
+      ]).toContain(`${outcome.stage} ${outcome.layer}`);
     }
     expect((await listKeys(client, uploads)).sort()).toEqual([...uploaded].sort());
 

@@ -34,6 +34,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ADVSCREEN_ALERT_EXPECTED_FPR: '2' })).toThrow(/ADVSCREEN_ALERT_EXPECTED_FPR/);
   });
 
+  it('turns the per-source query history on by default, off with ADVSCREEN_QUERY_HISTORY=false', () => {
+    expect(loadConfig({}).fleet.queryHistory).toEqual({
+      radius: 3,
+      neighbours: 5,
+      size: 256,
+      windowMs: 3_600_000,
+    });
+    expect(
+      loadConfig({ ADVSCREEN_QUERY_NEIGHBOURS: '8', ADVSCREEN_QUERY_HISTORY_MINUTES: '10' }).fleet
+        .queryHistory,
+    ).toMatchObject({ neighbours: 8, windowMs: 600_000 });
+    expect(loadConfig({ ADVSCREEN_QUERY_HISTORY: 'false' }).fleet.queryHistory).toBeNull();
+    expect(() => loadConfig({ ADVSCREEN_QUERY_RADIUS: '0' })).toThrow(/ADVSCREEN_QUERY_RADIUS/);
+    expect(() => loadConfig({ ADVSCREEN_QUERY_HISTORY_SIZE: '20000' })).toThrow(
+      /ADVSCREEN_QUERY_HISTORY_SIZE/,
+    );
+  });
+
   it('names every invalid variable and the value it got', () => {
     const attempt = () => loadConfig({ ADVSCREEN_MAX_BYTES: 'lots', ADVSCREEN_LOG_LEVEL: 'loud' });
     expect(attempt).toThrow(ConfigError);

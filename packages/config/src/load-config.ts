@@ -54,6 +54,11 @@ const EnvSchema = z.object({
   ADVSCREEN_ALERT_WINDOW_MINUTES: z.coerce.number().positive().default(5),
   ADVSCREEN_ALERT_COOLDOWN_MINUTES: z.coerce.number().nonnegative().default(30),
   ADVSCREEN_ALERT_EXPECTED_FPR: z.coerce.number().min(0).lt(1).default(0.02),
+  ADVSCREEN_QUERY_HISTORY: booleanFlag.default(true),
+  ADVSCREEN_QUERY_RADIUS: z.coerce.number().positive().max(255).default(3),
+  ADVSCREEN_QUERY_NEIGHBOURS: positiveInt.default(5),
+  ADVSCREEN_QUERY_HISTORY_SIZE: positiveInt.max(10_000).default(256),
+  ADVSCREEN_QUERY_HISTORY_MINUTES: z.coerce.number().positive().default(60),
   ADVSCREEN_SHUTDOWN_GRACE_S: positiveInt.default(30),
   ADVSCREEN_JOB_LOCK_MS: positiveInt.default(30_000),
 });
@@ -99,6 +104,11 @@ export interface FleetConfig {
   modelChecks: string | undefined;
   slackWebhookUrl: string | undefined;
   alert: { threshold: number; windowMs: number; cooldownMs: number; expectedFpr: number };
+  /**
+   * Per-source near-duplicate detection of query attacks (detector role): an upload with at
+   * least `neighbours` earlier uploads from its source within `radius` is quarantined. Off: null.
+   */
+  queryHistory: { radius: number; neighbours: number; size: number; windowMs: number } | null;
   shutdownGraceMs: number;
   /** How long a worker's claim on a job lasts without renewal; a dead worker's jobs return after it. */
   jobLockMs: number;
@@ -183,6 +193,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         cooldownMs: e.ADVSCREEN_ALERT_COOLDOWN_MINUTES * 60_000,
         expectedFpr: e.ADVSCREEN_ALERT_EXPECTED_FPR,
       },
+      queryHistory: e.ADVSCREEN_QUERY_HISTORY
+        ? {
+            radius: e.ADVSCREEN_QUERY_RADIUS,
+            neighbours: e.ADVSCREEN_QUERY_NEIGHBOURS,
+            size: e.ADVSCREEN_QUERY_HISTORY_SIZE,
+            windowMs: e.ADVSCREEN_QUERY_HISTORY_MINUTES * 60_000,
+          }
+        : null,
       shutdownGraceMs: e.ADVSCREEN_SHUTDOWN_GRACE_S * 1000,
       jobLockMs: e.ADVSCREEN_JOB_LOCK_MS,
     },

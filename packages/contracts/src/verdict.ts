@@ -46,7 +46,9 @@ export const VerdictRecord = z.object({
   /** Wall time spent on this input (read, decode, score), in milliseconds. */
   ms: z.number().nonnegative(),
   /** With a model (`scan --model`, the fleet): which check decided; null for clean. */
-  layer: z.enum(['detector', 'consistency', 'sanity']).nullable().optional(),
+  layer: z.enum(['detector', 'query-history', 'consistency', 'sanity']).nullable().optional(),
+  /** With per-source query history: earlier uploads from the same sender near this one. */
+  nearDuplicates: z.number().int().nonnegative().optional(),
   /** With a model: the consistency (feature-squeezing) score, when that check ran. */
   consistency: z.number().nullable().optional(),
   /** With a model: its top class (or best detection; null if none) for images that reached it. */

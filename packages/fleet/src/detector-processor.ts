@@ -9,6 +9,7 @@ import {
   loadDetectorModel,
 } from '@advscreen/detection';
 import { createLogger } from '@advscreen/observability';
+import { createQueryHistory, createRedisQueryHistoryStore } from '@advscreen/query-history';
 import type { Job } from 'bullmq';
 import { createRedisDetectionCache } from './detection-cache.ts';
 import { openRoleContext, requireSetting } from './role-context.ts';
@@ -40,6 +41,12 @@ function buildDependencies(): DetectDependencies {
     quarantine: { store: context.storeFor(quarantine.bucket), prefix: quarantine.prefix },
     outcomes: context.outcomes,
     queues: context.queues,
+    queryHistory: config.fleet.queryHistory
+      ? createQueryHistory(
+          createRedisQueryHistoryStore(context.redis, config.fleet.queryHistory),
+          config.fleet.queryHistory,
+        )
+      : null,
   };
 }
 

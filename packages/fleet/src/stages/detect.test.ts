@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DetectJob, VerdictRecord } from '@advscreen/contracts';
 import { createResidualScorer, loadDetectorModel, type Scorer } from '@advscreen/detection';
+import { createMemoryQueryHistoryStore, createQueryHistory } from '@advscreen/query-history';
 import { LocalFolderStore } from '@advscreen/storage';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { DetectionCache } from '../detection-cache.ts';
 import { detectObject } from './detect.ts';
@@ -56,6 +58,7 @@ describe('detectObject', () => {
       outcomes: createOutcomeWriter(store, 'results'),
       queues,
       cache: detectionCache,
+      queryHistory: null,
     };
     const job = (key: string): DetectJob => ({
       v: 1,
@@ -80,5 +83,58 @@ describe('detectObject', () => {
     });
     expect((await store.read('held/uploads/b.png', 5e6)).equals(bytes)).toBe(true);
     expect(added.filter((a) => a.queue === 'events')).toHaveLength(2);
+  });
+
+  it("quarantines a named sender's near-duplicate uploads once they repeat, not an unattributed one's", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'advscreen-detect-'));
+    const store = new LocalFolderStore(root);
+    const { data, info } = await sharp(await readFile(path.join(PHOTOS, 'kite_1.png')))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const rule = { radius: 3, neighbours: 2, size: 16, windowMs: 60_000 };
+    const { added, queues } = recordingQueues();
+    const deps = {
+      storeFor: () => store,
+      scorer: createResidualScorer(loadDetectorModel()),
+      limits: { maxBytes: 5e6, maxPixels: 1e8, timeoutMs: 5000, analysisSize: 224 },
+      quarantine: { store, prefix: 'held' },
+      outcomes: createOutcomeWriter(store, 'results'),
+      queues,
+      cache: { get: async () => null, set: async () => {} },
+      queryHistory: createQueryHistory(createMemoryQueryHistoryStore(rule), rule),
+    };
+    const upload = async (source: string, i: number) => {
+      // The photo with one pixel changed: other bytes, the same picture to anyone but a hash.
+      const pixels = Buffer.from(data);
+      pixels[i * 3] = (pixels[i * 3] as number) ^ 1;
+      const png = await sharp(pixels, {
+        raw: { width: info.width, height: info.height, channels: info.channels },
+      })
+        .png()
+        .toBuffer();
+      const key = `${source}/${i}.png`;
+      await store.put(key, png);
+      const etag = createHash('md5').update(png).digest('hex');
+      await detectObject(
+        {
+          v: 1,
+          object: { bucket: 'uploads', key, etag },
+          size: png.length,
+          contentType: null,
+          source,
+          receivedAt: '',
+        },
+        deps,
+      );
+      return JSON.parse(
+        await readFile(path.join(root, 'results/uploads', `${key}.json`), 'utf8').catch(() => 'null'),
+      );
+    };
+    for (const i of [0, 1]) expect(await upload('agent', i)).toBeNull(); // clean: on to inference
+    const third = await upload('agent', 2);
+    expect(third).toMatchObject({ verdict: 'adversarial', layer: 'query-history', nearDuplicates: 2 });
+    expect(third.quarantineKey).toBe('held/uploads/agent/2.png');
+    for (const i of [0, 1, 2]) expect(await upload('unknown', i)).toBeNull();
+    expect(added.filter((a) => a.queue === 'infer')).toHaveLength(5);
   });
 });

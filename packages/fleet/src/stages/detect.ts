@@ -2,6 +2,7 @@ import { type DetectJob, InferJob, objectJobId, type VerdictRecord } from '@advs
 import type { Scorer } from '@advscreen/detection';
 import type { DecodeLimits } from '@advscreen/imaging';
 import { joinKey, quarantineImage, screenObject } from '@advscreen/pipeline';
+import { applyQueryFinding, type QueryHistory } from '@advscreen/query-history';
 import type { ObjectStore } from '@advscreen/storage';
 import { contentIdOf, type DetectionCache } from '../detection-cache.ts';
 import type { FleetQueues } from '../queues.ts';
@@ -15,7 +16,13 @@ export interface DetectDependencies {
   outcomes: OutcomeWriter;
   queues: Pick<FleetQueues, 'infer' | 'events'>;
   cache: DetectionCache;
+  /** Per-source near-duplicate detection of query attacks; null when switched off. */
+  queryHistory: QueryHistory | null;
+  now?: () => number;
 }
+
+/** Senders nobody could name share one history, so near-duplicates from different people would count together. */
+const UNATTRIBUTED = 'unknown';
 
 /** Rejections that say something about the bytes (not about reading them) can be reused. */
 const CACHEABLE_REJECTIONS = new Set([
@@ -45,9 +52,19 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
     // Only a quarantine copy needs the bytes; nothing is decoded or scored again.
     bytes = record.verdict === 'adversarial' ? await store.read(object.key, deps.limits.maxBytes) : null;
   } else {
-    ({ record, bytes } = await screenObject({ store, scorer: deps.scorer, limits: deps.limits }, object.key));
+    const screened = await screenObject({ store, scorer: deps.scorer, limits: deps.limits }, object.key);
+    ({ record, bytes } = screened);
     if (contentId && (record.verdict !== 'rejected' || CACHEABLE_REJECTIONS.has(record.reason ?? ''))) {
       await deps.cache.set(contentId, record);
+    }
+    // After the cache: whether an upload repeats its sender's queries depends on the history, not the bytes.
+    if (deps.queryHistory && screened.analysis && source !== UNATTRIBUTED) {
+      const finding = await deps.queryHistory.inspect(source, {
+        content: object.etag,
+        atMs: (deps.now ?? Date.now)(),
+        image: screened.analysis,
+      });
+      record = applyQueryFinding(record, finding, deps.queryHistory.rule);
     }
   }
   const duplicateOfContent = cached !== null;
@@ -76,7 +93,7 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
   }
   await deps.outcomes.write(object, {
     ...record,
-    layer: record.verdict === 'adversarial' ? 'detector' : null,
+    layer: record.verdict === 'adversarial' ? (record.layer ?? 'detector') : null,
     duplicateOfContent,
     source,
     stage: 'detector',
