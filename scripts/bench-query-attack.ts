@@ -33,10 +33,10 @@ import {
 import { unusualCount } from '@advscreen/monitoring';
 import { applyModelVerdict, detectorReading, readCorpusManifest, screenObject } from '@advscreen/pipeline';
 import {
-  applyQueryFinding,
   createMemoryQueryHistoryStore,
   createQueryHistory,
   type QueryHistory,
+  reviewUpload,
 } from '@advscreen/query-history';
 import { LocalFolderStore } from '@advscreen/storage';
 import sharp from 'sharp';
@@ -126,12 +126,11 @@ async function screenUpload(image: RgbImage, source: AgentSource) {
   const analysis = screened.analysis;
   if (source.history && analysis) {
     const content = createHash('md5').update(png).digest('hex');
-    const finding = await source.history.inspect('agent', {
+    record = await reviewUpload(source.history, 'agent', record, {
       content,
       atMs: source.uploads++ * 1000,
       image: analysis,
     });
-    record = applyQueryFinding(record, finding, source.history.rule);
   }
   if (record.verdict !== 'clean' || !analysis) return { passed: false, layer: record.layer ?? 'detector' };
   const verdict = applyModelVerdict(record, await stage.inspect(analysis, detectorReading(record)));

@@ -13,11 +13,11 @@ import {
 import { createLogger } from '@advscreen/observability';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
-import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from './support/cli.ts';
 import { listKeys, startWebhookReceiver, waitFor } from './support/fleet.ts';
 import { hostileFiles } from './support/hostile-files.ts';
+import { nearDuplicatePngs } from './support/near-duplicates.ts';
 import { createTestBucket, testS3Client, testS3Environment } from './support/s3.ts';
 
 const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
@@ -113,16 +113,9 @@ describe('the fleet on real Redis and S3 servers', () => {
       );
       uploaded.push(key);
     }
-    // An agent's queries: the same photo with one pixel changed each time (other bytes, the same picture).
-    const kite = await sharp(await readFile(path.join(PHOTOS, 'kite_1.png')))
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    for (let i = 0; i < 6; i++) {
-      const pixels = Buffer.from(kite.data);
-      pixels[i * 3] = (pixels[i * 3] as number) ^ 1;
-      const raw = { width: kite.info.width, height: kite.info.height, channels: kite.info.channels };
+    // An agent's queries: the same photo with one pixel changed each time.
+    for (const [i, body] of (await nearDuplicatePngs(path.join(PHOTOS, 'kite_1.png'), 6)).entries()) {
       const key = `from-agent/query-${i}.png`;
-      const body = await sharp(pixels, { raw }).png().toBuffer();
       await client.send(new PutObjectCommand({ Bucket: uploads, Key: key, Body: body }));
       uploaded.push(key);
     }

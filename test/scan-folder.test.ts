@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from './support/cli.ts';
 import { hostileFiles, noisyPng } from './support/hostile-files.ts';
+import { nearDuplicatePngs } from './support/near-duplicates.ts';
 import { readVerdicts } from './support/verdicts.ts';
 
 const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
@@ -140,6 +141,36 @@ describe('advscreen scan <folder>', () => {
       'highFrequencyRatio',
       'kurtosis',
     ]);
+  });
+
+  it("keeps each sender's query history when keys name senders, and quarantines the repeats", async () => {
+    const uploads = await mkdtemp(path.join(tmpdir(), 'advscreen-senders-'));
+    await mkdir(path.join(uploads, 'agent'));
+    await mkdir(path.join(uploads, 'alice'));
+    for (const [i, png] of (await nearDuplicatePngs(path.join(PHOTOS, 'kite_1.png'), 7)).entries())
+      await writeFile(path.join(uploads, 'agent', `query-${i}.png`), png);
+    for (const name of ['dog_0.png', 'dog_0.jpg', 'kite_1.png', 'kite_1.jpg', 'person_2.png', 'person_2.jpg'])
+      await copyFile(path.join(PHOTOS, name), path.join(uploads, 'alice', name));
+    const scan = async (env: Record<string, string>) => {
+      const out = path.join(uploads, `..`, `${path.basename(uploads)}-${Object.keys(env).length}.jsonl`);
+      const result = await runCli(['scan', uploads, '--out', out, '--json'], env);
+      expect(result.code).toBe(0);
+      return { records: await readVerdicts(out), summary: JSON.parse(result.stdout) };
+    };
+
+    const named = await scan({ ADVSCREEN_SOURCE_KEY_PATTERN: '^(?<source>[a-z]+)/' });
+    expect(named.summary.queryHistory).toBe(true);
+    const repeats = named.records.filter((r) => r.layer === 'query-history');
+    // Whatever order the lanes take them in, the sixth and seventh of the agent's uploads repeat five or more.
+    expect(repeats.map((r) => r.key.split('/')[0])).toEqual(['agent', 'agent']);
+    expect(repeats.every((r) => r.verdict === 'adversarial' && (r.nearDuplicates ?? 0) >= 5)).toBe(true);
+    expect(repeats[0]?.detail).toMatch(/near-duplicates of this one/);
+
+    const unnamed = await scan({});
+    expect(unnamed.summary.queryHistory).toBe(false);
+    expect(unnamed.records.some((r) => r.layer === 'query-history' || r.nearDuplicates !== undefined)).toBe(
+      false,
+    );
   });
 
   it('exits 2 naming the variable on invalid configuration', async () => {

@@ -7,6 +7,8 @@ export interface ScanReport {
   thresholdSource: string;
   /** The main model behind the detector (`--model`), and where its checks' operating points come from. */
   model: { name: string; checksSource: string } | null;
+  /** Senders were named by ADVSCREEN_SOURCE_KEY_PATTERN and their query histories kept. */
+  queryHistory: boolean;
   total: number;
   counts: ScanSummary['counts'];
   rejectedReasons: Record<string, number>;
@@ -30,6 +32,7 @@ export function toScanReport(
     thresholdSource: string;
     model: ScanReport['model'];
     quarantine: string | null;
+    queryHistory: boolean;
   },
 ): ScanReport {
   const screened = summary.counts.clean + summary.counts.adversarial + summary.counts.rejected;
@@ -39,6 +42,7 @@ export function toScanReport(
     threshold: context.threshold,
     thresholdSource: context.thresholdSource,
     model: context.model,
+    queryHistory: context.queryHistory,
     total: summary.total,
     counts: summary.counts,
     rejectedReasons: summary.rejectedReasons,
@@ -66,6 +70,8 @@ export function formatScanSummaryText(report: ScanReport): string {
     `  rejected     ${report.counts.rejected}${reasons ? `   (${reasons})` : ''}`,
   ];
   if (report.model) lines.push(`Model stage: ${report.model.name}, checks from ${report.model.checksSource}`);
+  if (report.queryHistory)
+    lines.push('Query history: senders named by ADVSCREEN_SOURCE_KEY_PATTERN (docs/query-history.md)');
   if (report.quarantine) {
     lines.push(
       `  quarantined  ${report.quarantined} -> ${report.quarantine}${report.quarantineFailures ? `   (${report.quarantineFailures} copies failed)` : ''}`,

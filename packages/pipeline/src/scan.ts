@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { VerdictRecord } from '@advscreen/contracts';
 import type { Scorer } from '@advscreen/detection';
 import { type DecodeLimits, decodeImage } from '@advscreen/imaging';
+import { type QueryHistory, reviewUpload } from '@advscreen/query-history';
 import type { ObjectStore } from '@advscreen/storage';
 import { applyModelVerdict, detectorReading, type ModelStage } from './model-stage.ts';
 import { type QuarantineTarget, quarantineImage } from './quarantine.ts';
@@ -13,6 +15,11 @@ export interface ScanOptions {
   quarantine?: QuarantineTarget | undefined;
   /** The main model and its checks, run on images the detector passes (`scan --model`). */
   model?: ModelStage | undefined;
+  /**
+   * Per-sender query history (docs/query-history.md): senders named by their keys; keys with
+   * no sender are not tracked.
+   */
+  queryHistory?: { history: QueryHistory; senderOf: (key: string) => string | null } | undefined;
   /** Objects in flight at once; decoding runs on libuv's thread pool, scoring on this thread. */
   concurrency: number;
   onRecord: (record: VerdictRecord) => Promise<void> | void;
@@ -75,6 +82,14 @@ export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
     }
     let { record } = outcome;
     const { bytes, analysis } = outcome;
+    const sender = options.queryHistory?.senderOf(key);
+    if (options.queryHistory && sender && analysis && bytes) {
+      record = await reviewUpload(options.queryHistory.history, sender, record, {
+        content: createHash('md5').update(bytes).digest('hex'),
+        atMs: Date.now(),
+        image: analysis,
+      });
+    }
     if (options.model) {
       if (record.verdict === 'clean' && analysis && bytes) {
         const started = performance.now();
@@ -101,7 +116,7 @@ export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
       } else {
         record = {
           ...record,
-          layer: record.verdict === 'adversarial' ? 'detector' : null,
+          layer: record.verdict === 'adversarial' ? (record.layer ?? 'detector') : null,
           consistency: null,
           prediction: null,
         };

@@ -7,7 +7,6 @@ export {
 } from './fingerprint.ts';
 export {
   applyQueryFinding,
-  contentIdOf,
   createMemoryQueryHistoryStore,
   createQueryHistory,
   findNeighbours,
@@ -16,5 +15,6 @@ export {
   type QueryHistory,
   type QueryHistoryRule,
   type QueryHistoryStore,
+  reviewUpload,
 } from './query-history.ts';
 export { createRedisQueryHistoryStore } from './redis-query-history.ts';

@@ -15,7 +15,7 @@ export interface QueryHistoryRule {
 
 /** One remembered upload: what it looked like, which content it was, and when. */
 export interface QueryEntry {
-  /** Which bytes it was (`contentIdOf`), so a retry or a resent copy is not its own neighbour. */
+  /** Which bytes it was (8 bytes of a hash, hex), so a retry or a resent copy is not its own neighbour. */
   contentId: string;
   atMs: number;
   fingerprint: Uint8Array;
@@ -56,7 +56,7 @@ export function findNeighbours(
 export const CONTENT_ID_BYTES = 8;
 
 /** A short fixed-size id for the bytes behind an ETag or any other content identifier. */
-export function contentIdOf(identifier: string): string {
+function hashedContentId(identifier: string): string {
   return createHash('sha256')
     .update(identifier)
     .digest('hex')
@@ -77,7 +77,7 @@ export function createQueryHistory(store: QueryHistoryStore, rule: QueryHistoryR
       const fingerprint = queryFingerprint(upload.image);
       // Neither remembered nor judged: a blind spot, written up in docs/query-history.md.
       if (isPlain(fingerprint)) return { neighbours: 0, repeated: false };
-      const entry = { contentId: contentIdOf(upload.content), atMs: upload.atMs, fingerprint };
+      const entry = { contentId: hashedContentId(upload.content), atMs: upload.atMs, fingerprint };
       return findNeighbours(entry, await store.recordAndRecall(source, entry), rule);
     },
   };
@@ -115,4 +115,14 @@ export function applyQueryFinding(
       `${finding.neighbours} earlier uploads from this sender in the last ${rule.windowMs / 60_000} min are ` +
       `near-duplicates of this one (within ${rule.radius} grey levels): a query attack searching around one image`,
   };
+}
+
+/** One upload of a sender through its query history: the verdict with the history's finding. */
+export async function reviewUpload(
+  history: QueryHistory,
+  source: string,
+  record: VerdictRecord,
+  upload: { content: string; atMs: number; image: RgbImage },
+): Promise<VerdictRecord> {
+  return applyQueryFinding(record, await history.inspect(source, upload), history.rule);
 }

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '@advscreen/config';
+import { type AdvscreenConfig, loadConfig } from '@advscreen/config';
 import { createLogger } from '@advscreen/observability';
 import { createVerdictFileWriter, scanLocation } from '@advscreen/pipeline';
+import { createMemoryQueryHistoryStore, createQueryHistory } from '@advscreen/query-history';
 import { createS3Client, resolveLocation } from '@advscreen/storage';
 import { openModelStage } from '../model-options.ts';
 import { ProgressBar } from '../progress-bar.ts';
@@ -15,6 +16,19 @@ function positiveNumber(name: string, value: string | undefined): number | undef
   if (!Number.isFinite(parsed) || parsed <= 0)
     throw new UsageError(`--${name} must be a positive number, got ${value}`);
   return parsed;
+}
+
+/**
+ * With senders named by their keys (ADVSCREEN_SOURCE_KEY_PATTERN), the scan keeps each one's
+ * query history in memory, as the detector role does in Redis.
+ */
+function senderQueryHistory(fleet: AdvscreenConfig['fleet']) {
+  const pattern = fleet.sourceKeyPattern;
+  if (!pattern || !fleet.queryHistory) return undefined;
+  return {
+    history: createQueryHistory(createMemoryQueryHistoryStore(fleet.queryHistory), fleet.queryHistory),
+    senderOf: (key: string) => pattern.exec(key)?.groups?.source ?? null,
+  };
 }
 
 /** `advscreen scan`: wiring only; the work is in @advscreen/pipeline. */
@@ -51,6 +65,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
   const progress = !jsonOutput && process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
 
   const model = values.model ? await openModelStage(config, values) : undefined;
+  const queryHistory = senderQueryHistory(config.fleet);
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
@@ -63,6 +78,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
       limits: config.decode,
       quarantine,
       model: model?.stage,
+      queryHistory,
       concurrency: model ? Math.max(concurrency, config.fleet.batch.maxBatch) : concurrency,
       signal: abort.signal,
       onListed: (total) => progress?.start(total),
@@ -83,6 +99,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
       thresholdSource,
       model: model?.description ?? null,
       quarantine: quarantine?.uri ?? null,
+      queryHistory: queryHistory !== undefined,
     });
     process.stdout.write(jsonOutput ? `${JSON.stringify(report)}\n` : formatScanSummaryText(report));
     return summary.aborted ? 130 : 0;

@@ -6,8 +6,8 @@ import type { DetectJob, VerdictRecord } from '@advscreen/contracts';
 import { createResidualScorer, loadDetectorModel, type Scorer } from '@advscreen/detection';
 import { createMemoryQueryHistoryStore, createQueryHistory } from '@advscreen/query-history';
 import { LocalFolderStore } from '@advscreen/storage';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { nearDuplicatePngs } from '../../../../test/support/near-duplicates.ts';
 import type { DetectionCache } from '../detection-cache.ts';
 import { detectObject } from './detect.ts';
 import { createOutcomeWriter } from './outcome-records.ts';
@@ -88,9 +88,7 @@ describe('detectObject', () => {
   it("quarantines a named sender's near-duplicate uploads once they repeat, not an unattributed one's", async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'advscreen-detect-'));
     const store = new LocalFolderStore(root);
-    const { data, info } = await sharp(await readFile(path.join(PHOTOS, 'kite_1.png')))
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const queries = await nearDuplicatePngs(path.join(PHOTOS, 'kite_1.png'), 3);
     const rule = { radius: 3, neighbours: 2, size: 16, windowMs: 60_000 };
     const { added, queues } = recordingQueues();
     const deps = {
@@ -104,14 +102,7 @@ describe('detectObject', () => {
       queryHistory: createQueryHistory(createMemoryQueryHistoryStore(rule), rule),
     };
     const upload = async (source: string, i: number) => {
-      // The photo with one pixel changed: other bytes, the same picture to anyone but a hash.
-      const pixels = Buffer.from(data);
-      pixels[i * 3] = (pixels[i * 3] as number) ^ 1;
-      const png = await sharp(pixels, {
-        raw: { width: info.width, height: info.height, channels: info.channels },
-      })
-        .png()
-        .toBuffer();
+      const png = queries[i] as Buffer;
       const key = `${source}/${i}.png`;
       await store.put(key, png);
       const etag = createHash('md5').update(png).digest('hex');

@@ -2,7 +2,7 @@ import { type DetectJob, InferJob, objectJobId, type VerdictRecord } from '@advs
 import type { Scorer } from '@advscreen/detection';
 import type { DecodeLimits } from '@advscreen/imaging';
 import { joinKey, quarantineImage, screenObject } from '@advscreen/pipeline';
-import { applyQueryFinding, type QueryHistory } from '@advscreen/query-history';
+import { type QueryHistory, reviewUpload } from '@advscreen/query-history';
 import type { ObjectStore } from '@advscreen/storage';
 import { contentIdOf, type DetectionCache } from '../detection-cache.ts';
 import type { FleetQueues } from '../queues.ts';
@@ -18,7 +18,6 @@ export interface DetectDependencies {
   cache: DetectionCache;
   /** Per-source near-duplicate detection of query attacks; null when switched off. */
   queryHistory: QueryHistory | null;
-  now?: () => number;
 }
 
 /** Senders nobody could name share one history, so near-duplicates from different people would count together. */
@@ -59,12 +58,11 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
     }
     // After the cache: whether an upload repeats its sender's queries depends on the history, not the bytes.
     if (deps.queryHistory && screened.analysis && source !== UNATTRIBUTED) {
-      const finding = await deps.queryHistory.inspect(source, {
+      record = await reviewUpload(deps.queryHistory, source, record, {
         content: object.etag,
-        atMs: (deps.now ?? Date.now)(),
+        atMs: Date.now(),
         image: screened.analysis,
       });
-      record = applyQueryFinding(record, finding, deps.queryHistory.rule);
     }
   }
   const duplicateOfContent = cached !== null;
