@@ -180,6 +180,7 @@ describe('the fleet on real Redis and S3 servers', () => {
     const agentVerdicts = uploaded
       .filter((k) => k.startsWith('from-agent/'))
       .map((k) => outcomes.get(k) as { verdict: string; layer?: string; nearDuplicates?: number });
+    expect(agentVerdicts.map((o) => o.nearDuplicates).sort()).toEqual([0, 1, 2, 3, 4, 5]);
     expect(agentVerdicts.filter((o) => o.verdict === 'adversarial')).toEqual([
       expect.objectContaining({ layer: 'query-history', nearDuplicates: 5 }),
     ]);

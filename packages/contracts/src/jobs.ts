@@ -45,6 +45,8 @@ export const InferJob = DetectJob.extend({
   detector: z.object({ name: z.string(), score: z.number(), threshold: z.number(), signals: Signals }),
   /** The detector reused the verdict of identical bytes seen before (same single-part ETag). */
   duplicateOfContent: z.boolean().default(false),
+  /** The sender's earlier uploads near this one, when the query history ran. */
+  nearDuplicates: z.number().int().nonnegative().optional(),
 });
 export type InferJob = z.infer<typeof InferJob>;
 

@@ -70,6 +70,7 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
     const infer = InferJob.parse({
       ...job,
       duplicateOfContent,
+      nearDuplicates: record.nearDuplicates,
       detector: {
         name: record.detector,
         score: record.score,

@@ -49,6 +49,7 @@ export async function inferObject(job: InferJob, deps: InferDependencies): Promi
     ...(inspection.detections ? { detections: inspection.detections } : {}),
     consistency: inspection.consistency,
     detector: job.detector,
+    nearDuplicates: job.nearDuplicates,
     timings,
   };
   if (!inspection.failure) {
