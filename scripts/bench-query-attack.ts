@@ -1,5 +1,5 @@
 // npm run bench:query-attack -- <manifest.jsonl> [--eps 4/255,8/255] [--queries 1000] [--images 24] [--seed 1]
-//   [--start stripes,clean] [--query-history on,off] [--jitter 0]
+//   [--start stripes,clean] [--query-history on,off] [--jitter 0] [--brightness 0]
 // Square Attack as an automated agent would run it against the product: every query is a PNG
 // upload that goes through the whole embedded cascade (detector, then the main model with its
 // consistency/joint rule and sanity checks). The agent sees the model's class probabilities
@@ -12,8 +12,9 @@
 // `--start clean` runs the search from the clean image instead of the paper's full-image stripes,
 // as an agent might once the stripes are refused. `--query-history on` puts the detector role's
 // per-source near-duplicate check in front (ADVSCREEN_QUERY_* settings; each agent one source,
-// its queries a second apart), `off` leaves it out. `--jitter N` makes the agent evade it: each
-// upload shifted by up to N pixels each way (edges repeated), the answers being for that upload.
+// its queries a second apart), `off` leaves it out. `--jitter N` and `--brightness N` make the
+// agent evade it: each upload shifted by up to N pixels each way (edges repeated), or made
+// brighter or darker by up to N levels, the answers being for that upload.
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { argmax, type ProbabilitiesOf, seededRandom, squareAttack } from '@advscreen/attacks';
@@ -52,6 +53,7 @@ const { positionals, values } = parseArgs({
     start: { type: 'string', default: 'stripes,clean' },
     'query-history': { type: 'string', default: 'on' },
     jitter: { type: 'string', default: '0' },
+    brightness: { type: 'string', default: '0' },
   },
 });
 const manifestPath = positionals[0];
@@ -64,16 +66,17 @@ if (
   !manifestPath ||
   !starts.every((s): s is 'stripes' | 'clean' => s === 'stripes' || s === 'clean') ||
   !historySettings.every((h) => h === 'on' || h === 'off') ||
-  !(Number.isInteger(Number(values.jitter)) && Number(values.jitter) >= 0) ||
+  ![values.jitter, values.brightness].every((n) => Number.isInteger(Number(n)) && Number(n) >= 0) ||
   !budgets.every((b) => b.steps >= 1)
 ) {
   console.error(
-    'usage: npm run bench:query-attack -- <manifest.jsonl> [--eps 4/255,8/255] [--queries 1000] [--images 24] [--seed 1] [--start stripes,clean] [--query-history on,off] [--jitter 0]',
+    'usage: npm run bench:query-attack -- <manifest.jsonl> [--eps 4/255,8/255] [--queries 1000] [--images 24] [--seed 1] [--start stripes,clean] [--query-history on,off] [--jitter 0] [--brightness 0]',
   );
   process.exit(2);
 }
 const maxQueries = Number(values.queries);
 const jitter = Number(values.jitter);
+const brightness = Number(values.brightness);
 const config = loadConfig();
 const detectorModel = loadDetectorModel();
 const scorer = createResidualScorer(detectorModel);
@@ -155,7 +158,7 @@ const undefended: ProbabilitiesOf = async (batch) => (await model.run(batch)).ma
 function defended(label: number, log: QueryLog, source: AgentSource, random: () => number): ProbabilitiesOf {
   let query = 0;
   return async (batch) => {
-    const uploads = batch.map((image) => shifted(image, random));
+    const uploads = batch.map((image) => disguised(image, random));
     const answers = await undefended(uploads);
     for (let i = 0; i < batch.length; i++) {
       query++;
@@ -173,18 +176,23 @@ function defended(label: number, log: QueryLog, source: AgentSource, random: () 
   };
 }
 
-/** The agent's evasion: the image moved by up to `--jitter` pixels each way, its edges repeated. */
-function shifted(image: RgbImage, random: () => number): RgbImage {
-  if (jitter === 0) return image;
-  const dx = Math.floor(random() * (2 * jitter + 1)) - jitter;
-  const dy = Math.floor(random() * (2 * jitter + 1)) - jitter;
+/**
+ * The agent's evasion: the image moved by up to `--jitter` pixels each way (its edges repeated)
+ * and made brighter or darker by up to `--brightness` levels.
+ */
+function disguised(image: RgbImage, random: () => number): RgbImage {
+  if (jitter === 0 && brightness === 0) return image;
+  const offset = (range: number) => Math.floor(random() * (2 * range + 1)) - range;
+  const [dx, dy] = [offset(jitter), offset(jitter)];
+  const light = brightness === 0 ? 0 : offset(brightness);
   const { width, height } = image;
   const data = new Uint8Array(image.data.length);
   for (let y = 0; y < height; y++) {
     const from = Math.min(height - 1, Math.max(0, y - dy));
     for (let x = 0; x < width; x++) {
       const o = (from * width + Math.min(width - 1, Math.max(0, x - dx))) * 3;
-      data.set(image.data.subarray(o, o + 3), (y * width + x) * 3);
+      for (let c = 0; c < 3; c++)
+        data[(y * width + x) * 3 + c] = Math.min(255, Math.max(0, (image.data[o + c] as number) + light));
     }
   }
   return { width, height, data };
@@ -204,7 +212,7 @@ console.log(
   `cascade             detector ${detectorModel.id}@${detectorModel.version}, consistency ${checks.joint ? 'by the joint rule' : 'by its threshold'}, sanity checks; per-source alert at ${alertRule.threshold} quarantines beyond a ${alertRule.expectedFpr} false-positive rate\n`,
 );
 console.log(
-  `agent               ${jitter ? `each upload shifted by up to ${jitter} px each way` : 'uploads its queries as they are'}`,
+  `agent               ${jitter || brightness ? `each upload shifted by up to ${jitter} px each way and brightened by up to +-${brightness} levels` : 'uploads its queries as they are'}`,
 );
 console.log(
   `query history       ${historyRule ? `an upload with ${historyRule.neighbours} earlier near-duplicates (within ${historyRule.radius} grey levels) from its source is quarantined` : 'off'}\n`,

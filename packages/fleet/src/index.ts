@@ -8,5 +8,5 @@ export {
   openCommandConnection,
 } from './queues.ts';
 export { ROLES, type Role, type RunningRole, runRoleUntilSignalled, startRole } from './roles.ts';
-export { attributeSource, ingestObject, normaliseEtag } from './stages/ingest.ts';
+export { attributeSource, ingestObject, normaliseEtag, UNATTRIBUTED } from './stages/ingest.ts';
 export { parseS3Uri, storesByBucket } from './stores.ts';

@@ -31,7 +31,7 @@ import { startMetricsServer } from './metrics-server.ts';
 import { startNotificationServer } from './notifications.ts';
 import { openRoleContext, type RoleContext, requireSetting } from './role-context.ts';
 import { inferObject } from './stages/infer.ts';
-import { ingestObject } from './stages/ingest.ts';
+import { ingestObject, UNATTRIBUTED } from './stages/ingest.ts';
 import { monitorEvent } from './stages/monitor.ts';
 import { verdictEvent } from './stages/outcome-records.ts';
 import { parseS3Uri } from './stores.ts';
@@ -53,7 +53,7 @@ function recordProcessingFailure(context: RoleContext, stage: 'ingest' | 'detect
     data: { object: { bucket: string; key: string; etag: string | null }; source?: string },
     error: Error,
   ) => {
-    const source = data.source ?? 'unknown';
+    const source = data.source ?? UNATTRIBUTED;
     const record = { verdict: 'rejected' as const, score: null, reason: 'processing_failed' as const };
     await context.outcomes.write(data.object, { ...record, detail: error.message, source, stage });
     await context.queues.events.add('verdict', verdictEvent(data.object, source, stage, record), {

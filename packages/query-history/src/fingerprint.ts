@@ -5,10 +5,11 @@ export const FINGERPRINT_GRID = 8;
 export const FINGERPRINT_BYTES = FINGERPRINT_GRID * FINGERPRINT_GRID;
 
 /**
- * A coarse picture of an image: the mean grey level of each cell of an 8 x 8 grid, rounded to
- * 8 bits. A query attack changes every pixel by at most its budget, so each of its queries stays
- * within that budget of the image it started from, cell by cell; different photographs, even
- * crops of one photograph, rarely come that close (docs/query-history.md has the figures).
+ * A coarse picture of an image: the mean grey level of each cell of an 8 x 8 grid, less the
+ * image's mean (so brightening every query does not hide it), plus 128, rounded to 8 bits. A
+ * query attack changes every pixel by at most its budget, so each of its queries stays within
+ * that budget of the image it started from, cell by cell; different photographs, even crops of
+ * one photograph, rarely come that close (docs/query-history.md has the figures).
  */
 export function queryFingerprint(image: RgbImage): Uint8Array {
   const sums = new Float64Array(FINGERPRINT_BYTES);
@@ -28,11 +29,13 @@ export function queryFingerprint(image: RgbImage): Uint8Array {
       counts[cell] = (counts[cell] as number) + 1;
     }
   }
+  const means = Array.from(sums, (sum, cell) => sum / Math.max(1, counts[cell] as number));
+  const overall = means.reduce((total, mean) => total + mean, 0) / FINGERPRINT_BYTES;
   const fingerprint = new Uint8Array(FINGERPRINT_BYTES);
-  for (let cell = 0; cell < FINGERPRINT_BYTES; cell++) {
-    const count = counts[cell] as number;
-    fingerprint[cell] = count === 0 ? 0 : Math.round((sums[cell] as number) / count);
-  }
+  // A cell more than 127 levels from the image's mean saturates.
+  means.forEach((mean, cell) => {
+    fingerprint[cell] = Math.min(255, Math.max(0, Math.round(mean - overall + 128)));
+  });
   return fingerprint;
 }
 

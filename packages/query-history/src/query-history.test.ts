@@ -63,14 +63,18 @@ function squareQueries(original: RgbImage, eps: number, count: number, seed: num
 }
 
 describe('queryFingerprint', () => {
-  it('is the mean grey level of each of 8 x 8 cells, for any size', () => {
-    expect([...queryFingerprint(grey(100))]).toEqual(new Array(64).fill(100));
+  it("is each of 8 x 8 cells' mean grey level less the image's, for any size", () => {
+    expect([...queryFingerprint(grey(100))]).toEqual(new Array(64).fill(128));
     const split = grey(0, 20);
     for (let y = 0; y < 20; y++)
       for (let x = 10; x < 20; x++) split.data.fill(200, (y * 20 + x) * 3, (y * 20 + x) * 3 + 3);
     const fingerprint = queryFingerprint(split);
-    expect([...fingerprint.slice(0, 8)]).toEqual([0, 0, 0, 0, 200, 200, 200, 200]);
+    expect([...fingerprint.slice(0, 8)]).toEqual([28, 28, 28, 28, 228, 228, 228, 228]);
     expect(fingerprintDistance(fingerprint, queryFingerprint(grey(0, 20)))).toBe(100);
+  });
+
+  it('does not move when the whole image is made brighter', () => {
+    expect([...queryFingerprint(halves(90))]).toEqual([...queryFingerprint(halves(50))]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { type AdvscreenConfig, loadConfig } from '@advscreen/config';
+import { attributeSource, UNATTRIBUTED } from '@advscreen/fleet';
 import { createLogger } from '@advscreen/observability';
 import { createVerdictFileWriter, scanLocation } from '@advscreen/pipeline';
 import { createMemoryQueryHistoryStore, createQueryHistory } from '@advscreen/query-history';
@@ -27,7 +28,10 @@ function senderQueryHistory(fleet: AdvscreenConfig['fleet']) {
   if (!pattern || !fleet.queryHistory) return undefined;
   return {
     history: createQueryHistory(createMemoryQueryHistoryStore(fleet.queryHistory), fleet.queryHistory),
-    senderOf: (key: string) => pattern.exec(key)?.groups?.source ?? null,
+    senderOf: (key: string) => {
+      const sender = attributeSource(key, {}, { metadataKey: fleet.sourceMetadataKey, keyPattern: pattern });
+      return sender === UNATTRIBUTED ? null : sender;
+    },
   };
 }
 

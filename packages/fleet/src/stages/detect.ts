@@ -6,6 +6,7 @@ import { type QueryHistory, reviewUpload } from '@advscreen/query-history';
 import type { ObjectStore } from '@advscreen/storage';
 import { contentIdOf, type DetectionCache } from '../detection-cache.ts';
 import type { FleetQueues } from '../queues.ts';
+import { UNATTRIBUTED } from './ingest.ts';
 import { type OutcomeWriter, verdictEvent } from './outcome-records.ts';
 
 export interface DetectDependencies {
@@ -19,9 +20,6 @@ export interface DetectDependencies {
   /** Per-source near-duplicate detection of query attacks; null when switched off. */
   queryHistory: QueryHistory | null;
 }
-
-/** Senders nobody could name share one history, so near-duplicates from different people would count together. */
-const UNATTRIBUTED = 'unknown';
 
 /** Rejections that say something about the bytes (not about reading them) can be reused. */
 const CACHEABLE_REJECTIONS = new Set([
@@ -56,7 +54,8 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
     if (contentId && (record.verdict !== 'rejected' || CACHEABLE_REJECTIONS.has(record.reason ?? ''))) {
       await deps.cache.set(contentId, record);
     }
-    // After the cache: whether an upload repeats its sender's queries depends on the history, not the bytes.
+    // After the cache: whether an upload repeats its sender's queries depends on the history, not
+    // the bytes. Unattributed uploads would share one history across everyone, so they are skipped.
     if (deps.queryHistory && screened.analysis && source !== UNATTRIBUTED) {
       record = await reviewUpload(deps.queryHistory, source, record, {
         content: object.etag,

@@ -19,6 +19,9 @@ export interface IngestDependencies {
   attribution: Attribution;
 }
 
+/** The source of uploads nobody could attribute. */
+export const UNATTRIBUTED = 'unknown';
+
 /** The sender of an object: its metadata first, then the key pattern, else `unknown`. */
 export function attributeSource(
   key: string,
@@ -28,7 +31,7 @@ export function attributeSource(
   const fromMetadata = metadata[attribution.metadataKey];
   if (fromMetadata) return fromMetadata.slice(0, 128);
   const fromKey = attribution.keyPattern?.exec(key)?.groups?.source;
-  return fromKey ? fromKey.slice(0, 128) : 'unknown';
+  return fromKey ? fromKey.slice(0, 128) : UNATTRIBUTED;
 }
 
 /** S3 returns ETags in quotes; job ids and records use the bare value. */
@@ -50,7 +53,7 @@ export async function ingestObject(job: IngestJob, deps: IngestDependencies): Pr
   } catch (error) {
     if (!(error instanceof ObjectNotFoundError)) throw error;
     // Deleted between the announcement and now: record it so the key has an outcome.
-    await reject(deps, { ...job.object }, 'unknown', 'read_failed', error.message);
+    await reject(deps, { ...job.object }, UNATTRIBUTED, 'read_failed', error.message);
     return 'rejected';
   }
   const object = { bucket, key, etag: normaliseEtag(head.etag) ?? job.object.etag ?? 'none' };
