@@ -3,8 +3,9 @@
 // each manifest's clean files (PNG and JPEG; in these corpora several crops of each photo and
 // their re-encodes, next to each other, a hard case for a near-duplicate rule) are sent by one
 // sender, a second apart, in manifest order. Printed per rule: uploads quarantined and the photos
-// they came from; then what the check costs a detector per upload. The attack side (how soon an
-// agent's queries are refused) is bench:query-attack.
+// they came from; then what the check costs a detector per upload (with a local Redis server,
+// started as the tests start one). The attack side (how soon an agent's queries are refused) is
+// bench:query-attack.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
 import type { RgbImage } from '@advscreen/contracts';
@@ -12,10 +13,13 @@ import { decodeImage } from '@advscreen/imaging';
 import {
   createMemoryQueryHistoryStore,
   createQueryHistory,
+  createRedisQueryHistoryStore,
   findNeighbours,
   type QueryEntry,
   queryFingerprint,
 } from '@advscreen/query-history';
+import { Redis } from 'ioredis';
+import { startRedis } from '../test/support/servers.ts';
 import { loadManifests } from './corpus-files.ts';
 import { describeMachine } from './machine.ts';
 
@@ -74,21 +78,38 @@ for (const { manifest, store } of await loadManifests(positionals)) {
   ].slice(-defaults.size - 1);
 }
 
-// Cost per upload on a detector: the fingerprint, and the search of a full history.
+// Cost per upload on a detector: the fingerprint, the search of a full history, and the Redis
+// round trip that reads and extends it (a local Redis server, as the tests start one).
 const rule = { ...defaults, radius: radii[0] as number, neighbours: neighbourCounts[0] as number };
 const [probe, ...history] = sample;
+if (!probe) throw new Error('no clean files in the manifests');
+const entries = history.map((h) => h.entry);
 const repeat = 2000;
-let started = performance.now();
-for (let i = 0; i < repeat; i++) queryFingerprint((probe as (typeof sample)[number]).image);
-const fingerprintMs = (performance.now() - started) / repeat;
-started = performance.now();
-for (let i = 0; i < repeat; i++)
-  findNeighbours(
-    (probe as (typeof sample)[number]).entry,
-    history.map((h) => h.entry),
-    rule,
-  );
-const searchMs = (performance.now() - started) / repeat;
+const timed = async (work: (i: number) => unknown) => {
+  const times: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const started = performance.now();
+    await work(i);
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  const at = (p: number) => (times[Math.floor(p * (times.length - 1))] as number).toFixed(3);
+  return `${at(0.5)} ms (99th percentile ${at(0.99)})`;
+};
+const fingerprintCost = await timed(() => queryFingerprint(probe.image));
+const searchCost = await timed(() => findNeighbours(probe.entry, entries, rule));
+const redisServer = await startRedis();
+const redis = new Redis(redisServer.server.url);
+const store = createRedisQueryHistoryStore(redis, rule, `bench-${process.pid}`);
+for (const entry of entries) await store.recordAndRecall('sender', entry);
+const redisCost = await timed((i) =>
+  store.recordAndRecall('sender', { ...probe.entry, contentId: i.toString(16).padStart(16, '0') }),
+);
+redis.disconnect();
+await redisServer.stop();
+console.log(`\ncost per upload (median of ${repeat})`);
+console.log(`  fingerprint of a ${probe.image.width}x${probe.image.height} image   ${fingerprintCost}`);
+console.log(`  search of ${entries.length} remembered uploads  ${searchCost}`);
 console.log(
-  `\ncost per upload      fingerprint ${fingerprintMs.toFixed(3)} ms (${probe?.image.width}x${probe?.image.height}), search of ${history.length} remembered uploads ${searchMs.toFixed(3)} ms; one Redis MULTI (LRANGE ${history.length} x 80 bytes, LPUSH, LTRIM, PEXPIRE)`,
+  `  Redis MULTI reading ${Math.min(entries.length, rule.size)} entries and adding one (${redisServer.server.kind}, same machine)  ${redisCost}`,
 );
