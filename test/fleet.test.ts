@@ -232,6 +232,9 @@ describe('the fleet on real Redis and S3 servers', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(slack.messages).toHaveLength(1);
     expect(slack.messages[0]).toMatch(/from source bot-7/);
+    expect(slack.messages[0]).toMatch(
+      /The image that raised it (was flagged by the (detector|consistency|sanity) check|repeats its sender's recent uploads)/,
+    );
     expect(slack.messages[0]).toMatch(/images screened in that window: false positives would explain about/);
 
     // The monitor's metrics endpoint: queue depths to scale on, today's verdicts per source.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { RejectReason, Signals, Verdict } from './verdict.ts';
+import { Layer, RejectReason, Signals, Verdict } from './verdict.ts';
 
 /** BullMQ queue names, one per hop of the fleet. */
 export const QueueName = {
@@ -60,6 +60,8 @@ export const VerdictEvent = z.object({
   stage: z.enum(['ingest', 'detector', 'inference']),
   score: z.number().nullable(),
   reason: RejectReason.optional(),
+  /** For adversarial verdicts: which check decided. */
+  layer: Layer.optional(),
   at: z.string(),
 });
 export type VerdictEvent = z.infer<typeof VerdictEvent>;
@@ -79,6 +81,8 @@ export const AlertJob = z.object({
   firstAt: z.string(),
   lastAt: z.string(),
   sampleKeys: z.array(z.string()),
+  /** Which check flagged the image that raised the alert. */
+  layer: Layer.optional(),
 });
 export type AlertJob = z.infer<typeof AlertJob>;
 

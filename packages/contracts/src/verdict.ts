@@ -22,6 +22,10 @@ export const RejectReason = z.enum([
 ]);
 export type RejectReason = z.infer<typeof RejectReason>;
 
+/** Which check decided that an image is adversarial (docs/inference.md, docs/query-history.md). */
+export const Layer = z.enum(['detector', 'query-history', 'consistency', 'sanity']);
+export type Layer = z.infer<typeof Layer>;
+
 /** Named detector signals, e.g. `{ highFrequencyRatio: 0.21 }`. */
 export const Signals = z.record(z.string(), z.number());
 export type Signals = z.infer<typeof Signals>;
@@ -46,7 +50,7 @@ export const VerdictRecord = z.object({
   /** Wall time spent on this input (read, decode, score), in milliseconds. */
   ms: z.number().nonnegative(),
   /** With a model (`scan --model`, the fleet): which check decided; null for clean. */
-  layer: z.enum(['detector', 'query-history', 'consistency', 'sanity']).nullable().optional(),
+  layer: Layer.nullable().optional(),
   /** With per-source query history: earlier uploads from the same sender near this one. */
   nearDuplicates: z.number().int().nonnegative().optional(),
   /** With a model: the consistency (feature-squeezing) score, when that check ran. */

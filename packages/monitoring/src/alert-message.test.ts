@@ -20,6 +20,25 @@ describe('formatAlertText', () => {
     expect(text).toContain('`s3://uploads/x.png`');
   });
 
+  it('says which check flagged the image that raised it, and what a query-history flag means', () => {
+    const alert = {
+      v: 1 as const,
+      scope: 'source:agent',
+      scopesFired: ['source:agent'],
+      count: 5,
+      windowMinutes: 5,
+      threshold: 5,
+      firstAt: '2026-11-24T10:00:00.000Z',
+      lastAt: '2026-11-24T10:01:00.000Z',
+      sampleKeys: [],
+    };
+    expect(formatAlertText({ ...alert, layer: 'query-history' })).toMatch(
+      /repeats its sender's recent uploads \(query history\): the pattern of an automated agent/,
+    );
+    expect(formatAlertText({ ...alert, layer: 'consistency' })).toMatch(/flagged by the consistency check/);
+    expect(formatAlertText(alert)).not.toMatch(/raised it/);
+  });
+
   it('says how many images the window screened and how many false positives would explain', () => {
     const text = formatAlertText({
       v: 1,

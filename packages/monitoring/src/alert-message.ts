@@ -12,6 +12,11 @@ export function formatAlertText(alert: AlertJob): string {
     lines.push(
       `${alert.screened} images screened in that window: false positives would explain about ${alert.expected.toFixed(1)} flagged (a steady excess on ordinary traffic means the calibration is off for it, not a campaign).`,
     );
+  if (alert.layer === 'query-history')
+    lines.push(
+      "The image that raised it repeats its sender's recent uploads (query history): the pattern of an automated agent querying the model around one image.",
+    );
+  else if (alert.layer) lines.push(`The image that raised it was flagged by the ${alert.layer} check.`);
   if (alert.scopesFired.length > 1)
     lines.push(`Windows over the threshold: ${alert.scopesFired.join(', ')}.`);
   if (alert.sampleKeys.length > 0)

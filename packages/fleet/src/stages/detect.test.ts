@@ -127,5 +127,9 @@ describe('detectObject', () => {
     expect(third.quarantineKey).toBe('held/uploads/agent/2.png');
     for (const i of [0, 1, 2]) expect(await upload('unknown', i)).toBeNull();
     expect(added.filter((a) => a.queue === 'infer')).toHaveLength(5);
+    // The monitor hears which check decided, so its alert can say an agent is querying.
+    expect(added.filter((a) => a.queue === 'events').map((a) => a.data)).toEqual([
+      expect.objectContaining({ verdict: 'adversarial', layer: 'query-history', source: 'agent' }),
+    ]);
   });
 });

@@ -89,15 +89,16 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
       { sourceLocation: `s3://${object.bucket}`, sender: source },
     );
   }
+  const layer = record.verdict === 'adversarial' ? (record.layer ?? 'detector') : null;
   await deps.outcomes.write(object, {
     ...record,
-    layer: record.verdict === 'adversarial' ? (record.layer ?? 'detector') : null,
+    layer,
     duplicateOfContent,
     source,
     stage: 'detector',
     quarantineKey,
   });
-  await deps.queues.events.add('verdict', verdictEvent(object, source, 'detector', record), {
+  await deps.queues.events.add('verdict', verdictEvent(object, source, 'detector', { ...record, layer }), {
     jobId: objectJobId('event', object),
   });
 }

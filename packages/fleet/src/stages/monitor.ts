@@ -38,6 +38,7 @@ export async function monitorEvent(event: VerdictEvent, deps: MonitorDependencie
     firstAt: new Date(named.oldestMs).toISOString(),
     lastAt: event.at,
     sampleKeys: [`s3://${event.object.bucket}/${event.object.key}`],
+    ...(event.layer ? { layer: event.layer } : {}),
   };
   await deps.queues.alerts.add('alert', alert, { jobId: `alert-${eventId}` });
   return alert;

@@ -30,7 +30,7 @@ export function verdictEvent(
   object: ObjectRef,
   source: string,
   stage: VerdictEvent['stage'],
-  record: Pick<VerdictRecord, 'verdict' | 'score' | 'reason'>,
+  record: Pick<VerdictRecord, 'verdict' | 'score' | 'reason' | 'layer'>,
 ): VerdictEvent {
   return {
     v: 1,
@@ -40,6 +40,7 @@ export function verdictEvent(
     stage,
     score: record.score,
     ...(record.reason ? { reason: record.reason } : {}),
+    ...(record.verdict === 'adversarial' && record.layer ? { layer: record.layer } : {}),
     at: new Date().toISOString(),
   };
 }
