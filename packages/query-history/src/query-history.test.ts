@@ -129,6 +129,16 @@ describe('createQueryHistory', () => {
     expect((await history.inspect('s', { content: 'new', atMs: 9, image: halves(50) })).neighbours).toBe(3);
   });
 
+  it('drops senders silent for a whole window from memory', async () => {
+    const store = createMemoryQueryHistoryStore(rule);
+    const history = createQueryHistory(store, rule);
+    for (let i = 0; i < 100; i++)
+      await history.inspect(`sender-${i}`, { content: `${i}`, atMs: i, image: halves(50) });
+    expect(store.senders()).toBe(100);
+    await history.inspect('late', { content: 'x', atMs: 100 + rule.windowMs, image: halves(50) });
+    expect(store.senders()).toBe(1);
+  });
+
   it('neither remembers nor judges plain images, which all look alike', async () => {
     const history = createQueryHistory(createMemoryQueryHistoryStore(rule), rule);
     const findings = [];

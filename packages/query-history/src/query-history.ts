@@ -83,15 +83,29 @@ export function createQueryHistory(store: QueryHistoryStore, rule: QueryHistoryR
   };
 }
 
-/** A history kept in this process: for the embedded scan and benchmarks, not shared across workers. */
-export function createMemoryQueryHistoryStore(rule: Pick<QueryHistoryRule, 'size'>): QueryHistoryStore {
+/**
+ * A history kept in this process: for the embedded scan and benchmarks, not shared across
+ * workers. Senders silent for a whole window are dropped once a window, as Redis expires them,
+ * so a long scan of many senders holds about one window's uploads.
+ */
+export function createMemoryQueryHistoryStore(
+  rule: Pick<QueryHistoryRule, 'size' | 'windowMs'>,
+): QueryHistoryStore & { senders(): number } {
   const bySource = new Map<string, QueryEntry[]>();
+  let sweptAtMs = Number.NEGATIVE_INFINITY;
   return {
     async recordAndRecall(source, entry) {
+      if (entry.atMs - sweptAtMs > rule.windowMs) {
+        for (const [sender, entries] of bySource)
+          if (entry.atMs - (entries[0]?.atMs ?? Number.NEGATIVE_INFINITY) > rule.windowMs)
+            bySource.delete(sender);
+        sweptAtMs = entry.atMs;
+      }
       const before = bySource.get(source) ?? [];
       bySource.set(source, [entry, ...before].slice(0, rule.size));
       return before;
     },
+    senders: () => bySource.size,
   };
 }
 
