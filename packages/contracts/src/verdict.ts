@@ -49,7 +49,7 @@ export const VerdictRecord = z.object({
   format: z.string().nullable(),
   /** Wall time spent on this input (read, decode, score), in milliseconds. */
   ms: z.number().nonnegative(),
-  /** With a model (`scan --model`, the fleet): which check decided; null for clean. */
+  /** With a model (`scan --model`, the fleet) or named senders' query history: which check decided; null for clean. */
   layer: Layer.nullable().optional(),
   /** With per-source query history: earlier uploads from the same sender near this one. */
   nearDuplicates: z.number().int().nonnegative().optional(),

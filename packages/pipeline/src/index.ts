@@ -23,7 +23,7 @@ export {
   quarantineMetadata,
   SIDECAR_SUFFIX,
 } from './quarantine.ts';
-export { routeVerdict } from './route-verdict.ts';
+export { detectorStageLayer, routeVerdict } from './route-verdict.ts';
 export { type ScanOptions, type ScanSummary, scanLocation } from './scan.ts';
 export {
   rejectedRecord,

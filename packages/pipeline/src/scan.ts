@@ -6,6 +6,7 @@ import { type QueryHistory, reviewUpload } from '@advscreen/query-history';
 import type { ObjectStore } from '@advscreen/storage';
 import { applyModelVerdict, detectorReading, type ModelStage } from './model-stage.ts';
 import { type QuarantineTarget, quarantineImage } from './quarantine.ts';
+import { detectorStageLayer } from './route-verdict.ts';
 import { rejectedRecord, screenObject } from './screen-object.ts';
 
 export interface ScanOptions {
@@ -116,7 +117,7 @@ export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
       } else {
         record = {
           ...record,
-          layer: record.verdict === 'adversarial' ? (record.layer ?? 'detector') : null,
+          layer: detectorStageLayer(record),
           consistency: null,
           prediction: null,
         };

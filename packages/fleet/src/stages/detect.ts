@@ -1,7 +1,7 @@
 import { type DetectJob, InferJob, objectJobId, type VerdictRecord } from '@advscreen/contracts';
 import type { Scorer } from '@advscreen/detection';
 import type { DecodeLimits } from '@advscreen/imaging';
-import { joinKey, quarantineImage, screenObject } from '@advscreen/pipeline';
+import { detectorStageLayer, joinKey, quarantineImage, screenObject } from '@advscreen/pipeline';
 import { type QueryHistory, reviewUpload } from '@advscreen/query-history';
 import type { ObjectStore } from '@advscreen/storage';
 import { contentIdOf, type DetectionCache } from '../detection-cache.ts';
@@ -89,7 +89,7 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
       { sourceLocation: `s3://${object.bucket}`, sender: source },
     );
   }
-  const layer = record.verdict === 'adversarial' ? (record.layer ?? 'detector') : null;
+  const layer = detectorStageLayer(record);
   await deps.outcomes.write(object, {
     ...record,
     layer,
