@@ -59,6 +59,12 @@ describe('advscreen scan --model', () => {
       expect(record.prediction?.label).toBe('Neutral');
     }
     expect(records.find((r) => r.key === 'dog_0__PGD_8-255.png')?.layer).toBe('detector');
+    // The summary counts quarantines by the check that decided them, as the lines say.
+    const byLayer: Record<string, number> = {};
+    for (const record of images.filter((r) => r.verdict === 'adversarial'))
+      byLayer[record.layer as string] = (byLayer[record.layer as string] ?? 0) + 1;
+    expect(JSON.parse(result.stdout).adversarialByLayer).toEqual(byLayer);
+    expect(byLayer.sanity).toBeGreaterThan(0);
     // DeepFool stopped as soon as the 8-bit file crossed: on the decision boundary, invisible to the
     // detector, caught by the decision-margin bound.
     expect(records.find((r) => r.key === 'dog_0__DeepFool_os0.02_8bit.png')).toMatchObject({

@@ -1,3 +1,4 @@
+import { Layer } from '@advscreen/contracts';
 import type { ScanSummary } from '@advscreen/pipeline';
 
 export interface ScanReport {
@@ -11,6 +12,7 @@ export interface ScanReport {
   queryHistory: boolean;
   total: number;
   counts: ScanSummary['counts'];
+  adversarialByLayer: ScanSummary['adversarialByLayer'];
   rejectedReasons: Record<string, number>;
   quarantined: number;
   quarantineFailures: number;
@@ -45,6 +47,7 @@ export function toScanReport(
     queryHistory: context.queryHistory,
     total: summary.total,
     counts: summary.counts,
+    adversarialByLayer: summary.adversarialByLayer,
     rejectedReasons: summary.rejectedReasons,
     quarantined: summary.quarantined,
     quarantineFailures: summary.quarantineFailures,
@@ -63,10 +66,17 @@ export function formatScanSummaryText(report: ScanReport): string {
     .sort((a, b) => b[1] - a[1])
     .map(([reason, count]) => `${reason} ${count}`)
     .join(', ');
+  const byLayer = Layer.options
+    .filter((layer) => report.adversarialByLayer[layer])
+    .map((layer) => `${layer} ${report.adversarialByLayer[layer]}`)
+    .join(', ');
   const lines = [
     `${report.aborted ? 'Interrupted after' : 'Screened'} ${report.total} files from ${report.source} in ${(report.elapsedMs / 1000).toFixed(1)} s (${report.imagesPerSecond} images/s)`,
     `  clean        ${report.counts.clean}`,
     `  adversarial  ${report.counts.adversarial}   (detector ${report.detector}, threshold ${Number(report.threshold.toFixed(4))} from ${report.thresholdSource})`,
+    ...(byLayer && byLayer !== `detector ${report.counts.adversarial}`
+      ? [`               by ${byLayer}`]
+      : []),
     `  rejected     ${report.counts.rejected}${reasons ? `   (${reasons})` : ''}`,
   ];
   if (report.model) lines.push(`Model stage: ${report.model.name}, checks from ${report.model.checksSource}`);

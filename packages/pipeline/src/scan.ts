@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { VerdictRecord } from '@advscreen/contracts';
+import type { Layer, VerdictRecord } from '@advscreen/contracts';
 import type { Scorer } from '@advscreen/detection';
 import { type DecodeLimits, decodeImage } from '@advscreen/imaging';
 import { type QueryHistory, reviewUpload } from '@advscreen/query-history';
@@ -32,6 +32,8 @@ export interface ScanOptions {
 export interface ScanSummary {
   total: number;
   counts: Record<VerdictRecord['verdict'], number>;
+  /** Adversarial verdicts by the check that decided them (`layer`). */
+  adversarialByLayer: Partial<Record<Layer, number>>;
   /** Rejections by reason code. */
   rejectedReasons: Record<string, number>;
   quarantined: number;
@@ -58,6 +60,7 @@ export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
   const summary: ScanSummary = {
     total: keys.length,
     counts: { clean: 0, adversarial: 0, rejected: 0 },
+    adversarialByLayer: {},
     rejectedReasons: {},
     quarantined: 0,
     quarantineFailures: 0,
@@ -144,6 +147,8 @@ export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
       const key = keys[next++] as string;
       const record = await screenOne(key);
       summary.counts[record.verdict]++;
+      if (record.verdict === 'adversarial' && record.layer)
+        summary.adversarialByLayer[record.layer] = (summary.adversarialByLayer[record.layer] ?? 0) + 1;
       if (record.reason)
         summary.rejectedReasons[record.reason] = (summary.rejectedReasons[record.reason] ?? 0) + 1;
       noteSlowest(summary.slowest, record);
