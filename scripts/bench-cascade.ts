@@ -59,11 +59,12 @@ const { positionals, values } = parseArgs({
     'margin-exceedance': { type: 'string' },
     shipped: { type: 'boolean', default: false },
     'own-calibration': { type: 'boolean', default: false },
+    'calibration-splits': { type: 'string', default: '50' },
   },
 });
 if (!positionals[0]) {
   console.error(
-    'usage: npm run bench:cascade -- <manifest.jsonl> [more manifests] [--train-only attacks.jsonl ...] [--shipped] [--own-calibration]',
+    'usage: npm run bench:cascade -- <manifest.jsonl> [more manifests] [--train-only attacks.jsonl ...] [--shipped] [--own-calibration [--calibration-splits 50]]',
   );
   process.exit(2);
 }
@@ -269,7 +270,7 @@ async function printHeldOut(): Promise<void> {
 }
 
 /** Random halves of the photos drawn for --own-calibration. */
-const CALIBRATION_SPLITS = 10;
+const CALIBRATION_SPLITS = Math.max(1, Math.round(Number(values['calibration-splits'])) || 50);
 
 /**
  * `calibrate` and `calibrate-model` (their defaults) on the clean files of a random half of the

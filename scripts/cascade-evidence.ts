@@ -38,6 +38,8 @@ export interface CascadeRow {
   probability: number;
   /** log p1 - log p2, for the decision-margin bound. */
   margin: number;
+  /** The top class's lead lost in the squeezed copy, for the joint rule. */
+  marginDrop: number;
   /** A sanity failure that no calibration moves (non-finite output, probabilities off one). */
   structuralFailure: boolean;
 }
@@ -76,6 +78,7 @@ export async function collectCascadeRows(
         consistency: inspection.consistency ?? 0,
         probability: inspection.prediction?.probability ?? 0,
         margin: decisionMargin(inspection.output) ?? Number.POSITIVE_INFINITY,
+        marginDrop: inspection.marginDrop ?? 0,
         structuralFailure: inspection.failure?.layer === 'sanity',
       });
     }
@@ -114,6 +117,7 @@ export const jointEvidenceOf = (row: CascadeRow, detectorScore: number): JointEv
   jpegInput: row.jpegInput,
   consistency: row.consistency,
   topProbability: row.probability,
+  marginDrop: row.marginDrop,
 });
 
 /** A row as the joint rule learns from it, with the detector's out-of-fold score. */

@@ -23,6 +23,7 @@ function examples(): JointExample[] {
       jpegInput: i % 2 === 0,
       consistency: 0.2 * noise(),
       topProbability: 0.9 + 0.09 * noise(),
+      marginDrop: noise() - 0.5,
       adversarial: false,
       detectorFlagged: false,
       group: `photo-${i % 40}`,
@@ -34,6 +35,7 @@ function examples(): JointExample[] {
       jpegInput: i % 2 === 0,
       consistency: 0.5 + noise(),
       topProbability: 0.5 + 0.2 * noise(),
+      marginDrop: 2 * noise(),
       adversarial: true,
       detectorFlagged: false,
       group: `photo-${i % 40}`,
@@ -43,8 +45,8 @@ function examples(): JointExample[] {
 }
 
 describe('jointFeatures', () => {
-  it('is the detector score, the distance, the top log-odds, their products and the JPEG terms', () => {
-    const evidence = { detectorScore: -2, consistency: 0.5, topProbability: 0.75 };
+  it('is the detector score, the distance, the top log-odds, their products, the margin drop and the JPEG terms', () => {
+    const evidence = { detectorScore: -2, consistency: 0.5, topProbability: 0.75, marginDrop: 1.5 };
     expect(jointFeatures({ ...evidence, jpegInput: false })).toEqual([
       -2,
       0.5,
@@ -54,9 +56,40 @@ describe('jointFeatures', () => {
       0,
       0,
       0,
+      1.5,
+      0,
     ]);
-    expect(jointFeatures({ ...evidence, jpegInput: true }).slice(5)).toEqual([1, 0.5, Math.log(3)]);
+    expect(jointFeatures({ ...evidence, jpegInput: true }).slice(5)).toEqual([1, 0.5, Math.log(3), 1.5, 1.5]);
     expect(jointFeatures({ ...evidence, jpegInput: true })).toHaveLength(JOINT_FEATURES.length);
+  });
+
+  it('gives a rule fitted before the margin drop its own eight terms', () => {
+    const model = {
+      mean: Array(8).fill(0),
+      scale: Array(8).fill(1),
+      weights: [1, 0, 0, 0, 0, 0, 0, 0],
+      bias: 0,
+    };
+    const earlier = JointRule.parse({
+      features: JOINT_FEATURES.slice(0, 8),
+      model,
+      threshold: 0,
+      targetFpr: 0.02,
+    });
+    const evidence = {
+      detectorScore: -2,
+      consistency: 0.5,
+      topProbability: 0.75,
+      marginDrop: 1.5,
+      jpegInput: false,
+    };
+    expect(jointFeatures(evidence, earlier.features)).toHaveLength(8);
+    expect(jointScore(earlier, evidence)).toBeCloseTo(-2);
+    // Terms in another order, or weights that do not match the terms, are refused.
+    expect(JointRule.safeParse({ ...earlier, features: [...earlier.features].reverse() }).success).toBe(
+      false,
+    );
+    expect(JointRule.safeParse({ ...earlier, features: [...JOINT_FEATURES] }).success).toBe(false);
   });
 });
 

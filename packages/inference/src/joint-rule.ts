@@ -10,11 +10,12 @@ import { logOdds } from './confidence-bound.ts';
 
 /**
  * The model stage's decision, joint over what is known there: the detector's score (which it
- * passed), the consistency distance and the model's confidence (log-odds of its top class), and
- * whether the detector read the input as a JPEG (a JPEG squeezer moves a JPEG less). The layers
- * alone each hold a threshold; together they see what none sees alone, e.g. an image the
- * detector nearly flagged whose prediction also moves when squeezed, or a query attack's
- * adversarial that stops right across the decision boundary (docs/inference.md).
+ * passed), the consistency distance, the model's confidence (log-odds of its top class), how much
+ * of its lead the top class loses when squeezed, and whether the detector read the input as a
+ * JPEG (a JPEG squeezer moves a JPEG less). The layers alone each hold a threshold; together they
+ * see what none sees alone, e.g. an image the detector nearly flagged whose prediction also moves
+ * when squeezed, or a query attack's adversarial that stops right across the decision boundary
+ * (docs/inference.md).
  */
 export const JOINT_FEATURES = [
   'detectorScore',
@@ -25,23 +26,36 @@ export const JOINT_FEATURES = [
   'jpegInput',
   'jpegInputTimesConsistency',
   'jpegInputTimesTopLogOdds',
+  'topMarginDrop',
+  'jpegInputTimesTopMarginDrop',
 ] as const;
+export type JointFeature = (typeof JOINT_FEATURES)[number];
 
-export const JointRule = z.object({
-  features: z.array(z.enum(JOINT_FEATURES)).refine((names) => names.join() === JOINT_FEATURES.join(), {
-    message: `must be ${JOINT_FEATURES.join(', ')}`,
-  }),
-  model: z.object({
-    mean: z.array(z.number()).length(JOINT_FEATURES.length),
-    scale: z.array(z.number()).length(JOINT_FEATURES.length),
-    weights: z.array(z.number()).length(JOINT_FEATURES.length),
-    bias: z.number(),
-  }),
-  /** Scores above this fail the check. */
-  threshold: z.number(),
-  /** Share of clean images the detector and this rule may flag together. */
-  targetFpr: z.number().positive().lt(1),
-});
+/** The rule's terms before `topMarginDrop` (checks files written up to stop 15 still load). */
+const FIRST_JOINT_FEATURES = JOINT_FEATURES.slice(0, 8);
+const KNOWN_FEATURE_LISTS = [JOINT_FEATURES, FIRST_JOINT_FEATURES].map((names) => names.join());
+
+export const JointRule = z
+  .object({
+    features: z.array(z.enum(JOINT_FEATURES)).refine((names) => KNOWN_FEATURE_LISTS.includes(names.join()), {
+      message: `must be ${JOINT_FEATURES.join(', ')} (or its first 8)`,
+    }),
+    model: z.object({
+      mean: z.array(z.number()),
+      scale: z.array(z.number()),
+      weights: z.array(z.number()),
+      bias: z.number(),
+    }),
+    /** Scores above this fail the check. */
+    threshold: z.number(),
+    /** Share of clean images the detector and this rule may flag together. */
+    targetFpr: z.number().positive().lt(1),
+  })
+  .refine(
+    ({ features, model }) =>
+      [model.mean, model.scale, model.weights].every((v) => v.length === features.length),
+    { message: 'the model needs one mean, scale and weight per feature' },
+  );
 export type JointRule = z.infer<typeof JointRule>;
 
 /** What the rule sees of one image the detector passed. */
@@ -51,30 +65,33 @@ export interface JointEvidence {
   jpegInput: boolean;
   consistency: number;
   topProbability: number;
+  /** `topMarginDrop`: the top class's lead lost in the squeezed copy (log scale). */
+  marginDrop: number;
 }
 
-export function jointFeatures({
-  detectorScore,
-  jpegInput,
-  consistency,
-  topProbability,
-}: JointEvidence): number[] {
+export function jointFeatures(
+  { detectorScore, jpegInput, consistency, topProbability, marginDrop }: JointEvidence,
+  features: readonly JointFeature[] = JOINT_FEATURES,
+): number[] {
   const topLogOdds = logOdds(topProbability);
   const jpeg = jpegInput ? 1 : 0;
-  return [
+  const values: Record<JointFeature, number> = {
     detectorScore,
     consistency,
     topLogOdds,
-    consistency * consistency,
-    detectorScore * consistency,
-    jpeg,
-    jpeg * consistency,
-    jpeg * topLogOdds,
-  ];
+    consistencySquared: consistency * consistency,
+    detectorScoreTimesConsistency: detectorScore * consistency,
+    jpegInput: jpeg,
+    jpegInputTimesConsistency: jpeg * consistency,
+    jpegInputTimesTopLogOdds: jpeg * topLogOdds,
+    topMarginDrop: marginDrop,
+    jpegInputTimesTopMarginDrop: jpeg * marginDrop,
+  };
+  return features.map((name) => values[name]);
 }
 
-export function jointScore(rule: JointRule, evidence: JointEvidence): number {
-  return linearScore(rule.model, jointFeatures(evidence));
+export function jointScore(rule: Pick<JointRule, 'features' | 'model'>, evidence: JointEvidence): number {
+  return linearScore(rule.model, jointFeatures(evidence, rule.features));
 }
 
 /** A clean image as the threshold sees it: the rule's score, and whether the detector flagged it already. */
@@ -100,12 +117,12 @@ function thresholdForBudget(clean: readonly ScoredClean[], targetFpr: number): n
 
 /** The threshold of a fitted rule on other clean images: `calibrate-model` moves a rule to a user's own traffic with it. */
 export function jointThreshold(
-  rule: Pick<JointRule, 'model' | 'targetFpr'>,
+  rule: Pick<JointRule, 'features' | 'model' | 'targetFpr'>,
   clean: readonly (JointEvidence & { detectorFlagged: boolean })[],
 ): number {
   return thresholdForBudget(
     clean.map((e) => ({
-      score: linearScore(rule.model, jointFeatures(e)),
+      score: jointScore(rule, e),
       detectorFlagged: e.detectorFlagged,
     })),
     rule.targetFpr,
@@ -125,7 +142,7 @@ function fit(examples: readonly JointExample[], l2: number) {
     throw new Error('the joint rule needs clean and adversarial examples');
   }
   return fitLogisticRegression(
-    examples.map(jointFeatures),
+    examples.map((e) => jointFeatures(e)),
     examples.map((e) => (e.adversarial ? 1 : 0)),
     { l2, sampleWeights: balancedWeights(examples) },
   );

@@ -7,6 +7,7 @@ import {
   inspectImages,
   loadChecksFor,
   ModelChecksMismatchError,
+  topMarginDrop,
 } from './model-checks.ts';
 import { BUNDLED_MODEL_SPEC, loadModelSpec } from './model-spec.ts';
 import { createModelStage, inspectionSettings } from './model-stage.ts';
@@ -102,6 +103,19 @@ describe('checkSanity', () => {
     expect(checkSanity(detected([{ ...car, score: 0.99 }]), 0.95)).toBe('implausible_confidence'));
 });
 
+describe('topMarginDrop', () => {
+  it("is the lead the image's top class loses over the next class in the squeezed copy", () => {
+    expect(topMarginDrop(prediction([0.6, 0.3, 0.1]), prediction([0.3, 0.6, 0.1]))).toBeCloseTo(
+      2 * Math.log(2),
+    );
+    // Probabilities that move while the top class keeps a larger lead: negative.
+    expect(topMarginDrop(prediction([0.5, 0.4, 0.1]), prediction([0.7, 0.1, 0.2]))).toBeCloseTo(
+      Math.log(1.25) - Math.log(3.5),
+    );
+    expect(topMarginDrop(detected([car]), detected([car]))).toBeNull();
+  });
+});
+
 describe('inspectImages', () => {
   /** Fake model: "class 1" probability is the mean red value of the image. */
   const classifier = {
@@ -136,6 +150,9 @@ describe('inspectImages', () => {
     expect(a?.failure).toEqual({ layer: 'consistency', reason: 'squeezed_prediction_disagrees' });
     expect(b?.consistency).toBe(0);
     expect(b?.failure).toBeNull();
+    // The speck made class 1 a quarter likely; without it class 0's lead only grows.
+    expect(a?.marginDrop).toBeCloseTo(Math.log(3) - Math.log(1e12), 6);
+    expect(b?.marginDrop).toBe(0);
   });
 
   it('lets a joint rule decide the consistency check, with the detector score the image came with', async () => {
@@ -143,9 +160,9 @@ describe('inspectImages', () => {
     const joint = {
       features: [...JOINT_FEATURES],
       model: {
-        mean: [0, 0, 0, 0, 0, 0, 0, 0],
-        scale: [1, 1, 1, 1, 1, 1, 1, 1],
-        weights: [1, 0, 0, 0, 0, 0, 0, 0],
+        mean: JOINT_FEATURES.map(() => 0),
+        scale: JOINT_FEATURES.map(() => 1),
+        weights: JOINT_FEATURES.map((name) => (name === 'detectorScore' ? 1 : 0)),
         bias: 0,
       },
       threshold: 0,
@@ -188,6 +205,7 @@ describe('inspectImages', () => {
     const [a] = await inspectImages(classifier, [speckled], { consistency: null, confidenceBound: null });
     expect(classifier.calls).toEqual([1]);
     expect(a?.consistency).toBeNull();
+    expect(a?.marginDrop).toBeNull();
   });
 });
 

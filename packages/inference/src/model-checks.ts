@@ -107,6 +107,8 @@ export interface Inspection {
   prediction: { label: string; probability: number } | null;
   /** Largest distance between the image's output and its squeezed copies'; null when off. */
   consistency: number | null;
+  /** Largest loss of the top class's lead (`topMarginDrop`) over the squeezed copies; null when off or for detections. */
+  marginDrop: number | null;
   /** Which check failed, if any. */
   failure: { layer: 'consistency' | 'sanity'; reason: string } | null;
 }
@@ -129,6 +131,25 @@ export function decisionMargin(output: ModelOutput): number | null {
   if (output.kind !== 'classification' || output.probabilities.length < 2) return null;
   const [first = 0, second = 0] = [...output.probabilities].sort((a, b) => b - a);
   return Math.log(Math.max(first, FLOOR)) - Math.log(Math.max(second, FLOOR));
+}
+
+/**
+ * How much of its lead over the next class the image's top class loses in a squeezed copy:
+ * (log p_top - log p_next) on the image less the same, for the same class, on the copy. A clean
+ * image the model is merely unsure of keeps its top class's lead when squeezed, even where its
+ * probabilities move; an adversarial lead built from the removed detail shrinks or reverses.
+ * Null for detections.
+ */
+export function topMarginDrop(output: ModelOutput, squeezed: ModelOutput): number | null {
+  if (output.kind !== 'classification' || squeezed.kind !== 'classification') return null;
+  if (output.probabilities.length < 2) return null;
+  const top = output.index;
+  const lead = (p: ArrayLike<number>) => {
+    let next = 0;
+    for (let i = 0; i < p.length; i++) if (i !== top) next = Math.max(next, p[i] ?? 0);
+    return Math.log(Math.max(p[top] ?? 0, FLOOR)) - Math.log(Math.max(next, FLOOR));
+  };
+  return lead(output.probabilities) - lead(squeezed.probabilities);
 }
 
 /**
@@ -183,12 +204,19 @@ export async function inspectImages(
           ),
         )
       : null;
+    const marginDrops = settings.consistency
+      ? squeezers.flatMap((_, s) => {
+          const drop = topMarginDrop(output, outputs[(s + 1) * images.length + i] as ModelOutput);
+          return drop === null ? [] : [drop];
+        })
+      : [];
+    const marginDrop = marginDrops.length > 0 ? Math.max(...marginDrops) : null;
     const insane = checkSanity(output, settings.confidenceBound, settings.marginBound ?? null);
     const failure = insane
       ? { layer: 'sanity' as const, reason: insane }
       : settings.consistency && consistency !== null && consistency > settings.consistency.threshold
         ? { layer: 'consistency' as const, reason: 'squeezed_prediction_disagrees' }
         : null;
-    return { output, prediction: topPrediction(output), consistency, failure };
+    return { output, prediction: topPrediction(output), consistency, marginDrop, failure };
   });
 }

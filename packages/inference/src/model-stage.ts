@@ -54,12 +54,14 @@ export function createModelStage(model: Model, settings: InspectionSettings, bat
         !inspection.failure &&
         joint &&
         inspection.consistency !== null &&
+        inspection.marginDrop !== null &&
         inspection.prediction !== null &&
         jointScore(joint, {
           detectorScore: detector.score,
           jpegInput: detector.jpegInput,
           consistency: inspection.consistency,
           topProbability: inspection.prediction.probability,
+          marginDrop: inspection.marginDrop,
         }) > joint.threshold;
       return {
         prediction: inspection.prediction,

@@ -114,6 +114,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
         jpegInput: detected.jpegInput,
         consistency: inspection.consistency ?? 0,
         topProbability: inspection.prediction?.probability ?? 0,
+        marginDrop: inspection.marginDrop ?? 0,
         margin: decisionMargin(inspection.output),
         detectorFlagged: detector !== null && detected.score > detector.threshold,
       });
