@@ -1,9 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '@advscreen/config';
+import { QueueName } from '@advscreen/contracts';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from './support/cli.ts';
+import { startRedis } from './support/servers.ts';
 
 // No Docker engine runs where the tests do, so these check what can be checked without one:
 // the files parse, name every role, and configure what the README promises.
@@ -49,6 +53,79 @@ describe('deployment files', () => {
     for (const [, sources] of text.matchAll(/^COPY (.+) \S+$/gm)) {
       for (const source of (sources as string).split(' '))
         expect(existsSync(path.join(REPO_ROOT, source)), source).toBe(true);
+    }
+  });
+});
+
+interface KubeObject {
+  kind: string;
+  metadata: { name: string };
+  data?: Record<string, string>;
+  spec?: {
+    template?: {
+      spec: {
+        terminationGracePeriodSeconds?: number;
+        containers: {
+          image: string;
+          args: string[];
+          env?: { name: string; value: string }[];
+          resources?: { limits?: Record<string, unknown> };
+        }[];
+      };
+    };
+    scaleTargetRef?: { name: string };
+    triggers?: { type: string; metadata: Record<string, string> }[];
+  };
+}
+
+describe('Kubernetes manifests', () => {
+  const objects = ['advscreen.yaml', 'keda.yaml'].flatMap((file) =>
+    parseAllDocuments(readFileSync(path.join(REPO_ROOT, 'deploy/kubernetes', file), 'utf8')).map(
+      (document) => document.toJS() as KubeObject,
+    ),
+  );
+  const config = objects.find((o) => o.kind === 'ConfigMap')?.data ?? {};
+  const deployment = (name: string) => {
+    const found = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
+    if (!found?.spec?.template) throw new Error(`no Deployment ${name}`);
+    return found.spec.template.spec;
+  };
+
+  it('runs every role with a configuration the roles accept, and drains within the grace period', () => {
+    for (const role of ['ingest', 'detector', 'inference', 'monitor']) {
+      const pod = deployment(role);
+      const [container] = pod.containers;
+      expect(container?.args, role).toEqual(['worker', role]);
+      const env = Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value]));
+      expect(() => loadConfig({ ...config, ...env }), role).not.toThrow();
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(Number(config.ADVSCREEN_SHUTDOWN_GRACE_S));
+    }
+    const gpu = deployment('inference').containers[0];
+    expect(gpu?.image).toMatch(/gpu/);
+    expect(gpu?.resources?.limits?.['nvidia.com/gpu']).toBe(1);
+    expect(gpu?.env).toContainEqual({ name: 'ADVSCREEN_EXECUTION_PROVIDER', value: 'cuda' });
+  });
+
+  it("scales the detector and inference roles on their queues' waiting jobs, as BullMQ keeps them", async () => {
+    const scaled = objects.filter((o) => o.kind === 'ScaledObject');
+    const listOf = (target: string) =>
+      scaled.find((o) => o.spec?.scaleTargetRef?.name === target)?.spec?.triggers?.[0]?.metadata.listName;
+    expect(listOf('detector')).toBe(`bull:${QueueName.detect}:wait`);
+    expect(listOf('inference')).toBe(`bull:${QueueName.infer}:wait`);
+    for (const o of scaled) deployment(o.spec?.scaleTargetRef?.name as string);
+
+    // The list KEDA reads holds exactly the jobs waiting for a worker.
+    const { server, stop } = await startRedis();
+    const redis = new Redis(server.url, { maxRetriesPerRequest: null });
+    const queue = new Queue(QueueName.infer, { connection: redis });
+    try {
+      await queue.addBulk(Array.from({ length: 7 }, (_, i) => ({ name: 'infer', data: { i } })));
+      expect(await redis.llen(listOf('inference') as string)).toBe(7);
+      expect(await queue.getWaitingCount()).toBe(7);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+      await stop();
     }
   });
 });
