@@ -126,11 +126,18 @@ export interface InspectionSettings {
 /** Probabilities are float32: keep a clean 0 finite on the log scale. */
 const FLOOR = 1e-12;
 
+/** How far class `index` leads the best other class: log p_index - log p_next. */
+function leadOf(probabilities: readonly number[], index: number): number {
+  let next = 0;
+  for (let i = 0; i < probabilities.length; i++)
+    if (i !== index) next = Math.max(next, probabilities[i] ?? 0);
+  return Math.log(Math.max(probabilities[index] ?? 0, FLOOR)) - Math.log(Math.max(next, FLOOR));
+}
+
 /** How far a classification sits from a tie between its top two classes: log p1 - log p2; null for detections. */
 export function decisionMargin(output: ModelOutput): number | null {
   if (output.kind !== 'classification' || output.probabilities.length < 2) return null;
-  const [first = 0, second = 0] = [...output.probabilities].sort((a, b) => b - a);
-  return Math.log(Math.max(first, FLOOR)) - Math.log(Math.max(second, FLOOR));
+  return leadOf(output.probabilities, output.index);
 }
 
 /**
@@ -143,13 +150,7 @@ export function decisionMargin(output: ModelOutput): number | null {
 export function topMarginDrop(output: ModelOutput, squeezed: ModelOutput): number | null {
   if (output.kind !== 'classification' || squeezed.kind !== 'classification') return null;
   if (output.probabilities.length < 2) return null;
-  const top = output.index;
-  const lead = (p: ArrayLike<number>) => {
-    let next = 0;
-    for (let i = 0; i < p.length; i++) if (i !== top) next = Math.max(next, p[i] ?? 0);
-    return Math.log(Math.max(p[top] ?? 0, FLOOR)) - Math.log(Math.max(next, FLOOR));
-  };
-  return lead(output.probabilities) - lead(squeezed.probabilities);
+  return leadOf(output.probabilities, output.index) - leadOf(squeezed.probabilities, output.index);
 }
 
 /**
