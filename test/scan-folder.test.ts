@@ -102,6 +102,8 @@ describe('advscreen scan <folder>', () => {
     const adversarial = records.filter((r) => r.verdict === 'adversarial');
     expect(adversarial.length).toBeGreaterThan(0);
     expect(summary.quarantined).toBe(adversarial.length);
+    // Without the model stage or senders the detector decides every quarantine.
+    expect(summary.adversarialByLayer).toEqual({ detector: adversarial.length });
     for (const record of adversarial) {
       const copy = await readFile(path.join(quarantine, record.key));
       expect(copy.equals(await readFile(path.join(folder, record.key)))).toBe(true);

@@ -147,8 +147,8 @@ export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
       const key = keys[next++] as string;
       const record = await screenOne(key);
       summary.counts[record.verdict]++;
-      if (record.verdict === 'adversarial' && record.layer)
-        summary.adversarialByLayer[record.layer] = (summary.adversarialByLayer[record.layer] ?? 0) + 1;
+      const layer = detectorStageLayer(record);
+      if (layer) summary.adversarialByLayer[layer] = (summary.adversarialByLayer[layer] ?? 0) + 1;
       if (record.reason)
         summary.rejectedReasons[record.reason] = (summary.rejectedReasons[record.reason] ?? 0) + 1;
       noteSlowest(summary.slowest, record);
