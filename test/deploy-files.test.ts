@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '@advscreen/config';
 import { QueueName } from '@advscreen/contracts';
+import { queueDepthEmf } from '@advscreen/monitoring';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
@@ -127,5 +128,37 @@ describe('Kubernetes manifests', () => {
       redis.disconnect();
       await stop();
     }
+  });
+});
+
+describe('EC2 Auto Scaling policies', () => {
+  interface PolicyMetric {
+    Id: string;
+    Expression?: string;
+    MetricStat?: {
+      Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] };
+    };
+    ReturnData: boolean;
+  }
+  it.each([
+    ['inference', QueueName.infer],
+    ['detector', QueueName.detect],
+  ])("%s: tracks the monitor's waiting jobs per instance, by the names the monitor writes", (role, queue) => {
+    const policy = JSON.parse(
+      readFileSync(path.join(REPO_ROOT, `deploy/aws/${role}-scaling-policy.json`), 'utf8'),
+    ) as { TargetValue: number; CustomizedMetricSpecification: { Metrics: PolicyMetric[] } };
+    expect(policy.TargetValue).toBeGreaterThan(0);
+    const metrics = policy.CustomizedMetricSpecification.Metrics;
+    const [written] = queueDepthEmf({ [queue]: { waiting: 1 } }, 0);
+    const directive = written?._aws.CloudWatchMetrics[0];
+    const waiting = metrics.find((m) => m.MetricStat?.Metric.Namespace === directive?.Namespace);
+    expect(waiting?.MetricStat?.Metric.MetricName).toBe(directive?.Metrics[0]?.Name);
+    expect(waiting?.MetricStat?.Metric.Dimensions).toEqual([
+      { Name: directive?.Dimensions[0]?.[0], Value: queue },
+    ]);
+    // One series comes back: the expression over the two metrics.
+    const returned = metrics.filter((m) => m.ReturnData);
+    expect(returned).toHaveLength(1);
+    for (const m of metrics.filter((m) => !m.ReturnData)) expect(returned[0]?.Expression).toContain(m.Id);
   });
 });

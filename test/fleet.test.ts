@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '@advscreen/config';
+import { QueueName } from '@advscreen/contracts';
 import {
   createFleetQueues,
   enqueuePrefix,
@@ -13,6 +14,7 @@ import {
 import { createLogger } from '@advscreen/observability';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from './support/cli.ts';
 import { listKeys, startWebhookReceiver, waitFor } from './support/fleet.ts';
@@ -324,6 +326,24 @@ describe('the fleet on real Redis and S3 servers', () => {
     );
     expect(copies).toHaveLength(adversarial);
     expect(await queues.detect.getJobCounts('failed')).toEqual({ failed: 0 });
+    await queues.close();
+  });
+
+  it('logs queue depths in CloudWatch embedded metric format for EC2 scaling policies', async () => {
+    const { config } = await freshFleet('emf', { ADVSCREEN_CLOUDWATCH_METRICS_S: '1' });
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
+    // Jobs nobody takes here (no inference role runs): they wait.
+    for (let i = 0; i < 3; i++) await queues.infer.add('infer', { i } as never);
+    running.push(await startRole('monitor', config, logger));
+    const line = await waitFor('an EMF line for the inference queue', async () => {
+      const found = lines.map((l) => JSON.parse(l)).find((l) => l.Queue === QueueName.infer);
+      return found ?? null;
+    });
+    expect(line).toMatchObject({ WaitingJobs: 3, ActiveJobs: 0, FailedJobs: 0 });
+    expect(line._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'advscreen', Dimensions: [['Queue']] });
+    expect(Math.abs(line._aws.Timestamp - Date.now())).toBeLessThan(10_000);
     await queues.close();
   });
 

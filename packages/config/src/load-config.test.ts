@@ -28,6 +28,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('logs queue depths for CloudWatch only when asked, every 1 to 3600 seconds', () => {
+    expect(loadConfig({}).fleet.cloudwatchMetricsSeconds).toBeUndefined();
+    expect(loadConfig({ ADVSCREEN_CLOUDWATCH_METRICS_S: '60' }).fleet.cloudwatchMetricsSeconds).toBe(60);
+    expect(() => loadConfig({ ADVSCREEN_CLOUDWATCH_METRICS_S: '0' })).toThrow(
+      /ADVSCREEN_CLOUDWATCH_METRICS_S/,
+    );
+  });
+
   it('takes the false-positive rate alerts allow for as a share below 1, 2% by default', () => {
     expect(loadConfig({}).fleet.alert.expectedFpr).toBe(0.02);
     expect(loadConfig({ ADVSCREEN_ALERT_EXPECTED_FPR: '0' }).fleet.alert.expectedFpr).toBe(0);

@@ -35,6 +35,7 @@ const EnvSchema = z.object({
   ADVSCREEN_INGEST_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   ADVSCREEN_INGEST_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   ADVSCREEN_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ADVSCREEN_CLOUDWATCH_METRICS_S: z.coerce.number().int().min(1).max(3600).optional(),
   ADVSCREEN_POLL: z.string().optional(),
   ADVSCREEN_POLL_INTERVAL_S: positiveInt.default(60),
   ADVSCREEN_SOURCE_METADATA_KEY: z.string().min(1).default('source'),
@@ -86,6 +87,8 @@ export interface FleetConfig {
   ingestPort: number;
   /** The monitor role's Prometheus endpoint (GET /metrics); off when unset. */
   metricsPort: number | undefined;
+  /** Seconds between the monitor's queue-depth log lines in CloudWatch's embedded metric format; off when unset. */
+  cloudwatchMetricsSeconds: number | undefined;
   ingestToken: string | undefined;
   /** s3://bucket/prefix locations to poll, comma-separated in the environment. */
   poll: string[];
@@ -169,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       quarantine: e.ADVSCREEN_QUARANTINE,
       ingestPort: e.ADVSCREEN_INGEST_PORT,
       metricsPort: e.ADVSCREEN_METRICS_PORT,
+      cloudwatchMetricsSeconds: e.ADVSCREEN_CLOUDWATCH_METRICS_S,
       ingestToken: e.ADVSCREEN_INGEST_TOKEN,
       poll: (e.ADVSCREEN_POLL ?? '')
         .split(',')

@@ -23,6 +23,7 @@ import {
   createSlackSender,
   DailyStats,
   formatAlertText,
+  queueDepthEmf,
   utcDay,
 } from '@advscreen/monitoring';
 import type { Logger } from '@advscreen/observability';
@@ -244,6 +245,15 @@ async function startMonitor(context: RoleContext, sender?: AlertSender): Promise
         },
       )
     : undefined;
+  const queueCounts = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        (Object.keys(QueueName) as (keyof typeof QueueName)[]).map(async (field) => [
+          QueueName[field],
+          await queues[field].getJobCounts('waiting', 'active', 'delayed', 'failed'),
+        ]),
+      ),
+    );
   const metrics =
     config.fleet.metricsPort === undefined
       ? undefined
@@ -251,26 +261,29 @@ async function startMonitor(context: RoleContext, sender?: AlertSender): Promise
           port: config.fleet.metricsPort,
           snapshot: async () => {
             const day = utcDay(Date.now());
-            return {
-              queues: Object.fromEntries(
-                await Promise.all(
-                  (Object.keys(QueueName) as (keyof typeof QueueName)[]).map(async (field) => [
-                    QueueName[field],
-                    await queues[field].getJobCounts('waiting', 'active', 'delayed', 'failed'),
-                  ]),
-                ),
-              ),
-              day,
-              counters: await deps.daily.read(day),
-            };
+            return { queues: await queueCounts(), day, counters: await deps.daily.read(day) };
           },
           onError: (error) => logger.error({ err: error }, 'metrics snapshot failed'),
         });
-  logger.info({ rule, metricsPort: metrics?.port }, 'monitor role started');
+  const cloudwatchSeconds = config.fleet.cloudwatchMetricsSeconds;
+  const cloudwatch =
+    cloudwatchSeconds === undefined
+      ? undefined
+      : setInterval(() => {
+          queueCounts().then(
+            (counts) => {
+              for (const document of queueDepthEmf(counts, Date.now())) logger.info(document, 'queue depth');
+            },
+            (error: unknown) => logger.error({ err: error }, 'queue depth for CloudWatch failed'),
+          );
+        }, cloudwatchSeconds * 1000);
+  cloudwatch?.unref();
+  logger.info({ rule, metricsPort: metrics?.port, cloudwatchSeconds }, 'monitor role started');
   return {
     role: 'monitor',
     ...(metrics ? { port: metrics.port } : {}),
     async close() {
+      clearInterval(cloudwatch);
       await metrics?.close();
       await events.close();
       await alerts?.close();

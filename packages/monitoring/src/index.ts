@@ -7,6 +7,7 @@ export {
   type WindowOutcome,
   type WindowRule,
 } from './attack-window.ts';
+export { CLOUDWATCH_NAMESPACE, type EmfDocument, queueDepthEmf } from './cloudwatch-emf.ts';
 export { buildDayReport, type DayReport, formatDailyReport, lastDays } from './daily-report.ts';
 export { DailyStats, utcDay } from './daily-stats.ts';
 export { type FleetSnapshot, formatPrometheusMetrics } from './prometheus.ts';
