@@ -197,20 +197,12 @@ export async function inspectImages(
   const outputs = await model.run(batch);
   return images.map((_, i) => {
     const output = outputs[i] as ModelOutput;
+    // This image's squeezed copies: the batch holds all images, then each squeezer's copies of them.
+    const copies = squeezers.map((_, s) => outputs[(s + 1) * images.length + i] as ModelOutput);
     const consistency = settings.consistency
-      ? Math.max(
-          0,
-          ...squeezers.map((_, s) =>
-            outputDistance(output, outputs[(s + 1) * images.length + i] as ModelOutput),
-          ),
-        )
+      ? Math.max(0, ...copies.map((copy) => outputDistance(output, copy)))
       : null;
-    const marginDrops = settings.consistency
-      ? squeezers.flatMap((_, s) => {
-          const drop = topMarginDrop(output, outputs[(s + 1) * images.length + i] as ModelOutput);
-          return drop === null ? [] : [drop];
-        })
-      : [];
+    const marginDrops = copies.flatMap((copy) => topMarginDrop(output, copy) ?? []);
     const marginDrop = marginDrops.length > 0 ? Math.max(...marginDrops) : null;
     const insane = checkSanity(output, settings.confidenceBound, settings.marginBound ?? null);
     const failure = insane
