@@ -74,7 +74,8 @@ export function formatScanSummaryText(report: ScanReport): string {
     `${report.aborted ? 'Interrupted after' : 'Screened'} ${report.total} files from ${report.source} in ${(report.elapsedMs / 1000).toFixed(1)} s (${report.imagesPerSecond} images/s)`,
     `  clean        ${report.counts.clean}`,
     `  adversarial  ${report.counts.adversarial}   (detector ${report.detector}, threshold ${Number(report.threshold.toFixed(4))} from ${report.thresholdSource})`,
-    ...(byLayer && byLayer !== `detector ${report.counts.adversarial}`
+    // Only worth a line when a check other than the detector decided some.
+    ...(Object.keys(report.adversarialByLayer).some((layer) => layer !== 'detector')
       ? [`               by ${byLayer}`]
       : []),
     `  rejected     ${report.counts.rejected}${reasons ? `   (${reasons})` : ''}`,
