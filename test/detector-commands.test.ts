@@ -29,10 +29,11 @@ describe('advscreen train-detector', () => {
     expect(result.code).toBe(0);
     const model = DetectorModelFile.parse(JSON.parse(await readFile(out, 'utf8')));
     expect(model.version).toBe('test');
-    // JPEG: 5 files and each of the 14 lossless files re-encoded at two qualities, one dense head.
-    // Lossless: Square (one file) trains the stripes head with the 3 clean files instead.
-    expect(model.branches.jpeg.dense.examples).toBe(5 + 2 * 14);
-    expect(model.branches.jpeg.stripes).toBeUndefined();
+    // JPEG: 5 files and each of the 14 lossless files re-encoded at two qualities; the Square
+    // file's two re-encodings train the stripes head with the 3 + 3 x 2 clean JPEGs instead.
+    // Lossless: Square (one file) trains the stripes head with the 3 clean files.
+    expect(model.branches.jpeg.dense.examples).toBe(5 + 2 * 14 - 2);
+    expect(model.branches.jpeg.stripes?.examples).toBe(3 + 3 * 2 + 2);
     expect(model.branches.lossless.dense.examples).toBe(13);
     expect(model.branches.lossless.stripes?.examples).toBe(3 + 1);
     expect(model.trainedOn.jpegReencodings).toEqual({ qualities: [80, 95], examples: 28 });
@@ -61,7 +62,7 @@ describe('advscreen calibrate', () => {
     expect(result.stdout).toMatch(/Expected FPR on the \d+ held-out images/);
     expect(result.stdout).toMatch(/Warning: 24 clean images are few/);
     const calibration = CalibrationFile.parse(JSON.parse(await readFile(out, 'utf8')));
-    expect(calibration.detector).toBe('residual-cooccurrence@9');
+    expect(calibration.detector).toBe('residual-cooccurrence@10');
     expect(calibration.sample.images).toBe(24);
     expect(calibration.expectedFpr.heldOut + calibration.sample.fitted).toBe(24);
 

@@ -5,6 +5,7 @@ import {
   HEAD_FEATURE_COUNTS,
   JPEG_DENSE_FEATURES,
   JPEG_QUANT_FEATURE,
+  JPEG_STRIPES_FEATURES,
 } from './features/branch.ts';
 import { RESIDUAL_FEATURES_ID } from './features/residual-features.ts';
 import { STRIPE_FEATURES_ID } from './features/stripe-features.ts';
@@ -12,9 +13,14 @@ import { STRIPE_FEATURES_ID } from './features/stripe-features.ts';
 /**
  * Dense head: residual features; stripes head: stripe features; the JPEG branch's dense head
  * merges chroma directions and adds its quantisation and DCT features, its stripes head the
- * quantisation.
+ * quantisation and luminance stripes.
  */
-export const DETECTOR_FEATURES_ID = `dense:${RESIDUAL_FEATURES_ID}|stripes:${STRIPE_FEATURES_ID}|jpeg-dense:${JPEG_DENSE_FEATURES}|jpeg-stripes:+${JPEG_QUANT_FEATURE}`;
+export const DETECTOR_FEATURES_ID = `dense:${RESIDUAL_FEATURES_ID}|stripes:${STRIPE_FEATURES_ID}|jpeg-dense:${JPEG_DENSE_FEATURES}|jpeg-stripes:${JPEG_STRIPES_FEATURES}`;
+/**
+ * Detectors up to v9: the same features but for the JPEG stripes head, which none of them had,
+ * so they score exactly as they did.
+ */
+const DETECTOR_FEATURES_ID_V9 = `dense:${RESIDUAL_FEATURES_ID}|stripes:${STRIPE_FEATURES_ID}|jpeg-dense:${JPEG_DENSE_FEATURES}|jpeg-stripes:+${JPEG_QUANT_FEATURE}`;
 
 const LinearModelSchema = z.object({
   mean: z.array(z.number()),
@@ -42,33 +48,38 @@ const branchSchema = (branch: Branch) =>
   });
 
 /** A trained detector as `advscreen train-detector` writes it. */
-export const DetectorModelFile = z.object({
-  format: z.literal('advscreen-detector'),
-  id: z.string().min(1),
-  version: z.string().min(1),
-  features: z.literal(DETECTOR_FEATURES_ID),
-  analysisSize: z.number().int().positive(),
-  branches: z.object({
-    jpeg: branchSchema('jpeg'),
-    lossless: branchSchema('lossless'),
-    /** Inputs resized for analysis; absent (detectors before v7): the lossless model scores them. */
-    resized: branchSchema('resized').optional(),
-  }),
-  /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch (heads share it). */
-  threshold: z.number(),
-  targetFpr: z.number().positive().lt(1),
-  trainedOn: z.object({
-    manifest: z.string(),
-    examples: z.number(),
-    clean: z.number(),
-    groups: z.number(),
-    /** Lossless files re-encoded as JPEG for the JPEG branch. */
-    jpegReencodings: z.object({ qualities: z.array(z.number()), examples: z.number() }),
-    /** Every attack type weighed the same within the adversarial class (absent: every example the same). */
-    balanceAttacks: z.boolean().optional(),
-  }),
-  createdAt: z.string(),
-});
+export const DetectorModelFile = z
+  .object({
+    format: z.literal('advscreen-detector'),
+    id: z.string().min(1),
+    version: z.string().min(1),
+    features: z.enum([DETECTOR_FEATURES_ID, DETECTOR_FEATURES_ID_V9]),
+    analysisSize: z.number().int().positive(),
+    branches: z.object({
+      jpeg: branchSchema('jpeg'),
+      lossless: branchSchema('lossless'),
+      /** Inputs resized for analysis; absent (detectors before v7): the lossless model scores them. */
+      resized: branchSchema('resized').optional(),
+    }),
+    /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch (heads share it). */
+    threshold: z.number(),
+    targetFpr: z.number().positive().lt(1),
+    trainedOn: z.object({
+      manifest: z.string(),
+      examples: z.number(),
+      clean: z.number(),
+      groups: z.number(),
+      /** Lossless files re-encoded as JPEG for the JPEG branch. */
+      jpegReencodings: z.object({ qualities: z.array(z.number()), examples: z.number() }),
+      /** Every attack type weighed the same within the adversarial class (absent: every example the same). */
+      balanceAttacks: z.boolean().optional(),
+    }),
+    createdAt: z.string(),
+  })
+  .refine((model) => model.features === DETECTOR_FEATURES_ID || !model.branches.jpeg.stripes, {
+    message: 'a JPEG stripes head needs the current features (luminance stripes); retrain the detector',
+    path: ['branches', 'jpeg', 'stripes'],
+  });
 export type DetectorModelFile = z.infer<typeof DetectorModelFile>;
 
 /** An operating point fitted on a user's own clean images by `advscreen calibrate`. */
@@ -95,7 +106,7 @@ export const CalibrationFile = z.object({
 });
 export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
-export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v9.json', import.meta.url);
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v10.json', import.meta.url);
 
 function readJson(path: string | URL, what: string): unknown {
   try {

@@ -50,7 +50,9 @@ export {
   RESIDUAL_FEATURES_ID,
 } from './features/residual-features.ts';
 export {
+  extractLumaStripeFeatures,
   extractStripeFeatures,
+  LUMA_STRIPE_FEATURE_COUNT,
   STRIPE_FEATURE_COUNT,
   STRIPE_FEATURES_ID,
 } from './features/stripe-features.ts';

@@ -11,8 +11,9 @@ export function detectorName(model: DetectorModelFile): string {
 }
 
 /**
- * The production scorer: per input branch (JPEG or lossless), a dense head (residual
- * co-occurrences) and a stripes head (chroma stripes), each a linear model. The score is the
+ * The production scorer: per input branch (JPEG, lossless, resized), a dense head (residual
+ * co-occurrences) and, on JPEG and lossless inputs, a stripes head (chroma stripes; on JPEG also
+ * luminance stripes), each a linear model. The score is the
  * larger of the heads' log-odds of "adversarial", each less its offset, so 0 is the default
  * operating point of every branch; a calibration file moves the threshold to the user's own
  * traffic.
@@ -32,7 +33,7 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
       const branchName = wanted === 'resized' && !model.branches.resized ? 'lossless' : wanted;
       const branch = model.branches[branchName] ?? model.branches.lossless;
       const residual = extractResidualFeatures(image);
-      // Only the lossless branch has a stripes head; the signal is recorded for every branch.
+      // Inputs resized for analysis have no stripes head; the signal is recorded for every branch.
       const stripes = extractStripeFeatures(image);
       const jpeg = jpegEvidence(image, origin);
       const features = headFeatures(branchName, residual, stripes, jpeg);

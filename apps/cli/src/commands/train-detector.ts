@@ -92,10 +92,15 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   await mkdir(path.dirname(path.resolve(values.out)), { recursive: true });
   await writeFile(values.out, `${JSON.stringify(model, null, 1)}\n`);
 
-  const describeBranch = (name: 'lossless' | 'JPEG' | 'resized', branch: (typeof result.branches)['jpeg']) =>
-    branch.stripes
-      ? `${name}: a dense head (residual features, ${branch.dense.examples} images) and a stripes head (stripe features, ${branch.stripes.examples} images), the larger score wins`
-      : `${name}: a dense head (${name === 'JPEG' ? 'residual and DCT' : 'residual'} features, ${branch.dense.examples} images)`;
+  const describeBranch = (
+    name: 'lossless' | 'JPEG' | 'resized',
+    branch: (typeof result.branches)['jpeg'],
+  ) => {
+    const dense = `a dense head (${name === 'JPEG' ? 'residual and DCT' : 'residual'} features, ${branch.dense.examples} images)`;
+    return branch.stripes
+      ? `${name}: ${dense} and a stripes head (${name === 'JPEG' ? 'chroma and luminance stripe' : 'stripe'} features, ${branch.stripes.examples} images), the larger score wins`
+      : `${name}: ${dense}`;
+  };
   const report = [
     `# Training report: ${values.id}@${values.version}`,
     '',

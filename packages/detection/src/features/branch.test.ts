@@ -18,10 +18,15 @@ describe('branchOf', () => {
 
 describe('headFeatures', () => {
   it('gives each head of each branch as many features as its model expects', () => {
-    const lossless = headFeatures('lossless', residual, stripes, { quantStep: null, dct: null });
+    const lossless = headFeatures('lossless', residual, stripes, {
+      quantStep: null,
+      dct: null,
+      lumaStripes: null,
+    });
     const jpeg = headFeatures('jpeg', residual, stripes, {
       quantStep: 11.5,
       dct: new Float64Array(DCT_FEATURE_COUNT).fill(0.5),
+      lumaStripes: Float64Array.of(1, 2, 3, 0.5),
     });
     expect([lossless.dense.length, lossless.stripes.length]).toEqual([
       HEAD_FEATURE_COUNTS.lossless.dense,
@@ -39,8 +44,23 @@ describe('headFeatures', () => {
     expect(jpeg.dense[step + 1 + DCT_FEATURE_COUNT]).toBeCloseTo(0.5 * Math.log(11.5), 12);
   });
 
+  it("ends the JPEG stripes head's features with the quantisation and the luminance stripes (strengths on a log scale)", () => {
+    const jpeg = headFeatures('jpeg', residual, stripes, {
+      quantStep: 11.5,
+      dct: null,
+      lumaStripes: Float64Array.of(1, 2, -3, 0.5),
+    });
+    expect(jpeg.stripes.slice(STRIPE_FEATURE_COUNT)).toEqual([
+      Math.log(11.5),
+      Math.log1p(1),
+      Math.log1p(2),
+      -Math.log1p(3),
+      0.5,
+    ]);
+  });
+
   it('marks DCT features missing (NaN) when the JPEG has no block grid to read them from', () => {
-    const jpeg = headFeatures('jpeg', residual, stripes, { quantStep: 11.5, dct: null });
+    const jpeg = headFeatures('jpeg', residual, stripes, { quantStep: 11.5, dct: null, lumaStripes: null });
     expect(jpeg.dense.filter(Number.isNaN)).toHaveLength(2 * DCT_FEATURE_COUNT);
   });
 });

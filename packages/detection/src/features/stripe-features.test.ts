@@ -1,6 +1,6 @@
 import type { RgbImage } from '@advscreen/contracts';
 import { describe, expect, it } from 'vitest';
-import { extractStripeFeatures, STRIPE_FEATURE_COUNT } from './stripe-features.ts';
+import { extractLumaStripeFeatures, extractStripeFeatures, STRIPE_FEATURE_COUNT } from './stripe-features.ts';
 
 const SIZE = 64;
 function image(pixel: (x: number, y: number) => [number, number, number]): RgbImage {
@@ -54,5 +54,29 @@ describe('extractStripeFeatures', () => {
     };
     const features = extractStripeFeatures(image(() => [100 + noise(), 100, 100 + noise()]));
     for (const value of features) expect(Math.abs(value)).toBeLessThan(3);
+  });
+});
+
+describe('extractLumaStripeFeatures', () => {
+  it('measures one-pixel grey stripes, which the chroma features cannot see', () => {
+    // +-8 in R, G and B alike per column: luminance steps by 16 between columns.
+    const luma = extractLumaStripeFeatures(image((x) => (x % 2 ? [108, 108, 108] : [92, 92, 92])));
+    expect(luma[0]).toBeCloseTo(16, 9);
+    expect(luma[1]).toBeCloseTo(16, 9);
+    expect(luma[3]).toBeCloseTo(1, 9);
+  });
+
+  it('weighs the channels as BT.601 luminance does, and is zero on a flat image', () => {
+    expect(Array.from(extractLumaStripeFeatures(image(() => [10, 200, 90])))).toEqual([0, 0, 0, 0]);
+    const green = extractLumaStripeFeatures(image((x) => [100, 100 + (x % 2 ? 8 : -8), 100]));
+    expect(green[1]).toBeCloseTo(16 * 0.587, 9);
+  });
+
+  it('tells wide bars from one-pixel stripes by the step anti-correlation', () => {
+    const bars = extractLumaStripeFeatures(
+      image((x) => (Math.floor(x / 4) % 2 ? [150, 150, 150] : [50, 50, 50])),
+    );
+    expect(bars[1]).toBeGreaterThan(0);
+    expect(bars[3]).toBe(0);
   });
 });

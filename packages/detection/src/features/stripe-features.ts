@@ -39,60 +39,104 @@ function topQuarter(values: readonly number[]): number[] {
 const meanAt = (values: readonly number[], indices: readonly number[]) =>
   indices.reduce((sum, i) => sum + (values[i] as number), 0) / indices.length;
 
-export function extractStripeFeatures(image: RgbImage): Float64Array {
-  const { width: w, height: h, data } = image;
-  const features = new Float64Array(STRIPE_FEATURE_COUNT);
-  const tile = Math.min(TILE, w - 1, h - 1);
-  if (tile < 2) return features;
-  const plane = new Int32Array(w * h);
+/** Per tile of `plane`: vertical stripe strength, horizontal stripe strength, step anti-correlation. */
+function tileStripes(plane: Float64Array, w: number, h: number, tile: number) {
   // Means of the tile's rows over each of tile + 1 columns, and of its columns over tile + 1 rows.
   const columnMeans = new Float64Array(tile + 1);
   const rowMeans = new Float64Array(tile + 1);
+  const vertical: number[] = [];
+  const horizontal: number[] = [];
+  const antiCorrelation: number[] = [];
+  for (let ty = 0; ty + tile < h; ty += tile) {
+    for (let tx = 0; tx + tile < w; tx += tile) {
+      columnMeans.fill(0);
+      rowMeans.fill(0);
+      for (let y = 0; y <= tile; y++) {
+        const row = (ty + y) * w + tx;
+        for (let x = 0; x <= tile; x++) {
+          const value = plane[row + x] as number;
+          if (y < tile) columnMeans[x] = (columnMeans[x] as number) + value;
+          if (x < tile) rowMeans[y] = (rowMeans[y] as number) + value;
+        }
+      }
+      let columns = 0;
+      let rows = 0;
+      let lagged = 0;
+      let energy = 0;
+      for (let i = 0; i < tile; i++) {
+        const step = (columnMeans[i + 1] as number) - (columnMeans[i] as number);
+        columns += Math.abs(step);
+        rows += Math.abs((rowMeans[i + 1] as number) - (rowMeans[i] as number));
+        if (i + 1 < tile) {
+          lagged += step * ((columnMeans[i + 2] as number) - (columnMeans[i + 1] as number));
+          energy += step * step;
+        }
+      }
+      antiCorrelation.push(energy > 0 ? -lagged / energy : 0);
+      // Sums of `tile` values each: divide once for the means, once for the mean over steps.
+      vertical.push((columns - rows) / (tile * tile));
+      horizontal.push((rows - columns) / (tile * tile));
+    }
+  }
+  return { vertical, horizontal, antiCorrelation };
+}
+
+/** [mean over tiles, top-quarter mean, top-quarter horizontal, top-quarter anti-correlation] of one plane. */
+function planeStripes(plane: Float64Array, w: number, h: number, tile: number): number[] {
+  const { vertical, horizontal, antiCorrelation } = tileStripes(plane, w, h, tile);
+  const strongest = topQuarter(vertical);
+  return [
+    vertical.reduce((a, b) => a + b, 0) / vertical.length,
+    meanAt(vertical, strongest),
+    meanAt(horizontal, topQuarter(horizontal)),
+    meanAt(antiCorrelation, strongest),
+  ];
+}
+
+const tileFor = (image: RgbImage) => Math.min(TILE, image.width - 1, image.height - 1);
+
+export function extractStripeFeatures(image: RgbImage): Float64Array {
+  const { width: w, height: h, data } = image;
+  const features = new Float64Array(STRIPE_FEATURE_COUNT);
+  const tile = tileFor(image);
+  if (tile < 2) return features;
+  const plane = new Float64Array(w * h);
   for (const [p, other] of [
     [0, 1],
     [2, 1],
   ] as const) {
     for (let i = 0; i < w * h; i++) plane[i] = (data[3 * i + p] as number) - (data[3 * i + other] as number);
-    const vertical: number[] = [];
-    const horizontal: number[] = [];
-    const antiCorrelation: number[] = [];
-    for (let ty = 0; ty + tile < h; ty += tile) {
-      for (let tx = 0; tx + tile < w; tx += tile) {
-        columnMeans.fill(0);
-        rowMeans.fill(0);
-        for (let y = 0; y <= tile; y++) {
-          const row = (ty + y) * w + tx;
-          for (let x = 0; x <= tile; x++) {
-            const value = plane[row + x] as number;
-            if (y < tile) columnMeans[x] = (columnMeans[x] as number) + value;
-            if (x < tile) rowMeans[y] = (rowMeans[y] as number) + value;
-          }
-        }
-        let columns = 0;
-        let rows = 0;
-        let lagged = 0;
-        let energy = 0;
-        for (let i = 0; i < tile; i++) {
-          const step = (columnMeans[i + 1] as number) - (columnMeans[i] as number);
-          columns += Math.abs(step);
-          rows += Math.abs((rowMeans[i + 1] as number) - (rowMeans[i] as number));
-          if (i + 1 < tile) {
-            lagged += step * ((columnMeans[i + 2] as number) - (columnMeans[i + 1] as number));
-            energy += step * step;
-          }
-        }
-        antiCorrelation.push(energy > 0 ? -lagged / energy : 0);
-        // Sums of `tile` values each: divide once for the means, once for the mean over steps.
-        vertical.push((columns - rows) / (tile * tile));
-        horizontal.push((rows - columns) / (tile * tile));
-      }
-    }
+    const [mean, top, topHorizontal, anti] = planeStripes(plane, w, h, tile) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     const base = p === 0 ? 0 : 3;
-    const strongest = topQuarter(vertical);
-    features[base] = vertical.reduce((a, b) => a + b, 0) / vertical.length;
-    features[base + 1] = meanAt(vertical, strongest);
-    features[base + 2] = meanAt(horizontal, topQuarter(horizontal));
-    features[6 + (p === 0 ? 0 : 1)] = meanAt(antiCorrelation, strongest);
+    features[base] = mean;
+    features[base + 1] = top;
+    features[base + 2] = topHorizontal;
+    features[6 + (p === 0 ? 0 : 1)] = anti;
   }
   return features;
+}
+
+/**
+ * The same four measures on luminance (BT.601): JPEG keeps luminance at full resolution, so
+ * Square's one-pixel stripes, which 4:2:0 chroma subsampling blurs away, survive there
+ * (R, G and B stripes are drawn independently, so luminance carries their weighted sum).
+ */
+export const LUMA_STRIPE_FEATURES_ID = 'luma-stripes-4';
+export const LUMA_STRIPE_FEATURE_COUNT = 4;
+export function extractLumaStripeFeatures(image: RgbImage): Float64Array {
+  const { width: w, height: h, data } = image;
+  const tile = tileFor(image);
+  if (tile < 2) return new Float64Array(LUMA_STRIPE_FEATURE_COUNT);
+  const plane = new Float64Array(w * h);
+  for (let i = 0; i < w * h; i++)
+    plane[i] =
+      0.299 * (data[3 * i] as number) +
+      0.587 * (data[3 * i + 1] as number) +
+      0.114 * (data[3 * i + 2] as number);
+  return Float64Array.from(planeStripes(plane, w, h, tile));
 }

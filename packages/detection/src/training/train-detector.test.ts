@@ -156,25 +156,35 @@ describe('trainDetector', () => {
     expect(result.reencoded).toEqual({});
   });
 
-  it('gives Square to a lossless stripes head; the JPEG branch has only a dense head, which learns all', () => {
+  it('gives Square to a stripes head on lossless and JPEG inputs; the dense heads learn the rest', () => {
     const withSquare = trainDetector(corpus({ square: true }), { l2: 0.01, folds: 5, targetFpr: 0.05 });
-    const { dense, stripes } = withSquare.branches.lossless;
-    // Lossless dense head: 10 clean + 20 FGSM/PGD; stripes head: 10 clean + 10 Square.
-    expect(dense.examples).toBe(30);
-    expect(stripes?.examples).toBe(20);
-    expect(dense.model.weights[0]).toBeGreaterThan(1);
-    expect(stripes?.model.weights[0]).toBeGreaterThan(1);
-    for (const row of withSquare.crossValidation.rows.filter((r) => r.format === 'png'))
-      expect(row.auroc, `${row.attack} png`).toBe(1);
-    // JPEG: one dense head on every attack; Square leaves its features alone, so it is missed.
-    expect(withSquare.branches.jpeg.stripes).toBeUndefined();
-    expect(withSquare.branches.jpeg.dense.examples).toBe(40);
-    const jpegRows = withSquare.crossValidation.rows.filter((r) => r.format === 'jpeg');
-    for (const row of jpegRows.filter((r) => r.attack !== 'Square')) expect(row.auroc).toBeGreaterThan(0.9);
-    expect(jpegRows.find((r) => r.attack === 'Square')?.auroc).toBeLessThan(0.8);
+    for (const branch of ['lossless', 'jpeg'] as const) {
+      const { dense, stripes } = withSquare.branches[branch];
+      // Dense head: 10 clean + 20 FGSM/PGD; stripes head: 10 clean + 10 Square.
+      expect(dense.examples, branch).toBe(30);
+      expect(stripes?.examples, branch).toBe(20);
+      expect(dense.model.weights[0]).toBeGreaterThan(1);
+      expect(stripes?.model.weights[0]).toBeGreaterThan(1);
+    }
+    for (const row of withSquare.crossValidation.rows)
+      expect(row.auroc, `${row.attack} ${row.format}`).toBe(1);
     // Never having seen Square, the detector has no stripes head and misses it.
     const unseen = withSquare.heldOutAttacks.Square?.rows.find((r) => r.format === 'png');
     expect(unseen?.tprAt5).toBeLessThan(0.5);
+  });
+
+  it('without a JPEG stripes head the JPEG dense head learns every attack and misses what leaves its features alone', () => {
+    const denseOnly = trainDetector(corpus({ square: true }), {
+      l2: 0.01,
+      folds: 5,
+      targetFpr: 0.05,
+      stripesBranches: ['lossless'],
+    });
+    expect(denseOnly.branches.jpeg.stripes).toBeUndefined();
+    expect(denseOnly.branches.jpeg.dense.examples).toBe(40);
+    const jpegRows = denseOnly.crossValidation.rows.filter((r) => r.format === 'jpeg');
+    for (const row of jpegRows.filter((r) => r.attack !== 'Square')) expect(row.auroc).toBeGreaterThan(0.9);
+    expect(jpegRows.find((r) => r.attack === 'Square')?.auroc).toBeLessThan(0.8);
   });
 
   it('trains on train-only examples but leaves them out of every table', () => {

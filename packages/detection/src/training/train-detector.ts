@@ -53,9 +53,9 @@ export interface TrainingOptions {
    */
   stripeAttacks?: readonly string[];
   /**
-   * Branches with a stripes head (default lossless only): JPEG's 4:2:0 chroma subsampling
-   * blurs one-pixel chroma stripes away, and on JPEG the head cost the dense head half its
-   * false-positive budget for no gain (docs/detection.md).
+   * Branches with a stripes head (default lossless and JPEG; on JPEG it reads luminance stripes
+   * too, which 4:2:0 chroma subsampling leaves alone). Inputs resized for analysis have none:
+   * resampling smooths one-pixel stripes away.
    */
   stripesBranches?: readonly Branch[];
   /**
@@ -94,7 +94,7 @@ export interface TrainingResult {
 }
 
 const DEFAULT_STRIPE_ATTACKS = ['Square'];
-const DEFAULT_STRIPES_BRANCHES: readonly Branch[] = ['lossless'];
+const DEFAULT_STRIPES_BRANCHES: readonly Branch[] = ['lossless', 'jpeg'];
 
 function fit(examples: readonly TrainingExample[], head: Head, options: TrainingOptions): LinearModel {
   return fitLogisticRegression(
