@@ -1,4 +1,5 @@
 import type { RgbImage } from '@advscreen/contracts';
+import { luminance } from '../pixels.ts';
 
 /**
  * JPEG-domain features of the luminance: the image's 8x8 blocks are transformed back to DCT
@@ -56,7 +57,8 @@ function dct8(from: Float64Array, start: number, stride: number, to: Float64Arra
 }
 
 export function extractJpegDctFeatures(image: RgbImage, lumaTable: readonly number[]): Float64Array {
-  const { width, height, data } = image;
+  const { width, height } = image;
+  const luma = luminance(image);
   const counts = new Float64Array(2 * BAND_LAST_DIAGONAL.length); // per band: |c| = 1, |c| >= 2
   const sizes = new Float64Array(BAND_LAST_DIAGONAL.length);
   const block = new Float64Array(64);
@@ -65,13 +67,8 @@ export function extractJpegDctFeatures(image: RgbImage, lumaTable: readonly numb
     for (let bx = 0; bx + 8 <= width; bx += 8) {
       for (let y = 0; y < 8; y++) {
         for (let x = 0; x < 8; x++) {
-          const p = 3 * ((by + y) * width + bx + x);
           // JFIF luma, level-shifted as the encoder does.
-          block[y * 8 + x] =
-            0.299 * (data[p] as number) +
-            0.587 * (data[p + 1] as number) +
-            0.114 * (data[p + 2] as number) -
-            128;
+          block[y * 8 + x] = (luma[(by + y) * width + bx + x] as number) - 128;
         }
       }
       // Separable 2-D DCT: down each column into `rows`, then along each row into `block`.

@@ -1,4 +1,5 @@
 import type { RgbImage } from '@advscreen/contracts';
+import { luminance } from '../pixels.ts';
 
 /**
  * Chroma stripe features, for query attacks such as Square Attack (Andriushchenko et al. 2020).
@@ -129,14 +130,7 @@ export function extractStripeFeatures(image: RgbImage): Float64Array {
 export const LUMA_STRIPE_FEATURES_ID = 'luma-stripes-4';
 export const LUMA_STRIPE_FEATURE_COUNT = 4;
 export function extractLumaStripeFeatures(image: RgbImage): Float64Array {
-  const { width: w, height: h, data } = image;
   const tile = tileFor(image);
   if (tile < 2) return new Float64Array(LUMA_STRIPE_FEATURE_COUNT);
-  const plane = new Float64Array(w * h);
-  for (let i = 0; i < w * h; i++)
-    plane[i] =
-      0.299 * (data[3 * i] as number) +
-      0.587 * (data[3 * i + 1] as number) +
-      0.114 * (data[3 * i + 2] as number);
-  return Float64Array.from(planeStripes(plane, w, h, tile));
+  return Float64Array.from(planeStripes(luminance(image), image.width, image.height, tile));
 }
