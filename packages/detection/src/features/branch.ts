@@ -56,9 +56,9 @@ const FALLBACK_QUANT_STEP = 11.5;
 
 /**
  * Two heads score each input; the detector takes the larger. `dense`: residual co-occurrences,
- * for per-pixel perturbations (FGSM, PGD, CW). `stripes`: chroma stripe features, for query
- * attacks that leave flat blocks and stripes (Square), which a dense model learning both
- * handled worse (docs/detection.md).
+ * for per-pixel perturbations (FGSM, PGD, CW). `stripes`: stripe features (chroma; on JPEG also
+ * luminance), for query attacks that leave flat blocks and stripes (Square), which a dense model
+ * learning both handled worse (docs/detection.md).
  */
 export const HEADS = ['dense', 'stripes'] as const;
 export type Head = (typeof HEADS)[number];
