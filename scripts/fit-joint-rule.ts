@@ -8,7 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
-import { loadDetectorModel } from '@advscreen/detection';
+import { detectorName, loadDetectorModel } from '@advscreen/detection';
 import {
   BUNDLED_MODEL_SPEC,
   createOnnxModel,
@@ -55,9 +55,9 @@ const rows = await scoreOutOfFold(
 await model.close();
 const examples = rows.filter(countsForJointRule).map((r) => jointExampleOf(r, detectorModel.threshold));
 const joint = fitJointRule(examples, targetFpr);
-const updated: ModelChecksFile = { ...checks, joint };
+const updated: ModelChecksFile = { ...checks, joint: { ...joint, detector: detectorName(detectorModel) } };
 await writeFile(checksPath, `${JSON.stringify(updated, null, 2)}\n`);
 const clean = examples.filter((e) => !e.adversarial).length;
 console.log(
-  `Joint rule fitted on ${examples.length} images (${clean} clean, ${examples.length - clean} successful attacks), detector ${detectorModel.id}@${detectorModel.version} out of fold, target combined FPR ${targetFpr}; written to ${checksPath}.`,
+  `Joint rule fitted on ${examples.length} images (${clean} clean, ${examples.length - clean} successful attacks), detector ${detectorName(detectorModel)} out of fold, target combined FPR ${targetFpr}; written to ${checksPath}.`,
 );

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CorpusManifestLine } from '@advscreen/contracts';
@@ -73,6 +73,23 @@ describe('advscreen scan --model', () => {
       detail: 'prediction_on_decision_boundary',
     });
   });
+
+  it('refuses checks whose joint rule was set on another detector, saying what to run', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'advscreen-cascade-'));
+    const bundled = JSON.parse(
+      await readFile(path.join(REPO_ROOT, 'models/mobilenetv2-moderation-224/checks.json'), 'utf8'),
+    );
+    const stale = path.join(dir, 'checks.json');
+    await writeFile(
+      stale,
+      JSON.stringify({ ...bundled, joint: { ...bundled.joint, detector: 'residual-cooccurrence@9' } }),
+    );
+    const result = await runCli(['scan', PHOTOS, '--model', 'default', '--model-checks', stale, '--json']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(
+      /joint rule was set on the scores of residual-cooccurrence@9, but the detector is residual-cooccurrence@10: run advscreen calibrate-model again/,
+    );
+  });
 });
 
 describe('advscreen calibrate-model', () => {
@@ -117,6 +134,8 @@ describe('advscreen calibrate-model', () => {
     expect(joint?.features).toEqual([...JOINT_FEATURES]);
     expect(carried.stdout).toMatch(/Joint rule .* threshold moved to/);
     expect(joint?.threshold).toBeLessThan(1e6);
+    // Its threshold now rests on the bundled detector's scores, and the file says so.
+    expect(joint?.detector).toBe('residual-cooccurrence@10');
 
     // A detector calibrated to flag half of these images leaves the joint rule nothing of its 2% budget.
     const calibration = path.join(dir, 'calibration.json');

@@ -19,6 +19,8 @@ export async function openModelStage(
     'model-checks'?: string | undefined;
     'no-consistency'?: boolean | undefined;
   },
+  /** `<id>@<version>` of the detector in front of the model. */
+  detector: string,
 ) {
   const spec = loadModelSpec(
     values.model === 'default' || values.model === undefined ? BUNDLED_MODEL_SPEC : values.model,
@@ -27,6 +29,7 @@ export async function openModelStage(
   const { checks, source: checksSource } = loadChecksFor(
     spec,
     values['model-checks'] ?? config.fleet.modelChecks,
+    detector,
   );
   const model = await createOnnxModel(spec, config.fleet.executionProvider);
   const consistency = !values['no-consistency'] && config.fleet.consistencyCheck;

@@ -9,6 +9,7 @@ import {
   QueueName,
   VerdictEvent,
 } from '@advscreen/contracts';
+import { BUNDLED_DETECTOR_PATH, detectorName, loadDetectorModel } from '@advscreen/detection';
 import {
   BUNDLED_MODEL_SPEC,
   createModelStage,
@@ -158,7 +159,9 @@ async function startDetector(context: RoleContext): Promise<RunningRole> {
 async function startInference(context: RoleContext): Promise<RunningRole> {
   const { config, logger } = context;
   const spec = loadModelSpec(config.fleet.modelSpec ?? BUNDLED_MODEL_SPEC);
-  const { checks, source: checksSource } = loadChecksFor(spec, config.fleet.modelChecks);
+  // The detector role's model, as the shared configuration names it: its scores feed the joint rule.
+  const detector = detectorName(loadDetectorModel(config.fleet.detectorModel ?? BUNDLED_DETECTOR_PATH));
+  const { checks, source: checksSource } = loadChecksFor(spec, config.fleet.modelChecks, detector);
   if (!checks) logger.warn(`model checks: ${checksSource}`);
   const quarantine = parseS3Uri(requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'inference'));
   const onnxModel = await createOnnxModel(spec, config.fleet.executionProvider);

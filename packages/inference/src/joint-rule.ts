@@ -50,6 +50,12 @@ export const JointRule = z
     threshold: z.number(),
     /** Share of clean images the detector and this rule may flag together. */
     targetFpr: z.number().positive().lt(1),
+    /**
+     * `<id>@<version>` of the detector whose scores set the threshold (`fit-joint-rule.ts`, or
+     * `calibrate-model` since); another detector's scores sit elsewhere, so the model stage
+     * refuses to start behind one. Absent in files written before stop 17.
+     */
+    detector: z.string().min(1).optional(),
   })
   .refine(
     ({ features, model }) =>

@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { RgbImage } from '@advscreen/contracts';
 import { describe, expect, it } from 'vitest';
 import { JOINT_FEATURES } from './joint-rule.ts';
@@ -6,6 +9,7 @@ import {
   decisionMargin,
   inspectImages,
   loadChecksFor,
+  type ModelChecksFile,
   ModelChecksMismatchError,
   topMarginDrop,
 } from './model-checks.ts';
@@ -228,5 +232,18 @@ describe('loadChecksFor', () => {
 
   it("refuses another model's checks", () => {
     expect(() => loadChecksFor({ ...spec, version: 'other' })).toThrow(ModelChecksMismatchError);
+  });
+
+  it("refuses a joint rule set on another detector's scores; a rule that names none is taken", async () => {
+    const bundled = loadChecksFor(spec).checks as ModelChecksFile;
+    expect(bundled.joint?.detector).toBe('residual-cooccurrence@10');
+    expect(loadChecksFor(spec, undefined, 'residual-cooccurrence@10').checks).toEqual(bundled);
+    expect(() => loadChecksFor(spec, undefined, 'residual-cooccurrence@9')).toThrow(
+      /joint rule was set on the scores of residual-cooccurrence@10, but the detector is residual-cooccurrence@9: run advscreen calibrate-model again/,
+    );
+    const { detector: _, ...unnamed } = bundled.joint as NonNullable<ModelChecksFile['joint']>;
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'advscreen-checks-')), 'checks.json');
+    await writeFile(file, JSON.stringify({ ...bundled, joint: unnamed }));
+    expect(loadChecksFor(spec, file, 'residual-cooccurrence@9').checks?.joint).toEqual(unnamed);
   });
 });

@@ -78,6 +78,8 @@ export class ModelChecksMismatchError extends Error {}
 export function loadChecksFor(
   spec: Pick<LoadedModelSpec, 'id' | 'version' | 'checksPath'>,
   named?: string,
+  /** `<id>@<version>` of the detector in front of the model; a joint rule set for another is refused. */
+  detector?: string,
 ): { checks: ModelChecksFile | undefined; source: string } {
   const checksPath = named ?? spec.checksPath;
   if (!checksPath) {
@@ -90,6 +92,12 @@ export function loadChecksFor(
   const model = `${spec.id}@${spec.version}`;
   if (checks.model !== model) {
     throw new ModelChecksMismatchError(`${checksPath} was calibrated for ${checks.model}, not ${model}`);
+  }
+  const jointDetector = checks.joint?.detector;
+  if (detector !== undefined && jointDetector !== undefined && jointDetector !== detector) {
+    throw new ModelChecksMismatchError(
+      `${checksPath}'s joint rule was set on the scores of ${jointDetector}, but the detector is ${detector}: run advscreen calibrate-model again with this detector`,
+    );
   }
   const sample = `${checks.sample.images} clean images (${checks.sample.location})`;
   return {

@@ -134,7 +134,9 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       ...(margin?.bound != null
         ? { decisionMargin: { bound: margin.bound, exceedance: marginExceedance, images: margin.images } }
         : {}),
-      ...(joint ? { joint: { ...joint, threshold: jointThreshold(joint, observed) } } : {}),
+      ...(joint && detector
+        ? { joint: { ...joint, threshold: jointThreshold(joint, observed), detector: detector.name } }
+        : {}),
       sample: { location: source.uri, images: samples.length },
       createdAt: new Date().toISOString(),
     };

@@ -68,7 +68,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
   const writer = values.out ? createVerdictFileWriter(values.out) : null;
   const progress = !jsonOutput && process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
 
-  const model = values.model ? await openModelStage(config, values) : undefined;
+  const model = values.model ? await openModelStage(config, values, scorer.name) : undefined;
   const queryHistory = senderQueryHistory(config.fleet);
   const abort = new AbortController();
   const stop = () => abort.abort();
