@@ -57,7 +57,7 @@ export {
   STRIPE_FEATURES_ID,
 } from './features/stripe-features.ts';
 export { magnitudeSpectrum } from './fft2d.ts';
-export { toGray8 } from './pixels.ts';
+export { type LumaPlane, luminance, toGray8 } from './pixels.ts';
 export { createResidualScorer, detectorName, scoredBranch } from './residual-scorer.ts';
 export type { ImageOrigin, ImageScore, Scorer } from './scorer.ts';
 export {

@@ -15,12 +15,22 @@ export function toGray8(image: RgbImage): Uint8Array {
   return gray;
 }
 
-/** BT.601 luminance (JFIF's Y) per pixel, unrounded. */
-export function luminance(image: RgbImage): Float64Array {
+/** One plane of per-pixel values, row-major. */
+export interface LumaPlane {
+  width: number;
+  height: number;
+  data: Float64Array;
+}
+
+/**
+ * BT.601 luminance (JFIF's Y) per pixel, unrounded. A JPEG's DCT and luminance stripe features
+ * both read it: computed once per image (jpegEvidence) and handed to each.
+ */
+export function luminance(image: RgbImage): LumaPlane {
   const { data, width, height } = image;
   const luma = new Float64Array(width * height);
   for (let i = 0, p = 0; i < luma.length; i++, p += 3) {
     luma[i] = 0.299 * (data[p] as number) + 0.587 * (data[p + 1] as number) + 0.114 * (data[p + 2] as number);
   }
-  return luma;
+  return { width, height, data: luma };
 }

@@ -1,4 +1,5 @@
 import type { RgbImage } from '@advscreen/contracts';
+import { luminance } from '../pixels.ts';
 import type { ImageOrigin } from '../scorer.ts';
 import { DCT_FEATURE_COUNT, DCT_FEATURES_ID, extractJpegDctFeatures } from './dct-features.ts';
 import {
@@ -85,10 +86,13 @@ export interface JpegEvidence {
 }
 
 export function jpegEvidence(image: RgbImage, origin: ImageOrigin): JpegEvidence {
+  const jpegBranch = branchOf(origin) === 'jpeg';
+  // Both feature sets read the luminance: computed once.
+  const luma = origin.jpegBlocks || jpegBranch ? luminance(image) : null;
   return {
     quantStep: origin.jpegQuantStep,
-    dct: origin.jpegBlocks ? extractJpegDctFeatures(image, origin.jpegBlocks.lumaTable) : null,
-    lumaStripes: branchOf(origin) === 'jpeg' ? extractLumaStripeFeatures(image) : null,
+    dct: origin.jpegBlocks && luma ? extractJpegDctFeatures(luma, origin.jpegBlocks.lumaTable) : null,
+    lumaStripes: jpegBranch && luma ? extractLumaStripeFeatures(luma) : null,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { RgbImage } from '@advscreen/contracts';
 import { describe, expect, it } from 'vitest';
+import { luminance } from '../pixels.ts';
 import { DCT_FEATURE_COUNT, extractJpegDctFeatures } from './dct-features.ts';
 
 const FLAT_TABLE = new Array<number>(64).fill(16);
@@ -21,7 +22,7 @@ function singleCoefficient(u: number, v: number, value: number): RgbImage {
 describe('extractJpegDctFeatures', () => {
   it('finds no AC coefficients in a flat image', () => {
     const flat: RgbImage = { width: 16, height: 8, data: new Uint8Array(16 * 8 * 3).fill(77) };
-    const f = extractJpegDctFeatures(flat, FLAT_TABLE);
+    const f = extractJpegDctFeatures(luminance(flat), FLAT_TABLE);
     expect(f).toHaveLength(DCT_FEATURE_COUNT);
     // Band 0 (u + v = 1..2) has 5 coefficients per block, 10 in all.
     expect([f[0], f[1], f[2]]).toEqual([0, 0, Math.log(1 / 10)]);
@@ -29,10 +30,10 @@ describe('extractJpegDctFeatures', () => {
 
   it('reads back a stored coefficient as its quantised level, in its band', () => {
     // Level 3 (3 x 16) at u = 0, v = 1: band 0. Level 1 at u = 4, v = 4: band 3 (u + v = 7..8, 15 per block).
-    const low = extractJpegDctFeatures(singleCoefficient(0, 1, 48), FLAT_TABLE);
+    const low = extractJpegDctFeatures(luminance(singleCoefficient(0, 1, 48)), FLAT_TABLE);
     expect([low[0], low[1]]).toEqual([0, 1 / 5]);
     expect(low.slice(3).filter((v, i) => i % 3 !== 2 && v !== 0)).toHaveLength(0);
-    const high = extractJpegDctFeatures(singleCoefficient(4, 4, 16), FLAT_TABLE);
+    const high = extractJpegDctFeatures(luminance(singleCoefficient(4, 4, 16)), FLAT_TABLE);
     expect([high[9], high[10]]).toEqual([1 / 15, 0]);
   });
 
@@ -49,8 +50,8 @@ describe('extractJpegDctFeatures', () => {
       return v + ((seed >>> 30) & 1 ? 8 : -8);
     });
     const table = Array.from({ length: 64 }, (_, i) => 4 + Math.floor(i / 8) + (i % 8));
-    const quiet = extractJpegDctFeatures({ width, height, data: smooth }, table);
-    const loud = extractJpegDctFeatures({ width, height, data: noisy }, table);
+    const quiet = extractJpegDctFeatures(luminance({ width, height, data: smooth }), table);
+    const loud = extractJpegDctFeatures(luminance({ width, height, data: noisy }), table);
     // Band 4 (u + v >= 9): a ramp along x has none; luma noise of about 5 levels leaves some at +-1.
     expect([quiet[12], quiet[13]]).toEqual([0, 0]);
     expect(loud[12] as number).toBeGreaterThan(0.05);

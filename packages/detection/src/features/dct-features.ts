@@ -1,5 +1,4 @@
-import type { RgbImage } from '@advscreen/contracts';
-import { luminance } from '../pixels.ts';
+import type { LumaPlane } from '../pixels.ts';
 
 /**
  * JPEG-domain features of the luminance: the image's 8x8 blocks are transformed back to DCT
@@ -56,9 +55,8 @@ function dct8(from: Float64Array, start: number, stride: number, to: Float64Arra
   }
 }
 
-export function extractJpegDctFeatures(image: RgbImage, lumaTable: readonly number[]): Float64Array {
-  const { width, height } = image;
-  const luma = luminance(image);
+export function extractJpegDctFeatures(luma: LumaPlane, lumaTable: readonly number[]): Float64Array {
+  const { width, height } = luma;
   const counts = new Float64Array(2 * BAND_LAST_DIAGONAL.length); // per band: |c| = 1, |c| >= 2
   const sizes = new Float64Array(BAND_LAST_DIAGONAL.length);
   const block = new Float64Array(64);
@@ -68,7 +66,7 @@ export function extractJpegDctFeatures(image: RgbImage, lumaTable: readonly numb
       for (let y = 0; y < 8; y++) {
         for (let x = 0; x < 8; x++) {
           // JFIF luma, level-shifted as the encoder does.
-          block[y * 8 + x] = (luma[(by + y) * width + bx + x] as number) - 128;
+          block[y * 8 + x] = (luma.data[(by + y) * width + bx + x] as number) - 128;
         }
       }
       // Separable 2-D DCT: down each column into `rows`, then along each row into `block`.

@@ -1,5 +1,6 @@
 import type { RgbImage } from '@advscreen/contracts';
 import { describe, expect, it } from 'vitest';
+import { luminance } from '../pixels.ts';
 import { extractLumaStripeFeatures, extractStripeFeatures, STRIPE_FEATURE_COUNT } from './stripe-features.ts';
 
 const SIZE = 64;
@@ -57,24 +58,27 @@ describe('extractStripeFeatures', () => {
   });
 });
 
+/** An image's luminance plane, as jpegEvidence hands it to the luminance stripe features. */
+const grey = (...args: Parameters<typeof image>) => luminance(image(...args));
+
 describe('extractLumaStripeFeatures', () => {
   it('measures one-pixel grey stripes, which the chroma features cannot see', () => {
     // +-8 in R, G and B alike per column: luminance steps by 16 between columns.
-    const luma = extractLumaStripeFeatures(image((x) => (x % 2 ? [108, 108, 108] : [92, 92, 92])));
+    const luma = extractLumaStripeFeatures(grey((x) => (x % 2 ? [108, 108, 108] : [92, 92, 92])));
     expect(luma[0]).toBeCloseTo(16, 9);
     expect(luma[1]).toBeCloseTo(16, 9);
     expect(luma[3]).toBeCloseTo(1, 9);
   });
 
   it('weighs the channels as BT.601 luminance does, and is zero on a flat image', () => {
-    expect(Array.from(extractLumaStripeFeatures(image(() => [10, 200, 90])))).toEqual([0, 0, 0, 0]);
-    const green = extractLumaStripeFeatures(image((x) => [100, 100 + (x % 2 ? 8 : -8), 100]));
+    expect(Array.from(extractLumaStripeFeatures(grey(() => [10, 200, 90])))).toEqual([0, 0, 0, 0]);
+    const green = extractLumaStripeFeatures(grey((x) => [100, 100 + (x % 2 ? 8 : -8), 100]));
     expect(green[1]).toBeCloseTo(16 * 0.587, 9);
   });
 
   it('tells wide bars from one-pixel stripes by the step anti-correlation', () => {
     const bars = extractLumaStripeFeatures(
-      image((x) => (Math.floor(x / 4) % 2 ? [150, 150, 150] : [50, 50, 50])),
+      grey((x) => (Math.floor(x / 4) % 2 ? [150, 150, 150] : [50, 50, 50])),
     );
     expect(bars[1]).toBeGreaterThan(0);
     expect(bars[3]).toBe(0);

@@ -1,5 +1,5 @@
 import type { RgbImage } from '@advscreen/contracts';
-import { luminance } from '../pixels.ts';
+import type { LumaPlane } from '../pixels.ts';
 
 /**
  * Chroma stripe features, for query attacks such as Square Attack (Andriushchenko et al. 2020).
@@ -94,7 +94,8 @@ function planeStripes(plane: Float64Array, w: number, h: number, tile: number): 
   ];
 }
 
-const tileFor = (image: RgbImage) => Math.min(TILE, image.width - 1, image.height - 1);
+const tileFor = (image: { width: number; height: number }) =>
+  Math.min(TILE, image.width - 1, image.height - 1);
 
 export function extractStripeFeatures(image: RgbImage): Float64Array {
   const { width: w, height: h, data } = image;
@@ -129,8 +130,8 @@ export function extractStripeFeatures(image: RgbImage): Float64Array {
  */
 export const LUMA_STRIPE_FEATURES_ID = 'luma-stripes-4';
 export const LUMA_STRIPE_FEATURE_COUNT = 4;
-export function extractLumaStripeFeatures(image: RgbImage): Float64Array {
-  const tile = tileFor(image);
+export function extractLumaStripeFeatures(luma: LumaPlane): Float64Array {
+  const tile = tileFor(luma);
   if (tile < 2) return new Float64Array(LUMA_STRIPE_FEATURE_COUNT);
-  return Float64Array.from(planeStripes(luminance(image), image.width, image.height, tile));
+  return Float64Array.from(planeStripes(luma.data, luma.width, luma.height, tile));
 }
