@@ -15,12 +15,14 @@ import { STRIPE_FEATURES_ID } from './features/stripe-features.ts';
  * merges chroma directions and adds its quantisation and DCT features, its stripes head the
  * quantisation and luminance stripes.
  */
-export const DETECTOR_FEATURES_ID = `dense:${RESIDUAL_FEATURES_ID}|stripes:${STRIPE_FEATURES_ID}|jpeg-dense:${JPEG_DENSE_FEATURES}|jpeg-stripes:${JPEG_STRIPES_FEATURES}`;
+const featuresId = (jpegStripes: string) =>
+  `dense:${RESIDUAL_FEATURES_ID}|stripes:${STRIPE_FEATURES_ID}|jpeg-dense:${JPEG_DENSE_FEATURES}|jpeg-stripes:${jpegStripes}`;
+export const DETECTOR_FEATURES_ID = featuresId(JPEG_STRIPES_FEATURES);
 /**
  * Detectors up to v9: the same features but for the JPEG stripes head, which none of them had,
  * so they score exactly as they did.
  */
-const DETECTOR_FEATURES_ID_V9 = `dense:${RESIDUAL_FEATURES_ID}|stripes:${STRIPE_FEATURES_ID}|jpeg-dense:${JPEG_DENSE_FEATURES}|jpeg-stripes:+${JPEG_QUANT_FEATURE}`;
+const DETECTOR_FEATURES_ID_V9 = featuresId(`+${JPEG_QUANT_FEATURE}`);
 
 const LinearModelSchema = z.object({
   mean: z.array(z.number()),
