@@ -1,18 +1,11 @@
 import type { AdvscreenConfig } from '@advscreen/config';
-import {
-  BUNDLED_MODEL_SPEC,
-  createModelStage,
-  createOnnxModel,
-  inspectionSettings,
-  loadChecksFor,
-  loadModelSpec,
-} from '@advscreen/inference';
+import { BUNDLED_MODEL_SPEC, loadModelSpec, openModelStage } from '@advscreen/inference';
 
 /**
  * Opens the main model and its checks for the embedded cascade: the spec given (or the bundled
  * one for `--model default`), its checks file unless another is named.
  */
-export async function openModelStage(
+export async function openScanModelStage(
   config: AdvscreenConfig,
   values: {
     model?: string | undefined;
@@ -25,23 +18,17 @@ export async function openModelStage(
   const spec = loadModelSpec(
     values.model === 'default' || values.model === undefined ? BUNDLED_MODEL_SPEC : values.model,
   );
-  const name = `${spec.id}@${spec.version}`;
-  const { checks, source: checksSource } = loadChecksFor(
+  const opened = await openModelStage({
     spec,
-    values['model-checks'] ?? config.fleet.modelChecks,
+    checksPath: values['model-checks'] ?? config.fleet.modelChecks,
     detector,
-  );
-  const model = await createOnnxModel(spec, config.fleet.executionProvider);
-  const consistency = !values['no-consistency'] && config.fleet.consistencyCheck;
-  const stage = createModelStage(model, inspectionSettings(checks, consistency), config.fleet.batch);
+    provider: config.fleet.executionProvider,
+    consistency: !values['no-consistency'] && config.fleet.consistencyCheck,
+    batching: config.fleet.batch,
+  });
   return {
-    stage,
-    checks,
+    ...opened,
     /** What the scan summary says of the model stage. */
-    description: { name, checksSource },
-    async close() {
-      await stage.drain();
-      await model.close();
-    },
+    description: { name: opened.stage.modelName, checksSource: opened.checksSource },
   };
 }

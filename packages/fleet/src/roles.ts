@@ -10,14 +10,7 @@ import {
   VerdictEvent,
 } from '@advscreen/contracts';
 import { BUNDLED_DETECTOR_PATH, detectorName, loadDetectorModel } from '@advscreen/detection';
-import {
-  BUNDLED_MODEL_SPEC,
-  createModelStage,
-  createOnnxModel,
-  inspectionSettings,
-  loadChecksFor,
-  loadModelSpec,
-} from '@advscreen/inference';
+import { BUNDLED_MODEL_SPEC, loadModelSpec, openModelStage } from '@advscreen/inference';
 import {
   type AlertSender,
   AttackWindows,
@@ -161,15 +154,17 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
   const spec = loadModelSpec(config.fleet.modelSpec ?? BUNDLED_MODEL_SPEC);
   // The detector role's model, as the shared configuration names it: its scores feed the joint rule.
   const detector = detectorName(loadDetectorModel(config.fleet.detectorModel ?? BUNDLED_DETECTOR_PATH));
-  const { checks, source: checksSource } = loadChecksFor(spec, config.fleet.modelChecks, detector);
-  if (!checks) logger.warn(`model checks: ${checksSource}`);
   const quarantine = parseS3Uri(requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'inference'));
-  const onnxModel = await createOnnxModel(spec, config.fleet.executionProvider);
-  const model = createModelStage(
-    onnxModel,
-    inspectionSettings(checks, config.fleet.consistencyCheck),
-    config.fleet.batch,
-  );
+  const opened = await openModelStage({
+    spec,
+    checksPath: config.fleet.modelChecks,
+    detector,
+    provider: config.fleet.executionProvider,
+    consistency: config.fleet.consistencyCheck,
+    batching: config.fleet.batch,
+  });
+  if (!opened.checks) logger.warn(`model checks: ${opened.checksSource}`);
+  const model = opened.stage;
   const deps = {
     storeFor: context.storeFor,
     model,
@@ -197,7 +192,7 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
       provider: config.fleet.executionProvider,
       batch: config.fleet.batch,
       consistency: config.fleet.consistencyCheck,
-      checks: checksSource,
+      checks: opened.checksSource,
     },
     'inference role started',
   );
@@ -205,8 +200,7 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
     role: 'inference',
     async close() {
       await worker.close();
-      await model.drain();
-      await onnxModel.close();
+      await opened.close();
     },
   };
 }

@@ -34,7 +34,12 @@ export {
   Squeezer,
 } from './model-checks.ts';
 export { BUNDLED_MODEL_SPEC, type LoadedModelSpec, loadModelSpec, ModelSpec } from './model-spec.ts';
-export { type BatchingSettings, createModelStage, inspectionSettings } from './model-stage.ts';
+export {
+  type BatchingSettings,
+  createModelStage,
+  inspectionSettings,
+  openModelStage,
+} from './model-stage.ts';
 export {
   type ClassificationOutput,
   createOnnxModel,

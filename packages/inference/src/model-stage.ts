@@ -5,9 +5,11 @@ import {
   type Inspection,
   type InspectionSettings,
   inspectImages,
+  loadChecksFor,
   type ModelChecksFile,
 } from './model-checks.ts';
-import type { Model } from './onnx-model.ts';
+import type { LoadedModelSpec } from './model-spec.ts';
+import { createOnnxModel, type Model } from './onnx-model.ts';
 
 export interface BatchingSettings {
   maxBatch: number;
@@ -73,5 +75,34 @@ export function createModelStage(model: Model, settings: InspectionSettings, bat
       };
     },
     drain: () => batcher.drain(),
+  };
+}
+
+/**
+ * The model stage as the scan and the inference role run it: the spec's ONNX session, its checks
+ * (refused when set for another detector than `detector`), micro-batching. `close` drains it.
+ */
+export async function openModelStage(options: {
+  spec: LoadedModelSpec;
+  /** A checks file other than the one the spec names. */
+  checksPath: string | undefined;
+  /** `<id>@<version>` of the detector in front of the model. */
+  detector: string;
+  provider: 'cpu' | 'cuda';
+  consistency: boolean;
+  batching: BatchingSettings;
+}) {
+  const { checks, source: checksSource } = loadChecksFor(options.spec, options.checksPath, options.detector);
+  const model = await createOnnxModel(options.spec, options.provider);
+  const stage = createModelStage(model, inspectionSettings(checks, options.consistency), options.batching);
+  return {
+    stage,
+    checks,
+    /** Where the checks came from, or why there are none. */
+    checksSource,
+    async close() {
+      await stage.drain();
+      await model.close();
+    },
   };
 }

@@ -5,7 +5,7 @@ import { createLogger } from '@advscreen/observability';
 import { createVerdictFileWriter, scanLocation } from '@advscreen/pipeline';
 import { createMemoryQueryHistoryStore, createQueryHistory } from '@advscreen/query-history';
 import { createS3Client, resolveLocation } from '@advscreen/storage';
-import { openModelStage } from '../model-options.ts';
+import { openScanModelStage } from '../model-options.ts';
 import { ProgressBar } from '../progress-bar.ts';
 import { formatScanSummaryText, toScanReport } from '../scan-report.ts';
 import { chooseScorer, SCORER_OPTIONS } from '../scorer-options.ts';
@@ -68,7 +68,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
   const writer = values.out ? createVerdictFileWriter(values.out) : null;
   const progress = !jsonOutput && process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
 
-  const model = values.model ? await openModelStage(config, values, scorer.name) : undefined;
+  const model = values.model ? await openScanModelStage(config, values, scorer.name) : undefined;
   const queryHistory = senderQueryHistory(config.fleet);
   const abort = new AbortController();
   const stop = () => abort.abort();
