@@ -65,6 +65,26 @@ describe('decodeImage', () => {
     expect((await decodeImage(await photoLike('png', 32, 32), limits)).jpegBlocks).toBeNull();
   });
 
+  it("analyses a file's own samples, not its colours converted through an embedded profile", async () => {
+    // A Display P3 profile, as phone photos carry, spliced into a JPEG without re-encoding it.
+    const tagged = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+      .withIccProfile('p3')
+      .jpeg()
+      .toBuffer();
+    const profile = (await sharp(tagged).metadata()).icc as Buffer;
+    const segment = Buffer.concat([Buffer.from('ICC_PROFILE\0\x01\x01', 'latin1'), profile]);
+    const marker = Buffer.from([0xff, 0xe2, (segment.length + 2) >> 8, (segment.length + 2) & 0xff]);
+    const plain = await photoLike('jpeg', 32, 32);
+    const withProfile = Buffer.concat([plain.subarray(0, 2), marker, segment, plain.subarray(2)]);
+    expect((await sharp(withProfile).metadata()).icc?.length).toBe(profile.length);
+    // Colour-managed, the profile moves these pixels by tens of levels.
+    const managed = await sharp(withProfile).toColourspace('srgb').raw().toBuffer();
+    expect(managed.equals(await sharp(plain).raw().toBuffer())).toBe(false);
+    const decoded = await decodeImage(withProfile, limits);
+    expect(decoded.analysis.data).toEqual((await decodeImage(plain, limits)).analysis.data);
+    expect(decoded.jpegBlocks?.lumaTable).toHaveLength(64);
+  });
+
   it('applies the EXIF orientation before analysis', async () => {
     const rotated = await sharp(await photoLike('jpeg', 40, 30))
       .withMetadata({ orientation: 6 })

@@ -111,12 +111,19 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
       `${bytes.length} bytes is over the ${limits.maxBytes}-byte limit`,
     );
   }
+  // The file's own samples, not colour-managed ones: an embedded profile other than sRGB (Display
+  // P3 on phone photos) would otherwise be converted through, mixing the channels and moving every
+  // pixel off the JPEG's block grid, which the detector reads as noise (clean JPEGs tagged P3
+  // scored +0.5 at the median). A perturbation lives in the samples, and PIL and OpenCV, which
+  // most models are trained and served with, ignore profiles too.
   const open = () =>
-    sharp(bytes, { failOn: 'error', limitInputPixels: limits.maxPixels, pages: 1, autoOrient: true }).timeout(
-      {
-        seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)),
-      },
-    );
+    sharp(bytes, {
+      failOn: 'error',
+      limitInputPixels: limits.maxPixels,
+      pages: 1,
+      autoOrient: true,
+      ignoreIcc: true,
+    }).timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)) });
   try {
     return await withDeadline(
       (async () => {
