@@ -108,6 +108,7 @@ for (const r of results) {
   for (const part of ['all', 'jpeg', 'lossless'] as const) {
     const of = (ms: number[]) => ms.filter((_, i) => part === 'all' || formats[i] === part);
     const [decode, score] = [of(r.decodeMs), of(r.scoreMs)];
+    if (score.length === 0) continue;
     console.log(
       `  ${r.scorer.name.padEnd(28)} ${part.padEnd(8)} (${String(score.length).padStart(4)}) decode ${median(decode).toFixed(2)} / ${mean(decode).toFixed(2)}   score ${median(score).toFixed(2)} / ${mean(score).toFixed(2)}`,
     );
