@@ -1,5 +1,5 @@
 // npm run bench:cascade -- <manifest.jsonl> [more manifests, e.g. attacks.jsonl from advscreen attack]
-//   [--train-only attacks.jsonl ...] [--margin-exceedance 0.001] [--shipped]
+//   [--train-only attacks.jsonl ...] [--margin-exceedance 0.001] [--shipped] [--detector-model model.json]
 // The whole cascade on a labelled corpus, through the embedded scan's stages: the detector,
 // then the main model's consistency check (by its own threshold, or jointly with the detector's
 // score and the model's confidence when the checks file has a joint rule) and output sanity
@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import {
+  BUNDLED_DETECTOR_PATH,
   calibrateThreshold,
   formatDetectionTable,
   loadDetectorModel,
@@ -60,11 +61,13 @@ const { positionals, values } = parseArgs({
     shipped: { type: 'boolean', default: false },
     'own-calibration': { type: 'boolean', default: false },
     'calibration-splits': { type: 'string', default: '50' },
+    // Another detector file in front of the bundled checks (the joint rule keeps its threshold).
+    'detector-model': { type: 'string' },
   },
 });
 if (!positionals[0]) {
   console.error(
-    'usage: npm run bench:cascade -- <manifest.jsonl> [more manifests] [--train-only attacks.jsonl ...] [--shipped] [--own-calibration [--calibration-splits 50]]',
+    'usage: npm run bench:cascade -- <manifest.jsonl> [more manifests] [--train-only attacks.jsonl ...] [--shipped] [--own-calibration [--calibration-splits 50]] [--detector-model F]',
   );
   process.exit(2);
 }
@@ -72,7 +75,7 @@ const trainOnly = values['train-only'] ?? [];
 // Another decision-margin exceedance than the checks file's, to weigh the bound's cost and catch.
 const marginExceedance = values['margin-exceedance'] ? Number(values['margin-exceedance']) : undefined;
 const config = loadConfig();
-const detectorModel = loadDetectorModel();
+const detectorModel = loadDetectorModel(values['detector-model'] ?? BUNDLED_DETECTOR_PATH);
 const spec = loadModelSpec(BUNDLED_MODEL_SPEC);
 const checks = loadModelChecks(spec.checksPath as string);
 const model = await createOnnxModel(spec, 'cpu');

@@ -1,12 +1,13 @@
 // npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp] [--sizes 224,240,336,448,1024] [--crops 3] [--seed 7]
-//   [--detector-model model.json]
+//   [--chroma 4:2:0|4:4:4] [--detector-model model.json]
 // Clean false positives on lossy files, at the analysis size and resized for it. Per photo,
 // random square crops (45-100% of the short side) are resized to each size and written as JPEG
 // (or lossy WebP) at a random quality 70-95, then decoded as the worker does and scored at the
 // shipped threshold twice: by the JPEG model (as if the file were a JPEG analysed on its own
 // pixels) and as the worker scores a non-JPEG or resized file: by the lossless model at the
 // analysis size, by the resized model (when the detector has one, else the lossless) above it
-// (branchOf).
+// (branchOf). `--chroma 4:4:4` writes the JPEGs with full-resolution chroma (photo editors'
+// high-quality exports) instead of the usual 4:2:0.
 // Photos in folders below the one given count too.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -25,13 +26,19 @@ const { values, positionals } = parseArgs({
     sizes: { type: 'string', default: '224,240,336,448,672,1024' },
     crops: { type: 'string', default: '3' },
     seed: { type: 'string', default: '7' },
+    chroma: { type: 'string', default: '4:2:0' },
     'detector-model': { type: 'string' },
   },
 });
 const format = values.format;
-if (!positionals[0] || (format !== 'jpeg' && format !== 'webp')) {
+const chroma = values.chroma;
+if (
+  !positionals[0] ||
+  (format !== 'jpeg' && format !== 'webp') ||
+  (chroma !== '4:2:0' && chroma !== '4:4:4')
+) {
   console.error(
-    'usage: npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp] [--sizes 224,448] [--crops 3]',
+    'usage: npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp] [--sizes 224,448] [--crops 3] [--chroma 4:2:0|4:4:4]',
   );
   process.exit(2);
 }
@@ -45,7 +52,7 @@ const photos = (await readdir(folder, { recursive: true }))
   .map((name) => path.join(folder, name));
 
 console.log(
-  `bench:resized-lossy  ${folder} (${photos.length} photos, ${values.crops} crops each per size, ${format} q70-95)`,
+  `bench:resized-lossy  ${folder} (${photos.length} photos, ${values.crops} crops each per size, ${format} q70-95${format === 'jpeg' ? ` ${chroma}` : ''})`,
 );
 console.log(`machine              ${describeMachine()}`);
 console.log(`detector             ${scorer.name} at its shipped threshold ${scorer.threshold}\n`);
@@ -70,7 +77,10 @@ for (const size of values.sizes.split(',').map(Number)) {
         .extract({ left, top, width: side, height: side })
         .resize(size, size, { kernel: 'linear' })
         .removeAlpha();
-      const bytes = await (format === 'jpeg' ? crop.jpeg({ quality }) : crop.webp({ quality })).toBuffer();
+      const bytes = await (format === 'jpeg'
+        ? crop.jpeg({ quality, chromaSubsampling: chroma })
+        : crop.webp({ quality })
+      ).toBuffer();
       const decoded = await decodeImage(bytes, config.decode);
       const flaggedAs = (origin: Parameters<typeof scorer.score>[1]) =>
         scorer.score(decoded.analysis, origin).score > scorer.threshold ? 1 : 0;

@@ -1,0 +1,75 @@
+// node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 70-95] [--chroma 4:4:4] [--seed 1]
+// Writes each lossless file of labelled corpora as a JPEG with the chroma subsampling given
+// (photo editors' high-quality exports keep full-resolution 4:4:4 chroma; cameras and most
+// encoders write 4:2:0), at one quality or a random quality of a range per file, with a
+// manifest in the corpus format: each attack's success is asked of the victim model (the
+// bundled spec) on the decoded JPEG, as re-encoding can undo it. For bench:detect and
+// bench:cascade on JPEG kinds the corpora do not hold (docs/detection.md).
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { seededRandom } from '@advscreen/attacks';
+import { loadConfig } from '@advscreen/config';
+import type { CorpusManifestLine } from '@advscreen/contracts';
+import { decodeImage } from '@advscreen/imaging';
+import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
+import { writeCorpusManifest } from '@advscreen/pipeline';
+import sharp from 'sharp';
+import { loadManifests } from './corpus-files.ts';
+
+const { values } = parseArgs({
+  options: {
+    manifest: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    quality: { type: 'string', default: '90' },
+    chroma: { type: 'string', default: '4:4:4' },
+    seed: { type: 'string', default: '1' },
+  },
+});
+const [low, high = low] = (values.quality ?? '').split('-').map(Number) as [number, number?];
+const chroma = values.chroma;
+if (
+  !values.manifest?.length ||
+  !values.out ||
+  !(low >= 1 && high <= 100 && low <= high) ||
+  (chroma !== '4:2:0' && chroma !== '4:4:4')
+) {
+  console.error(
+    'usage: node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 90 | 70-95] [--chroma 4:4:4|4:2:0] [--seed 1]',
+  );
+  process.exit(2);
+}
+const config = loadConfig();
+const random = seededRandom(Number(values.seed));
+const model = await createOnnxModel(loadModelSpec(BUNDLED_MODEL_SPEC), 'cpu');
+const written: CorpusManifestLine[] = [];
+for (const { manifest, store } of await loadManifests(values.manifest)) {
+  for (const line of manifest.lines.filter((l) => l.format === 'png')) {
+    const quality = low + Math.floor(random() * (high - low + 1));
+    const bytes = await sharp(await store.read(line.path, config.decode.maxBytes))
+      .jpeg({ quality, chromaSubsampling: chroma })
+      .toBuffer();
+    let success = line.success;
+    if (line.kind === 'adv' && line.label_clean !== undefined) {
+      const [output] = await model.run([(await decodeImage(bytes, config.decode)).analysis]);
+      success = output?.kind === 'classification' && output.index !== line.label_clean;
+    }
+    const file = line.path.replace(/\.png$/, `_q${quality}_${chroma.replaceAll(':', '')}.jpg`);
+    await mkdir(path.join(values.out, path.dirname(file)), { recursive: true });
+    await writeFile(path.join(values.out, file), bytes);
+    written.push({
+      ...line,
+      path: file,
+      format: 'jpeg',
+      jpeg_quality: quality,
+      success,
+      generator: `${line.generator ?? 'corpus file'}; re-encoded as JPEG quality ${quality}, chroma ${chroma}`,
+    });
+  }
+}
+await model.close();
+await writeCorpusManifest(path.join(values.out, 'manifest.jsonl'), written);
+const attacks = written.filter((line) => line.kind === 'adv');
+console.log(
+  `${written.length} JPEGs (${chroma}) in ${values.out}: ${written.length - attacks.length} clean, ${attacks.length} attacks, ${attacks.filter((line) => line.success).length} still fooling the model`,
+);
