@@ -36,12 +36,20 @@ describe('advscreen train-detector', () => {
     expect(model.branches.jpeg.stripes?.examples).toBe(3 + 3 * 2 + 2);
     expect(model.branches.lossless.dense.examples).toBe(13);
     expect(model.branches.lossless.stripes?.examples).toBe(3 + 1);
-    expect(model.trainedOn.jpegReencodings).toEqual({ qualities: [80, 95], examples: 28 });
+    // The same re-encodings with full-resolution chroma train the JPEG 4:4:4 model.
+    expect(model.branches.jpeg444?.dense.examples).toBe(2 * 14 - 2);
+    expect(model.branches.jpeg444?.stripes?.examples).toBe(3 * 2 + 2);
+    expect(model.trainedOn.jpegReencodings).toEqual({
+      qualities: [80, 95],
+      chroma: ['4:2:0', '4:4:4'],
+      examples: 56,
+    });
     const report = await readFile(path.join(dir, 'model.report.md'), 'utf8');
     expect(report).toMatch(/3-fold cross-validation grouped by source photo/);
     expect(report).toMatch(/\| PGD \| 8\/255 \| png \| 3 \|/);
     expect(report).toMatch(/CW-L2 never seen in training/);
     expect(report).toMatch(/\| 95 \| \d+% \(\d+\) \| PGD \| 8\/255 \| 3 \|/);
+    expect(report).toMatch(/## The same re-encoded with full-resolution chroma \(4:4:4\)/);
 
     // The trained file drives a scan.
     const scan = await runCli(['scan', PHOTOS, '--detector-model', out, '--json']);
@@ -62,7 +70,7 @@ describe('advscreen calibrate', () => {
     expect(result.stdout).toMatch(/Expected FPR on the \d+ held-out images/);
     expect(result.stdout).toMatch(/Warning: 24 clean images are few/);
     const calibration = CalibrationFile.parse(JSON.parse(await readFile(out, 'utf8')));
-    expect(calibration.detector).toBe('residual-cooccurrence@10');
+    expect(calibration.detector).toBe('residual-cooccurrence@11');
     expect(calibration.sample.images).toBe(24);
     expect(calibration.expectedFpr.heldOut + calibration.sample.fitted).toBe(24);
 

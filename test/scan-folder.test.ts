@@ -86,7 +86,7 @@ describe('advscreen scan <folder>', () => {
           record.signals.stripesScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
-      expect(record.detector).toBe('residual-cooccurrence@10');
+      expect(record.detector).toBe('residual-cooccurrence@11');
       expect(record.threshold).toBe(0);
     }
 

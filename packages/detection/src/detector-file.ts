@@ -62,6 +62,8 @@ export const DetectorModelFile = z
       lossless: branchSchema('lossless'),
       /** Inputs resized for analysis; absent (detectors before v7): the lossless model scores them. */
       resized: branchSchema('resized').optional(),
+      /** JPEGs with full-resolution chroma; absent (detectors before v11): the JPEG model scores them. */
+      jpeg444: branchSchema('jpeg444').optional(),
     }),
     /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch (heads share it). */
     threshold: z.number(),
@@ -72,7 +74,12 @@ export const DetectorModelFile = z
       clean: z.number(),
       groups: z.number(),
       /** Lossless files re-encoded as JPEG for the JPEG branch. */
-      jpegReencodings: z.object({ qualities: z.array(z.number()), examples: z.number() }),
+      jpegReencodings: z.object({
+        qualities: z.array(z.number()),
+        /** Chroma subsampling of the re-encodings (absent: 4:2:0 only, detectors before v11). */
+        chroma: z.array(z.enum(['4:2:0', '4:4:4'])).optional(),
+        examples: z.number(),
+      }),
       /** Every attack type weighed the same within the adversarial class (absent: every example the same). */
       balanceAttacks: z.boolean().optional(),
     }),
@@ -108,7 +115,7 @@ export const CalibrationFile = z.object({
 });
 export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
-export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v10.json', import.meta.url);
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v11.json', import.meta.url);
 
 function readJson(path: string | URL, what: string): unknown {
   try {

@@ -31,4 +31,26 @@ describe('createResidualScorer', () => {
     expect(scored.signals.resizedBranch).toBe(1);
     expect(scored.score).toBeCloseTo(older.score(image, resizedPng).score - 1, 9);
   });
+
+  it('scores a JPEG with full-resolution chroma with its own model, or the JPEG one when the file has none', () => {
+    const jpegQ90 = { format: 'jpeg', jpegQuantStep: 11.5, ownPixels: true, jpegBlocks: null };
+    const fullChroma = { ...jpegQ90, jpegFullChroma: true };
+    const { jpeg444: _, ...withoutFullChroma } = model.branches;
+    const older = createResidualScorer({ ...model, branches: withoutFullChroma });
+    expect(older.score(image, fullChroma)).toEqual(older.score(image, jpegQ90));
+    expect(older.score(image, fullChroma).signals).toMatchObject({ jpegBranch: 1 });
+    expect(older.score(image, fullChroma).signals.fullChromaBranch).toBeUndefined();
+
+    // A 4:4:4 model that is the JPEG one with its operating point 1 higher scores 1 lower.
+    const jpeg = model.branches.jpeg;
+    const shifted = {
+      dense: { ...jpeg.dense, offset: jpeg.dense.offset + 1 },
+      ...(jpeg.stripes ? { stripes: { ...jpeg.stripes, offset: jpeg.stripes.offset + 1 } } : {}),
+    };
+    const scorer = createResidualScorer({ ...model, branches: { ...withoutFullChroma, jpeg444: shifted } });
+    const scored = scorer.score(image, fullChroma);
+    expect(scored.signals).toMatchObject({ jpegBranch: 1, fullChromaBranch: 1 });
+    expect(scored.score).toBeCloseTo(older.score(image, jpegQ90).score - 1, 9);
+    expect(scorer.score(image, jpegQ90)).toEqual(older.score(image, jpegQ90));
+  });
 });

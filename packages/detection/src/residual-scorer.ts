@@ -1,6 +1,6 @@
 import type { RgbImage } from '@advscreen/contracts';
 import type { CalibrationFile, DetectorModelFile } from './detector-file.ts';
-import { type Branch, branchOf, headFeatures, jpegEvidence } from './features/branch.ts';
+import { type Branch, branchOf, headFeatures, isJpegBranch, jpegEvidence } from './features/branch.ts';
 import { chromaNoiseRate, extractResidualFeatures } from './features/residual-features.ts';
 import { extractStripeFeatures } from './features/stripe-features.ts';
 import type { ImageOrigin, Scorer } from './scorer.ts';
@@ -25,12 +25,17 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
       `calibration is for ${calibration.detector}, but the detector is ${name}: run advscreen calibrate again`,
     );
   }
+  // Detectors without a model for a branch score its inputs with the nearest one they have.
+  const modelFor = (wanted: Branch): Branch => {
+    if (wanted === 'resized' && !model.branches.resized) return 'lossless';
+    if (wanted === 'jpeg444' && !model.branches.jpeg444) return 'jpeg';
+    return wanted;
+  };
   return {
     name,
     threshold: calibration?.threshold ?? model.threshold,
     score(image: RgbImage, origin: ImageOrigin) {
-      const wanted = branchOf(origin);
-      const branchName = wanted === 'resized' && !model.branches.resized ? 'lossless' : wanted;
+      const branchName = modelFor(branchOf(origin));
       const branch = model.branches[branchName] ?? model.branches.lossless;
       const residual = extractResidualFeatures(image);
       // Inputs resized for analysis have no stripes head; the signal is recorded for every branch.
@@ -46,7 +51,8 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
         signals: {
           denseScore,
           ...(branch.stripes ? { stripesScore } : {}),
-          jpegBranch: branchName === 'jpeg' ? 1 : 0,
+          jpegBranch: isJpegBranch(branchName) ? 1 : 0,
+          ...(branchName === 'jpeg444' ? { fullChromaBranch: 1 } : {}),
           ...(branchName === 'resized' ? { resizedBranch: 1 } : {}),
           ...(origin.jpegQuantStep !== null ? { jpegQuantStep: origin.jpegQuantStep } : {}),
           chromaNoiseRate: chromaNoiseRate(residual),
@@ -61,5 +67,6 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
 /** Which of the detector's models scored an input, read back from the signals it recorded. */
 export function scoredBranch(signals: Readonly<Record<string, number>>): Branch {
   if (signals.resizedBranch === 1) return 'resized';
+  if (signals.fullChromaBranch === 1) return 'jpeg444';
   return signals.jpegBranch === 1 ? 'jpeg' : 'lossless';
 }

@@ -28,4 +28,6 @@ export interface ImageOrigin {
   ownPixels: boolean;
   /** JPEG inputs scored on the encoder's own 8x8 blocks: the luminance quantisation table; else null. */
   jpegBlocks: { lumaTable: readonly number[] } | null;
+  /** A JPEG with full-resolution (4:4:4) chroma; absent means subsampled or not a JPEG. */
+  jpegFullChroma?: boolean;
 }

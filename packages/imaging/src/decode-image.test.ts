@@ -85,6 +85,15 @@ describe('decodeImage', () => {
     expect(decoded.jpegBlocks?.lumaTable).toHaveLength(64);
   });
 
+  it('says whether a JPEG keeps full-resolution chroma (4:4:4)', async () => {
+    const raw = await sharp(await photoLike('png', 32, 32)).toBuffer();
+    const as = async (chromaSubsampling: '4:2:0' | '4:4:4') =>
+      (await decodeImage(await sharp(raw).jpeg({ chromaSubsampling }).toBuffer(), limits)).jpegFullChroma;
+    expect(await as('4:4:4')).toBe(true);
+    expect(await as('4:2:0')).toBe(false);
+    expect((await decodeImage(raw, limits)).jpegFullChroma).toBe(false);
+  });
+
   it('applies the EXIF orientation before analysis', async () => {
     const rotated = await sharp(await photoLike('jpeg', 40, 30))
       .withMetadata({ orientation: 6 })

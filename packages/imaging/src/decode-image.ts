@@ -27,6 +27,11 @@ export interface DecodedImage {
    * luminance table (see jpegLumaQuantTable). Else null.
    */
   jpegBlocks: { lumaTable: number[] } | null;
+  /**
+   * A JPEG stored with full-resolution chroma (4:4:4: photo editors' high-quality exports)
+   * rather than subsampled (4:2:0, 4:2:2: cameras and most encoders). False for other formats.
+   */
+  jpegFullChroma: boolean;
 }
 
 /** Formats a CV pipeline accepts. Everything else (SVG, PDF, RAW, JP2, ...) is refused. */
@@ -162,6 +167,7 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           jpegQuantStep: lumaTable ? meanQuantStep(lumaTable) : null,
           ownPixels,
           jpegBlocks: lumaTable && ownPixels ? { lumaTable } : null,
+          jpegFullChroma: format === 'jpeg' && metadata.chromaSubsampling === '4:4:4',
         };
       })(),
       limits.timeoutMs,

@@ -17,6 +17,11 @@ export interface TrainingExampleOptions {
   /** JPEG qualities each lossless file is also re-encoded at, for the JPEG branch. */
   reencodeQualities: readonly number[];
   /**
+   * Chroma subsampling of those re-encodings (default 4:2:0 only); 4:4:4 ones train the
+   * detector's model for JPEGs with full-resolution chroma.
+   */
+  reencodeChroma?: readonly JpegChroma[];
+  /**
    * Whether a re-encoded adversarial file still fools the victim model; without it, success is
    * inherited from the lossless file (re-encoding can undo an attack).
    */
@@ -24,6 +29,8 @@ export interface TrainingExampleOptions {
   /** Train on this manifest's files but leave them out of the reported tables. */
   trainOnly?: boolean;
 }
+
+export type JpegChroma = '4:2:0' | '4:4:4';
 
 const featuresOf = (branch: Branch, decoded: DecodedImage) =>
   headFeatures(
@@ -67,21 +74,27 @@ export async function buildTrainingExamples(
     // Only files analysed on their own pixels: a re-encoded JPEG of another size would not be
     // scored by the JPEG model.
     if (branch !== 'lossless' || !decoded.ownPixels) continue;
-    for (const quality of options.reencodeQualities) {
-      const jpeg = await decodeImage(await sharp(bytes).jpeg({ quality }).toBuffer(), limits);
-      const success =
-        labels.adversarial && options.reencodedSuccess
-          ? await options.reencodedSuccess(line, jpeg.analysis)
-          : labels.success;
-      examples.push({
-        ...labels,
-        success,
-        features: featuresOf('jpeg', jpeg),
-        branch: 'jpeg',
-        format: 'jpeg',
-        reencodedQuality: quality,
-        ownPixels: jpeg.ownPixels,
-      });
+    for (const chromaSubsampling of options.reencodeChroma ?? ['4:2:0']) {
+      for (const quality of options.reencodeQualities) {
+        const jpeg = await decodeImage(
+          await sharp(bytes).jpeg({ quality, chromaSubsampling }).toBuffer(),
+          limits,
+        );
+        const success =
+          labels.adversarial && options.reencodedSuccess
+            ? await options.reencodedSuccess(line, jpeg.analysis)
+            : labels.success;
+        const jpegBranch = branchOf(jpeg);
+        examples.push({
+          ...labels,
+          success,
+          features: featuresOf(jpegBranch, jpeg),
+          branch: jpegBranch,
+          format: 'jpeg',
+          reencodedQuality: quality,
+          ownPixels: jpeg.ownPixels,
+        });
+      }
     }
   }
   return examples;

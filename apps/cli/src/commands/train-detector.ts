@@ -9,7 +9,7 @@ import {
   formatReencodedTable,
   trainDetector,
 } from '@advscreen/detection';
-import { buildTrainingExamples, readCorpusManifest } from '@advscreen/pipeline';
+import { buildTrainingExamples, type JpegChroma, readCorpusManifest } from '@advscreen/pipeline';
 import { LocalFolderStore } from '@advscreen/storage';
 import { UsageError } from '../usage-error.ts';
 
@@ -32,6 +32,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       folds: { type: 'string', default: '5' },
       'target-fpr': { type: 'string', default: '0.01' },
       'jpeg-reencode': { type: 'string', default: '70,75,80,85,90,95' },
+      'jpeg-chroma': { type: 'string', default: '4:2:0,4:4:4' },
     },
   });
   if (!values.manifest?.length || !values.out)
@@ -46,6 +47,9 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     values['jpeg-reencode'] === 'none' ? [] : values['jpeg-reencode'].split(',').map(Number);
   if (!reencodeQualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
     throw new UsageError('--jpeg-reencode takes JPEG qualities 1-100, comma-separated, or none');
+  const reencodeChroma = values['jpeg-chroma'].split(',') as JpegChroma[];
+  if (!reencodeChroma.every((c) => c === '4:2:0' || c === '4:4:4'))
+    throw new UsageError('--jpeg-chroma takes 4:2:0 and/or 4:4:4, comma-separated');
   const config = loadConfig();
   // Several manifests train one model (e.g. the corpus and attacks made from its photos by
   // `advscreen attack`); source photos keep their folds across them.
@@ -58,6 +62,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     examples.push(
       ...(await buildTrainingExamples(manifest, store, config.decode, {
         reencodeQualities,
+        reencodeChroma,
         trainOnly: trainOnly.includes(file),
       })),
     );
@@ -84,7 +89,11 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       examples: result.counts.examples,
       clean: result.counts.clean,
       groups: result.counts.groups,
-      jpegReencodings: { qualities: reencodeQualities, examples: result.counts.reencoded },
+      jpegReencodings: {
+        qualities: reencodeQualities,
+        chroma: reencodeChroma,
+        examples: result.counts.reencoded,
+      },
       ...(balanceAttacks ? { balanceAttacks } : {}),
     },
     createdAt: new Date().toISOString(),
@@ -93,12 +102,13 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   await writeFile(values.out, `${JSON.stringify(model, null, 1)}\n`);
 
   const describeBranch = (
-    name: 'lossless' | 'JPEG' | 'resized',
+    name: 'lossless' | 'JPEG' | 'JPEG 4:4:4' | 'resized',
     branch: (typeof result.branches)['jpeg'],
   ) => {
-    const dense = `a dense head (${name === 'JPEG' ? 'residual and DCT' : 'residual'} features, ${branch.dense.examples} images)`;
+    const jpeg = name.startsWith('JPEG');
+    const dense = `a dense head (${jpeg ? 'residual and DCT' : 'residual'} features, ${branch.dense.examples} images)`;
     return branch.stripes
-      ? `${name}: ${dense} and a stripes head (${name === 'JPEG' ? 'chroma and luminance stripe' : 'stripe'} features, ${branch.stripes.examples} images), the larger score wins`
+      ? `${name}: ${dense} and a stripes head (${jpeg ? 'chroma and luminance stripe' : 'stripe'} features, ${branch.stripes.examples} images), the larger score wins`
       : `${name}: ${dense}`;
   };
   const report = [
@@ -106,8 +116,8 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     '',
     `Manifests: ${manifestNames.join(' + ')}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos, plus ${result.counts.reencoded} JPEG re-encodings of its lossless files.`,
     `Features: ${DETECTOR_FEATURES_ID}; L2-regularised logistic regression (l2 ${l2}), classes weighted equally${balanceAttacks ? ', and within the adversarial class every attack type' : ''}.`,
-    `The JPEG branch also sees log(mean luminance quantisation step) and, on the encoder's own 8x8 blocks, luminance DCT features; it is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'}.`,
-    `${describeBranch('lossless', result.branches.lossless)}; ${describeBranch('JPEG', result.branches.jpeg)}${result.branches.resized ? `; ${describeBranch('resized', result.branches.resized)} (inputs resized for analysis, its operating point set on their clean files)` : ''}. Each head's score is offset so that 0 is where its share of ${targetFpr * 100}% of the branch's out-of-fold clean scores (files at analysis size) lie above; the default threshold is 0.`,
+    `The JPEG branch also sees log(mean luminance quantisation step) and, on the encoder's own 8x8 blocks, luminance DCT features; it is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'} (chroma ${reencodeChroma.join(', ')}; JPEGs with full-resolution 4:4:4 chroma have a model of their own, on the same features).`,
+    `${describeBranch('lossless', result.branches.lossless)}; ${describeBranch('JPEG', result.branches.jpeg)}${result.branches.jpeg444 ? `; ${describeBranch('JPEG 4:4:4', result.branches.jpeg444)}` : ''}${result.branches.resized ? `; ${describeBranch('resized', result.branches.resized)} (inputs resized for analysis, its operating point set on their clean files)` : ''}. Each head's score is offset so that 0 is where its share of ${targetFpr * 100}% of the branch's out-of-fold clean scores (files at analysis size) lie above; the default threshold is 0.`,
     ...(result.resizedClean.examples > 0
       ? [
           `Clean files resized for analysis: ${result.resizedClean.examples}, trained on but left out of the tables below${result.branches.resized ? " (they set the resized model's operating point)" : ' and of the operating point'}; out of fold, ${(result.resizedClean.falsePositiveRate * 100).toFixed(1)}% of them score above the default threshold.`,
@@ -130,6 +140,14 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
             result.reencoded,
             '## Lossless files re-encoded as JPEG, per quality (grouped cross-validation, at the shipped threshold 0)\n' +
               'Attack success is inherited from the lossless file (re-encoding can undo an attack); clean FPR is per quality.',
+          ),
+        ]
+      : []),
+    ...(Object.keys(result.reencodedFullChroma).length > 0
+      ? [
+          formatReencodedTable(
+            result.reencodedFullChroma,
+            '## The same re-encoded with full-resolution chroma (4:4:4), scored by its own model',
           ),
         ]
       : []),

@@ -14,6 +14,12 @@ describe('branchOf', () => {
     expect(branchOf({ format: 'jpeg', ownPixels: false })).toBe('resized');
     expect(branchOf({ format: 'webp', ownPixels: false })).toBe('resized');
   });
+
+  it('gives JPEGs with full-resolution chroma their own branch, unless resized for analysis', () => {
+    expect(branchOf({ format: 'jpeg', ownPixels: true, jpegFullChroma: true })).toBe('jpeg444');
+    expect(branchOf({ format: 'jpeg', ownPixels: true, jpegFullChroma: false })).toBe('jpeg');
+    expect(branchOf({ format: 'jpeg', ownPixels: false, jpegFullChroma: true })).toBe('resized');
+  });
 });
 
 describe('headFeatures', () => {

@@ -156,6 +156,26 @@ describe('trainDetector', () => {
     expect(result.reencoded).toEqual({});
   });
 
+  it('trains JPEGs with full-resolution chroma a model of their own, reported apart, leaving the others as they were', () => {
+    const fullChroma = corpus({ reencodedAt: 90 })
+      .filter((e) => e.reencodedQuality === 90)
+      .map((e) => ({ ...e, branch: 'jpeg444' as const }));
+    const withFullChroma = trainDetector([...corpus(), ...fullChroma], {
+      l2: 0.01,
+      folds: 5,
+      targetFpr: 0.05,
+    });
+    expect(withFullChroma.branches.jpeg444?.dense.examples).toBe(30);
+    expect(withFullChroma.branches.jpeg).toEqual(result.branches.jpeg);
+    expect(withFullChroma.branches.lossless).toEqual(result.branches.lossless);
+    expect(withFullChroma.crossValidation).toEqual(result.crossValidation);
+    expect(withFullChroma.reencoded).toEqual({});
+    expect(withFullChroma.reencodedFullChroma[90]?.rows.map((r) => `${r.attack} ${r.count}`)).toEqual([
+      'FGSM 10',
+      'PGD 10',
+    ]);
+  });
+
   it('gives Square to a stripes head on lossless and JPEG inputs; the dense heads learn the rest', () => {
     const withSquare = trainDetector(corpus({ square: true }), { l2: 0.01, folds: 5, targetFpr: 0.05 });
     for (const branch of ['lossless', 'jpeg'] as const) {

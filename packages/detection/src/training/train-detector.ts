@@ -77,16 +77,21 @@ export interface TrainedHead {
 export type TrainedBranch = { dense: TrainedHead; stripes?: TrainedHead };
 
 export interface TrainingResult {
-  /** The resized branch only when the training data has inputs resized for analysis. */
-  branches: Record<'jpeg' | 'lossless', TrainedBranch> & { resized?: TrainedBranch };
+  /**
+   * The resized branch only when the training data has inputs resized for analysis, the jpeg444
+   * one only when it has JPEGs with full-resolution chroma (re-encodings).
+   */
+  branches: Record<'jpeg' | 'lossless', TrainedBranch> & { resized?: TrainedBranch; jpeg444?: TrainedBranch };
   /** Scores are offset per branch and head, so one threshold (0 by default) serves all. */
   crossValidation: DetectionReport;
   /** Each input example's offset score from the fold that did not train on its photo (NaN if none). */
   outOfFold: number[];
   /** Per attack type: trained with that attack type left out entirely. */
   heldOutAttacks: Record<string, DetectionReport>;
-  /** Re-encoded examples, out of fold, per JPEG quality, at the shipped threshold (0). */
+  /** Re-encoded examples (4:2:0), out of fold, per JPEG quality, at the shipped threshold (0). */
   reencoded: Record<number, OperatingPointReport>;
+  /** The same for re-encodings with full-resolution chroma (4:4:4), when there are any. */
+  reencodedFullChroma: Record<number, OperatingPointReport>;
   /** Clean files resized for analysis, out of fold: how many, and the share above the shipped threshold (0). */
   resizedClean: { examples: number; falsePositiveRate: number };
   /** Corpus files (re-encoded copies counted apart). */
@@ -94,7 +99,7 @@ export interface TrainingResult {
 }
 
 const DEFAULT_STRIPE_ATTACKS = ['Square'];
-const DEFAULT_STRIPES_BRANCHES: readonly Branch[] = ['lossless', 'jpeg'];
+const DEFAULT_STRIPES_BRANCHES: readonly Branch[] = ['lossless', 'jpeg', 'jpeg444'];
 
 function fit(examples: readonly TrainingExample[], head: Head, options: TrainingOptions): LinearModel {
   return fitLogisticRegression(
@@ -175,7 +180,7 @@ function crossValidatedScores(
 }
 
 type ScoredTrainingExample = ScoredExample &
-  Pick<TrainingExample, 'reencodedQuality' | 'ownPixels' | 'trainOnly'>;
+  Pick<TrainingExample, 'reencodedQuality' | 'ownPixels' | 'trainOnly' | 'branch'>;
 
 /**
  * Out-of-fold scores of all examples: per branch, each head's score less its offset (the
@@ -193,11 +198,16 @@ function branchedOutOfFold(
 } {
   const scored: ScoredTrainingExample[] = [];
   const outOfFold = new Array<number>(examples.length).fill(Number.NaN);
-  const offsets: Record<Branch, Partial<Record<Head, number>>> = { lossless: {}, jpeg: {}, resized: {} };
+  const offsets: Record<Branch, Partial<Record<Head, number>>> = {
+    lossless: {},
+    jpeg: {},
+    jpeg444: {},
+    resized: {},
+  };
   const stripeAttacks = options.stripeAttacks ?? DEFAULT_STRIPE_ATTACKS;
   const stripesBranches = options.stripesBranches ?? DEFAULT_STRIPES_BRANCHES;
   const trainable = trainableUnder(options);
-  for (const branch of ['lossless', 'jpeg', 'resized'] as const) {
+  for (const branch of ['lossless', 'jpeg', 'jpeg444', 'resized'] as const) {
     const indices = examples.flatMap((e, i) => (e.branch === branch ? [i] : []));
     if (indices.length === 0) continue;
     const subset = indices.map((i) => examples[i] as TrainingExample);
@@ -266,13 +276,18 @@ function trainBranch(
 }
 
 /**
- * Inputs resized for analysis get a model of their own only when the corpus has clean and
- * adversarial ones; otherwise the lossless model learns from them, as before there was one.
+ * Inputs resized for analysis, and JPEGs with full-resolution chroma, get a model of their own
+ * only when the corpus has clean and adversarial ones; otherwise the lossless (or JPEG) model
+ * learns from them, as before there was one.
  */
-function resizedBranchOrLossless(examples: readonly TrainingExample[]): readonly TrainingExample[] {
-  const resized = examples.filter((e) => e.branch === 'resized');
-  if (resized.some((e) => e.adversarial) && resized.some((e) => !e.adversarial)) return examples;
-  return examples.map((e) => (e.branch === 'resized' ? { ...e, branch: 'lossless' } : e));
+function ownBranchOrNearest(examples: readonly TrainingExample[]): readonly TrainingExample[] {
+  const nearest: Partial<Record<Branch, Branch>> = { resized: 'lossless', jpeg444: 'jpeg' };
+  const merged = Object.entries(nearest).filter(
+    ([branch]) => !fittable(examples.filter((e) => e.branch === branch)),
+  ) as [Branch, Branch][];
+  if (merged.length === 0) return examples;
+  const into = new Map(merged);
+  return examples.map((e) => (into.has(e.branch) ? { ...e, branch: into.get(e.branch) as Branch } : e));
 }
 
 /**
@@ -283,7 +298,7 @@ function resizedBranchOrLossless(examples: readonly TrainingExample[]): readonly
  * (each left out in turn).
  */
 export function trainDetector(given: readonly TrainingExample[], options: TrainingOptions): TrainingResult {
-  const examples = resizedBranchOrLossless(given);
+  const examples = ownBranchOrNearest(given);
   const attacks = [
     ...new Set(examples.filter((e) => e.adversarial).map((e) => e.attack ?? 'unknown')),
   ].sort();
@@ -302,16 +317,19 @@ export function trainDetector(given: readonly TrainingExample[], options: Traini
   const resizedClean = scored.filter((e) => isCorpusFile(e) && !e.adversarial && !e.ownPixels);
   const trainable = trainableUnder(options);
   const ofBranch = (branch: Branch) => examples.filter((e) => e.branch === branch && trainable(e));
-  const qualities = [...new Set(examples.map((e) => e.reencodedQuality))].filter((q) => q !== null).sort();
-  const reencoded = Object.fromEntries(
-    qualities.map((q) => [
-      q,
-      reportAtThreshold(
-        scored.filter((e) => e.reencodedQuality === q && !e.trainOnly),
-        0,
-      ),
-    ]),
-  );
+  const reencodedIn = (branch: Branch) => {
+    const ofBranch = scored.filter((e) => e.branch === branch && e.reencodedQuality !== null && !e.trainOnly);
+    const qualities = [...new Set(ofBranch.map((e) => e.reencodedQuality as number))].sort();
+    return Object.fromEntries(
+      qualities.map((q) => [
+        q,
+        reportAtThreshold(
+          ofBranch.filter((e) => e.reencodedQuality === q),
+          0,
+        ),
+      ]),
+    );
+  };
   return {
     branches: {
       lossless: trainBranch(ofBranch('lossless'), options, offsets.lossless),
@@ -319,11 +337,15 @@ export function trainDetector(given: readonly TrainingExample[], options: Traini
       ...(ofBranch('resized').length > 0
         ? { resized: trainBranch(ofBranch('resized'), options, offsets.resized) }
         : {}),
+      ...(ofBranch('jpeg444').length > 0
+        ? { jpeg444: trainBranch(ofBranch('jpeg444'), options, offsets.jpeg444) }
+        : {}),
     },
     crossValidation: reportDetection(scored.filter(isReported)),
     outOfFold,
     heldOutAttacks,
-    reencoded,
+    reencoded: reencodedIn('jpeg'),
+    reencodedFullChroma: reencodedIn('jpeg444'),
     resizedClean: {
       examples: resizedClean.length,
       falsePositiveRate: resizedClean.length
