@@ -1,6 +1,6 @@
 import type { RgbImage } from '@advscreen/contracts';
 import { describe, expect, it } from 'vitest';
-import { loadDetectorModel } from './detector-file.ts';
+import { type DetectorModelFile, loadDetectorModel } from './detector-file.ts';
 import { createResidualScorer } from './residual-scorer.ts';
 
 const image: RgbImage = {
@@ -10,6 +10,12 @@ const image: RgbImage = {
 };
 const resizedPng = { format: 'png', jpegQuantStep: null, ownPixels: false, jpegBlocks: null };
 const ownPng = { ...resizedPng, ownPixels: true };
+
+/** The branch with each head's operating point 1 higher: it scores every input 1 lower. */
+const raisedByOne = (branch: DetectorModelFile['branches']['jpeg']) => ({
+  dense: { ...branch.dense, offset: branch.dense.offset + 1 },
+  ...(branch.stripes ? { stripes: { ...branch.stripes, offset: branch.stripes.offset + 1 } } : {}),
+});
 
 describe('createResidualScorer', () => {
   const model = loadDetectorModel();
@@ -21,12 +27,8 @@ describe('createResidualScorer', () => {
     expect(older.score(image, resizedPng).signals.resizedBranch).toBeUndefined();
 
     // A resized model that is the lossless one with its operating point 1 higher scores 1 lower.
-    const lossless = model.branches.lossless;
-    const shifted = {
-      dense: { ...lossless.dense, offset: lossless.dense.offset + 1 },
-      ...(lossless.stripes ? { stripes: { ...lossless.stripes, offset: lossless.stripes.offset + 1 } } : {}),
-    };
-    const scorer = createResidualScorer({ ...model, branches: { ...withoutResized, resized: shifted } });
+    const resized = raisedByOne(model.branches.lossless);
+    const scorer = createResidualScorer({ ...model, branches: { ...withoutResized, resized } });
     const scored = scorer.score(image, resizedPng);
     expect(scored.signals.resizedBranch).toBe(1);
     expect(scored.score).toBeCloseTo(older.score(image, resizedPng).score - 1, 9);
@@ -42,12 +44,8 @@ describe('createResidualScorer', () => {
     expect(older.score(image, fullChroma).signals.fullChromaBranch).toBeUndefined();
 
     // A 4:4:4 model that is the JPEG one with its operating point 1 higher scores 1 lower.
-    const jpeg = model.branches.jpeg;
-    const shifted = {
-      dense: { ...jpeg.dense, offset: jpeg.dense.offset + 1 },
-      ...(jpeg.stripes ? { stripes: { ...jpeg.stripes, offset: jpeg.stripes.offset + 1 } } : {}),
-    };
-    const scorer = createResidualScorer({ ...model, branches: { ...withoutFullChroma, jpeg444: shifted } });
+    const jpeg444 = raisedByOne(model.branches.jpeg);
+    const scorer = createResidualScorer({ ...model, branches: { ...withoutFullChroma, jpeg444 } });
     const scored = scorer.score(image, fullChroma);
     expect(scored.signals).toMatchObject({ jpegBranch: 1, fullChromaBranch: 1 });
     expect(scored.score).toBeCloseTo(older.score(image, jpegQ90).score - 1, 9);
