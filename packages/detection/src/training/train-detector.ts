@@ -318,13 +318,17 @@ export function trainDetector(given: readonly TrainingExample[], options: Traini
   const trainable = trainableUnder(options);
   const ofBranch = (branch: Branch) => examples.filter((e) => e.branch === branch && trainable(e));
   const reencodedIn = (branch: Branch) => {
-    const ofBranch = scored.filter((e) => e.branch === branch && e.reencodedQuality !== null && !e.trainOnly);
-    const qualities = [...new Set(ofBranch.map((e) => e.reencodedQuality as number))].sort();
+    const reencodings = scored.filter(
+      (e) => e.branch === branch && e.reencodedQuality !== null && !e.trainOnly,
+    );
+    const qualities = [...new Set(reencodings.map((e) => e.reencodedQuality as number))].sort(
+      (a, b) => a - b,
+    );
     return Object.fromEntries(
       qualities.map((q) => [
         q,
         reportAtThreshold(
-          ofBranch.filter((e) => e.reencodedQuality === q),
+          reencodings.filter((e) => e.reencodedQuality === q),
           0,
         ),
       ]),
