@@ -1,8 +1,8 @@
 // npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp] [--sizes 224,240,336,448,1024] [--crops 3] [--seed 7]
-//   [--chroma 4:2:0|4:4:4] [--detector-model model.json]
+//   [--chroma 4:2:0|4:4:4] [--quality 70-95] [--detector-model model.json]
 // Clean false positives on lossy files, at the analysis size and resized for it. Per photo,
 // random square crops (45-100% of the short side) are resized to each size and written as JPEG
-// (or lossy WebP) at a random quality 70-95, then decoded as the worker does and scored at the
+// (or lossy WebP) at a random quality of the range (default 70-95), then decoded as the worker does and scored at the
 // shipped threshold twice: by the JPEG model (as if the file were a JPEG analysed on its own
 // pixels) and as the worker scores a non-JPEG or resized file: by the lossless model at the
 // analysis size, by the resized model (when the detector has one, else the lossless) above it
@@ -27,18 +27,21 @@ const { values, positionals } = parseArgs({
     crops: { type: 'string', default: '3' },
     seed: { type: 'string', default: '7' },
     chroma: { type: 'string', default: '4:2:0' },
+    quality: { type: 'string', default: '70-95' },
     'detector-model': { type: 'string' },
   },
 });
 const format = values.format;
 const chroma = values.chroma;
+const [lowest, highest = lowest] = values.quality.split('-').map(Number) as [number, number?];
 if (
+  !(lowest >= 1 && highest <= 100 && lowest <= highest) ||
   !positionals[0] ||
   (format !== 'jpeg' && format !== 'webp') ||
   (chroma !== '4:2:0' && chroma !== '4:4:4')
 ) {
   console.error(
-    'usage: npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp] [--sizes 224,448] [--crops 3] [--chroma 4:2:0|4:4:4]',
+    'usage: npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp] [--sizes 224,448] [--crops 3] [--chroma 4:2:0|4:4:4] [--quality 70-95]',
   );
   process.exit(2);
 }
@@ -52,7 +55,7 @@ const photos = (await readdir(folder, { recursive: true }))
   .map((name) => path.join(folder, name));
 
 console.log(
-  `bench:resized-lossy  ${folder} (${photos.length} photos, ${values.crops} crops each per size, ${format} q70-95${format === 'jpeg' ? ` ${chroma}` : ''})`,
+  `bench:resized-lossy  ${folder} (${photos.length} photos, ${values.crops} crops each per size, ${format} q${values.quality}${format === 'jpeg' ? ` ${chroma}` : ''})`,
 );
 console.log(`machine              ${describeMachine()}`);
 console.log(`detector             ${scorer.name} at its shipped threshold ${scorer.threshold}\n`);
@@ -72,7 +75,7 @@ for (const size of values.sizes.split(',').map(Number)) {
       const side = Math.floor(short * (0.45 + 0.55 * random()));
       const left = Math.floor(random() * (width - side));
       const top = Math.floor(random() * (height - side));
-      const quality = 70 + Math.floor(random() * 26);
+      const quality = lowest + Math.floor(random() * (highest - lowest + 1));
       const crop = sharp(original)
         .extract({ left, top, width: side, height: side })
         .resize(size, size, { kernel: 'linear' })
