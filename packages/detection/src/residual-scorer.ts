@@ -1,6 +1,13 @@
 import type { RgbImage } from '@advscreen/contracts';
 import type { CalibrationFile, DetectorModelFile } from './detector-file.ts';
-import { type Branch, branchOf, headFeatures, isJpegBranch, jpegEvidence } from './features/branch.ts';
+import {
+  type Branch,
+  branchOf,
+  headFeatures,
+  isJpegBranch,
+  jpegEvidence,
+  NEAREST_BRANCH,
+} from './features/branch.ts';
 import { chromaNoiseRate, extractResidualFeatures } from './features/residual-features.ts';
 import { extractStripeFeatures } from './features/stripe-features.ts';
 import type { ImageOrigin, Scorer } from './scorer.ts';
@@ -25,12 +32,8 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
       `calibration is for ${calibration.detector}, but the detector is ${name}: run advscreen calibrate again`,
     );
   }
-  // Detectors without a model for a branch score its inputs with the nearest one they have.
-  const modelFor = (wanted: Branch): Branch => {
-    if (wanted === 'resized' && !model.branches.resized) return 'lossless';
-    if (wanted === 'jpeg444' && !model.branches.jpeg444) return 'jpeg';
-    return wanted;
-  };
+  const modelFor = (wanted: Branch): Branch =>
+    model.branches[wanted] ? wanted : (NEAREST_BRANCH[wanted] ?? 'lossless');
   return {
     name,
     threshold: calibration?.threshold ?? model.threshold,

@@ -39,6 +39,15 @@ export function branchOf(origin: Pick<ImageOrigin, 'format' | 'ownPixels' | 'jpe
   return origin.jpegFullChroma ? 'jpeg444' : 'jpeg';
 }
 
+/**
+ * The optional branches and the model that takes their inputs where there is none of their own:
+ * a detector file without it (older versions), or training data without both classes for it.
+ */
+export const NEAREST_BRANCH: Readonly<Partial<Record<Branch, Branch>>> = {
+  resized: 'lossless',
+  jpeg444: 'jpeg',
+};
+
 /** Branches whose inputs are JPEGs on their own pixels, with JPEG features (quantisation, DCT, luminance stripes). */
 export const isJpegBranch = (branch: Branch) => branch === 'jpeg' || branch === 'jpeg444';
 

@@ -6,7 +6,7 @@ import {
   type ScoredExample,
 } from '../evaluation/detection-report.ts';
 import { rateAbove, thresholdAtFpr } from '../evaluation/metrics.ts';
-import { type Branch, HEADS, type Head } from '../features/branch.ts';
+import { type Branch, HEADS, type Head, NEAREST_BRANCH } from '../features/branch.ts';
 import {
   attackBalancedWeights,
   balancedWeights,
@@ -281,13 +281,13 @@ function trainBranch(
  * learns from them, as before there was one.
  */
 function ownBranchOrNearest(examples: readonly TrainingExample[]): readonly TrainingExample[] {
-  const nearest: Partial<Record<Branch, Branch>> = { resized: 'lossless', jpeg444: 'jpeg' };
-  const merged = Object.entries(nearest).filter(
-    ([branch]) => !fittable(examples.filter((e) => e.branch === branch)),
-  ) as [Branch, Branch][];
+  const merged = (Object.keys(NEAREST_BRANCH) as Branch[]).filter(
+    (branch) => !fittable(examples.filter((e) => e.branch === branch)),
+  );
   if (merged.length === 0) return examples;
-  const into = new Map(merged);
-  return examples.map((e) => (into.has(e.branch) ? { ...e, branch: into.get(e.branch) as Branch } : e));
+  return examples.map((e) =>
+    merged.includes(e.branch) ? { ...e, branch: NEAREST_BRANCH[e.branch] as Branch } : e,
+  );
 }
 
 /**
