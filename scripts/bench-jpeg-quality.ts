@@ -17,6 +17,7 @@ import {
 import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
 import { buildTrainingExamples, readCorpusManifest } from '@advscreen/pipeline';
 import { LocalFolderStore } from '@advscreen/storage';
+import { stillFools } from './corpus-files.ts';
 import { describeMachine } from './machine.ts';
 
 const { values, positionals } = parseArgs({
@@ -36,8 +37,7 @@ const examples = await buildTrainingExamples(manifest, new LocalFolderStore(mani
   reencodeQualities,
   async reencodedSuccess(line, image) {
     if (line.label_clean === undefined) return line.success === true;
-    const [output] = await victim.run([image]);
-    return output?.kind === 'classification' && output.index !== line.label_clean;
+    return stillFools(victim, image, line.label_clean);
   },
 });
 await victim.close();

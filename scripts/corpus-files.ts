@@ -1,5 +1,7 @@
 // Labelled corpora for the benches and fitting scripts: each manifest with the folder store its
 // paths are relative to.
+import type { RgbImage } from '@advscreen/contracts';
+import type { Model } from '@advscreen/inference';
 import { type CorpusManifest, readCorpusManifest } from '@advscreen/pipeline';
 import { LocalFolderStore } from '@advscreen/storage';
 
@@ -14,3 +16,13 @@ export async function loadManifests(paths: readonly string[], trainOnly: readonl
 }
 
 export type LoadedManifests = Awaited<ReturnType<typeof loadManifests>>;
+
+/** Whether an attack still fools the victim on this image (re-encoded, resized, ...): its top class is not the clean one. */
+export async function stillFools(
+  victim: Model,
+  image: RgbImage,
+  labelClean: number | undefined,
+): Promise<boolean> {
+  const [output] = await victim.run([image]);
+  return output?.kind === 'classification' && output.index !== labelClean;
+}

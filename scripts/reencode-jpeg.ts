@@ -15,7 +15,7 @@ import { decodeImage } from '@advscreen/imaging';
 import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
 import { writeCorpusManifest } from '@advscreen/pipeline';
 import sharp from 'sharp';
-import { loadManifests } from './corpus-files.ts';
+import { loadManifests, stillFools } from './corpus-files.ts';
 
 const { values } = parseArgs({
   options: {
@@ -51,8 +51,7 @@ for (const { manifest, store } of await loadManifests(values.manifest)) {
       .toBuffer();
     let success = line.success;
     if (line.kind === 'adv' && line.label_clean !== undefined) {
-      const [output] = await model.run([(await decodeImage(bytes, config.decode)).analysis]);
-      success = output?.kind === 'classification' && output.index !== line.label_clean;
+      success = await stillFools(model, (await decodeImage(bytes, config.decode)).analysis, line.label_clean);
     }
     const file = line.path.replace(/\.png$/, `_q${quality}_${chroma.replaceAll(':', '')}.jpg`);
     await mkdir(path.join(values.out, path.dirname(file)), { recursive: true });

@@ -15,6 +15,7 @@ import { decodeImage } from '@advscreen/imaging';
 import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
 import { readCorpusManifest, writeCorpusManifest } from '@advscreen/pipeline';
 import sharp from 'sharp';
+import { stillFools } from './corpus-files.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -91,8 +92,11 @@ if (mode === 'downscale') {
       ['png', `${base}.png`, await sharp(adversarial, raw).png().toBuffer()],
       ['jpeg', `${base}_q90.jpg`, await sharp(adversarial, raw).jpeg({ quality: 90 }).toBuffer()],
     ] as const) {
-      const [output] = await model.run([(await decodeImage(bytes, config.decode)).analysis]);
-      const success = output?.kind === 'classification' && output.index !== attack.label_clean;
+      const success = await stillFools(
+        model,
+        (await decodeImage(bytes, config.decode)).analysis,
+        attack.label_clean,
+      );
       await writeFile(path.join(values.out, file), bytes);
       written.push({
         ...attack,
