@@ -23,13 +23,13 @@ describe('advscreen train-detector', () => {
       '--version',
       'test',
       '--jpeg-reencode',
-      '80,95',
+      '80,95,100',
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const model = DetectorModelFile.parse(JSON.parse(await readFile(out, 'utf8')));
     expect(model.version).toBe('test');
-    // JPEG: 5 files and each of the 14 lossless files re-encoded at two qualities; the Square
+    // JPEG: 5 files and each of the 14 lossless files re-encoded at 80 and 95; the Square
     // file's two re-encodings train the stripes head with the 3 + 3 x 2 clean JPEGs instead.
     // Lossless: Square (one file) trains the stripes head with the 3 clean files.
     expect(model.branches.jpeg.dense.examples).toBe(5 + 2 * 14 - 2);
@@ -39,16 +39,23 @@ describe('advscreen train-detector', () => {
     // The same re-encodings with full-resolution chroma train the JPEG 4:4:4 model.
     expect(model.branches.jpeg444?.dense.examples).toBe(2 * 14 - 2);
     expect(model.branches.jpeg444?.stripes?.examples).toBe(3 * 2 + 2);
+    // Quality 100 (finer than 95) trains the models for finely quantised JPEGs, per chroma.
+    for (const fine of [model.branches.jpegFine, model.branches.jpeg444Fine]) {
+      expect(fine?.dense.examples).toBe(14 - 1);
+      expect(fine?.stripes?.examples).toBe(3 + 1);
+    }
     expect(model.trainedOn.jpegReencodings).toEqual({
-      qualities: [80, 95],
+      qualities: [80, 95, 100],
       chroma: ['4:2:0', '4:4:4'],
-      examples: 56,
+      examples: 84,
     });
     const report = await readFile(path.join(dir, 'model.report.md'), 'utf8');
     expect(report).toMatch(/3-fold cross-validation grouped by source photo/);
     expect(report).toMatch(/\| PGD \| 8\/255 \| png \| 3 \|/);
     expect(report).toMatch(/CW-L2 never seen in training/);
     expect(report).toMatch(/\| 95 \| \d+% \(\d+\) \| PGD \| 8\/255 \| 3 \|/);
+    expect(report).toMatch(/\| 100 \| \d+% \(\d+\) \| PGD \| 8\/255 \| 3 \|/);
+    expect(report).toMatch(/JPEG above quality 95: a dense head/);
     expect(report).toMatch(/## The same re-encoded with full-resolution chroma \(4:4:4\)/);
 
     // The trained file drives a scan.

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import {
   type Branch,
-  HEAD_FEATURE_COUNTS,
+  headFeatureCounts,
   JPEG_DENSE_FEATURES,
   JPEG_QUANT_FEATURE,
   JPEG_STRIPES_FEATURES,
@@ -45,8 +45,8 @@ const headSchema = (features: number) =>
 /** Dense head on residual features, optional stripes head. */
 const branchSchema = (branch: Branch) =>
   z.object({
-    dense: headSchema(HEAD_FEATURE_COUNTS[branch].dense),
-    stripes: headSchema(HEAD_FEATURE_COUNTS[branch].stripes).optional(),
+    dense: headSchema(headFeatureCounts(branch).dense),
+    stripes: headSchema(headFeatureCounts(branch).stripes).optional(),
   });
 
 /** A trained detector as `advscreen train-detector` writes it. */
@@ -64,6 +64,9 @@ export const DetectorModelFile = z
       resized: branchSchema('resized').optional(),
       /** JPEGs with full-resolution chroma; absent (detectors before v11): the JPEG model scores them. */
       jpeg444: branchSchema('jpeg444').optional(),
+      /** Finely quantised JPEGs (quality above 95), 4:2:0 and 4:4:4; absent (before v12): the JPEG or 4:4:4 model. */
+      jpegFine: branchSchema('jpegFine').optional(),
+      jpeg444Fine: branchSchema('jpeg444Fine').optional(),
     }),
     /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch (heads share it). */
     threshold: z.number(),

@@ -32,12 +32,14 @@ export {
 } from './evaluation/detection-report.ts';
 export { auroc, rateAbove, thresholdAtFpr, wilsonInterval } from './evaluation/metrics.ts';
 export {
+  BRANCHES,
   type Branch,
   branchOf,
-  HEAD_FEATURE_COUNTS,
   HEADS,
   type Head,
+  headFeatureCounts,
   headFeatures,
+  isJpegBranch,
   type JpegEvidence,
   jpegEvidence,
 } from './features/branch.ts';
@@ -69,6 +71,7 @@ export {
 export {
   assignFolds,
   groupedOutOfFold,
+  type TrainedBranch,
   type TrainingExample,
   type TrainingOptions,
   type TrainingResult,

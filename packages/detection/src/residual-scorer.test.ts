@@ -1,7 +1,7 @@
 import type { RgbImage } from '@advscreen/contracts';
 import { describe, expect, it } from 'vitest';
 import { type DetectorModelFile, loadDetectorModel } from './detector-file.ts';
-import { createResidualScorer } from './residual-scorer.ts';
+import { createResidualScorer, scoredBranch } from './residual-scorer.ts';
 
 const image: RgbImage = {
   width: 224,
@@ -50,5 +50,62 @@ describe('createResidualScorer', () => {
     expect(scored.signals).toMatchObject({ jpegBranch: 1, fullChromaBranch: 1 });
     expect(scored.score).toBeCloseTo(older.score(image, jpegQ90).score - 1, 9);
     expect(scorer.score(image, jpegQ90)).toEqual(older.score(image, jpegQ90));
+  });
+
+  it('scores a finely quantised JPEG with its own model, else the nearest model of its chroma the file has', () => {
+    const jpegQ95 = { format: 'jpeg', jpegQuantStep: 5.77, ownPixels: true, jpegBlocks: null };
+    const jpegQ98 = { ...jpegQ95, jpegQuantStep: 2.36 };
+    const { jpegFine: _, jpeg444Fine: __, ...coarseOnly } = model.branches;
+    const older = createResidualScorer({ ...model, branches: coarseOnly });
+    // Without a model of its own, the step still reaches the JPEG model as a feature.
+    expect(older.score(image, jpegQ98).signals).toMatchObject({ jpegBranch: 1, jpegQuantStep: 2.36 });
+    expect(older.score(image, jpegQ98).signals.fineQuantBranch).toBeUndefined();
+    const fullChromaQ98 = { ...jpegQ98, jpegFullChroma: true };
+    expect(older.score(image, fullChromaQ98).signals).toMatchObject({ fullChromaBranch: 1 });
+
+    const withFine = createResidualScorer({
+      ...model,
+      branches: {
+        ...coarseOnly,
+        jpegFine: raisedByOne(model.branches.jpeg),
+        jpeg444Fine: raisedByOne(model.branches.jpeg),
+      },
+    });
+    expect(withFine.score(image, jpegQ98).signals).toMatchObject({ jpegBranch: 1, fineQuantBranch: 1 });
+    expect(withFine.score(image, jpegQ98).score).toBeCloseTo(older.score(image, jpegQ98).score - 1, 9);
+    expect(withFine.score(image, fullChromaQ98).signals).toMatchObject({
+      fullChromaBranch: 1,
+      fineQuantBranch: 1,
+    });
+    expect(withFine.score(image, jpegQ95)).toEqual(older.score(image, jpegQ95));
+  });
+
+  it('records which model scored an input so that scoredBranch reads it back', () => {
+    const origins = {
+      lossless: ownPng,
+      resized: resizedPng,
+      jpeg: { format: 'jpeg', jpegQuantStep: 11.5, ownPixels: true, jpegBlocks: null },
+      jpeg444: {
+        format: 'jpeg',
+        jpegQuantStep: 11.5,
+        ownPixels: true,
+        jpegBlocks: null,
+        jpegFullChroma: true,
+      },
+      jpegFine: { format: 'jpeg', jpegQuantStep: 1, ownPixels: true, jpegBlocks: null },
+      jpeg444Fine: {
+        format: 'jpeg',
+        jpegQuantStep: 1,
+        ownPixels: true,
+        jpegBlocks: null,
+        jpegFullChroma: true,
+      },
+    };
+    const scorer = createResidualScorer({
+      ...model,
+      branches: { ...model.branches, jpegFine: model.branches.jpeg, jpeg444Fine: model.branches.jpeg },
+    });
+    for (const [branch, origin] of Object.entries(origins))
+      expect(scoredBranch(scorer.score(image, origin).signals), branch).toBe(branch);
   });
 });

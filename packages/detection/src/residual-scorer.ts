@@ -4,9 +4,11 @@ import {
   type Branch,
   branchOf,
   headFeatures,
+  isFineQuantBranch,
+  isFullChromaBranch,
   isJpegBranch,
   jpegEvidence,
-  NEAREST_BRANCH,
+  nearestAvailable,
 } from './features/branch.ts';
 import { chromaNoiseRate, extractResidualFeatures } from './features/residual-features.ts';
 import { extractStripeFeatures } from './features/stripe-features.ts';
@@ -32,13 +34,12 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
       `calibration is for ${calibration.detector}, but the detector is ${name}: run advscreen calibrate again`,
     );
   }
-  const modelFor = (wanted: Branch): Branch =>
-    model.branches[wanted] ? wanted : (NEAREST_BRANCH[wanted] ?? 'lossless');
+  const hasModel = (branch: Branch) => model.branches[branch] !== undefined;
   return {
     name,
     threshold: calibration?.threshold ?? model.threshold,
     score(image: RgbImage, origin: ImageOrigin) {
-      const branchName = modelFor(branchOf(origin));
+      const branchName = nearestAvailable(branchOf(origin), hasModel);
       const branch = model.branches[branchName] ?? model.branches.lossless;
       const residual = extractResidualFeatures(image);
       // Inputs resized for analysis have no stripes head; the signal is recorded for every branch.
@@ -55,7 +56,8 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
           denseScore,
           ...(branch.stripes ? { stripesScore } : {}),
           jpegBranch: isJpegBranch(branchName) ? 1 : 0,
-          ...(branchName === 'jpeg444' ? { fullChromaBranch: 1 } : {}),
+          ...(isFullChromaBranch(branchName) ? { fullChromaBranch: 1 } : {}),
+          ...(isFineQuantBranch(branchName) ? { fineQuantBranch: 1 } : {}),
           ...(branchName === 'resized' ? { resizedBranch: 1 } : {}),
           ...(origin.jpegQuantStep !== null ? { jpegQuantStep: origin.jpegQuantStep } : {}),
           chromaNoiseRate: chromaNoiseRate(residual),
@@ -70,6 +72,8 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
 /** Which of the detector's models scored an input, read back from the signals it recorded. */
 export function scoredBranch(signals: Readonly<Record<string, number>>): Branch {
   if (signals.resizedBranch === 1) return 'resized';
-  if (signals.fullChromaBranch === 1) return 'jpeg444';
-  return signals.jpegBranch === 1 ? 'jpeg' : 'lossless';
+  if (signals.jpegBranch !== 1) return 'lossless';
+  const fine = signals.fineQuantBranch === 1;
+  if (signals.fullChromaBranch === 1) return fine ? 'jpeg444Fine' : 'jpeg444';
+  return fine ? 'jpegFine' : 'jpeg';
 }

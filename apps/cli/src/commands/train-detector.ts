@@ -3,15 +3,28 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
 import {
+  BRANCHES,
+  type Branch,
   DETECTOR_FEATURES_ID,
   type DetectorModelFile,
   formatDetectionTable,
   formatReencodedTable,
+  isJpegBranch,
+  type TrainedBranch,
   trainDetector,
 } from '@advscreen/detection';
 import { buildTrainingExamples, type JpegChroma, readCorpusManifest } from '@advscreen/pipeline';
 import { LocalFolderStore } from '@advscreen/storage';
 import { UsageError } from '../usage-error.ts';
+
+const BRANCH_LABELS: Record<Branch, string> = {
+  lossless: 'lossless',
+  jpeg: 'JPEG',
+  jpeg444: 'JPEG 4:4:4',
+  jpegFine: 'JPEG above quality 95',
+  jpeg444Fine: 'JPEG 4:4:4 above quality 95',
+  resized: 'resized',
+};
 
 /**
  * `advscreen train-detector --manifest m.jsonl --out model.json`: fits the detector on a
@@ -31,7 +44,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       l2: { type: 'string', default: '0.01' },
       folds: { type: 'string', default: '5' },
       'target-fpr': { type: 'string', default: '0.01' },
-      'jpeg-reencode': { type: 'string', default: '70,75,80,85,90,95' },
+      'jpeg-reencode': { type: 'string', default: '70,75,80,85,90,95,96,98,100' },
       'jpeg-chroma': { type: 'string', default: '4:2:0,4:4:4' },
     },
   });
@@ -101,11 +114,9 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   await mkdir(path.dirname(path.resolve(values.out)), { recursive: true });
   await writeFile(values.out, `${JSON.stringify(model, null, 1)}\n`);
 
-  const describeBranch = (
-    name: 'lossless' | 'JPEG' | 'JPEG 4:4:4' | 'resized',
-    branch: (typeof result.branches)['jpeg'],
-  ) => {
-    const jpeg = name.startsWith('JPEG');
+  const describeBranch = (branchName: Branch, branch: TrainedBranch) => {
+    const name = BRANCH_LABELS[branchName];
+    const jpeg = isJpegBranch(branchName);
     const dense = `a dense head (${jpeg ? 'residual and DCT' : 'residual'} features, ${branch.dense.examples} images)`;
     return branch.stripes
       ? `${name}: ${dense} and a stripes head (${jpeg ? 'chroma and luminance stripe' : 'stripe'} features, ${branch.stripes.examples} images), the larger score wins`
@@ -116,8 +127,19 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     '',
     `Manifests: ${manifestNames.join(' + ')}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos, plus ${result.counts.reencoded} JPEG re-encodings of its lossless files.`,
     `Features: ${DETECTOR_FEATURES_ID}; L2-regularised logistic regression (l2 ${l2}), classes weighted equally${balanceAttacks ? ', and within the adversarial class every attack type' : ''}.`,
-    `The JPEG branch also sees log(mean luminance quantisation step) and, on the encoder's own 8x8 blocks, luminance DCT features; it is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'} (chroma ${reencodeChroma.join(', ')}${result.branches.jpeg444 ? '; JPEGs with full-resolution 4:4:4 chroma have a model of their own, on the same features' : ''}).`,
-    `${describeBranch('lossless', result.branches.lossless)}; ${describeBranch('JPEG', result.branches.jpeg)}${result.branches.jpeg444 ? `; ${describeBranch('JPEG 4:4:4', result.branches.jpeg444)}` : ''}${result.branches.resized ? `; ${describeBranch('resized', result.branches.resized)} (inputs resized for analysis, its operating point set on their clean files)` : ''}. Each head's score is offset so that 0 is where its share of ${targetFpr * 100}% of the branch's out-of-fold clean scores (files at analysis size) lie above; the default threshold is 0.`,
+    `The JPEG branch also sees log(mean luminance quantisation step) and, on the encoder's own 8x8 blocks, luminance DCT features; it is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'} (chroma ${reencodeChroma.join(', ')}${result.branches.jpeg444 || result.branches.jpegFine ? '; JPEGs with full-resolution 4:4:4 chroma, and JPEGs quantised more finely than quality 95, have models of their own where the data has them, on the same features' : ''}).`,
+    `${BRANCHES.flatMap((b) => {
+      const branch = result.branches[b];
+      if (!branch) return [];
+      const described = describeBranch(b, branch);
+      return [
+        b === 'resized'
+          ? `${described} (inputs resized for analysis, its operating point set on their clean files)`
+          : described,
+      ];
+    }).join(
+      '; ',
+    )}. Each head's score is offset so that 0 is where its share of ${targetFpr * 100}% of the branch's out-of-fold clean scores (files at analysis size) lie above; the default threshold is 0.`,
     ...(result.resizedClean.examples > 0
       ? [
           `Clean files resized for analysis: ${result.resizedClean.examples}, trained on but left out of the tables below${result.branches.resized ? " (they set the resized model's operating point)" : ' and of the operating point'}; out of fold, ${(result.resizedClean.falsePositiveRate * 100).toFixed(1)}% of them score above the default threshold.`,
@@ -147,7 +169,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       ? [
           formatReencodedTable(
             result.reencodedFullChroma,
-            '## The same re-encoded with full-resolution chroma (4:4:4), scored by its own model',
+            '## The same re-encoded with full-resolution chroma (4:4:4), scored by its own models',
           ),
         ]
       : []),

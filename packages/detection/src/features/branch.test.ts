@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { branchOf, HEAD_FEATURE_COUNTS, headFeatures } from './branch.ts';
+import {
+  BRANCHES,
+  branchOf,
+  headFeatureCounts,
+  headFeatures,
+  NEAREST_BRANCH,
+  nearestAvailable,
+} from './branch.ts';
 import { DCT_FEATURE_COUNT } from './dct-features.ts';
 import { RESIDUAL_FEATURE_COUNT } from './residual-features.ts';
 import { STRIPE_FEATURE_COUNT } from './stripe-features.ts';
@@ -20,6 +27,43 @@ describe('branchOf', () => {
     expect(branchOf({ format: 'jpeg', ownPixels: true, jpegFullChroma: false })).toBe('jpeg');
     expect(branchOf({ format: 'jpeg', ownPixels: false, jpegFullChroma: true })).toBe('resized');
   });
+
+  it('gives finely quantised JPEGs (quality above 95) their own branches, by chroma', () => {
+    // IJG mean luminance steps: 5.8 at quality 95, 4.6 at 96, 1 at 100.
+    const jpeg = (jpegQuantStep: number | null, jpegFullChroma = false) =>
+      branchOf({ format: 'jpeg', ownPixels: true, jpegFullChroma, jpegQuantStep });
+    expect([jpeg(5.77), jpeg(4.56), jpeg(1), jpeg(null)]).toEqual(['jpeg', 'jpegFine', 'jpegFine', 'jpeg']);
+    expect([jpeg(5.77, true), jpeg(1, true)]).toEqual(['jpeg444', 'jpeg444Fine']);
+    expect(branchOf({ format: 'png', ownPixels: true, jpegQuantStep: 1 })).toBe('lossless');
+    expect(branchOf({ format: 'jpeg', ownPixels: false, jpegQuantStep: 1 })).toBe('resized');
+  });
+});
+
+describe('nearestAvailable', () => {
+  it("takes a branch's own model, else the nearest one there is, down to the lossless model", () => {
+    const having =
+      (...branches: string[]) =>
+      (b: string) =>
+        branches.includes(b);
+    expect(nearestAvailable('jpeg444Fine', having('lossless', 'jpeg', 'jpeg444', 'jpeg444Fine'))).toBe(
+      'jpeg444Fine',
+    );
+    expect(nearestAvailable('jpeg444Fine', having('lossless', 'jpeg', 'jpeg444'))).toBe('jpeg444');
+    expect(nearestAvailable('jpeg444Fine', having('lossless', 'jpeg'))).toBe('jpeg');
+    expect(nearestAvailable('jpegFine', having('lossless', 'jpeg'))).toBe('jpeg');
+    expect(nearestAvailable('resized', having('lossless', 'jpeg'))).toBe('lossless');
+    expect(nearestAvailable('jpeg', having())).toBe('lossless');
+  });
+
+  it('leads every optional branch to a JPEG model from a JPEG branch and to the lossless one otherwise', () => {
+    for (const branch of BRANCHES) {
+      const nearest = nearestAvailable(branch, (b) => b === 'jpeg' || b === 'lossless');
+      expect(nearest === 'jpeg' ? branch.startsWith('jpeg') : !branch.startsWith('jpeg')).toBe(true);
+    }
+    expect(Object.keys(NEAREST_BRANCH).sort()).toEqual(
+      BRANCHES.filter((b) => b !== 'jpeg' && b !== 'lossless').sort(),
+    );
+  });
 });
 
 describe('headFeatures', () => {
@@ -35,12 +79,12 @@ describe('headFeatures', () => {
       lumaStripes: Float64Array.of(1, 2, 3, 0.5),
     });
     expect([lossless.dense.length, lossless.stripes.length]).toEqual([
-      HEAD_FEATURE_COUNTS.lossless.dense,
-      HEAD_FEATURE_COUNTS.lossless.stripes,
+      headFeatureCounts('lossless').dense,
+      headFeatureCounts('lossless').stripes,
     ]);
     expect([jpeg.dense.length, jpeg.stripes.length]).toEqual([
-      HEAD_FEATURE_COUNTS.jpeg.dense,
-      HEAD_FEATURE_COUNTS.jpeg.stripes,
+      headFeatureCounts('jpeg').dense,
+      headFeatureCounts('jpeg').stripes,
     ]);
     // The DCT features follow the quantisation step, then again times log(step).
     const step = jpeg.dense.indexOf(Math.log(11.5));

@@ -25,18 +25,34 @@ import {
  * analysis image smoothed, and taught to the lossless model it cost that model its 224 px
  * catch (docs/detection.md). Without one they go to the lossless model.
  */
-export type Branch = 'jpeg' | 'jpeg444' | 'lossless' | 'resized';
+export const BRANCHES = ['lossless', 'jpeg', 'jpeg444', 'jpegFine', 'jpeg444Fine', 'resized'] as const;
+export type Branch = (typeof BRANCHES)[number];
+
+/**
+ * Mean luminance quantisation step below which a JPEG is finely quantised: IJG quality 96 and
+ * above (4.6 at 96, 1 at 100; 5.8 at 95).
+ */
+export const FINE_QUANT_STEP = 5;
 
 /**
  * JPEGs with full-resolution chroma (4:4:4) keep the chroma noise 4:2:0 averages away, so the
  * JPEG model, which learned from 4:2:0 files, read clean ones as perturbed (9.2% of the 19
  * other photos' crops at quality 70-95, against 0.4% as 4:2:0): they have a model of their
- * own (`jpeg444`) where the detector file has one, else the JPEG model scores them.
+ * own (`jpeg444`). Finely quantised JPEGs (quality above 95) keep sensor noise that the models
+ * trained at quality 70-95 read as perturbation (6.1% of those crops at 96-100 flagged as
+ * 4:2:0, 18.0% as 4:4:4), and training one model on both ranges spread its false positives
+ * over them: they have models of their own too (`jpegFine`, `jpeg444Fine`). Each falls back to
+ * the nearest model a detector file has (NEAREST_BRANCH).
  */
-export function branchOf(origin: Pick<ImageOrigin, 'format' | 'ownPixels' | 'jpegFullChroma'>): Branch {
+export function branchOf(
+  origin: Pick<ImageOrigin, 'format' | 'ownPixels' | 'jpegFullChroma'> &
+    Partial<Pick<ImageOrigin, 'jpegQuantStep'>>,
+): Branch {
   if (!origin.ownPixels) return 'resized';
   if (origin.format !== 'jpeg') return 'lossless';
-  return origin.jpegFullChroma ? 'jpeg444' : 'jpeg';
+  const fine = origin.jpegQuantStep != null && origin.jpegQuantStep < FINE_QUANT_STEP;
+  if (origin.jpegFullChroma) return fine ? 'jpeg444Fine' : 'jpeg444';
+  return fine ? 'jpegFine' : 'jpeg';
 }
 
 /**
@@ -46,10 +62,25 @@ export function branchOf(origin: Pick<ImageOrigin, 'format' | 'ownPixels' | 'jpe
 export const NEAREST_BRANCH: Readonly<Partial<Record<Branch, Branch>>> = {
   resized: 'lossless',
   jpeg444: 'jpeg',
+  jpegFine: 'jpeg',
+  jpeg444Fine: 'jpeg444',
 };
 
+/** The branch whose model scores a branch's inputs: its own where there is one, else the nearest that is. */
+export function nearestAvailable(branch: Branch, available: (branch: Branch) => boolean): Branch {
+  let nearest: Branch | undefined = branch;
+  while (nearest && !available(nearest)) nearest = NEAREST_BRANCH[nearest];
+  return nearest ?? 'lossless';
+}
+
 /** Branches whose inputs are JPEGs on their own pixels, with JPEG features (quantisation, DCT, luminance stripes). */
-export const isJpegBranch = (branch: Branch) => branch === 'jpeg' || branch === 'jpeg444';
+export const isJpegBranch = (branch: Branch) => branch !== 'lossless' && branch !== 'resized';
+
+/** Branches of JPEGs with full-resolution (4:4:4) chroma. */
+export const isFullChromaBranch = (branch: Branch) => branch === 'jpeg444' || branch === 'jpeg444Fine';
+
+/** Branches of finely quantised JPEGs (quality above 95). */
+export const isFineQuantBranch = (branch: Branch) => branch === 'jpegFine' || branch === 'jpeg444Fine';
 
 /**
  * The JPEG branch also sees log(mean luminance quantisation step): a high-quality JPEG keeps
@@ -92,12 +123,10 @@ const JPEG_HEAD_FEATURE_COUNTS = {
 };
 
 /** How many features each head of a branch sees. */
-export const HEAD_FEATURE_COUNTS: Record<Branch, Record<Head, number>> = {
-  lossless: { dense: RESIDUAL_FEATURE_COUNT, stripes: STRIPE_FEATURE_COUNT },
-  resized: { dense: RESIDUAL_FEATURE_COUNT, stripes: STRIPE_FEATURE_COUNT },
-  jpeg: JPEG_HEAD_FEATURE_COUNTS,
-  jpeg444: JPEG_HEAD_FEATURE_COUNTS,
-};
+export const headFeatureCounts = (branch: Branch): Record<Head, number> =>
+  isJpegBranch(branch)
+    ? JPEG_HEAD_FEATURE_COUNTS
+    : { dense: RESIDUAL_FEATURE_COUNT, stripes: STRIPE_FEATURE_COUNT };
 
 /** What a JPEG file adds to its pixels: its quantisation, and its DCT features when on its block grid. */
 export interface JpegEvidence {

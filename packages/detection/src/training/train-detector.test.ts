@@ -176,6 +176,39 @@ describe('trainDetector', () => {
     ]);
   });
 
+  it('trains finely quantised JPEGs models of their own per chroma, reported with the rest of their chroma per quality', () => {
+    const reencodedAt = (quality: number, branch: TrainingExample['branch']) =>
+      corpus({ reencodedAt: quality })
+        .filter((e) => e.reencodedQuality === quality)
+        .map((e) => ({ ...e, branch }));
+    const withFine = trainDetector(
+      [
+        ...corpus({ reencodedAt: 80 }),
+        ...reencodedAt(98, 'jpegFine'),
+        ...reencodedAt(90, 'jpeg444'),
+        ...reencodedAt(100, 'jpeg444Fine'),
+      ],
+      { l2: 0.01, folds: 5, targetFpr: 0.05 },
+    );
+    expect(withFine.branches.jpegFine?.dense.examples).toBe(30);
+    expect(withFine.branches.jpeg444Fine?.dense.examples).toBe(30);
+    expect(withFine.branches.jpeg).toEqual(
+      trainDetector(corpus({ reencodedAt: 80 }), { l2: 0.01, folds: 5, targetFpr: 0.05 }).branches.jpeg,
+    );
+    expect(Object.keys(withFine.reencoded)).toEqual(['80', '98']);
+    expect(Object.keys(withFine.reencodedFullChroma)).toEqual(['90', '100']);
+  });
+
+  it('lets the nearest model there is learn a branch whose data lacks a class', () => {
+    // 4:4:4 quality-100 clean files only, and no other 4:4:4 data: the JPEG model learns them.
+    const cleanOnly = corpus({ reencodedAt: 100 })
+      .filter((e) => e.reencodedQuality === 100 && !e.adversarial)
+      .map((e) => ({ ...e, branch: 'jpeg444Fine' as const }));
+    const merged = trainDetector([...corpus(), ...cleanOnly], { l2: 0.01, folds: 5, targetFpr: 0.05 });
+    expect(Object.keys(merged.branches).sort()).toEqual(['jpeg', 'lossless']);
+    expect(merged.branches.jpeg.dense.examples).toBe(40);
+  });
+
   it('gives Square to a stripes head on lossless and JPEG inputs; the dense heads learn the rest', () => {
     const withSquare = trainDetector(corpus({ square: true }), { l2: 0.01, folds: 5, targetFpr: 0.05 });
     for (const branch of ['lossless', 'jpeg'] as const) {

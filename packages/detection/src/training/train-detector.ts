@@ -6,7 +6,14 @@ import {
   type ScoredExample,
 } from '../evaluation/detection-report.ts';
 import { rateAbove, thresholdAtFpr } from '../evaluation/metrics.ts';
-import { type Branch, HEADS, type Head, NEAREST_BRANCH } from '../features/branch.ts';
+import {
+  BRANCHES,
+  type Branch,
+  HEADS,
+  type Head,
+  isFullChromaBranch,
+  nearestAvailable,
+} from '../features/branch.ts';
 import {
   attackBalancedWeights,
   balancedWeights,
@@ -78,17 +85,17 @@ export type TrainedBranch = { dense: TrainedHead; stripes?: TrainedHead };
 
 export interface TrainingResult {
   /**
-   * The resized branch only when the training data has inputs resized for analysis, the jpeg444
-   * one only when it has JPEGs with full-resolution chroma (re-encodings).
+   * The optional branches only when the training data has their inputs: resized for analysis,
+   * JPEGs with full-resolution chroma, finely quantised JPEGs (re-encodings).
    */
-  branches: Record<'jpeg' | 'lossless', TrainedBranch> & { resized?: TrainedBranch; jpeg444?: TrainedBranch };
+  branches: Record<'jpeg' | 'lossless', TrainedBranch> & Partial<Record<Branch, TrainedBranch>>;
   /** Scores are offset per branch and head, so one threshold (0 by default) serves all. */
   crossValidation: DetectionReport;
   /** Each input example's offset score from the fold that did not train on its photo (NaN if none). */
   outOfFold: number[];
   /** Per attack type: trained with that attack type left out entirely. */
   heldOutAttacks: Record<string, DetectionReport>;
-  /** Re-encoded examples (4:2:0), out of fold, per JPEG quality, at the shipped threshold (0). */
+  /** Re-encoded examples (4:2:0, whichever JPEG model scores them), out of fold, per JPEG quality, at the shipped threshold (0). */
   reencoded: Record<number, OperatingPointReport>;
   /** The same for re-encodings with full-resolution chroma (4:4:4), when there are any. */
   reencodedFullChroma: Record<number, OperatingPointReport>;
@@ -99,7 +106,7 @@ export interface TrainingResult {
 }
 
 const DEFAULT_STRIPE_ATTACKS = ['Square'];
-const DEFAULT_STRIPES_BRANCHES: readonly Branch[] = ['lossless', 'jpeg', 'jpeg444'];
+const DEFAULT_STRIPES_BRANCHES: readonly Branch[] = BRANCHES.filter((branch) => branch !== 'resized');
 
 function fit(examples: readonly TrainingExample[], head: Head, options: TrainingOptions): LinearModel {
   return fitLogisticRegression(
@@ -193,23 +200,19 @@ function branchedOutOfFold(
   includeAttack: (e: TrainingExample) => boolean = () => true,
 ): {
   scored: ScoredTrainingExample[];
-  offsets: Record<Branch, Partial<Record<Head, number>>>;
+  offsets: Partial<Record<Branch, Partial<Record<Head, number>>>>;
   outOfFold: number[];
 } {
   const scored: ScoredTrainingExample[] = [];
   const outOfFold = new Array<number>(examples.length).fill(Number.NaN);
-  const offsets: Record<Branch, Partial<Record<Head, number>>> = {
-    lossless: {},
-    jpeg: {},
-    jpeg444: {},
-    resized: {},
-  };
+  const offsets: Partial<Record<Branch, Partial<Record<Head, number>>>> = {};
   const stripeAttacks = options.stripeAttacks ?? DEFAULT_STRIPE_ATTACKS;
   const stripesBranches = options.stripesBranches ?? DEFAULT_STRIPES_BRANCHES;
   const trainable = trainableUnder(options);
-  for (const branch of ['lossless', 'jpeg', 'jpeg444', 'resized'] as const) {
+  for (const branch of BRANCHES) {
     const indices = examples.flatMap((e, i) => (e.branch === branch ? [i] : []));
     if (indices.length === 0) continue;
+    offsets[branch] = {};
     const subset = indices.map((i) => examples[i] as TrainingExample);
     const hasStripes = stripesBranches.includes(branch);
     const trainsOn = (head: Head) => (e: TrainingExample) =>
@@ -231,7 +234,7 @@ function branchedOutOfFold(
         }),
         options.targetFpr / heads.length,
       );
-      offsets[branch][head] = offset;
+      (offsets[branch] as Partial<Record<Head, number>>)[head] = offset;
       scores.forEach((score, i) => {
         if (Number.isNaN(score)) return;
         const current = combined[i] as number;
@@ -261,7 +264,7 @@ function trainHead(
 function trainBranch(
   examples: readonly TrainingExample[],
   options: TrainingOptions,
-  offsets: Partial<Record<Head, number>>,
+  offsets: Partial<Record<Head, number>> = {},
 ): TrainedBranch {
   const stripeAttacks = options.stripeAttacks ?? DEFAULT_STRIPE_ATTACKS;
   const ofHead = (head: Head) =>
@@ -276,18 +279,15 @@ function trainBranch(
 }
 
 /**
- * Inputs resized for analysis, and JPEGs with full-resolution chroma, get a model of their own
- * only when the corpus has clean and adversarial ones; otherwise the lossless (or JPEG) model
- * learns from them, as before there was one.
+ * The optional branches (inputs resized for analysis, JPEGs with full-resolution chroma or fine
+ * quantisation) get a model of their own only when the corpus has clean and adversarial ones;
+ * otherwise the nearest model that has learns from them, as before there was one.
  */
 function ownBranchOrNearest(examples: readonly TrainingExample[]): readonly TrainingExample[] {
-  const merged = (Object.keys(NEAREST_BRANCH) as Branch[]).filter(
-    (branch) => !fittable(examples.filter((e) => e.branch === branch)),
-  );
-  if (merged.length === 0) return examples;
-  return examples.map((e) =>
-    merged.includes(e.branch) ? { ...e, branch: NEAREST_BRANCH[e.branch] as Branch } : e,
-  );
+  const own = new Set(BRANCHES.filter((branch) => fittable(examples.filter((e) => e.branch === branch))));
+  const trainedBy = (branch: Branch) =>
+    nearestAvailable(branch, (b) => own.has(b) || b === 'lossless' || b === 'jpeg');
+  return examples.map((e) => (trainedBy(e.branch) === e.branch ? e : { ...e, branch: trainedBy(e.branch) }));
 }
 
 /**
@@ -317,9 +317,9 @@ export function trainDetector(given: readonly TrainingExample[], options: Traini
   const resizedClean = scored.filter((e) => isCorpusFile(e) && !e.adversarial && !e.ownPixels);
   const trainable = trainableUnder(options);
   const ofBranch = (branch: Branch) => examples.filter((e) => e.branch === branch && trainable(e));
-  const reencodedIn = (branch: Branch) => {
+  const reencodedAt = (fullChroma: boolean) => {
     const reencodings = scored.filter(
-      (e) => e.branch === branch && e.reencodedQuality !== null && !e.trainOnly,
+      (e) => isFullChromaBranch(e.branch) === fullChroma && e.reencodedQuality !== null && !e.trainOnly,
     );
     const qualities = [...new Set(reencodings.map((e) => e.reencodedQuality as number))].sort(
       (a, b) => a - b,
@@ -338,18 +338,18 @@ export function trainDetector(given: readonly TrainingExample[], options: Traini
     branches: {
       lossless: trainBranch(ofBranch('lossless'), options, offsets.lossless),
       jpeg: trainBranch(ofBranch('jpeg'), options, offsets.jpeg),
-      ...(ofBranch('resized').length > 0
-        ? { resized: trainBranch(ofBranch('resized'), options, offsets.resized) }
-        : {}),
-      ...(ofBranch('jpeg444').length > 0
-        ? { jpeg444: trainBranch(ofBranch('jpeg444'), options, offsets.jpeg444) }
-        : {}),
+      ...Object.fromEntries(
+        BRANCHES.filter((b) => b !== 'lossless' && b !== 'jpeg' && ofBranch(b).length > 0).map((b) => [
+          b,
+          trainBranch(ofBranch(b), options, offsets[b]),
+        ]),
+      ),
     },
     crossValidation: reportDetection(scored.filter(isReported)),
     outOfFold,
     heldOutAttacks,
-    reencoded: reencodedIn('jpeg'),
-    reencodedFullChroma: reencodedIn('jpeg444'),
+    reencoded: reencodedAt(false),
+    reencodedFullChroma: reencodedAt(true),
     resizedClean: {
       examples: resizedClean.length,
       falsePositiveRate: resizedClean.length
