@@ -13,6 +13,7 @@ const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
 let folder: string;
 let photoKeys: string[];
 let expectedRejections: Record<string, string>;
+const FINE_JPEG = 'kite_1_q100_444.jpg';
 
 beforeAll(async () => {
   folder = await mkdtemp(path.join(tmpdir(), 'advscreen-scan-'));
@@ -31,6 +32,15 @@ beforeAll(async () => {
     await sharp(jpeg).resize(300, 300).jpeg({ quality: 90 }).toBuffer(),
   );
   photoKeys.push('dog_0_300px.jpg');
+  // A clean photo exported at quality 100 with full-resolution chroma: the model for finely
+  // quantised 4:4:4 JPEGs scores it (v11's 4:4:4 model, trained at 70-95, flagged it).
+  await writeFile(
+    path.join(folder, FINE_JPEG),
+    await sharp(path.join(PHOTOS, 'kite_1.png'))
+      .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
+      .toBuffer(),
+  );
+  photoKeys.push(FINE_JPEG);
   expectedRejections = {};
   for (const [name, { bytes, reason }] of Object.entries(await hostileFiles(jpeg))) {
     await writeFile(path.join(folder, 'nested', name), bytes);
@@ -69,10 +79,12 @@ describe('advscreen scan <folder>', () => {
       // dense and a stripes head, as PNGs); the 300 px one is resized for analysis and scored by
       // the resized model (dense head only).
       const resized = key === 'dog_0_300px.jpg';
+      const fine = key === FINE_JPEG;
       expect(Object.keys(record.signals).sort()).toEqual([
         'chromaNoiseRate',
         'chromaStripes',
         'denseScore',
+        ...(fine ? ['fineQuantBranch', 'fullChromaBranch'] : []),
         'jpegBranch',
         ...(jpeg ? ['jpegQuantStep'] : []),
         ...(resized ? ['resizedBranch'] : []),
@@ -86,9 +98,10 @@ describe('advscreen scan <folder>', () => {
           record.signals.stripesScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
-      expect(record.detector).toBe('residual-cooccurrence@11');
+      expect(record.detector).toBe('residual-cooccurrence@12');
       expect(record.threshold).toBe(0);
     }
+    expect(records.find((r) => r.key === FINE_JPEG)?.verdict).toBe('clean');
 
     // --json is implied when stdout is not a terminal: the summary is the only output line.
     const summaryLines = result.stdout.trim().split('\n');
