@@ -89,7 +89,7 @@ for (const { name, result } of variants) {
   );
   console.log(
     formatReencodedTable(
-      result.reencoded,
+      result.reencoded['4:2:0'] ?? {},
       'Re-encoded lossless files, per quality, at the shipped threshold 0',
     ),
   );

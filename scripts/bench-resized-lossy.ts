@@ -1,5 +1,5 @@
 // npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp] [--sizes 224,240,336,448,1024] [--crops 3] [--seed 7]
-//   [--chroma 4:2:0|4:4:4] [--quality 70-95] [--detector-model model.json]
+//   [--chroma 4:2:0|4:4:4|4:2:2] [--quality 70-95] [--detector-model model.json]
 // Clean false positives on lossy files, at the analysis size and resized for it. Per photo,
 // random square crops (45-100% of the short side) are resized to each size and written as JPEG
 // (or lossy WebP) at a random quality of the range (default 70-95), then decoded as the worker does and scored at the
@@ -7,7 +7,8 @@
 // pixels) and as the worker scores a non-JPEG or resized file: by the lossless model at the
 // analysis size, by the resized model (when the detector has one, else the lossless) above it
 // (branchOf). `--chroma 4:4:4` writes the JPEGs with full-resolution chroma (photo editors'
-// high-quality exports) instead of the usual 4:2:0.
+// high-quality exports), `--chroma 4:2:2` with chroma halved across only (many cameras; needs
+// libjpeg-turbo's cjpeg), instead of the usual 4:2:0.
 // Photos in folders below the one given count too.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import { BUNDLED_DETECTOR_PATH, createResidualScorer, loadDetectorModel } from '@advscreen/detection';
-import { decodeImage } from '@advscreen/imaging';
+import { decodeImage, encodeJpeg } from '@advscreen/imaging';
 import sharp from 'sharp';
 import { describeMachine } from './machine.ts';
 
@@ -38,10 +39,10 @@ if (
   !(lowest >= 1 && highest <= 100 && lowest <= highest) ||
   !positionals[0] ||
   (format !== 'jpeg' && format !== 'webp') ||
-  (chroma !== '4:2:0' && chroma !== '4:4:4')
+  (chroma !== '4:2:0' && chroma !== '4:4:4' && chroma !== '4:2:2')
 ) {
   console.error(
-    'usage: npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp] [--sizes 224,448] [--crops 3] [--chroma 4:2:0|4:4:4] [--quality 70-95]',
+    'usage: npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp] [--sizes 224,448] [--crops 3] [--chroma 4:2:0|4:4:4|4:2:2] [--quality 70-95]',
   );
   process.exit(2);
 }
@@ -80,10 +81,10 @@ for (const size of values.sizes.split(',').map(Number)) {
         .extract({ left, top, width: side, height: side })
         .resize(size, size, { kernel: 'linear' })
         .removeAlpha();
-      const bytes = await (format === 'jpeg'
-        ? crop.jpeg({ quality, chromaSubsampling: chroma })
-        : crop.webp({ quality })
-      ).toBuffer();
+      const bytes =
+        format === 'jpeg'
+          ? await encodeJpeg(await crop.png().toBuffer(), { quality, chroma })
+          : await crop.webp({ quality }).toBuffer();
       const decoded = await decodeImage(bytes, config.decode);
       const flaggedAs = (origin: Parameters<typeof scorer.score>[1]) =>
         scorer.score(decoded.analysis, origin).score > scorer.threshold ? 1 : 0;

@@ -1,7 +1,7 @@
-// node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 70-95] [--chroma 4:4:4] [--seed 1]
+// node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 70-95] [--chroma 4:4:4|4:2:0|4:2:2] [--seed 1]
 // Writes each lossless file of labelled corpora as a JPEG with the chroma subsampling given
-// (photo editors' high-quality exports keep full-resolution 4:4:4 chroma; cameras and most
-// encoders write 4:2:0), at one quality or a random quality of a range per file, with a
+// (photo editors' high-quality exports keep full-resolution 4:4:4 chroma; most encoders write
+// 4:2:0, many cameras 4:2:2, written here by libjpeg-turbo's cjpeg), at one quality or a random quality of a range per file, with a
 // manifest in the corpus format: each attack's success is asked of the victim model (the
 // bundled spec) on the decoded JPEG, as re-encoding can undo it. For bench:detect and
 // bench:cascade on JPEG kinds the corpora do not hold (docs/detection.md).
@@ -11,10 +11,9 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import type { CorpusManifestLine } from '@advscreen/contracts';
-import { decodeImage } from '@advscreen/imaging';
+import { decodeImage, encodeJpeg } from '@advscreen/imaging';
 import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
 import { writeCorpusManifest } from '@advscreen/pipeline';
-import sharp from 'sharp';
 import { loadManifests, stillFools } from './corpus-files.ts';
 
 const { values } = parseArgs({
@@ -32,10 +31,10 @@ if (
   !values.manifest?.length ||
   !values.out ||
   !(low >= 1 && high <= 100 && low <= high) ||
-  (chroma !== '4:2:0' && chroma !== '4:4:4')
+  (chroma !== '4:2:0' && chroma !== '4:4:4' && chroma !== '4:2:2')
 ) {
   console.error(
-    'usage: node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 90 | 70-95] [--chroma 4:4:4|4:2:0] [--seed 1]',
+    'usage: node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 90 | 70-95] [--chroma 4:4:4|4:2:0|4:2:2] [--seed 1]',
   );
   process.exit(2);
 }
@@ -46,9 +45,7 @@ const written: CorpusManifestLine[] = [];
 for (const { manifest, store } of await loadManifests(values.manifest)) {
   for (const line of manifest.lines.filter((l) => l.format === 'png')) {
     const quality = low + Math.floor(random() * (high - low + 1));
-    const bytes = await sharp(await store.read(line.path, config.decode.maxBytes))
-      .jpeg({ quality, chromaSubsampling: chroma })
-      .toBuffer();
+    const bytes = await encodeJpeg(await store.read(line.path, config.decode.maxBytes), { quality, chroma });
     let success = line.success;
     if (line.kind === 'adv' && line.label_clean !== undefined) {
       success = await stillFools(model, (await decodeImage(bytes, config.decode)).analysis, line.label_clean);

@@ -5,15 +5,17 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/env.sh"
 cd "$ADVSCREEN_ROOT"
 
 # The integration tests need a Redis server: a container where Docker runs, else Debian's
-# redis-server. On a fresh Debian machine without either, install it (as root, or via sudo).
-if ! command -v redis-server >/dev/null 2>&1 && ! docker info >/dev/null 2>&1; then
-  if command -v apt-get >/dev/null 2>&1; then
-    sudo=""
-    [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo -n"
-    echo "advscreen: installing Debian's redis-server for the integration tests" >&2
-    ($sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends redis-server) >&2 ||
-      echo "advscreen: could not install redis-server; install it (or run Docker) and run npm test again" >&2
-  fi
+# redis-server; writing 4:2:2 JPEGs (training, its tests) needs libjpeg-turbo's cjpeg. On a fresh
+# Debian machine without them, install them (as root, or via sudo).
+missing=()
+if ! command -v redis-server >/dev/null 2>&1 && ! docker info >/dev/null 2>&1; then missing+=(redis-server); fi
+command -v cjpeg >/dev/null 2>&1 || missing+=(libjpeg-turbo-progs)
+if [ "${#missing[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo -n"
+  echo "advscreen: installing Debian's ${missing[*]} for the tests" >&2
+  ($sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}") >&2 ||
+    echo "advscreen: could not install ${missing[*]}; install it (or run Docker for Redis) and run npm test again" >&2
 fi
 
 npx tsc --build

@@ -36,18 +36,21 @@ describe('advscreen train-detector', () => {
     expect(model.branches.jpeg.stripes?.examples).toBe(3 + 3 * 2 + 2);
     expect(model.branches.lossless.dense.examples).toBe(13);
     expect(model.branches.lossless.stripes?.examples).toBe(3 + 1);
-    // The same re-encodings with full-resolution chroma train the JPEG 4:4:4 model.
-    expect(model.branches.jpeg444?.dense.examples).toBe(2 * 14 - 2);
-    expect(model.branches.jpeg444?.stripes?.examples).toBe(3 * 2 + 2);
+    // The same re-encodings with full-resolution chroma train the JPEG 4:4:4 model, and those
+    // with chroma halved across only (written by cjpeg) the 4:2:2 one.
+    for (const coarse of [model.branches.jpeg444, model.branches.jpeg422]) {
+      expect(coarse?.dense.examples).toBe(2 * 14 - 2);
+      expect(coarse?.stripes?.examples).toBe(3 * 2 + 2);
+    }
     // Quality 100 (finer than 95) trains the models for finely quantised JPEGs, per chroma.
-    for (const fine of [model.branches.jpegFine, model.branches.jpeg444Fine]) {
+    for (const fine of [model.branches.jpegFine, model.branches.jpeg444Fine, model.branches.jpeg422Fine]) {
       expect(fine?.dense.examples).toBe(14 - 1);
       expect(fine?.stripes?.examples).toBe(3 + 1);
     }
     expect(model.trainedOn.jpegReencodings).toEqual({
       qualities: [80, 95, 100],
-      chroma: ['4:2:0', '4:4:4'],
-      examples: 84,
+      chroma: ['4:2:0', '4:4:4', '4:2:2'],
+      examples: 126,
     });
     const report = await readFile(path.join(dir, 'model.report.md'), 'utf8');
     expect(report).toMatch(/3-fold cross-validation grouped by source photo/);
@@ -57,6 +60,8 @@ describe('advscreen train-detector', () => {
     expect(report).toMatch(/\| 100 \| \d+% \(\d+\) \| PGD \| 8\/255 \| 3 \|/);
     expect(report).toMatch(/JPEG above quality 95: a dense head/);
     expect(report).toMatch(/## The same re-encoded with full-resolution chroma \(4:4:4\)/);
+    expect(report).toMatch(/## The same re-encoded with chroma halved across only \(4:2:2/);
+    expect(report).toMatch(/JPEG 4:2:2 above quality 95: a dense head/);
 
     // The trained file drives a scan.
     const scan = await runCli(['scan', PHOTOS, '--detector-model', out, '--json']);

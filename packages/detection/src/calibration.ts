@@ -4,7 +4,7 @@ import { thresholdAtFpr, wilsonInterval } from './evaluation/metrics.ts';
 export interface CalibrationSample {
   key: string;
   score: number;
-  /** Detector scores: the model that scored it (`lossless`, `jpeg`, `jpeg444`, `jpegFine`, `jpeg444Fine`, `resized`), see `scoredBranch`. */
+  /** Detector scores: the model that scored it (one of BRANCHES), see `scoredBranch`. */
   branch?: string;
   /**
    * Images of one group (crops of one photo, one sender's uploads) fall on the same side of the

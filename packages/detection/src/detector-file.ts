@@ -67,6 +67,9 @@ export const DetectorModelFile = z
       /** Finely quantised JPEGs (quality above 95), 4:2:0 and 4:4:4; absent (before v12): the JPEG or 4:4:4 model. */
       jpegFine: branchSchema('jpegFine').optional(),
       jpeg444Fine: branchSchema('jpeg444Fine').optional(),
+      /** JPEGs with chroma halved across only (4:2:2), coarse and fine; absent (before v13): the JPEG model. */
+      jpeg422: branchSchema('jpeg422').optional(),
+      jpeg422Fine: branchSchema('jpeg422Fine').optional(),
     }),
     /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch (heads share it). */
     threshold: z.number(),
@@ -80,7 +83,7 @@ export const DetectorModelFile = z
       jpegReencodings: z.object({
         qualities: z.array(z.number()),
         /** Chroma subsampling of the re-encodings (absent: 4:2:0 only, detectors before v11). */
-        chroma: z.array(z.enum(['4:2:0', '4:4:4'])).optional(),
+        chroma: z.array(z.enum(['4:2:0', '4:4:4', '4:2:2'])).optional(),
         examples: z.number(),
       }),
       /** Every attack type weighed the same within the adversarial class (absent: every example the same). */

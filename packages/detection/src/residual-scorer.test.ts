@@ -36,7 +36,7 @@ describe('createResidualScorer', () => {
 
   it('scores a JPEG with full-resolution chroma with its own model, or the JPEG one when the file has none', () => {
     const jpegQ90 = { format: 'jpeg', jpegQuantStep: 11.5, ownPixels: true, jpegBlocks: null };
-    const fullChroma = { ...jpegQ90, jpegFullChroma: true };
+    const fullChroma = { ...jpegQ90, jpegChroma: '4:4:4' as const };
     const { jpeg444: _, ...withoutFullChroma } = model.branches;
     const older = createResidualScorer({ ...model, branches: withoutFullChroma });
     expect(older.score(image, fullChroma)).toEqual(older.score(image, jpegQ90));
@@ -60,7 +60,7 @@ describe('createResidualScorer', () => {
     // Without a model of its own, the step still reaches the JPEG model as a feature.
     expect(older.score(image, jpegQ98).signals).toMatchObject({ jpegBranch: 1, jpegQuantStep: 2.36 });
     expect(older.score(image, jpegQ98).signals.fineQuantBranch).toBeUndefined();
-    const fullChromaQ98 = { ...jpegQ98, jpegFullChroma: true };
+    const fullChromaQ98 = { ...jpegQ98, jpegChroma: '4:4:4' as const };
     expect(older.score(image, fullChromaQ98).signals).toMatchObject({ fullChromaBranch: 1 });
 
     const withFine = createResidualScorer({
@@ -80,30 +80,53 @@ describe('createResidualScorer', () => {
     expect(withFine.score(image, jpegQ95)).toEqual(older.score(image, jpegQ95));
   });
 
+  it('scores a 4:2:2 JPEG with its own model, or the 4:2:0 one when the file has none', () => {
+    const jpegQ90 = { format: 'jpeg', jpegQuantStep: 11.5, ownPixels: true, jpegBlocks: null };
+    const halfChroma = { ...jpegQ90, jpegChroma: '4:2:2' as const };
+    const { jpeg422: _, jpeg422Fine: __, ...without422 } = model.branches;
+    const older = createResidualScorer({ ...model, branches: without422 });
+    expect(older.score(image, halfChroma)).toEqual(older.score(image, jpegQ90));
+    const scorer = createResidualScorer({
+      ...model,
+      branches: { ...without422, jpeg422: raisedByOne(model.branches.jpeg) },
+    });
+    expect(scorer.score(image, halfChroma).signals).toMatchObject({ jpegBranch: 1, halfChromaBranch: 1 });
+    expect(scorer.score(image, halfChroma).score).toBeCloseTo(older.score(image, jpegQ90).score - 1, 9);
+    // A finely quantised 4:2:2 file without a model of its own goes to the coarse 4:2:2 one.
+    const fine = { ...halfChroma, jpegQuantStep: 1 };
+    expect(scorer.score(image, fine).signals).toMatchObject({ halfChromaBranch: 1 });
+    expect(scorer.score(image, fine).signals.fineQuantBranch).toBeUndefined();
+  });
+
   it('records which model scored an input so that scoredBranch reads it back', () => {
+    const jpeg = (jpegQuantStep: number, jpegChroma: '4:2:0' | '4:2:2' | '4:4:4') => ({
+      format: 'jpeg',
+      jpegQuantStep,
+      ownPixels: true,
+      jpegBlocks: null,
+      jpegChroma,
+    });
     const origins = {
       lossless: ownPng,
       resized: resizedPng,
-      jpeg: { format: 'jpeg', jpegQuantStep: 11.5, ownPixels: true, jpegBlocks: null },
-      jpeg444: {
-        format: 'jpeg',
-        jpegQuantStep: 11.5,
-        ownPixels: true,
-        jpegBlocks: null,
-        jpegFullChroma: true,
-      },
-      jpegFine: { format: 'jpeg', jpegQuantStep: 1, ownPixels: true, jpegBlocks: null },
-      jpeg444Fine: {
-        format: 'jpeg',
-        jpegQuantStep: 1,
-        ownPixels: true,
-        jpegBlocks: null,
-        jpegFullChroma: true,
-      },
+      jpeg: jpeg(11.5, '4:2:0'),
+      jpeg444: jpeg(11.5, '4:4:4'),
+      jpeg422: jpeg(11.5, '4:2:2'),
+      jpegFine: jpeg(1, '4:2:0'),
+      jpeg444Fine: jpeg(1, '4:4:4'),
+      jpeg422Fine: jpeg(1, '4:2:2'),
     };
+    // Every JPEG branch given a model (the 4:2:0 one), so that none falls back.
     const scorer = createResidualScorer({
       ...model,
-      branches: { ...model.branches, jpegFine: model.branches.jpeg, jpeg444Fine: model.branches.jpeg },
+      branches: {
+        ...model.branches,
+        ...Object.fromEntries(
+          Object.keys(origins)
+            .filter((b) => b.startsWith('jpeg'))
+            .map((b) => [b, model.branches.jpeg]),
+        ),
+      },
     });
     for (const [branch, origin] of Object.entries(origins))
       expect(scoredBranch(scorer.score(image, origin).signals), branch).toBe(branch);

@@ -6,6 +6,7 @@ import {
   headFeatures,
   isFineQuantBranch,
   isFullChromaBranch,
+  isHalfChromaBranch,
   isJpegBranch,
   jpegEvidence,
   nearestAvailable,
@@ -57,6 +58,7 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
           ...(branch.stripes ? { stripesScore } : {}),
           jpegBranch: isJpegBranch(branchName) ? 1 : 0,
           ...(isFullChromaBranch(branchName) ? { fullChromaBranch: 1 } : {}),
+          ...(isHalfChromaBranch(branchName) ? { halfChromaBranch: 1 } : {}),
           ...(isFineQuantBranch(branchName) ? { fineQuantBranch: 1 } : {}),
           ...(branchName === 'resized' ? { resizedBranch: 1 } : {}),
           ...(origin.jpegQuantStep !== null ? { jpegQuantStep: origin.jpegQuantStep } : {}),
@@ -75,5 +77,6 @@ export function scoredBranch(signals: Readonly<Record<string, number>>): Branch 
   if (signals.jpegBranch !== 1) return 'lossless';
   const fine = signals.fineQuantBranch === 1;
   if (signals.fullChromaBranch === 1) return fine ? 'jpeg444Fine' : 'jpeg444';
+  if (signals.halfChromaBranch === 1) return fine ? 'jpeg422Fine' : 'jpeg422';
   return fine ? 'jpegFine' : 'jpeg';
 }

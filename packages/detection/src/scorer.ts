@@ -28,6 +28,6 @@ export interface ImageOrigin {
   ownPixels: boolean;
   /** JPEG inputs scored on the encoder's own 8x8 blocks: the luminance quantisation table; else null. */
   jpegBlocks: { lumaTable: readonly number[] } | null;
-  /** A JPEG with full-resolution (4:4:4) chroma; absent means subsampled or not a JPEG. */
-  jpegFullChroma?: boolean;
+  /** JPEG inputs: how the file stores its chroma (imaging's jpegChromaSubsampling); absent or null: 4:2:0 is assumed. */
+  jpegChroma?: '4:2:0' | '4:2:2' | '4:4:4' | 'other' | null;
 }

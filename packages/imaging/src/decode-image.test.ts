@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from './decode-image.ts';
+import { encodeJpeg } from './encode-jpeg.ts';
 import { RejectedInputError } from './rejected-input.ts';
 
 const limits = { maxBytes: 2_000_000, maxPixels: 4_000_000, timeoutMs: 5_000, analysisSize: 32 };
@@ -85,13 +86,15 @@ describe('decodeImage', () => {
     expect(decoded.jpegBlocks?.lumaTable).toHaveLength(64);
   });
 
-  it('says whether a JPEG keeps full-resolution chroma (4:4:4)', async () => {
+  it("says how a JPEG stores its chroma, from the file's sampling factors", async () => {
     const raw = await sharp(await photoLike('png', 32, 32)).toBuffer();
-    const as = async (chromaSubsampling: '4:2:0' | '4:4:4') =>
-      (await decodeImage(await sharp(raw).jpeg({ chromaSubsampling }).toBuffer(), limits)).jpegFullChroma;
-    expect(await as('4:4:4')).toBe(true);
-    expect(await as('4:2:0')).toBe(false);
-    expect((await decodeImage(raw, limits)).jpegFullChroma).toBe(false);
+    const as = async (chroma: '4:2:0' | '4:4:4' | '4:2:2') =>
+      (await decodeImage(await encodeJpeg(raw, { quality: 90, chroma }), limits)).jpegChroma;
+    expect(await as('4:4:4')).toBe('4:4:4');
+    expect(await as('4:2:0')).toBe('4:2:0');
+    // sharp's own metadata calls this 4:2:0.
+    expect(await as('4:2:2')).toBe('4:2:2');
+    expect((await decodeImage(raw, limits)).jpegChroma).toBeNull();
   });
 
   it('applies the EXIF orientation before analysis', async () => {

@@ -1,6 +1,11 @@
 import type { RgbImage } from '@advscreen/contracts';
 import sharp, { type Metadata } from 'sharp';
-import { jpegLumaQuantTable, meanQuantStep } from './jpeg-quantisation.ts';
+import {
+  type JpegChroma,
+  jpegChromaSubsampling,
+  jpegLumaQuantTable,
+  meanQuantStep,
+} from './jpeg-quantisation.ts';
 import { RejectedInputError } from './rejected-input.ts';
 
 export interface DecodeLimits {
@@ -28,10 +33,11 @@ export interface DecodedImage {
    */
   jpegBlocks: { lumaTable: number[] } | null;
   /**
-   * A JPEG stored with full-resolution chroma (4:4:4: photo editors' high-quality exports)
-   * rather than subsampled (4:2:0, 4:2:2: cameras and most encoders). False for other formats.
+   * How a colour JPEG stores its chroma (jpegChromaSubsampling, from its frame header; sharp
+   * reports 4:2:2 as 4:2:0): 4:2:0 (most encoders), 4:2:2 (many cameras), 4:4:4 (photo
+   * editors' high-quality exports) or other. Null for other formats and greyscale JPEGs.
    */
-  jpegFullChroma: boolean;
+  jpegChroma: JpegChroma | null;
 }
 
 /** Formats a CV pipeline accepts. Everything else (SVG, PDF, RAW, JP2, ...) is refused. */
@@ -167,7 +173,7 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           jpegQuantStep: lumaTable ? meanQuantStep(lumaTable) : null,
           ownPixels,
           jpegBlocks: lumaTable && ownPixels ? { lumaTable } : null,
-          jpegFullChroma: format === 'jpeg' && metadata.chromaSubsampling === '4:4:4',
+          jpegChroma: format === 'jpeg' ? jpegChromaSubsampling(bytes) : null,
         };
       })(),
       limits.timeoutMs,

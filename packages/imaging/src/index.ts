@@ -5,5 +5,11 @@ export {
   SCREENED_FORMATS,
   type ScreenedFormat,
 } from './decode-image.ts';
-export { jpegLumaQuantStep, jpegLumaQuantTable } from './jpeg-quantisation.ts';
+export { encodeJpeg, type JpegEncodeChroma } from './encode-jpeg.ts';
+export {
+  type JpegChroma,
+  jpegChromaSubsampling,
+  jpegLumaQuantStep,
+  jpegLumaQuantTable,
+} from './jpeg-quantisation.ts';
 export { RejectedInputError } from './rejected-input.ts';

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { jpegLumaQuantStep, jpegLumaQuantTable } from './jpeg-quantisation.ts';
+import { jpegChromaSubsampling, jpegLumaQuantStep, jpegLumaQuantTable } from './jpeg-quantisation.ts';
 
 /** IJG's standard luminance table (JPEG Annex K), which sharp's default encoder scales. */
 const ANNEX_K_LUMA = [
@@ -42,5 +42,60 @@ describe('jpegLumaQuantTable', () => {
   it("reads the table in the block's row order (stored zigzag)", async () => {
     // At quality 50 the IJG scaling leaves Annex K's table as it is.
     expect(jpegLumaQuantTable(await encode(50))).toEqual(ANNEX_K_LUMA);
+  });
+});
+
+describe('jpegChromaSubsampling', () => {
+  /** A header with only a baseline frame segment: components as [id, h, v]. */
+  const frameHeader = (components: [number, number, number][]) =>
+    Uint8Array.from([
+      0xff,
+      0xd8,
+      0xff,
+      0xc0,
+      0,
+      8 + 3 * components.length,
+      8,
+      0,
+      16,
+      0,
+      16,
+      components.length,
+      ...components.flatMap(([id, h, v]) => [id, (h << 4) | v, id === 1 ? 0 : 1]),
+      0xff,
+      0xd9,
+    ]);
+
+  it('reads the chroma subsampling from the sampling factors', () => {
+    const luma = (h: number, v: number) =>
+      frameHeader([
+        [1, h, v],
+        [2, 1, 1],
+        [3, 1, 1],
+      ]);
+    expect(jpegChromaSubsampling(luma(2, 2))).toBe('4:2:0');
+    expect(jpegChromaSubsampling(luma(2, 1))).toBe('4:2:2');
+    expect(jpegChromaSubsampling(luma(1, 1))).toBe('4:4:4');
+    expect(jpegChromaSubsampling(luma(1, 2))).toBe('other'); // 4:4:0
+    expect(jpegChromaSubsampling(luma(4, 1))).toBe('other'); // 4:1:1
+    expect(
+      jpegChromaSubsampling(
+        frameHeader([
+          [1, 2, 2],
+          [2, 1, 1],
+          [3, 2, 1],
+        ]),
+      ),
+    ).toBe('other');
+    expect(jpegChromaSubsampling(frameHeader([[1, 1, 1]]))).toBeNull();
+  });
+
+  it('agrees with the encoder on real files, and is null for other formats', async () => {
+    const image = sharp({ create: { width: 32, height: 32, channels: 3, background: '#806040' } });
+    for (const chromaSubsampling of ['4:2:0', '4:4:4'] as const)
+      expect(jpegChromaSubsampling(await image.clone().jpeg({ chromaSubsampling }).toBuffer())).toBe(
+        chromaSubsampling,
+      );
+    expect(jpegChromaSubsampling(await image.clone().png().toBuffer())).toBeNull();
   });
 });

@@ -8,17 +8,22 @@ import {
   jpegEvidence,
   type TrainingExample,
 } from '@advscreen/detection';
-import { type DecodedImage, type DecodeLimits, decodeImage } from '@advscreen/imaging';
+import {
+  type DecodedImage,
+  type DecodeLimits,
+  decodeImage,
+  encodeJpeg,
+  type JpegEncodeChroma,
+} from '@advscreen/imaging';
 import type { ObjectStore } from '@advscreen/storage';
-import sharp from 'sharp';
 import type { CorpusManifest } from './corpus-manifest.ts';
 
 export interface TrainingExampleOptions {
   /** JPEG qualities each lossless file is also re-encoded at, for the JPEG branch. */
   reencodeQualities: readonly number[];
   /**
-   * Chroma subsampling of those re-encodings (default 4:2:0 only); 4:4:4 ones train the
-   * detector's model for JPEGs with full-resolution chroma.
+   * Chroma subsampling of those re-encodings (default 4:2:0 only); 4:4:4 and 4:2:2 ones train
+   * the detector's models for JPEGs stored so (4:2:2 is written by libjpeg-turbo's cjpeg).
    */
   reencodeChroma?: readonly JpegChroma[];
   /**
@@ -30,7 +35,7 @@ export interface TrainingExampleOptions {
   trainOnly?: boolean;
 }
 
-export type JpegChroma = '4:2:0' | '4:4:4';
+export type JpegChroma = JpegEncodeChroma;
 
 const featuresOf = (branch: Branch, decoded: DecodedImage) =>
   headFeatures(
@@ -74,12 +79,9 @@ export async function buildTrainingExamples(
     // Only files analysed on their own pixels: a re-encoded JPEG of another size would not be
     // scored by the JPEG model.
     if (branch !== 'lossless' || !decoded.ownPixels) continue;
-    for (const chromaSubsampling of options.reencodeChroma ?? ['4:2:0']) {
+    for (const chroma of options.reencodeChroma ?? ['4:2:0']) {
       for (const quality of options.reencodeQualities) {
-        const jpeg = await decodeImage(
-          await sharp(bytes).jpeg({ quality, chromaSubsampling }).toBuffer(),
-          limits,
-        );
+        const jpeg = await decodeImage(await encodeJpeg(bytes, { quality, chroma }), limits);
         const success =
           labels.adversarial && options.reencodedSuccess
             ? await options.reencodedSuccess(line, jpeg.analysis)

@@ -23,7 +23,18 @@ const BRANCH_LABELS: Record<Branch, string> = {
   jpeg444: 'JPEG 4:4:4',
   jpegFine: 'JPEG above quality 95',
   jpeg444Fine: 'JPEG 4:4:4 above quality 95',
+  jpeg422: 'JPEG 4:2:2',
+  jpeg422Fine: 'JPEG 4:2:2 above quality 95',
   resized: 'resized',
+};
+
+const REENCODED_TITLES = {
+  '4:2:0':
+    '## Lossless files re-encoded as JPEG, per quality (grouped cross-validation, at the shipped threshold 0)\n' +
+    'Attack success is inherited from the lossless file (re-encoding can undo an attack); clean FPR is per quality.',
+  '4:4:4': '## The same re-encoded with full-resolution chroma (4:4:4), scored by its own models',
+  '4:2:2':
+    "## The same re-encoded with chroma halved across only (4:2:2, libjpeg-turbo's cjpeg), scored by its own models",
 };
 
 /**
@@ -45,7 +56,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       folds: { type: 'string', default: '5' },
       'target-fpr': { type: 'string', default: '0.01' },
       'jpeg-reencode': { type: 'string', default: '70,75,80,85,90,95,96,98,100' },
-      'jpeg-chroma': { type: 'string', default: '4:2:0,4:4:4' },
+      'jpeg-chroma': { type: 'string', default: '4:2:0,4:4:4,4:2:2' },
     },
   });
   if (!values.manifest?.length || !values.out)
@@ -61,8 +72,8 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   if (!reencodeQualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
     throw new UsageError('--jpeg-reencode takes JPEG qualities 1-100, comma-separated, or none');
   const reencodeChroma = values['jpeg-chroma'].split(',') as JpegChroma[];
-  if (!reencodeChroma.every((c) => c === '4:2:0' || c === '4:4:4'))
-    throw new UsageError('--jpeg-chroma takes 4:2:0 and/or 4:4:4, comma-separated');
+  if (!reencodeChroma.every((c) => c === '4:2:0' || c === '4:4:4' || c === '4:2:2'))
+    throw new UsageError('--jpeg-chroma takes 4:2:0, 4:4:4 and/or 4:2:2 (needs cjpeg), comma-separated');
   const config = loadConfig();
   // Several manifests train one model (e.g. the corpus and attacks made from its photos by
   // `advscreen attack`); source photos keep their folds across them.
@@ -127,7 +138,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     '',
     `Manifests: ${manifestNames.join(' + ')}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos, plus ${result.counts.reencoded} JPEG re-encodings of its lossless files.`,
     `Features: ${DETECTOR_FEATURES_ID}; L2-regularised logistic regression (l2 ${l2}), classes weighted equally${balanceAttacks ? ', and within the adversarial class every attack type' : ''}.`,
-    `The JPEG branch also sees log(mean luminance quantisation step) and, on the encoder's own 8x8 blocks, luminance DCT features; it is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'} (chroma ${reencodeChroma.join(', ')}${result.branches.jpeg444 || result.branches.jpegFine ? '; JPEGs with full-resolution 4:4:4 chroma, and JPEGs quantised more finely than quality 95, have models of their own where the data has them, on the same features' : ''}).`,
+    `The JPEG branch also sees log(mean luminance quantisation step) and, on the encoder's own 8x8 blocks, luminance DCT features; it is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'} (chroma ${reencodeChroma.join(', ')}${result.branches.jpeg444 || result.branches.jpeg422 || result.branches.jpegFine ? '; JPEGs with 4:4:4 or 4:2:2 chroma, and JPEGs quantised more finely than quality 95, have models of their own where the data has them, on the same features' : ''}).`,
     `${BRANCHES.flatMap((b) => {
       const branch = result.branches[b];
       if (!branch) return [];
@@ -156,23 +167,10 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
         `## ${attack} never seen in training (grouped cross-validation, ${attack} removed from every training fold)`,
       ),
     ),
-    ...(reencodeQualities.length > 0
-      ? [
-          formatReencodedTable(
-            result.reencoded,
-            '## Lossless files re-encoded as JPEG, per quality (grouped cross-validation, at the shipped threshold 0)\n' +
-              'Attack success is inherited from the lossless file (re-encoding can undo an attack); clean FPR is per quality.',
-          ),
-        ]
-      : []),
-    ...(Object.keys(result.reencodedFullChroma).length > 0
-      ? [
-          formatReencodedTable(
-            result.reencodedFullChroma,
-            '## The same re-encoded with full-resolution chroma (4:4:4), scored by its own models',
-          ),
-        ]
-      : []),
+    ...(['4:2:0', '4:4:4', '4:2:2'] as const).flatMap((chroma) => {
+      const byQuality = result.reencoded[chroma];
+      return byQuality ? [formatReencodedTable(byQuality, REENCODED_TITLES[chroma])] : [];
+    }),
   ].join('\n');
   const reportFile = `${values.out.replace(/\.json$/, '')}.report.md`;
   await writeFile(reportFile, report);

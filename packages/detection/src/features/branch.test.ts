@@ -22,18 +22,22 @@ describe('branchOf', () => {
     expect(branchOf({ format: 'webp', ownPixels: false })).toBe('resized');
   });
 
-  it('gives JPEGs with full-resolution chroma their own branch, unless resized for analysis', () => {
-    expect(branchOf({ format: 'jpeg', ownPixels: true, jpegFullChroma: true })).toBe('jpeg444');
-    expect(branchOf({ format: 'jpeg', ownPixels: true, jpegFullChroma: false })).toBe('jpeg');
-    expect(branchOf({ format: 'jpeg', ownPixels: false, jpegFullChroma: true })).toBe('resized');
+  it('gives JPEGs with 4:4:4 and with 4:2:2 chroma their own branches, unless resized for analysis', () => {
+    const jpeg = (jpegChroma: '4:2:0' | '4:2:2' | '4:4:4' | 'other' | null, ownPixels = true) =>
+      branchOf({ format: 'jpeg', ownPixels, jpegChroma });
+    expect([jpeg('4:4:4'), jpeg('4:2:2'), jpeg('4:2:0')]).toEqual(['jpeg444', 'jpeg422', 'jpeg']);
+    // Other and unknown subsampling is scored as the commonest, 4:2:0.
+    expect([jpeg('other'), jpeg(null)]).toEqual(['jpeg', 'jpeg']);
+    expect([jpeg('4:4:4', false), jpeg('4:2:2', false)]).toEqual(['resized', 'resized']);
   });
 
   it('gives finely quantised JPEGs (quality above 95) their own branches, by chroma', () => {
     // IJG mean luminance steps: 5.8 at quality 95, 4.6 at 96, 1 at 100.
-    const jpeg = (jpegQuantStep: number | null, jpegFullChroma = false) =>
-      branchOf({ format: 'jpeg', ownPixels: true, jpegFullChroma, jpegQuantStep });
+    const jpeg = (jpegQuantStep: number | null, jpegChroma: '4:2:0' | '4:2:2' | '4:4:4' = '4:2:0') =>
+      branchOf({ format: 'jpeg', ownPixels: true, jpegChroma, jpegQuantStep });
     expect([jpeg(5.77), jpeg(4.56), jpeg(1), jpeg(null)]).toEqual(['jpeg', 'jpegFine', 'jpegFine', 'jpeg']);
-    expect([jpeg(5.77, true), jpeg(1, true)]).toEqual(['jpeg444', 'jpeg444Fine']);
+    expect([jpeg(5.77, '4:4:4'), jpeg(1, '4:4:4')]).toEqual(['jpeg444', 'jpeg444Fine']);
+    expect([jpeg(5.77, '4:2:2'), jpeg(1, '4:2:2')]).toEqual(['jpeg422', 'jpeg422Fine']);
     expect(branchOf({ format: 'png', ownPixels: true, jpegQuantStep: 1 })).toBe('lossless');
     expect(branchOf({ format: 'jpeg', ownPixels: false, jpegQuantStep: 1 })).toBe('resized');
   });
@@ -50,6 +54,7 @@ describe('nearestAvailable', () => {
     );
     expect(nearestAvailable('jpeg444Fine', having('lossless', 'jpeg', 'jpeg444'))).toBe('jpeg444');
     expect(nearestAvailable('jpeg444Fine', having('lossless', 'jpeg'))).toBe('jpeg');
+    expect(nearestAvailable('jpeg422Fine', having('lossless', 'jpeg', 'jpegFine'))).toBe('jpeg');
     expect(nearestAvailable('jpegFine', having('lossless', 'jpeg'))).toBe('jpeg');
     expect(nearestAvailable('resized', having('lossless', 'jpeg'))).toBe('lossless');
     expect(nearestAvailable('jpeg', having())).toBe('lossless');

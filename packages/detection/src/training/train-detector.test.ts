@@ -148,7 +148,7 @@ describe('trainDetector', () => {
       'PGD png 10',
     ]);
     expect(widened.crossValidation.clean).toBe(20);
-    const at80 = widened.reencoded[80];
+    const at80 = widened.reencoded['4:2:0']?.[80];
     expect(at80?.clean).toBe(10);
     expect(at80?.threshold).toBe(0);
     expect(at80?.rows.map((r) => `${r.attack} ${r.count}`)).toEqual(['FGSM 10', 'PGD 10']);
@@ -169,8 +169,8 @@ describe('trainDetector', () => {
     expect(withFullChroma.branches.jpeg).toEqual(result.branches.jpeg);
     expect(withFullChroma.branches.lossless).toEqual(result.branches.lossless);
     expect(withFullChroma.crossValidation).toEqual(result.crossValidation);
-    expect(withFullChroma.reencoded).toEqual({});
-    expect(withFullChroma.reencodedFullChroma[90]?.rows.map((r) => `${r.attack} ${r.count}`)).toEqual([
+    expect(Object.keys(withFullChroma.reencoded)).toEqual(['4:4:4']);
+    expect(withFullChroma.reencoded['4:4:4']?.[90]?.rows.map((r) => `${r.attack} ${r.count}`)).toEqual([
       'FGSM 10',
       'PGD 10',
     ]);
@@ -195,8 +195,8 @@ describe('trainDetector', () => {
     expect(withFine.branches.jpeg).toEqual(
       trainDetector(corpus({ reencodedAt: 80 }), { l2: 0.01, folds: 5, targetFpr: 0.05 }).branches.jpeg,
     );
-    expect(Object.keys(withFine.reencoded)).toEqual(['80', '98']);
-    expect(Object.keys(withFine.reencodedFullChroma)).toEqual(['90', '100']);
+    expect(Object.keys(withFine.reencoded['4:2:0'] ?? {})).toEqual(['80', '98']);
+    expect(Object.keys(withFine.reencoded['4:4:4'] ?? {})).toEqual(['90', '100']);
   });
 
   it('lets the nearest model there is learn a branch whose data lacks a class', () => {

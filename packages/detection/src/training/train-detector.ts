@@ -9,9 +9,9 @@ import { rateAbove, thresholdAtFpr } from '../evaluation/metrics.ts';
 import {
   BRANCHES,
   type Branch,
+  chromaOfBranch,
   HEADS,
   type Head,
-  isFullChromaBranch,
   nearestAvailable,
 } from '../features/branch.ts';
 import {
@@ -95,10 +95,11 @@ export interface TrainingResult {
   outOfFold: number[];
   /** Per attack type: trained with that attack type left out entirely. */
   heldOutAttacks: Record<string, DetectionReport>;
-  /** Re-encoded examples (4:2:0, whichever JPEG model scores them), out of fold, per JPEG quality, at the shipped threshold (0). */
-  reencoded: Record<number, OperatingPointReport>;
-  /** The same for re-encodings with full-resolution chroma (4:4:4), when there are any. */
-  reencodedFullChroma: Record<number, OperatingPointReport>;
+  /**
+   * Re-encoded examples per chroma subsampling there are any of (whichever of that chroma's
+   * models scores them), out of fold, per JPEG quality, at the shipped threshold (0).
+   */
+  reencoded: Partial<Record<'4:2:0' | '4:4:4' | '4:2:2', Record<number, OperatingPointReport>>>;
   /** Clean files resized for analysis, out of fold: how many, and the share above the shipped threshold (0). */
   resizedClean: { examples: number; falsePositiveRate: number };
   /** Corpus files (re-encoded copies counted apart). */
@@ -317,9 +318,9 @@ export function trainDetector(given: readonly TrainingExample[], options: Traini
   const resizedClean = scored.filter((e) => isCorpusFile(e) && !e.adversarial && !e.ownPixels);
   const trainable = trainableUnder(options);
   const ofBranch = (branch: Branch) => examples.filter((e) => e.branch === branch && trainable(e));
-  const reencodedAt = (fullChroma: boolean) => {
+  const reencodedAt = (chroma: '4:2:0' | '4:4:4' | '4:2:2') => {
     const reencodings = scored.filter(
-      (e) => isFullChromaBranch(e.branch) === fullChroma && e.reencodedQuality !== null && !e.trainOnly,
+      (e) => chromaOfBranch(e.branch) === chroma && e.reencodedQuality !== null && !e.trainOnly,
     );
     const qualities = [...new Set(reencodings.map((e) => e.reencodedQuality as number))].sort(
       (a, b) => a - b,
@@ -348,8 +349,11 @@ export function trainDetector(given: readonly TrainingExample[], options: Traini
     crossValidation: reportDetection(scored.filter(isReported)),
     outOfFold,
     heldOutAttacks,
-    reencoded: reencodedAt(false),
-    reencodedFullChroma: reencodedAt(true),
+    reencoded: Object.fromEntries(
+      (['4:2:0', '4:4:4', '4:2:2'] as const)
+        .map((chroma) => [chroma, reencodedAt(chroma)] as const)
+        .filter(([, byQuality]) => Object.keys(byQuality).length > 0),
+    ),
     resizedClean: {
       examples: resizedClean.length,
       falsePositiveRate: resizedClean.length

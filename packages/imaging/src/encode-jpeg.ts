@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import sharp from 'sharp';
+
+/** Chroma subsampling a JPEG can be written with here. */
+export type JpegEncodeChroma = '4:2:0' | '4:2:2' | '4:4:4';
+
+/**
+ * Writes an image (any format sharp reads) as a baseline JPEG. sharp (libvips) writes 4:2:0 and
+ * 4:4:4 only; 4:2:2, which many cameras write, comes from libjpeg-turbo's `cjpeg` (Debian:
+ * libjpeg-turbo-progs), the same IJG quality scaling and islow DCT. For training and
+ * benchmarks, not the screening path.
+ */
+export async function encodeJpeg(
+  input: Uint8Array,
+  options: { quality: number; chroma: JpegEncodeChroma },
+): Promise<Buffer> {
+  if (options.chroma !== '4:2:2')
+    return sharp(input).jpeg({ quality: options.quality, chromaSubsampling: options.chroma }).toBuffer();
+  const { data, info } = await sharp(input)
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const ppm = Buffer.concat([Buffer.from(`P6\n${info.width} ${info.height}\n255\n`), data]);
+  return runCjpeg(['-quality', String(options.quality), '-sample', '2x1', '-dct', 'int'], ppm);
+}
+
+function runCjpeg(args: string[], input: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('cjpeg', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'ENOENT'
+          ? new Error(
+              "JPEG 4:2:2 needs libjpeg-turbo's cjpeg on PATH (Debian: apt-get install libjpeg-turbo-progs)",
+            )
+          : error,
+      ),
+    );
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(Buffer.concat(out))
+        : reject(new Error(`cjpeg exited ${code}: ${Buffer.concat(err).toString().trim()}`)),
+    );
+    child.stdin.on('error', () => {}); // a failed start is reported by 'error' above
+    child.stdin.end(input);
+  });
+}
