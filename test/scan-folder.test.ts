@@ -2,6 +2,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { VerdictRecord } from '@advscreen/contracts';
+import { encodeJpeg } from '@advscreen/imaging';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from './support/cli.ts';
@@ -13,7 +14,15 @@ const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
 let folder: string;
 let photoKeys: string[];
 let expectedRejections: Record<string, string>;
-const FINE_JPEG = 'kite_1_q100_444.jpg';
+/**
+ * A clean photo exported at quality 100 with 4:4:4 and with 4:2:2 chroma, and the branch signals
+ * each must carry: the models for finely quantised JPEGs of their chroma score them (v11's 4:4:4
+ * model and v12's 4:2:0 one, trained at 70-95, flagged them).
+ */
+const FINE_JPEGS = {
+  'kite_1_q100_444.jpg': { chroma: '4:4:4', signals: ['fineQuantBranch', 'fullChromaBranch'] },
+  'kite_1_q100_422.jpg': { chroma: '4:2:2', signals: ['fineQuantBranch', 'halfChromaBranch'] },
+} as const;
 
 beforeAll(async () => {
   folder = await mkdtemp(path.join(tmpdir(), 'advscreen-scan-'));
@@ -32,15 +41,11 @@ beforeAll(async () => {
     await sharp(jpeg).resize(300, 300).jpeg({ quality: 90 }).toBuffer(),
   );
   photoKeys.push('dog_0_300px.jpg');
-  // A clean photo exported at quality 100 with full-resolution chroma: the model for finely
-  // quantised 4:4:4 JPEGs scores it (v11's 4:4:4 model, trained at 70-95, flagged it).
-  await writeFile(
-    path.join(folder, FINE_JPEG),
-    await sharp(path.join(PHOTOS, 'kite_1.png'))
-      .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
-      .toBuffer(),
-  );
-  photoKeys.push(FINE_JPEG);
+  const kite = await readFile(path.join(PHOTOS, 'kite_1.png'));
+  for (const [name, { chroma }] of Object.entries(FINE_JPEGS)) {
+    await writeFile(path.join(folder, name), await encodeJpeg(kite, { quality: 100, chroma }));
+    photoKeys.push(name);
+  }
   expectedRejections = {};
   for (const [name, { bytes, reason }] of Object.entries(await hostileFiles(jpeg))) {
     await writeFile(path.join(folder, 'nested', name), bytes);
@@ -79,12 +84,12 @@ describe('advscreen scan <folder>', () => {
       // dense and a stripes head, as PNGs); the 300 px one is resized for analysis and scored by
       // the resized model (dense head only).
       const resized = key === 'dog_0_300px.jpg';
-      const fine = key === FINE_JPEG;
+      const fine = FINE_JPEGS[key as keyof typeof FINE_JPEGS];
       expect(Object.keys(record.signals).sort()).toEqual([
         'chromaNoiseRate',
         'chromaStripes',
         'denseScore',
-        ...(fine ? ['fineQuantBranch', 'fullChromaBranch'] : []),
+        ...(fine ? fine.signals : []),
         'jpegBranch',
         ...(jpeg ? ['jpegQuantStep'] : []),
         ...(resized ? ['resizedBranch'] : []),
@@ -98,10 +103,11 @@ describe('advscreen scan <folder>', () => {
           record.signals.stripesScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
-      expect(record.detector).toBe('residual-cooccurrence@12');
+      expect(record.detector).toBe('residual-cooccurrence@13');
       expect(record.threshold).toBe(0);
     }
-    expect(records.find((r) => r.key === FINE_JPEG)?.verdict).toBe('clean');
+    for (const name of Object.keys(FINE_JPEGS))
+      expect(records.find((r) => r.key === name)?.verdict, name).toBe('clean');
 
     // --json is implied when stdout is not a terminal: the summary is the only output line.
     const summaryLines = result.stdout.trim().split('\n');

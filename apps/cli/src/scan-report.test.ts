@@ -19,7 +19,7 @@ const summary = (
 const context = {
   source: 'photos',
   out: 'v.jsonl',
-  detector: 'residual-cooccurrence@12',
+  detector: 'residual-cooccurrence@13',
   threshold: 0,
   thresholdSource: 'the bundled default',
   model: null,
