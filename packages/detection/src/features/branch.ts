@@ -51,9 +51,10 @@ export const FINE_QUANT_STEP = 5;
  * trained at quality 70-95 read as perturbation (6.1% of those crops at 96-100 flagged as
  * 4:2:0, 18.0% as 4:4:4), and training one model on both ranges spread its false positives
  * over them: they have models of their own too (`jpegFine`, `jpeg444Fine`). 4:2:2 (chroma
- * halved across only: many cameras) sits between: the 4:2:0 model flagged 8.8% of those crops
- * as 4:2:2 (`jpeg422`, `jpeg422Fine`). Each falls back to the nearest model a detector file has
- * (NEAREST_BRANCH), and JPEGs with other or unknown subsampling are scored as 4:2:0.
+ * halved across only: many cameras) keeps horizontal chroma detail the 4:2:0 model read as
+ * perturbation too (8.8% of those crops written so): `jpeg422`, `jpeg422Fine`. Each falls back
+ * to the nearest model a detector file has (NEAREST_BRANCH); JPEGs with other or unknown
+ * subsampling are scored as 4:2:0.
  */
 export function branchOf(
   origin: Pick<ImageOrigin, 'format' | 'ownPixels' | 'jpegChroma'> &
