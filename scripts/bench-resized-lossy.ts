@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import { BUNDLED_DETECTOR_PATH, createResidualScorer, loadDetectorModel } from '@advscreen/detection';
-import { decodeImage, encodeJpeg } from '@advscreen/imaging';
+import { decodeImage, encodeJpeg, isJpegEncodeChroma } from '@advscreen/imaging';
 import sharp from 'sharp';
 import { describeMachine } from './machine.ts';
 
@@ -39,7 +39,7 @@ if (
   !(lowest >= 1 && highest <= 100 && lowest <= highest) ||
   !positionals[0] ||
   (format !== 'jpeg' && format !== 'webp') ||
-  (chroma !== '4:2:0' && chroma !== '4:4:4' && chroma !== '4:2:2')
+  !isJpegEncodeChroma(chroma)
 ) {
   console.error(
     'usage: npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp] [--sizes 224,448] [--crops 3] [--chroma 4:2:0|4:4:4|4:2:2] [--quality 70-95]',

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import type { CorpusManifestLine } from '@advscreen/contracts';
-import { decodeImage, encodeJpeg } from '@advscreen/imaging';
+import { decodeImage, encodeJpeg, isJpegEncodeChroma } from '@advscreen/imaging';
 import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
 import { writeCorpusManifest } from '@advscreen/pipeline';
 import { loadManifests, stillFools } from './corpus-files.ts';
@@ -31,7 +31,7 @@ if (
   !values.manifest?.length ||
   !values.out ||
   !(low >= 1 && high <= 100 && low <= high) ||
-  (chroma !== '4:2:0' && chroma !== '4:4:4' && chroma !== '4:2:2')
+  !isJpegEncodeChroma(chroma)
 ) {
   console.error(
     'usage: node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 90 | 70-95] [--chroma 4:4:4|4:2:0|4:2:2] [--seed 1]',

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   type Branch,
   headFeatureCounts,
+  JPEG_CHROMAS,
   JPEG_DENSE_FEATURES,
   JPEG_QUANT_FEATURE,
   JPEG_STRIPES_FEATURES,
@@ -83,7 +84,7 @@ export const DetectorModelFile = z
       jpegReencodings: z.object({
         qualities: z.array(z.number()),
         /** Chroma subsampling of the re-encodings (absent: 4:2:0 only, detectors before v11). */
-        chroma: z.array(z.enum(['4:2:0', '4:4:4', '4:2:2'])).optional(),
+        chroma: z.array(z.enum(JPEG_CHROMAS)).optional(),
         examples: z.number(),
       }),
       /** Every attack type weighed the same within the adversarial class (absent: every example the same). */

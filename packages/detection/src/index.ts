@@ -40,6 +40,8 @@ export {
   headFeatureCounts,
   headFeatures,
   isJpegBranch,
+  JPEG_CHROMAS,
+  type JpegBranchChroma,
   type JpegEvidence,
   jpegEvidence,
 } from './features/branch.ts';

@@ -2,7 +2,11 @@ import { spawn } from 'node:child_process';
 import sharp from 'sharp';
 
 /** Chroma subsampling a JPEG can be written with here. */
-export type JpegEncodeChroma = '4:2:0' | '4:2:2' | '4:4:4';
+export const JPEG_ENCODE_CHROMAS = ['4:2:0', '4:4:4', '4:2:2'] as const;
+export type JpegEncodeChroma = (typeof JPEG_ENCODE_CHROMAS)[number];
+
+export const isJpegEncodeChroma = (value: string): value is JpegEncodeChroma =>
+  (JPEG_ENCODE_CHROMAS as readonly string[]).includes(value);
 
 /**
  * Writes an image (any format sharp reads) as a baseline JPEG. sharp (libvips) writes 4:2:0 and

@@ -5,7 +5,12 @@ export {
   SCREENED_FORMATS,
   type ScreenedFormat,
 } from './decode-image.ts';
-export { encodeJpeg, type JpegEncodeChroma } from './encode-jpeg.ts';
+export {
+  encodeJpeg,
+  isJpegEncodeChroma,
+  JPEG_ENCODE_CHROMAS,
+  type JpegEncodeChroma,
+} from './encode-jpeg.ts';
 export {
   type JpegChroma,
   jpegChromaSubsampling,

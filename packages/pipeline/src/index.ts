@@ -31,5 +31,5 @@ export {
   type ScreenOutcome,
   screenObject,
 } from './screen-object.ts';
-export { buildTrainingExamples, type JpegChroma, type TrainingExampleOptions } from './training-examples.ts';
+export { buildTrainingExamples, type TrainingExampleOptions } from './training-examples.ts';
 export { createVerdictFileWriter, formatVerdictLine, type VerdictWriter } from './verdict-writer.ts';

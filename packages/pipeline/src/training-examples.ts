@@ -25,7 +25,7 @@ export interface TrainingExampleOptions {
    * Chroma subsampling of those re-encodings (default 4:2:0 only); 4:4:4 and 4:2:2 ones train
    * the detector's models for JPEGs stored so (4:2:2 is written by libjpeg-turbo's cjpeg).
    */
-  reencodeChroma?: readonly JpegChroma[];
+  reencodeChroma?: readonly JpegEncodeChroma[];
   /**
    * Whether a re-encoded adversarial file still fools the victim model; without it, success is
    * inherited from the lossless file (re-encoding can undo an attack).
@@ -34,8 +34,6 @@ export interface TrainingExampleOptions {
   /** Train on this manifest's files but leave them out of the reported tables. */
   trainOnly?: boolean;
 }
-
-export type JpegChroma = JpegEncodeChroma;
 
 const featuresOf = (branch: Branch, decoded: DecodedImage) =>
   headFeatures(

@@ -10,10 +10,13 @@ import {
   formatDetectionTable,
   formatReencodedTable,
   isJpegBranch,
+  JPEG_CHROMAS,
+  type JpegBranchChroma,
   type TrainedBranch,
   trainDetector,
 } from '@advscreen/detection';
-import { buildTrainingExamples, type JpegChroma, readCorpusManifest } from '@advscreen/pipeline';
+import { isJpegEncodeChroma } from '@advscreen/imaging';
+import { buildTrainingExamples, readCorpusManifest } from '@advscreen/pipeline';
 import { LocalFolderStore } from '@advscreen/storage';
 import { UsageError } from '../usage-error.ts';
 
@@ -28,7 +31,7 @@ const BRANCH_LABELS: Record<Branch, string> = {
   resized: 'resized',
 };
 
-const REENCODED_TITLES = {
+const REENCODED_TITLES: Record<JpegBranchChroma, string> = {
   '4:2:0':
     '## Lossless files re-encoded as JPEG, per quality (grouped cross-validation, at the shipped threshold 0)\n' +
     'Attack success is inherited from the lossless file (re-encoding can undo an attack); clean FPR is per quality.',
@@ -71,8 +74,8 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     values['jpeg-reencode'] === 'none' ? [] : values['jpeg-reencode'].split(',').map(Number);
   if (!reencodeQualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
     throw new UsageError('--jpeg-reencode takes JPEG qualities 1-100, comma-separated, or none');
-  const reencodeChroma = values['jpeg-chroma'].split(',') as JpegChroma[];
-  if (!reencodeChroma.every((c) => c === '4:2:0' || c === '4:4:4' || c === '4:2:2'))
+  const reencodeChroma = values['jpeg-chroma'].split(',');
+  if (!reencodeChroma.every(isJpegEncodeChroma))
     throw new UsageError('--jpeg-chroma takes 4:2:0, 4:4:4 and/or 4:2:2 (needs cjpeg), comma-separated');
   const config = loadConfig();
   // Several manifests train one model (e.g. the corpus and attacks made from its photos by
@@ -167,7 +170,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
         `## ${attack} never seen in training (grouped cross-validation, ${attack} removed from every training fold)`,
       ),
     ),
-    ...(['4:2:0', '4:4:4', '4:2:2'] as const).flatMap((chroma) => {
+    ...JPEG_CHROMAS.flatMap((chroma) => {
       const byQuality = result.reencoded[chroma];
       return byQuality ? [formatReencodedTable(byQuality, REENCODED_TITLES[chroma])] : [];
     }),

@@ -97,8 +97,12 @@ export const isFullChromaBranch = (branch: Branch) => branch === 'jpeg444' || br
 /** Branches of JPEGs with chroma halved across only (4:2:2). */
 export const isHalfChromaBranch = (branch: Branch) => branch === 'jpeg422' || branch === 'jpeg422Fine';
 
+/** The chroma subsamplings the JPEG branches are split by. */
+export const JPEG_CHROMAS = ['4:2:0', '4:4:4', '4:2:2'] as const;
+export type JpegBranchChroma = (typeof JPEG_CHROMAS)[number];
+
 /** The chroma subsampling of a JPEG branch's inputs. */
-export const chromaOfBranch = (branch: Branch): '4:2:0' | '4:4:4' | '4:2:2' =>
+export const chromaOfBranch = (branch: Branch): JpegBranchChroma =>
   isFullChromaBranch(branch) ? '4:4:4' : isHalfChromaBranch(branch) ? '4:2:2' : '4:2:0';
 
 /** Branches of finely quantised JPEGs (quality above 95). */

@@ -12,6 +12,8 @@ import {
   chromaOfBranch,
   HEADS,
   type Head,
+  JPEG_CHROMAS,
+  type JpegBranchChroma,
   nearestAvailable,
 } from '../features/branch.ts';
 import {
@@ -99,7 +101,7 @@ export interface TrainingResult {
    * Re-encoded examples per chroma subsampling there are any of (whichever of that chroma's
    * models scores them), out of fold, per JPEG quality, at the shipped threshold (0).
    */
-  reencoded: Partial<Record<'4:2:0' | '4:4:4' | '4:2:2', Record<number, OperatingPointReport>>>;
+  reencoded: Partial<Record<JpegBranchChroma, Record<number, OperatingPointReport>>>;
   /** Clean files resized for analysis, out of fold: how many, and the share above the shipped threshold (0). */
   resizedClean: { examples: number; falsePositiveRate: number };
   /** Corpus files (re-encoded copies counted apart). */
@@ -213,7 +215,8 @@ function branchedOutOfFold(
   for (const branch of BRANCHES) {
     const indices = examples.flatMap((e, i) => (e.branch === branch ? [i] : []));
     if (indices.length === 0) continue;
-    offsets[branch] = {};
+    const branchOffsets: Partial<Record<Head, number>> = {};
+    offsets[branch] = branchOffsets;
     const subset = indices.map((i) => examples[i] as TrainingExample);
     const hasStripes = stripesBranches.includes(branch);
     const trainsOn = (head: Head) => (e: TrainingExample) =>
@@ -235,7 +238,7 @@ function branchedOutOfFold(
         }),
         options.targetFpr / heads.length,
       );
-      (offsets[branch] as Partial<Record<Head, number>>)[head] = offset;
+      branchOffsets[head] = offset;
       scores.forEach((score, i) => {
         if (Number.isNaN(score)) return;
         const current = combined[i] as number;
@@ -288,7 +291,10 @@ function ownBranchOrNearest(examples: readonly TrainingExample[]): readonly Trai
   const own = new Set(BRANCHES.filter((branch) => fittable(examples.filter((e) => e.branch === branch))));
   const trainedBy = (branch: Branch) =>
     nearestAvailable(branch, (b) => own.has(b) || b === 'lossless' || b === 'jpeg');
-  return examples.map((e) => (trainedBy(e.branch) === e.branch ? e : { ...e, branch: trainedBy(e.branch) }));
+  return examples.map((e) => {
+    const branch = trainedBy(e.branch);
+    return branch === e.branch ? e : { ...e, branch };
+  });
 }
 
 /**
@@ -318,7 +324,7 @@ export function trainDetector(given: readonly TrainingExample[], options: Traini
   const resizedClean = scored.filter((e) => isCorpusFile(e) && !e.adversarial && !e.ownPixels);
   const trainable = trainableUnder(options);
   const ofBranch = (branch: Branch) => examples.filter((e) => e.branch === branch && trainable(e));
-  const reencodedAt = (chroma: '4:2:0' | '4:4:4' | '4:2:2') => {
+  const reencodedAt = (chroma: JpegBranchChroma) => {
     const reencodings = scored.filter(
       (e) => chromaOfBranch(e.branch) === chroma && e.reencodedQuality !== null && !e.trainOnly,
     );
@@ -350,9 +356,9 @@ export function trainDetector(given: readonly TrainingExample[], options: Traini
     outOfFold,
     heldOutAttacks,
     reencoded: Object.fromEntries(
-      (['4:2:0', '4:4:4', '4:2:2'] as const)
-        .map((chroma) => [chroma, reencodedAt(chroma)] as const)
-        .filter(([, byQuality]) => Object.keys(byQuality).length > 0),
+      JPEG_CHROMAS.map((chroma) => [chroma, reencodedAt(chroma)] as const).filter(
+        ([, byQuality]) => Object.keys(byQuality).length > 0,
+      ),
     ),
     resizedClean: {
       examples: resizedClean.length,
