@@ -4,6 +4,8 @@ import { luminance } from '../pixels.ts';
 import { DCT_FEATURE_COUNT, extractJpegDctFeatures } from './dct-features.ts';
 
 const FLAT_TABLE = new Array<number>(64).fill(16);
+// Steps large against the grey levels' rounding (at most 4 in any coefficient).
+const COARSE_TABLE = new Array<number>(64).fill(32);
 
 /** An 8x8 grey image whose only non-DC coefficient is `value` at (u, v) (JPEG's orthonormal DCT). */
 function singleCoefficient(u: number, v: number, value: number): RgbImage {
@@ -35,6 +37,24 @@ describe('extractJpegDctFeatures', () => {
     expect(low.slice(3).filter((v, i) => i % 3 !== 2 && v !== 0)).toHaveLength(0);
     const high = extractJpegDctFeatures(luminance(singleCoefficient(4, 4, 16)), FLAT_TABLE);
     expect([high[9], high[10]]).toEqual([1 / 15, 0]);
+  });
+
+  it('reads every coefficient position back at its level and band (the fast transform is scaled right)', () => {
+    const bandOf = (u: number, v: number) => [2, 4, 6, 8, 14].findIndex((last) => u + v <= last);
+    for (let u = 0; u < 8; u++) {
+      for (let v = 0; v < 8; v++) {
+        if (u + v === 0) continue;
+        const band = bandOf(u, v);
+        const size = [5, 9, 13, 15, 21][band] as number;
+        // Level 1 from 0.5 to 1.5 steps: 0.75 and 1.3 steps read as 1 only if the scale is within 15%.
+        for (const steps of [0.75, 1.3]) {
+          const f = extractJpegDctFeatures(luminance(singleCoefficient(u, v, steps * 32)), COARSE_TABLE);
+          const counts = Array.from({ length: 5 }, (_, b) => [f[3 * b], f[3 * b + 1]]);
+          const expected = counts.map((_, b) => (b === band ? [1 / size, 0] : [0, 0]));
+          expect(counts, `u=${u} v=${v} at ${steps} steps`).toEqual(expected);
+        }
+      }
+    }
   });
 
   it('sees white noise in the high bands that a smooth gradient lacks', () => {

@@ -51,15 +51,21 @@ function tileStripes(plane: Float64Array, w: number, h: number, tile: number) {
   for (let ty = 0; ty + tile < h; ty += tile) {
     for (let tx = 0; tx + tile < w; tx += tile) {
       columnMeans.fill(0);
-      rowMeans.fill(0);
-      for (let y = 0; y <= tile; y++) {
+      for (let y = 0; y < tile; y++) {
         const row = (ty + y) * w + tx;
-        for (let x = 0; x <= tile; x++) {
+        let rowSum = 0;
+        for (let x = 0; x < tile; x++) {
           const value = plane[row + x] as number;
-          if (y < tile) columnMeans[x] = (columnMeans[x] as number) + value;
-          if (x < tile) rowMeans[y] = (rowMeans[y] as number) + value;
+          columnMeans[x] = (columnMeans[x] as number) + value;
+          rowSum += value;
         }
+        columnMeans[tile] = (columnMeans[tile] as number) + (plane[row + tile] as number);
+        rowMeans[y] = rowSum;
       }
+      const lastRow = (ty + tile) * w + tx;
+      let lastRowSum = 0;
+      for (let x = 0; x < tile; x++) lastRowSum += plane[lastRow + x] as number;
+      rowMeans[tile] = lastRowSum;
       let columns = 0;
       let rows = 0;
       let lagged = 0;
