@@ -136,7 +136,10 @@ async function screenUpload(image: RgbImage, source: AgentSource) {
     });
   }
   if (record.verdict !== 'clean' || !analysis) return { passed: false, layer: record.layer ?? 'detector' };
-  const verdict = applyModelVerdict(record, await stage.inspect(analysis, detectorReading(record)));
+  const verdict = applyModelVerdict(
+    record,
+    await stage.inspect(analysis, detectorReading(record.detector, record)),
+  );
   return { passed: verdict.verdict === 'clean', layer: verdict.layer ?? null };
 }
 

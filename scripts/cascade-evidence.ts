@@ -69,7 +69,7 @@ export async function collectCascadeRows(
       if (!analysis || record.score === null) throw new Error(`${line.path} was rejected`);
       const [inspection] = await inspectImages(model, [analysis], settings);
       if (!inspection) throw new Error('no inspection');
-      const reading = detectorReading(record);
+      const reading = detectorReading(record.detector, record);
       rows.push({
         line,
         trainOnly,

@@ -149,6 +149,16 @@ async function startDetector(context: RoleContext): Promise<RunningRole> {
   return { role: 'detector', close: () => worker.close() };
 }
 
+/** `warn`, called at most once for each distinct value. */
+function warnOncePer(warn: (value: string) => void): (value: string) => void {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return;
+    seen.add(value);
+    warn(value);
+  };
+}
+
 async function startInference(context: RoleContext): Promise<RunningRole> {
   const { config, logger } = context;
   const spec = loadModelSpec(config.fleet.modelSpec ?? BUNDLED_MODEL_SPEC);
@@ -162,6 +172,12 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
     provider: config.fleet.executionProvider,
     consistency: config.fleet.consistencyCheck,
     batching: config.fleet.batch,
+    onOtherDetector: warnOncePer((other) =>
+      logger.warn(
+        { detector: other, jointRuleDetector: detector },
+        "images scored by another detector than the joint rule's: their consistency check uses its own threshold (deploy the detector and its model checks together)",
+      ),
+    ),
   });
   if (!opened.checks) logger.warn(`model checks: ${opened.checksSource}`);
   const model = opened.stage;

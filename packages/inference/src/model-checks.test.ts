@@ -190,8 +190,8 @@ describe('inspectImages', () => {
     expect(settings.consistency?.threshold).toBe(Number.POSITIVE_INFINITY);
     const model = { ...classifier, spec: { id: 'fake', version: '1', input: { size: 2 } } as Model['spec'] };
     const stage = createModelStage(model, settings, { maxBatch: 4, maxWaitMs: 1 });
-    const flagged = await stage.inspect(speckled, { score: 1, jpegInput: false });
-    const passed = await stage.inspect(speckled, { score: -1, jpegInput: false });
+    const flagged = await stage.inspect(speckled, { detector: 'any@1', score: 1, jpegInput: false });
+    const passed = await stage.inspect(speckled, { detector: 'any@1', score: -1, jpegInput: false });
     await stage.drain();
     expect(flagged.failure).toEqual({ layer: 'consistency', reason: 'joint_score_above_threshold' });
     expect(passed.failure).toBeNull();
@@ -202,6 +202,62 @@ describe('inspectImages', () => {
     expect(inspectionSettings(withMargin, true).marginBound).toBe(0.01);
     expect(inspectionSettings(withMargin, false).marginBound).toBe(0.01);
     expect(inspectionSettings(checks, true).marginBound).toBeNull();
+  });
+
+  it("decides by the check's own threshold for images another detector than the joint rule's scored", async () => {
+    // The rule fires on any detector score above 0; the distance alone is over the check's threshold.
+    const rule = (threshold: number) => ({
+      features: [...JOINT_FEATURES],
+      model: {
+        mean: JOINT_FEATURES.map(() => 0),
+        scale: JOINT_FEATURES.map(() => 1),
+        weights: JOINT_FEATURES.map((name) => (name === 'detectorScore' ? 1 : 0)),
+        bias: 0,
+      },
+      threshold,
+      targetFpr: 0.02,
+      detector: 'residual@2',
+    });
+    const checksWith = (consistencyThreshold: number) => ({
+      format: 'advscreen-model-checks' as const,
+      model: 'fake@1',
+      consistency: {
+        squeezers: ['median2x2' as const],
+        threshold: consistencyThreshold,
+        targetFpr: 0.01,
+        expectedFpr: { estimate: 0, low: 0, high: 0, heldOut: 1 },
+      },
+      confidenceBound: 1,
+      joint: rule(0),
+      sample: { location: 'test', images: 1 },
+      createdAt: 'now',
+    });
+    const model = { ...classifier, spec: { id: 'fake', version: '1', input: { size: 2 } } as Model['spec'] };
+    const others: string[] = [];
+    const strict = createModelStage(
+      model,
+      inspectionSettings(checksWith(0.01), true),
+      { maxBatch: 4, maxWaitMs: 1 },
+      (d) => others.push(d),
+    );
+    const lenient = createModelStage(model, inspectionSettings(checksWith(10), true), {
+      maxBatch: 4,
+      maxWaitMs: 1,
+    });
+    const own = await strict.inspect(speckled, { detector: 'residual@2', score: -1, jpegInput: false });
+    const newer = await strict.inspect(speckled, { detector: 'residual@3', score: -1, jpegInput: false });
+    const newerHighScore = await lenient.inspect(speckled, {
+      detector: 'residual@3',
+      score: 5,
+      jpegInput: false,
+    });
+    await Promise.all([strict.drain(), lenient.drain()]);
+    // The rule's own detector: the rule decides (score -1 passes whatever the distance).
+    expect(own.failure).toBeNull();
+    // Another detector: the distance against the check's threshold, the score not read.
+    expect(newer.failure).toEqual({ layer: 'consistency', reason: 'squeezed_prediction_disagrees' });
+    expect(newerHighScore.failure).toBeNull();
+    expect(others).toEqual(['residual@3']);
   });
 
   it('skips the squeezed copies when the check is off', async () => {

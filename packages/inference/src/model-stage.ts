@@ -16,12 +16,22 @@ export interface BatchingSettings {
   maxWaitMs: number;
 }
 
+export interface ModelStageSettings extends InspectionSettings {
+  /**
+   * With a joint rule: the consistency check's own threshold, for images scored by another
+   * detector than the one the rule was set on (during a rolling upgrade of the detector role,
+   * say): that detector's scores sit elsewhere, so the rule would misread them.
+   */
+  otherDetectorThreshold: number | null;
+}
+
 export function inspectionSettings(
   checks: ModelChecksFile | undefined,
   consistencyEnabled: boolean,
-): InspectionSettings {
+): ModelStageSettings {
   const joint = consistencyEnabled ? (checks?.joint ?? null) : null;
   return {
+    otherDetectorThreshold: joint && checks ? checks.consistency.threshold : null,
     consistency:
       consistencyEnabled && checks
         ? {
@@ -36,12 +46,26 @@ export function inspectionSettings(
   };
 }
 
+/** What the detector said of an image: its name (`<id>@<version>`), score, and whether it read the input as JPEG. */
+export interface DetectorEvidence {
+  detector: string;
+  score: number;
+  jpegInput: boolean;
+}
+
 /**
  * The model stage of the cascade: single images in (with the score the detector gave them),
  * micro-batched model runs (each image and its squeezed copies together), one inspection out
- * per image. With a joint rule, a consistency failure is decided by it.
+ * per image. With a joint rule, a consistency failure is decided by it, unless another detector
+ * than the rule's scored the image: then by the check's own threshold, and `onOtherDetector` is
+ * told its name.
  */
-export function createModelStage(model: Model, settings: InspectionSettings, batching: BatchingSettings) {
+export function createModelStage(
+  model: Model,
+  settings: ModelStageSettings,
+  batching: BatchingSettings,
+  onOtherDetector: (detector: string) => void = () => {},
+) {
   const batcher = new MicroBatcher<RgbImage, Inspection>(
     (images) => inspectImages(model, images, settings),
     batching,
@@ -49,9 +73,19 @@ export function createModelStage(model: Model, settings: InspectionSettings, bat
   return {
     inputSize: model.spec.input.size,
     modelName: `${model.spec.id}@${model.spec.version}`,
-    inspect: async (image: RgbImage, detector: { score: number; jpegInput: boolean }) => {
+    inspect: async (image: RgbImage, detector: DetectorEvidence) => {
       const inspection = await batcher.submit(image);
       const joint = settings.joint;
+      if (joint?.detector !== undefined && joint.detector !== detector.detector) {
+        onOtherDetector(detector.detector);
+        const threshold = settings.otherDetectorThreshold ?? Number.POSITIVE_INFINITY;
+        return verdictOf(
+          inspection,
+          !inspection.failure && inspection.consistency !== null && inspection.consistency > threshold
+            ? { layer: 'consistency', reason: 'squeezed_prediction_disagrees' }
+            : inspection.failure,
+        );
+      }
       const jointFails =
         !inspection.failure &&
         joint &&
@@ -65,16 +99,21 @@ export function createModelStage(model: Model, settings: InspectionSettings, bat
           topProbability: inspection.prediction.probability,
           marginDrop: inspection.marginDrop,
         }) > joint.threshold;
-      return {
-        prediction: inspection.prediction,
-        ...(inspection.output.kind === 'detection' ? { detections: inspection.output.detections } : {}),
-        consistency: inspection.consistency,
-        failure: jointFails
-          ? { layer: 'consistency' as const, reason: 'joint_score_above_threshold' }
-          : inspection.failure,
-      };
+      return verdictOf(
+        inspection,
+        jointFails ? { layer: 'consistency', reason: 'joint_score_above_threshold' } : inspection.failure,
+      );
     },
     drain: () => batcher.drain(),
+  };
+}
+
+function verdictOf(inspection: Inspection, failure: Inspection['failure']) {
+  return {
+    prediction: inspection.prediction,
+    ...(inspection.output.kind === 'detection' ? { detections: inspection.output.detections } : {}),
+    consistency: inspection.consistency,
+    failure,
   };
 }
 
@@ -91,10 +130,17 @@ export async function openModelStage(options: {
   provider: 'cpu' | 'cuda';
   consistency: boolean;
   batching: BatchingSettings;
+  /** Told the name of each image's detector when it is not the joint rule's (see createModelStage). */
+  onOtherDetector?: (detector: string) => void;
 }) {
   const { checks, source: checksSource } = loadChecksFor(options.spec, options.checksPath, options.detector);
   const model = await createOnnxModel(options.spec, options.provider);
-  const stage = createModelStage(model, inspectionSettings(checks, options.consistency), options.batching);
+  const stage = createModelStage(
+    model,
+    inspectionSettings(checks, options.consistency),
+    options.batching,
+    options.onOtherDetector,
+  );
   return {
     stage,
     checks,

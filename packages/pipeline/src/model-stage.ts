@@ -9,15 +9,19 @@ export interface ModelVerdict {
   failure: { layer: 'consistency' | 'sanity'; reason: string } | null;
 }
 
-/** The detector's score for an image, and whether it read it as a JPEG (its JPEG model). */
+/** Which detector scored an image (`<id>@<version>`), its score, and whether it read it as a JPEG (its JPEG model). */
 export interface DetectorReading {
+  detector: string;
   score: number;
   jpegInput: boolean;
 }
 
-/** What the detector's record says of an image it passed, for the model stage. */
-export function detectorReading(record: Pick<VerdictRecord, 'score' | 'signals'>): DetectorReading {
-  return { score: record.score ?? 0, jpegInput: record.signals?.jpegBranch === 1 };
+/** What a detector (`<id>@<version>`) said of an image it passed, for the model stage. */
+export function detectorReading(
+  detector: string,
+  scored: { score: number | null; signals?: VerdictRecord['signals'] },
+): DetectorReading {
+  return { detector, score: scored.score ?? 0, jpegInput: scored.signals?.jpegBranch === 1 };
 }
 
 /** The main model and its checks, behind one call (batched by the caller's implementation). */

@@ -105,7 +105,7 @@ export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
                   .analysis;
           record = applyModelVerdict(
             record,
-            await options.model.inspect(modelInput, detectorReading(record)),
+            await options.model.inspect(modelInput, detectorReading(record.detector, record)),
           );
           record.ms += performance.now() - started;
         } catch (error) {

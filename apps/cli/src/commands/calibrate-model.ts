@@ -87,7 +87,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
     const observed: (JointEvidence & { key: string; detectorFlagged: boolean; margin: number | null })[] = [];
     for await (const object of source.store.list(source.prefix)) {
       let analysis: Awaited<ReturnType<typeof decodeImage>>['analysis'];
-      let detected: DetectorReading = { score: 0, jpegInput: false };
+      let detected: DetectorReading = { detector: '', score: 0, jpegInput: false };
       try {
         const bytes = await source.store.read(object.key, config.decode.maxBytes);
         const decoded = await decodeImage(bytes, { ...config.decode, analysisSize: spec.input.size });
@@ -97,7 +97,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
             spec.input.size === config.decode.analysisSize
               ? decoded
               : await decodeImage(bytes, config.decode);
-          detected = detectorReading(detector.score(forDetector.analysis, forDetector));
+          detected = detectorReading(detector.name, detector.score(forDetector.analysis, forDetector));
         }
       } catch (error) {
         if (error instanceof RejectedInputError) continue;

@@ -38,7 +38,10 @@ export async function inferObject(job: InferJob, deps: InferDependencies): Promi
     return;
   }
   const decodedAt = performance.now();
-  const inspection = await deps.model.inspect(decoded.analysis, detectorReading(job.detector));
+  const inspection = await deps.model.inspect(
+    decoded.analysis,
+    detectorReading(job.detector.name, job.detector),
+  );
   const timings = { decodeMs: decodedAt - started, modelMs: performance.now() - decodedAt };
   const [modelId, modelVersion] = deps.model.modelName.split('@');
   const common = {
