@@ -120,6 +120,38 @@ describe('topMarginDrop', () => {
   });
 });
 
+/**
+ * A checks file whose joint rule's score is the detector's score (it fires above 0 whatever the
+ * distance), beside a consistency threshold of its own.
+ */
+function checksWithDetectorScoreRule(options: { consistencyThreshold: number; detector?: string }) {
+  return {
+    format: 'advscreen-model-checks' as const,
+    model: 'fake@1',
+    consistency: {
+      squeezers: ['median2x2' as const],
+      threshold: options.consistencyThreshold,
+      targetFpr: 0.01,
+      expectedFpr: { estimate: 0, low: 0, high: 0, heldOut: 1 },
+    },
+    confidenceBound: 1,
+    joint: {
+      features: [...JOINT_FEATURES],
+      model: {
+        mean: JOINT_FEATURES.map(() => 0),
+        scale: JOINT_FEATURES.map(() => 1),
+        weights: JOINT_FEATURES.map((name) => (name === 'detectorScore' ? 1 : 0)),
+        bias: 0,
+      },
+      threshold: 0,
+      targetFpr: 0.02,
+      ...(options.detector ? { detector: options.detector } : {}),
+    },
+    sample: { location: 'test', images: 1 },
+    createdAt: 'now',
+  };
+}
+
 describe('inspectImages', () => {
   /** Fake model: "class 1" probability is the mean red value of the image. */
   const classifier = {
@@ -160,32 +192,7 @@ describe('inspectImages', () => {
   });
 
   it('lets a joint rule decide the consistency check, with the detector score the image came with', async () => {
-    // A rule whose score is the detector's score: fires above 0 whatever the distance.
-    const joint = {
-      features: [...JOINT_FEATURES],
-      model: {
-        mean: JOINT_FEATURES.map(() => 0),
-        scale: JOINT_FEATURES.map(() => 1),
-        weights: JOINT_FEATURES.map((name) => (name === 'detectorScore' ? 1 : 0)),
-        bias: 0,
-      },
-      threshold: 0,
-      targetFpr: 0.02,
-    };
-    const checks = {
-      format: 'advscreen-model-checks' as const,
-      model: 'fake@1',
-      consistency: {
-        squeezers: ['median2x2' as const],
-        threshold: 0.01,
-        targetFpr: 0.01,
-        expectedFpr: { estimate: 0, low: 0, high: 0, heldOut: 1 },
-      },
-      confidenceBound: 1,
-      joint,
-      sample: { location: 'test', images: 1 },
-      createdAt: 'now',
-    };
+    const checks = checksWithDetectorScoreRule({ consistencyThreshold: 0.01 });
     const settings = inspectionSettings(checks, true);
     expect(settings.consistency?.threshold).toBe(Number.POSITIVE_INFINITY);
     const model = { ...classifier, spec: { id: 'fake', version: '1', input: { size: 2 } } as Model['spec'] };
@@ -205,33 +212,8 @@ describe('inspectImages', () => {
   });
 
   it("decides by the check's own threshold for images another detector than the joint rule's scored", async () => {
-    // The rule fires on any detector score above 0; the distance alone is over the check's threshold.
-    const rule = (threshold: number) => ({
-      features: [...JOINT_FEATURES],
-      model: {
-        mean: JOINT_FEATURES.map(() => 0),
-        scale: JOINT_FEATURES.map(() => 1),
-        weights: JOINT_FEATURES.map((name) => (name === 'detectorScore' ? 1 : 0)),
-        bias: 0,
-      },
-      threshold,
-      targetFpr: 0.02,
-      detector: 'residual@2',
-    });
-    const checksWith = (consistencyThreshold: number) => ({
-      format: 'advscreen-model-checks' as const,
-      model: 'fake@1',
-      consistency: {
-        squeezers: ['median2x2' as const],
-        threshold: consistencyThreshold,
-        targetFpr: 0.01,
-        expectedFpr: { estimate: 0, low: 0, high: 0, heldOut: 1 },
-      },
-      confidenceBound: 1,
-      joint: rule(0),
-      sample: { location: 'test', images: 1 },
-      createdAt: 'now',
-    });
+    const checksWith = (consistencyThreshold: number) =>
+      checksWithDetectorScoreRule({ consistencyThreshold, detector: 'residual@2' });
     const model = { ...classifier, spec: { id: 'fake', version: '1', input: { size: 2 } } as Model['spec'] };
     const others: string[] = [];
     const strict = createModelStage(
