@@ -6,7 +6,7 @@
 // shipped threshold twice: by the JPEG model (as if the file were a JPEG analysed on its own
 // pixels) and as the worker scores a non-JPEG or resized file: by the lossless model at the
 // analysis size, by the resized model (when the detector has one, else the lossless) above it
-// (branchOf). `--chroma 4:4:4` writes the JPEGs with full-resolution chroma (photo editors'
+// (branchOf), and as the worker scores the file (its own branch). `--chroma 4:4:4` writes the JPEGs with full-resolution chroma (photo editors'
 // high-quality exports), `--chroma 4:2:2` with chroma halved across only (many cameras; needs
 // libjpeg-turbo's cjpeg), instead of the usual 4:2:0.
 // Photos in folders below the one given count too.
@@ -61,13 +61,14 @@ console.log(
 console.log(`machine              ${describeMachine()}`);
 console.log(`detector             ${scorer.name} at its shipped threshold ${scorer.threshold}\n`);
 console.log(
-  `| ${format} size | resize factor | crops | flagged by the JPEG model | by the lossless or resized model |`,
+  `| ${format} size | resize factor | crops | flagged by the JPEG model | by the lossless or resized model | as the worker scores it |`,
 );
-console.log('|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|');
 for (const size of values.sizes.split(',').map(Number)) {
   let crops = 0;
   let byJpegModel = 0;
   let byLosslessModel = 0;
+  let byWorker = 0;
   for (const photo of photos) {
     const original = await readFile(photo);
     const { width = 0, height = 0 } = await sharp(original).metadata();
@@ -92,10 +93,12 @@ for (const size of values.sizes.split(',').map(Number)) {
       // As a JPEG on its own pixels; a WebP has no table, so its DCT features count as missing.
       byJpegModel += flaggedAs({ ...decoded, format: 'jpeg', ownPixels: true });
       byLosslessModel += flaggedAs({ ...decoded, format: 'png', jpegBlocks: null });
+      // The file's own branch (branchOf): a lossy WebP at the analysis size has a model of its own since v14.
+      byWorker += flaggedAs(decoded);
     }
   }
   const pct = (n: number) => `${((100 * n) / crops).toFixed(1)}% (${n})`;
   console.log(
-    `| ${size} | ${(size / config.decode.analysisSize).toFixed(2)} | ${crops} | ${pct(byJpegModel)} | ${pct(byLosslessModel)} |`,
+    `| ${size} | ${(size / config.decode.analysisSize).toFixed(2)} | ${crops} | ${pct(byJpegModel)} | ${pct(byLosslessModel)} | ${pct(byWorker)} |`,
   );
 }

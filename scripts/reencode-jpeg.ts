@@ -1,17 +1,18 @@
-// node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 70-95] [--chroma 4:4:4|4:2:0|4:2:2] [--seed 1]
+// node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 70-95] [--chroma 4:4:4|4:2:0|4:2:2] [--format jpeg|webp] [--seed 1]
 // Writes each lossless file of labelled corpora as a JPEG with the chroma subsampling given
 // (photo editors' high-quality exports keep full-resolution 4:4:4 chroma; most encoders write
-// 4:2:0, many cameras 4:2:2, written here by libjpeg-turbo's cjpeg), at one quality or a random quality of a range per file, with a
+// 4:2:0, many cameras 4:2:2, written here by libjpeg-turbo's cjpeg), or as a lossy WebP
+// (`--format webp`), at one quality or a random quality of a range per file, with a
 // manifest in the corpus format: each attack's success is asked of the victim model (the
-// bundled spec) on the decoded JPEG, as re-encoding can undo it. For bench:detect and
-// bench:cascade on JPEG kinds the corpora do not hold (docs/detection.md).
+// bundled spec) on the decoded file, as re-encoding can undo it. For bench:detect and
+// bench:cascade on file kinds the corpora do not hold (docs/detection.md).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import type { CorpusManifestLine } from '@advscreen/contracts';
-import { decodeImage, encodeJpeg, isJpegEncodeChroma } from '@advscreen/imaging';
+import { decodeImage, encodeJpeg, encodeLossyWebp, isJpegEncodeChroma } from '@advscreen/imaging';
 import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
 import { writeCorpusManifest } from '@advscreen/pipeline';
 import { loadManifests, stillFools } from './corpus-files.ts';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     quality: { type: 'string', default: '90' },
     chroma: { type: 'string', default: '4:4:4' },
+    format: { type: 'string', default: 'jpeg' },
     seed: { type: 'string', default: '1' },
   },
 });
@@ -31,13 +33,15 @@ if (
   !values.manifest?.length ||
   !values.out ||
   !(low >= 1 && high <= 100 && low <= high) ||
-  !isJpegEncodeChroma(chroma)
+  !isJpegEncodeChroma(chroma) ||
+  (values.format !== 'jpeg' && values.format !== 'webp')
 ) {
   console.error(
-    'usage: node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 90 | 70-95] [--chroma 4:4:4|4:2:0|4:2:2] [--seed 1]',
+    'usage: node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 90 | 70-95] [--chroma 4:4:4|4:2:0|4:2:2] [--format jpeg|webp] [--seed 1]',
   );
   process.exit(2);
 }
+const webp = values.format === 'webp';
 const config = loadConfig();
 const random = seededRandom(Number(values.seed));
 const model = await createOnnxModel(loadModelSpec(BUNDLED_MODEL_SPEC), 'cpu');
@@ -45,21 +49,27 @@ const written: CorpusManifestLine[] = [];
 for (const { manifest, store } of await loadManifests(values.manifest)) {
   for (const line of manifest.lines.filter((l) => l.format === 'png')) {
     const quality = low + Math.floor(random() * (high - low + 1));
-    const bytes = await encodeJpeg(await store.read(line.path, config.decode.maxBytes), { quality, chroma });
+    const lossless = await store.read(line.path, config.decode.maxBytes);
+    const bytes = webp
+      ? await encodeLossyWebp(lossless, { quality })
+      : await encodeJpeg(lossless, { quality, chroma });
     let success = line.success;
     if (line.kind === 'adv' && line.label_clean !== undefined) {
       success = await stillFools(model, (await decodeImage(bytes, config.decode)).analysis, line.label_clean);
     }
-    const file = line.path.replace(/\.png$/, `_q${quality}_${chroma.replaceAll(':', '')}.jpg`);
+    const file = line.path.replace(
+      /\.png$/,
+      webp ? `_q${quality}.webp` : `_q${quality}_${chroma.replaceAll(':', '')}.jpg`,
+    );
     await mkdir(path.join(values.out, path.dirname(file)), { recursive: true });
     await writeFile(path.join(values.out, file), bytes);
     written.push({
       ...line,
       path: file,
-      format: 'jpeg',
-      jpeg_quality: quality,
+      format: webp ? 'webp' : 'jpeg',
+      ...(webp ? {} : { jpeg_quality: quality }),
       success,
-      generator: `${line.generator ?? 'corpus file'}; re-encoded as JPEG quality ${quality}, chroma ${chroma}`,
+      generator: `${line.generator ?? 'corpus file'}; re-encoded as ${webp ? `lossy WebP quality ${quality}` : `JPEG quality ${quality}, chroma ${chroma}`}`,
     });
   }
 }
@@ -67,5 +77,5 @@ await model.close();
 await writeCorpusManifest(path.join(values.out, 'manifest.jsonl'), written);
 const attacks = written.filter((line) => line.kind === 'adv');
 console.log(
-  `${written.length} JPEGs (${chroma}) in ${values.out}: ${written.length - attacks.length} clean, ${attacks.length} attacks, ${attacks.filter((line) => line.success).length} still fooling the model`,
+  `${written.length} ${webp ? 'lossy WebP files' : `JPEGs (${chroma})`} in ${values.out}: ${written.length - attacks.length} clean, ${attacks.length} attacks, ${attacks.filter((line) => line.success).length} still fooling the model`,
 );

@@ -24,6 +24,8 @@ describe('advscreen train-detector', () => {
       'test',
       '--jpeg-reencode',
       '80,95,100',
+      '--webp-reencode',
+      '90',
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -52,6 +54,10 @@ describe('advscreen train-detector', () => {
       chroma: ['4:2:0', '4:4:4', '4:2:2'],
       examples: 126,
     });
+    // The lossless files written as lossy WebP train the WebP model.
+    expect(model.branches.webp?.dense.examples).toBe(14 - 1);
+    expect(model.branches.webp?.stripes?.examples).toBe(3 + 1);
+    expect(model.trainedOn.webpReencodings).toEqual({ qualities: [90], examples: 14 });
     const report = await readFile(path.join(dir, 'model.report.md'), 'utf8');
     expect(report).toMatch(/3-fold cross-validation grouped by source photo/);
     expect(report).toMatch(/\| PGD \| 8\/255 \| png \| 3 \|/);
@@ -62,6 +68,9 @@ describe('advscreen train-detector', () => {
     expect(report).toMatch(/## The same re-encoded with full-resolution chroma \(4:4:4\)/);
     expect(report).toMatch(/## The same re-encoded with chroma halved across only \(4:2:2/);
     expect(report).toMatch(/JPEG 4:2:2 above quality 95: a dense head/);
+    expect(report).toMatch(/lossy WebP: a dense head/);
+    expect(report).toMatch(/## Lossless files written as lossy WebP, per quality/);
+    expect(report).toMatch(/and 14 lossy WebP ones \(quality 90/);
 
     // The trained file drives a scan.
     const scan = await runCli(['scan', PHOTOS, '--detector-model', out, '--json']);
@@ -82,7 +91,7 @@ describe('advscreen calibrate', () => {
     expect(result.stdout).toMatch(/Expected FPR on the \d+ held-out images/);
     expect(result.stdout).toMatch(/Warning: 24 clean images are few/);
     const calibration = CalibrationFile.parse(JSON.parse(await readFile(out, 'utf8')));
-    expect(calibration.detector).toBe('residual-cooccurrence@13');
+    expect(calibration.detector).toBe('residual-cooccurrence@14');
     expect(calibration.sample.images).toBe(24);
     expect(calibration.expectedFpr.heldOut + calibration.sample.fitted).toBe(24);
 

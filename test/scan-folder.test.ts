@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { VerdictRecord } from '@advscreen/contracts';
-import { encodeJpeg } from '@advscreen/imaging';
+import { encodeJpeg, encodeLossyWebp } from '@advscreen/imaging';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from './support/cli.ts';
@@ -22,6 +22,14 @@ let expectedRejections: Record<string, string>;
 const FINE_JPEGS = {
   'kite_1_q100_444.jpg': { chroma: '4:4:4', signals: ['fineQuantBranch', 'fullChromaBranch'] },
   'kite_1_q100_422.jpg': { chroma: '4:2:2', signals: ['fineQuantBranch', 'halfChromaBranch'] },
+} as const;
+/**
+ * Lossy WebP at the analysis size: a clean photo and an attack, each at quality 90. Detector v13
+ * scored them with the lossless model, which flagged no WebP attack; v14's WebP model does.
+ */
+const LOSSY_WEBPS = {
+  'kite_1_q90.webp': { from: 'kite_1.png', verdict: 'clean' },
+  'kite_1__FGSM_16-255_q90.webp': { from: 'kite_1__FGSM_16-255.png', verdict: 'adversarial' },
 } as const;
 
 beforeAll(async () => {
@@ -44,6 +52,13 @@ beforeAll(async () => {
   const kite = await readFile(path.join(PHOTOS, 'kite_1.png'));
   for (const [name, { chroma }] of Object.entries(FINE_JPEGS)) {
     await writeFile(path.join(folder, name), await encodeJpeg(kite, { quality: 100, chroma }));
+    photoKeys.push(name);
+  }
+  for (const [name, { from }] of Object.entries(LOSSY_WEBPS)) {
+    await writeFile(
+      path.join(folder, name),
+      await encodeLossyWebp(await readFile(path.join(PHOTOS, from)), { quality: 90 }),
+    );
     photoKeys.push(name);
   }
   expectedRejections = {};
@@ -94,6 +109,7 @@ describe('advscreen scan <folder>', () => {
         ...(jpeg ? ['jpegQuantStep'] : []),
         ...(resized ? ['resizedBranch'] : []),
         ...(resized ? [] : ['stripesScore']),
+        ...(record.format === 'webp' ? ['webpBranch'] : []),
       ]);
       expect(record.signals.jpegBranch).toBe(jpeg && !resized ? 1 : 0);
       // The score is the larger head's (JPEG inputs have only the dense head).
@@ -103,11 +119,13 @@ describe('advscreen scan <folder>', () => {
           record.signals.stripesScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
-      expect(record.detector).toBe('residual-cooccurrence@13');
+      expect(record.detector).toBe('residual-cooccurrence@14');
       expect(record.threshold).toBe(0);
     }
     for (const name of Object.keys(FINE_JPEGS))
       expect(records.find((r) => r.key === name)?.verdict, name).toBe('clean');
+    for (const [name, { verdict }] of Object.entries(LOSSY_WEBPS))
+      expect(records.find((r) => r.key === name)?.verdict, name).toBe(verdict);
 
     // --json is implied when stdout is not a terminal: the summary is the only output line.
     const summaryLines = result.stdout.trim().split('\n');

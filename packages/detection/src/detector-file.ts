@@ -71,6 +71,8 @@ export const DetectorModelFile = z
       /** JPEGs with chroma halved across only (4:2:2), coarse and fine; absent (before v13): the JPEG model. */
       jpeg422: branchSchema('jpeg422').optional(),
       jpeg422Fine: branchSchema('jpeg422Fine').optional(),
+      /** Lossy WebP on its own pixels; absent (before v14): the lossless model. */
+      webp: branchSchema('webp').optional(),
     }),
     /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch (heads share it). */
     threshold: z.number(),
@@ -87,6 +89,8 @@ export const DetectorModelFile = z
         chroma: z.array(z.enum(JPEG_CHROMAS)).optional(),
         examples: z.number(),
       }),
+      /** Lossless files re-encoded as lossy WebP for the WebP branch (absent: none, detectors before v14). */
+      webpReencodings: z.object({ qualities: z.array(z.number()), examples: z.number() }).optional(),
       /** Every attack type weighed the same within the adversarial class (absent: every example the same). */
       balanceAttacks: z.boolean().optional(),
     }),
@@ -122,7 +126,7 @@ export const CalibrationFile = z.object({
 });
 export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
-export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v13.json', import.meta.url);
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v14.json', import.meta.url);
 
 function readJson(path: string | URL, what: string): unknown {
   try {

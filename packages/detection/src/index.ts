@@ -73,6 +73,8 @@ export {
 export {
   assignFolds,
   groupedOutOfFold,
+  REENCODING_KINDS,
+  type ReencodingKind,
   type TrainedBranch,
   type TrainingExample,
   type TrainingOptions,

@@ -98,6 +98,27 @@ describe('createResidualScorer', () => {
     expect(scorer.score(image, fine).signals.fineQuantBranch).toBeUndefined();
   });
 
+  it('scores a lossy WebP with its own model, or the lossless one when the file has none', () => {
+    const lossyWebp = {
+      format: 'webp',
+      jpegQuantStep: null,
+      ownPixels: true,
+      jpegBlocks: null,
+      lossyWebp: true,
+    };
+    const { webp: _, ...withoutWebp } = model.branches;
+    const older = createResidualScorer({ ...model, branches: withoutWebp });
+    expect(older.score(image, lossyWebp)).toEqual(older.score(image, ownPng));
+    const scorer = createResidualScorer({
+      ...model,
+      branches: { ...withoutWebp, webp: raisedByOne(model.branches.lossless) },
+    });
+    expect(scorer.score(image, lossyWebp).signals.webpBranch).toBe(1);
+    expect(scorer.score(image, lossyWebp).score).toBeCloseTo(older.score(image, ownPng).score - 1, 9);
+    // A lossless WebP stays with the lossless model.
+    expect(scorer.score(image, { ...lossyWebp, lossyWebp: false })).toEqual(older.score(image, ownPng));
+  });
+
   it('records which model scored an input so that scoredBranch reads it back', () => {
     const jpeg = (jpegQuantStep: number, jpegChroma: '4:2:0' | '4:2:2' | '4:4:4') => ({
       format: 'jpeg',
@@ -115,6 +136,7 @@ describe('createResidualScorer', () => {
       jpegFine: jpeg(1, '4:2:0'),
       jpeg444Fine: jpeg(1, '4:4:4'),
       jpeg422Fine: jpeg(1, '4:2:2'),
+      webp: { ...ownPng, format: 'webp', lossyWebp: true },
     };
     // Every JPEG branch given a model (the 4:2:0 one), so that none falls back.
     const scorer = createResidualScorer({
@@ -126,6 +148,7 @@ describe('createResidualScorer', () => {
             .filter((b) => b.startsWith('jpeg'))
             .map((b) => [b, model.branches.jpeg]),
         ),
+        webp: model.branches.lossless,
       },
     });
     for (const [branch, origin] of Object.entries(origins))

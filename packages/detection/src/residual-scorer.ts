@@ -61,6 +61,7 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
           ...(isHalfChromaBranch(branchName) ? { halfChromaBranch: 1 } : {}),
           ...(isFineQuantBranch(branchName) ? { fineQuantBranch: 1 } : {}),
           ...(branchName === 'resized' ? { resizedBranch: 1 } : {}),
+          ...(branchName === 'webp' ? { webpBranch: 1 } : {}),
           ...(origin.jpegQuantStep !== null ? { jpegQuantStep: origin.jpegQuantStep } : {}),
           chromaNoiseRate: chromaNoiseRate(residual),
           // Strongest vertical chroma stripes (top-quarter tiles, R-G or B-G), in 8-bit steps.
@@ -74,6 +75,7 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
 /** Which of the detector's models scored an input, read back from the signals it recorded. */
 export function scoredBranch(signals: Readonly<Record<string, number>>): Branch {
   if (signals.resizedBranch === 1) return 'resized';
+  if (signals.webpBranch === 1) return 'webp';
   if (signals.jpegBranch !== 1) return 'lossless';
   const fine = signals.fineQuantBranch === 1;
   if (signals.fullChromaBranch === 1) return fine ? 'jpeg444Fine' : 'jpeg444';

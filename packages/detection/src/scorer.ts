@@ -30,4 +30,6 @@ export interface ImageOrigin {
   jpegBlocks: { lumaTable: readonly number[] } | null;
   /** JPEG inputs: how the file stores its chroma (imaging's jpegChromaSubsampling); absent or null: 4:2:0 is assumed. */
   jpegChroma?: '4:2:0' | '4:2:2' | '4:4:4' | 'other' | null;
+  /** WebP inputs whose image is lossy (VP8); absent: false. */
+  lossyWebp?: boolean;
 }

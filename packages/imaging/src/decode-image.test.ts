@@ -36,6 +36,15 @@ describe('decodeImage', () => {
     },
   );
 
+  it('says whether a WebP is lossy, and no other format is', async () => {
+    const png = await photoLike('png', 32, 32);
+    const lossy = await decodeImage(await sharp(png).webp({ quality: 80 }).toBuffer(), limits);
+    const lossless = await decodeImage(await sharp(png).webp({ lossless: true }).toBuffer(), limits);
+    expect([lossy.format, lossy.lossyWebp]).toEqual(['webp', true]);
+    expect([lossless.format, lossless.lossyWebp]).toEqual(['webp', false]);
+    expect((await decodeImage(await photoLike('jpeg', 32, 32), limits)).lossyWebp).toBe(false);
+  });
+
   it('keeps pixels exact when the image is already at analysis size', async () => {
     const png = await photoLike('png', 32, 32);
     const decoded = await decodeImage(png, limits);

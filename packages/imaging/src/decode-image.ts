@@ -7,6 +7,7 @@ import {
   meanQuantStep,
 } from './jpeg-quantisation.ts';
 import { RejectedInputError } from './rejected-input.ts';
+import { webpCompression } from './webp-container.ts';
 
 export interface DecodeLimits {
   maxBytes: number;
@@ -38,6 +39,8 @@ export interface DecodedImage {
    * editors' high-quality exports) or other. Null for other formats and greyscale JPEGs.
    */
   jpegChroma: JpegChroma | null;
+  /** A WebP whose image is lossy (VP8), not lossless (VP8L): see webpCompression. */
+  lossyWebp: boolean;
 }
 
 /** Formats a CV pipeline accepts. Everything else (SVG, PDF, RAW, JP2, ...) is refused. */
@@ -174,6 +177,7 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           ownPixels,
           jpegBlocks: lumaTable && ownPixels ? { lumaTable } : null,
           jpegChroma: format === 'jpeg' ? jpegChromaSubsampling(bytes) : null,
+          lossyWebp: format === 'webp' && webpCompression(bytes) === 'lossy',
         };
       })(),
       limits.timeoutMs,

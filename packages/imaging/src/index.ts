@@ -11,6 +11,7 @@ export {
   JPEG_ENCODE_CHROMAS,
   type JpegEncodeChroma,
 } from './encode-jpeg.ts';
+export { encodeLossyWebp } from './encode-webp.ts';
 export {
   type JpegChroma,
   jpegChromaSubsampling,
@@ -18,3 +19,4 @@ export {
   jpegLumaQuantTable,
 } from './jpeg-quantisation.ts';
 export { RejectedInputError } from './rejected-input.ts';
+export { webpCompression } from './webp-container.ts';

@@ -13,6 +13,7 @@ import {
   type DecodeLimits,
   decodeImage,
   encodeJpeg,
+  encodeLossyWebp,
   type JpegEncodeChroma,
 } from '@advscreen/imaging';
 import type { ObjectStore } from '@advscreen/storage';
@@ -26,6 +27,8 @@ export interface TrainingExampleOptions {
    * the detector's models for JPEGs stored so (4:2:2 is written by libjpeg-turbo's cjpeg).
    */
   reencodeChroma?: readonly JpegEncodeChroma[];
+  /** Lossy WebP qualities each lossless file is also written at, for the WebP branch (default none). */
+  webpQualities?: readonly number[];
   /**
    * Whether a re-encoded adversarial file still fools the victim model; without it, success is
    * inherited from the lossless file (re-encoding can undo an attack).
@@ -45,7 +48,7 @@ const featuresOf = (branch: Branch, decoded: DecodedImage) =>
 
 /**
  * Decodes every manifest file through the worker's decoder and computes its branch's features;
- * real traffic is JPEG at any quality, so lossless files are also re-encoded as JPEG.
+ * real traffic is JPEG (and lossy WebP) at any quality, so lossless files are also re-encoded.
  */
 export async function buildTrainingExamples(
   manifest: CorpusManifest,
@@ -77,24 +80,36 @@ export async function buildTrainingExamples(
     // Only files analysed on their own pixels: a re-encoded JPEG of another size would not be
     // scored by the JPEG model.
     if (branch !== 'lossless' || !decoded.ownPixels) continue;
-    for (const chroma of options.reencodeChroma ?? ['4:2:0']) {
-      for (const quality of options.reencodeQualities) {
-        const jpeg = await decodeImage(await encodeJpeg(bytes, { quality, chroma }), limits);
-        const success =
-          labels.adversarial && options.reencodedSuccess
-            ? await options.reencodedSuccess(line, jpeg.analysis)
-            : labels.success;
-        const jpegBranch = branchOf(jpeg);
-        examples.push({
-          ...labels,
-          success,
-          features: featuresOf(jpegBranch, jpeg),
-          branch: jpegBranch,
+    const reencodings = [
+      ...(options.reencodeChroma ?? ['4:2:0']).flatMap((chroma) =>
+        options.reencodeQualities.map((quality) => ({
           format: 'jpeg',
-          reencodedQuality: quality,
-          ownPixels: jpeg.ownPixels,
-        });
-      }
+          quality,
+          encode: () => encodeJpeg(bytes, { quality, chroma }),
+        })),
+      ),
+      ...(options.webpQualities ?? []).map((quality) => ({
+        format: 'webp',
+        quality,
+        encode: () => encodeLossyWebp(bytes, { quality }),
+      })),
+    ];
+    for (const { format, quality, encode } of reencodings) {
+      const reencoded = await decodeImage(await encode(), limits);
+      const success =
+        labels.adversarial && options.reencodedSuccess
+          ? await options.reencodedSuccess(line, reencoded.analysis)
+          : labels.success;
+      const reencodedBranch = branchOf(reencoded);
+      examples.push({
+        ...labels,
+        success,
+        features: featuresOf(reencodedBranch, reencoded),
+        branch: reencodedBranch,
+        format,
+        reencodedQuality: quality,
+        ownPixels: reencoded.ownPixels,
+      });
     }
   }
   return examples;

@@ -10,8 +10,8 @@ import {
   formatDetectionTable,
   formatReencodedTable,
   isJpegBranch,
-  JPEG_CHROMAS,
-  type JpegBranchChroma,
+  REENCODING_KINDS,
+  type ReencodingKind,
   type TrainedBranch,
   trainDetector,
 } from '@advscreen/detection';
@@ -28,16 +28,18 @@ const BRANCH_LABELS: Record<Branch, string> = {
   jpeg444Fine: 'JPEG 4:4:4 above quality 95',
   jpeg422: 'JPEG 4:2:2',
   jpeg422Fine: 'JPEG 4:2:2 above quality 95',
+  webp: 'lossy WebP',
   resized: 'resized',
 };
 
-const REENCODED_TITLES: Record<JpegBranchChroma, string> = {
+const REENCODED_TITLES: Record<ReencodingKind, string> = {
   '4:2:0':
     '## Lossless files re-encoded as JPEG, per quality (grouped cross-validation, at the shipped threshold 0)\n' +
     'Attack success is inherited from the lossless file (re-encoding can undo an attack); clean FPR is per quality.',
   '4:4:4': '## The same re-encoded with full-resolution chroma (4:4:4), scored by its own models',
   '4:2:2':
     "## The same re-encoded with chroma halved across only (4:2:2, libjpeg-turbo's cjpeg), scored by its own models",
+  webp: '## Lossless files written as lossy WebP, per quality, scored by the WebP model',
 };
 
 /**
@@ -60,6 +62,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       'target-fpr': { type: 'string', default: '0.01' },
       'jpeg-reencode': { type: 'string', default: '70,75,80,85,90,95,96,98,100' },
       'jpeg-chroma': { type: 'string', default: '4:2:0,4:4:4,4:2:2' },
+      'webp-reencode': { type: 'string', default: '70,80,90,95' },
     },
   });
   if (!values.manifest?.length || !values.out)
@@ -74,6 +77,10 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     values['jpeg-reencode'] === 'none' ? [] : values['jpeg-reencode'].split(',').map(Number);
   if (!reencodeQualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
     throw new UsageError('--jpeg-reencode takes JPEG qualities 1-100, comma-separated, or none');
+  const webpQualities =
+    values['webp-reencode'] === 'none' ? [] : values['webp-reencode'].split(',').map(Number);
+  if (!webpQualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
+    throw new UsageError('--webp-reencode takes WebP qualities 1-100, comma-separated, or none');
   const reencodeChroma = values['jpeg-chroma'].split(',');
   if (!reencodeChroma.every(isJpegEncodeChroma))
     throw new UsageError('--jpeg-chroma takes 4:2:0, 4:4:4 and/or 4:2:2 (needs cjpeg), comma-separated');
@@ -90,6 +97,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       ...(await buildTrainingExamples(manifest, store, config.decode, {
         reencodeQualities,
         reencodeChroma,
+        webpQualities,
         trainOnly: trainOnly.includes(file),
       })),
     );
@@ -121,6 +129,9 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
         chroma: reencodeChroma,
         examples: result.counts.reencoded,
       },
+      ...(webpQualities.length > 0
+        ? { webpReencodings: { qualities: webpQualities, examples: result.counts.webpReencoded } }
+        : {}),
       ...(balanceAttacks ? { balanceAttacks } : {}),
     },
     createdAt: new Date().toISOString(),
@@ -139,7 +150,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   const report = [
     `# Training report: ${values.id}@${values.version}`,
     '',
-    `Manifests: ${manifestNames.join(' + ')}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos, plus ${result.counts.reencoded} JPEG re-encodings of its lossless files.`,
+    `Manifests: ${manifestNames.join(' + ')}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos, plus ${result.counts.reencoded} JPEG re-encodings of its lossless files${result.counts.webpReencoded > 0 ? ` and ${result.counts.webpReencoded} lossy WebP ones (quality ${webpQualities.join(', ')}, for the WebP model)` : ''}.`,
     `Features: ${DETECTOR_FEATURES_ID}; L2-regularised logistic regression (l2 ${l2}), classes weighted equally${balanceAttacks ? ', and within the adversarial class every attack type' : ''}.`,
     `The JPEG branch also sees log(mean luminance quantisation step) and, on the encoder's own 8x8 blocks, luminance DCT features; it is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'} (chroma ${reencodeChroma.join(', ')}${result.branches.jpeg444 || result.branches.jpeg422 || result.branches.jpegFine ? '; JPEGs with 4:4:4 or 4:2:2 chroma, and JPEGs quantised more finely than quality 95, have models of their own where the data has them, on the same features' : ''}).`,
     `${BRANCHES.flatMap((b) => {
@@ -170,9 +181,9 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
         `## ${attack} never seen in training (grouped cross-validation, ${attack} removed from every training fold)`,
       ),
     ),
-    ...JPEG_CHROMAS.flatMap((chroma) => {
-      const byQuality = result.reencoded[chroma];
-      return byQuality ? [formatReencodedTable(byQuality, REENCODED_TITLES[chroma])] : [];
+    ...REENCODING_KINDS.flatMap((kind) => {
+      const byQuality = result.reencoded[kind];
+      return byQuality ? [formatReencodedTable(byQuality, REENCODED_TITLES[kind])] : [];
     }),
   ].join('\n');
   const reportFile = `${values.out.replace(/\.json$/, '')}.report.md`;

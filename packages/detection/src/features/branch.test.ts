@@ -22,6 +22,13 @@ describe('branchOf', () => {
     expect(branchOf({ format: 'webp', ownPixels: false })).toBe('resized');
   });
 
+  it('gives lossy WebP on its own pixels a branch of its own; lossless WebP is lossless', () => {
+    expect(branchOf({ format: 'webp', ownPixels: true, lossyWebp: true })).toBe('webp');
+    expect(branchOf({ format: 'webp', ownPixels: true, lossyWebp: false })).toBe('lossless');
+    expect(branchOf({ format: 'webp', ownPixels: true })).toBe('lossless');
+    expect(branchOf({ format: 'webp', ownPixels: false, lossyWebp: true })).toBe('resized');
+  });
+
   it('gives JPEGs with 4:4:4 and with 4:2:2 chroma their own branches, unless resized for analysis', () => {
     const jpeg = (jpegChroma: '4:2:0' | '4:2:2' | '4:4:4' | 'other' | null, ownPixels = true) =>
       branchOf({ format: 'jpeg', ownPixels, jpegChroma });
@@ -57,6 +64,7 @@ describe('nearestAvailable', () => {
     expect(nearestAvailable('jpeg422Fine', having('lossless', 'jpeg', 'jpegFine'))).toBe('jpeg');
     expect(nearestAvailable('jpegFine', having('lossless', 'jpeg'))).toBe('jpeg');
     expect(nearestAvailable('resized', having('lossless', 'jpeg'))).toBe('lossless');
+    expect(nearestAvailable('webp', having('lossless', 'jpeg'))).toBe('lossless');
     expect(nearestAvailable('jpeg', having())).toBe('lossless');
   });
 

@@ -33,6 +33,7 @@ export const BRANCHES = [
   'jpegFine',
   'jpeg444Fine',
   'jpeg422Fine',
+  'webp',
   'resized',
 ] as const;
 export type Branch = (typeof BRANCHES)[number];
@@ -54,13 +55,17 @@ export const FINE_QUANT_STEP = 5;
  * halved across only: many cameras) keeps horizontal chroma detail the 4:2:0 model read as
  * perturbation too (8.8% of those crops written so): `jpeg422`, `jpeg422Fine`. Each falls back
  * to the nearest model a detector file has (NEAREST_BRANCH); JPEGs with other or unknown
- * subsampling are scored as 4:2:0.
+ * subsampling are scored as 4:2:0. Lossy WebP (VP8) smooths a perturbation away much as JPEG
+ * does, and the lossless model, trained on PNG, flagged none of the development corpus's
+ * attacks written as WebP at quality 90: `webp`, on the lossless features (VP8 has no fixed
+ * block grid and quantisation table to read as JPEG's).
  */
 export function branchOf(
   origin: Pick<ImageOrigin, 'format' | 'ownPixels' | 'jpegChroma'> &
-    Partial<Pick<ImageOrigin, 'jpegQuantStep'>>,
+    Partial<Pick<ImageOrigin, 'jpegQuantStep' | 'lossyWebp'>>,
 ): Branch {
   if (!origin.ownPixels) return 'resized';
+  if (origin.format === 'webp' && origin.lossyWebp) return 'webp';
   if (origin.format !== 'jpeg') return 'lossless';
   const fine = origin.jpegQuantStep != null && origin.jpegQuantStep < FINE_QUANT_STEP;
   if (origin.jpegChroma === '4:4:4') return fine ? 'jpeg444Fine' : 'jpeg444';
@@ -79,6 +84,7 @@ export const NEAREST_BRANCH: Readonly<Partial<Record<Branch, Branch>>> = {
   jpegFine: 'jpeg',
   jpeg444Fine: 'jpeg444',
   jpeg422Fine: 'jpeg422',
+  webp: 'lossless',
 };
 
 /** The branch whose model scores a branch's inputs: its own where there is one, else the nearest that is. */
@@ -89,7 +95,8 @@ export function nearestAvailable(branch: Branch, available: (branch: Branch) => 
 }
 
 /** Branches whose inputs are JPEGs on their own pixels, with JPEG features (quantisation, DCT, luminance stripes). */
-export const isJpegBranch = (branch: Branch) => branch !== 'lossless' && branch !== 'resized';
+export const isJpegBranch = (branch: Branch) =>
+  branch !== 'lossless' && branch !== 'resized' && branch !== 'webp';
 
 /** Branches of JPEGs with full-resolution (4:4:4) chroma. */
 export const isFullChromaBranch = (branch: Branch) => branch === 'jpeg444' || branch === 'jpeg444Fine';

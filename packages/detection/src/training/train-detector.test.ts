@@ -62,7 +62,14 @@ describe('trainDetector', () => {
     expect(result.branches.lossless.dense.examples).toBe(30);
     expect(result.branches.jpeg.dense.model.weights[0]).toBeGreaterThan(1);
     expect(result.branches.jpeg.stripes).toBeUndefined();
-    expect(result.counts).toEqual({ examples: 60, clean: 20, adversarial: 40, groups: 10, reencoded: 0 });
+    expect(result.counts).toEqual({
+      examples: 60,
+      clean: 20,
+      adversarial: 40,
+      groups: 10,
+      reencoded: 0,
+      webpReencoded: 0,
+    });
   });
 
   it('reports held-out photos per attack and format', () => {

@@ -12,8 +12,8 @@ import {
   chromaOfBranch,
   HEADS,
   type Head,
+  isJpegBranch,
   JPEG_CHROMAS,
-  type JpegBranchChroma,
   nearestAvailable,
 } from '../features/branch.ts';
 import {
@@ -101,12 +101,29 @@ export interface TrainingResult {
    * Re-encoded examples per chroma subsampling there are any of (whichever of that chroma's
    * models scores them), out of fold, per JPEG quality, at the shipped threshold (0).
    */
-  reencoded: Partial<Record<JpegBranchChroma, Record<number, OperatingPointReport>>>;
+  reencoded: Partial<Record<ReencodingKind, Record<number, OperatingPointReport>>>;
   /** Clean files resized for analysis, out of fold: how many, and the share above the shipped threshold (0). */
   resizedClean: { examples: number; falsePositiveRate: number };
   /** Corpus files (re-encoded copies counted apart). */
-  counts: { examples: number; clean: number; adversarial: number; groups: number; reencoded: number };
+  counts: {
+    examples: number;
+    clean: number;
+    adversarial: number;
+    groups: number;
+    /** JPEG re-encodings of the lossless files. */
+    reencoded: number;
+    /** Lossy WebP re-encodings of them. */
+    webpReencoded: number;
+  };
 }
+
+/** What the lossless files are re-encoded as: JPEG per chroma subsampling, or lossy WebP. */
+export const REENCODING_KINDS = [...JPEG_CHROMAS, 'webp'] as const;
+export type ReencodingKind = (typeof REENCODING_KINDS)[number];
+
+/** The re-encoding kind a branch's models score, if they score re-encodings at all. */
+const reencodingKindOf = (branch: Branch): ReencodingKind | null =>
+  branch === 'webp' ? 'webp' : isJpegBranch(branch) ? chromaOfBranch(branch) : null;
 
 const DEFAULT_STRIPE_ATTACKS = ['Square'];
 const DEFAULT_STRIPES_BRANCHES: readonly Branch[] = BRANCHES.filter((branch) => branch !== 'resized');
@@ -324,9 +341,9 @@ export function trainDetector(given: readonly TrainingExample[], options: Traini
   const resizedClean = scored.filter((e) => isCorpusFile(e) && !e.adversarial && !e.ownPixels);
   const trainable = trainableUnder(options);
   const ofBranch = (branch: Branch) => examples.filter((e) => e.branch === branch && trainable(e));
-  const reencodedAt = (chroma: JpegBranchChroma) => {
+  const reencodedAs = (kind: ReencodingKind) => {
     const reencodings = scored.filter(
-      (e) => chromaOfBranch(e.branch) === chroma && e.reencodedQuality !== null && !e.trainOnly,
+      (e) => reencodingKindOf(e.branch) === kind && e.reencodedQuality !== null && !e.trainOnly,
     );
     const qualities = [...new Set(reencodings.map((e) => e.reencodedQuality as number))].sort(
       (a, b) => a - b,
@@ -356,7 +373,7 @@ export function trainDetector(given: readonly TrainingExample[], options: Traini
     outOfFold,
     heldOutAttacks,
     reencoded: Object.fromEntries(
-      JPEG_CHROMAS.map((chroma) => [chroma, reencodedAt(chroma)] as const).filter(
+      REENCODING_KINDS.map((kind) => [kind, reencodedAs(kind)] as const).filter(
         ([, byQuality]) => Object.keys(byQuality).length > 0,
       ),
     ),
@@ -374,7 +391,8 @@ export function trainDetector(given: readonly TrainingExample[], options: Traini
       clean: corpus.length - adversarial,
       adversarial,
       groups: new Set(corpus.map((e) => e.group)).size,
-      reencoded: examples.length - corpus.length,
+      reencoded: examples.filter((e) => !isCorpusFile(e) && e.format === 'jpeg').length,
+      webpReencoded: examples.filter((e) => !isCorpusFile(e) && e.format === 'webp').length,
     },
   };
 }
