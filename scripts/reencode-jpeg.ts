@@ -1,8 +1,8 @@
-// node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 70-95] [--chroma 4:4:4|4:2:0|4:2:2] [--format jpeg|webp] [--seed 1]
+// node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 70-95] [--chroma 4:4:4|4:2:0|4:2:2] [--format jpeg|webp|avif] [--seed 1]
 // Writes each lossless file of labelled corpora as a JPEG with the chroma subsampling given
 // (photo editors' high-quality exports keep full-resolution 4:4:4 chroma; most encoders write
 // 4:2:0, many cameras 4:2:2, written here by libjpeg-turbo's cjpeg), or as a lossy WebP
-// (`--format webp`), at one quality or a random quality of a range per file, with a
+// (`--format webp`) or AVIF (`--format avif`, libaom through sharp: slow), at one quality or a random quality of a range per file, with a
 // manifest in the corpus format: each attack's success is asked of the victim model (the
 // bundled spec) on the decoded file, as re-encoding can undo it. For bench:detect and
 // bench:cascade on file kinds the corpora do not hold (docs/detection.md).
@@ -12,9 +12,16 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import type { CorpusManifestLine } from '@advscreen/contracts';
-import { decodeImage, encodeJpeg, encodeLossyWebp, isJpegEncodeChroma } from '@advscreen/imaging';
+import {
+  decodeImage,
+  encodeJpeg,
+  encodeLossyWebp,
+  isJpegEncodeChroma,
+  type JpegEncodeChroma,
+} from '@advscreen/imaging';
 import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
 import { writeCorpusManifest } from '@advscreen/pipeline';
+import sharp from 'sharp';
 import { loadManifests, stillFools } from './corpus-files.ts';
 
 const { values } = parseArgs({
@@ -27,6 +34,25 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
   },
 });
+/** How each format is written, named and described. */
+const WRITERS = {
+  jpeg: {
+    encode: (bytes: Uint8Array, quality: number) =>
+      encodeJpeg(bytes, { quality, chroma: values.chroma as JpegEncodeChroma }),
+    suffix: (quality: number) => `_q${quality}_${(values.chroma ?? '').replaceAll(':', '')}.jpg`,
+    describe: (quality: number) => `JPEG quality ${quality}, chroma ${values.chroma}`,
+  },
+  webp: {
+    encode: (bytes: Uint8Array, quality: number) => encodeLossyWebp(bytes, { quality }),
+    suffix: (quality: number) => `_q${quality}.webp`,
+    describe: (quality: number) => `lossy WebP quality ${quality}`,
+  },
+  avif: {
+    encode: (bytes: Uint8Array, quality: number) => sharp(bytes).removeAlpha().avif({ quality }).toBuffer(),
+    suffix: (quality: number) => `_q${quality}.avif`,
+    describe: (quality: number) => `AVIF quality ${quality}`,
+  },
+};
 const [low, high = low] = (values.quality ?? '').split('-').map(Number) as [number, number?];
 const chroma = values.chroma;
 if (
@@ -34,14 +60,15 @@ if (
   !values.out ||
   !(low >= 1 && high <= 100 && low <= high) ||
   !isJpegEncodeChroma(chroma) ||
-  (values.format !== 'jpeg' && values.format !== 'webp')
+  !Object.hasOwn(WRITERS, values.format)
 ) {
   console.error(
-    'usage: node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 90 | 70-95] [--chroma 4:4:4|4:2:0|4:2:2] [--format jpeg|webp] [--seed 1]',
+    'usage: node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 90 | 70-95] [--chroma 4:4:4|4:2:0|4:2:2] [--format jpeg|webp|avif] [--seed 1]',
   );
   process.exit(2);
 }
-const webp = values.format === 'webp';
+const format = values.format as keyof typeof WRITERS;
+const writer = WRITERS[format];
 const config = loadConfig();
 const random = seededRandom(Number(values.seed));
 const model = await createOnnxModel(loadModelSpec(BUNDLED_MODEL_SPEC), 'cpu');
@@ -50,26 +77,21 @@ for (const { manifest, store } of await loadManifests(values.manifest)) {
   for (const line of manifest.lines.filter((l) => l.format === 'png')) {
     const quality = low + Math.floor(random() * (high - low + 1));
     const lossless = await store.read(line.path, config.decode.maxBytes);
-    const bytes = webp
-      ? await encodeLossyWebp(lossless, { quality })
-      : await encodeJpeg(lossless, { quality, chroma });
+    const bytes = await writer.encode(lossless, quality);
     let success = line.success;
     if (line.kind === 'adv' && line.label_clean !== undefined) {
       success = await stillFools(model, (await decodeImage(bytes, config.decode)).analysis, line.label_clean);
     }
-    const file = line.path.replace(
-      /\.png$/,
-      webp ? `_q${quality}.webp` : `_q${quality}_${chroma.replaceAll(':', '')}.jpg`,
-    );
+    const file = line.path.replace(/\.png$/, writer.suffix(quality));
     await mkdir(path.join(values.out, path.dirname(file)), { recursive: true });
     await writeFile(path.join(values.out, file), bytes);
     written.push({
       ...line,
       path: file,
-      format: webp ? 'webp' : 'jpeg',
-      ...(webp ? {} : { jpeg_quality: quality }),
+      format,
+      ...(format === 'jpeg' ? { jpeg_quality: quality } : {}),
       success,
-      generator: `${line.generator ?? 'corpus file'}; re-encoded as ${webp ? `lossy WebP quality ${quality}` : `JPEG quality ${quality}, chroma ${chroma}`}`,
+      generator: `${line.generator ?? 'corpus file'}; re-encoded as ${writer.describe(quality)}`,
     });
   }
 }
@@ -77,5 +99,5 @@ await model.close();
 await writeCorpusManifest(path.join(values.out, 'manifest.jsonl'), written);
 const attacks = written.filter((line) => line.kind === 'adv');
 console.log(
-  `${written.length} ${webp ? 'lossy WebP files' : `JPEGs (${chroma})`} in ${values.out}: ${written.length - attacks.length} clean, ${attacks.length} attacks, ${attacks.filter((line) => line.success).length} still fooling the model`,
+  `${written.length} ${format} files${format === 'jpeg' ? ` (${chroma})` : ''} in ${values.out}: ${written.length - attacks.length} clean, ${attacks.length} attacks, ${attacks.filter((line) => line.success).length} still fooling the model`,
 );
