@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import { BUNDLED_DETECTOR_PATH, createResidualScorer, loadDetectorModel } from '@advscreen/detection';
-import { decodeImage, encodeJpeg, isJpegEncodeChroma } from '@advscreen/imaging';
+import { decodeImage, encodeJpeg, encodeLossyWebp, isJpegEncodeChroma } from '@advscreen/imaging';
 import sharp from 'sharp';
 import { describeMachine } from './machine.ts';
 
@@ -85,7 +85,7 @@ for (const size of values.sizes.split(',').map(Number)) {
       const bytes =
         format === 'jpeg'
           ? await encodeJpeg(await crop.png().toBuffer(), { quality, chroma })
-          : await crop.webp({ quality }).toBuffer();
+          : await encodeLossyWebp(await crop.png().toBuffer(), { quality });
       const decoded = await decodeImage(bytes, config.decode);
       const flaggedAs = (origin: Parameters<typeof scorer.score>[1]) =>
         scorer.score(decoded.analysis, origin).score > scorer.threshold ? 1 : 0;

@@ -12,13 +12,7 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import type { CorpusManifestLine } from '@advscreen/contracts';
-import {
-  decodeImage,
-  encodeJpeg,
-  encodeLossyWebp,
-  isJpegEncodeChroma,
-  type JpegEncodeChroma,
-} from '@advscreen/imaging';
+import { decodeImage, encodeJpeg, encodeLossyWebp, isJpegEncodeChroma } from '@advscreen/imaging';
 import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
 import { writeCorpusManifest } from '@advscreen/pipeline';
 import sharp from 'sharp';
@@ -34,13 +28,27 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
   },
 });
+function exitWithUsage(): never {
+  console.error(
+    'usage: node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 90 | 70-95] [--chroma 4:4:4|4:2:0|4:2:2] [--format jpeg|webp|avif] [--seed 1]',
+  );
+  process.exit(2);
+}
+const [low, high = low] = (values.quality ?? '').split('-').map(Number) as [number, number?];
+const chroma = values.chroma;
+if (
+  !values.manifest?.length ||
+  !values.out ||
+  !(low >= 1 && high <= 100 && low <= high) ||
+  !isJpegEncodeChroma(chroma)
+)
+  exitWithUsage();
 /** How each format is written, named and described. */
 const WRITERS = {
   jpeg: {
-    encode: (bytes: Uint8Array, quality: number) =>
-      encodeJpeg(bytes, { quality, chroma: values.chroma as JpegEncodeChroma }),
-    suffix: (quality: number) => `_q${quality}_${(values.chroma ?? '').replaceAll(':', '')}.jpg`,
-    describe: (quality: number) => `JPEG quality ${quality}, chroma ${values.chroma}`,
+    encode: (bytes: Uint8Array, quality: number) => encodeJpeg(bytes, { quality, chroma }),
+    suffix: (quality: number) => `_q${quality}_${chroma.replaceAll(':', '')}.jpg`,
+    describe: (quality: number) => `JPEG quality ${quality}, chroma ${chroma}`,
   },
   webp: {
     encode: (bytes: Uint8Array, quality: number) => encodeLossyWebp(bytes, { quality }),
@@ -53,20 +61,7 @@ const WRITERS = {
     describe: (quality: number) => `AVIF quality ${quality}`,
   },
 };
-const [low, high = low] = (values.quality ?? '').split('-').map(Number) as [number, number?];
-const chroma = values.chroma;
-if (
-  !values.manifest?.length ||
-  !values.out ||
-  !(low >= 1 && high <= 100 && low <= high) ||
-  !isJpegEncodeChroma(chroma) ||
-  !Object.hasOwn(WRITERS, values.format)
-) {
-  console.error(
-    'usage: node scripts/reencode-jpeg.ts --manifest M.jsonl [--manifest ...] --out DIR [--quality 90 | 70-95] [--chroma 4:4:4|4:2:0|4:2:2] [--format jpeg|webp|avif] [--seed 1]',
-  );
-  process.exit(2);
-}
+if (!Object.hasOwn(WRITERS, values.format)) exitWithUsage();
 const format = values.format as keyof typeof WRITERS;
 const writer = WRITERS[format];
 const config = loadConfig();

@@ -31,6 +31,17 @@ export const Signals = z.record(z.string(), z.number());
 export type Signals = z.infer<typeof Signals>;
 
 /**
+ * What the detector said of an image it passed, as the model stage needs it: which detector
+ * scored it (`<id>@<version>`: the joint rule reads only its own detector's scores), its score,
+ * and whether it read the input as a JPEG (its JPEG model).
+ */
+export interface DetectorReading {
+  detector: string;
+  score: number;
+  jpegInput: boolean;
+}
+
+/**
  * One line of `scan --out`: the stable contract other tools read.
  * Fields are only ever added; the first six are fixed.
  */

@@ -1,4 +1,4 @@
-import type { RgbImage } from '@advscreen/contracts';
+import type { DetectorReading, RgbImage } from '@advscreen/contracts';
 import { jointScore } from './joint-rule.ts';
 import { MicroBatcher } from './micro-batcher.ts';
 import {
@@ -46,13 +46,6 @@ export function inspectionSettings(
   };
 }
 
-/** What the detector said of an image: its name (`<id>@<version>`), score, and whether it read the input as JPEG. */
-export interface DetectorEvidence {
-  detector: string;
-  score: number;
-  jpegInput: boolean;
-}
-
 /**
  * The model stage of the cascade: single images in (with the score the detector gave them),
  * micro-batched model runs (each image and its squeezed copies together), one inspection out
@@ -73,7 +66,7 @@ export function createModelStage(
   return {
     inputSize: model.spec.input.size,
     modelName: `${model.spec.id}@${model.spec.version}`,
-    inspect: async (image: RgbImage, detector: DetectorEvidence) => {
+    inspect: async (image: RgbImage, detector: DetectorReading) => {
       const inspection = await batcher.submit(image);
       const joint = settings.joint;
       if (joint?.detector !== undefined && joint.detector !== detector.detector) {

@@ -10,7 +10,6 @@ export {
 export { type CorpusManifest, readCorpusManifest, writeCorpusManifest } from './corpus-manifest.ts';
 export {
   applyModelVerdict,
-  type DetectorReading,
   detectorReading,
   type ModelStage,
   type ModelVerdict,

@@ -1,4 +1,4 @@
-import type { RgbImage, VerdictRecord } from '@advscreen/contracts';
+import type { DetectorReading, RgbImage, VerdictRecord } from '@advscreen/contracts';
 
 /** What the model-aware stage says about one image the detector passed. */
 export interface ModelVerdict {
@@ -7,13 +7,6 @@ export interface ModelVerdict {
   detections?: VerdictRecord['detections'];
   consistency: number | null;
   failure: { layer: 'consistency' | 'sanity'; reason: string } | null;
-}
-
-/** Which detector scored an image (`<id>@<version>`), its score, and whether it read it as a JPEG (its JPEG model). */
-export interface DetectorReading {
-  detector: string;
-  score: number;
-  jpegInput: boolean;
 }
 
 /** What a detector (`<id>@<version>`) said of an image it passed, for the model stage. */

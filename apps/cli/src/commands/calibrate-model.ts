@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
+import type { DetectorReading } from '@advscreen/contracts';
 import { calibrateThreshold } from '@advscreen/detection';
 import { decodeImage, RejectedInputError } from '@advscreen/imaging';
 import {
@@ -17,7 +18,7 @@ import {
   type ModelChecksFile,
   Squeezer,
 } from '@advscreen/inference';
-import { type DetectorReading, detectorReading } from '@advscreen/pipeline';
+import { detectorReading } from '@advscreen/pipeline';
 import { createS3Client, resolveLocation } from '@advscreen/storage';
 import { describeGroupSplit, parseGroupPattern } from '../group-pattern.ts';
 import { chooseScorer } from '../scorer-options.ts';
