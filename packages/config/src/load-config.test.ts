@@ -60,6 +60,15 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes the execution providers onnxruntime-node ships and no others', () => {
+    expect(loadConfig({}).fleet.executionProvider).toBe('cpu');
+    expect(loadConfig({ ADVSCREEN_EXECUTION_PROVIDER: 'webgpu' }).fleet.executionProvider).toBe('webgpu');
+    expect(loadConfig({ ADVSCREEN_EXECUTION_PROVIDER: 'cuda' }).fleet.executionProvider).toBe('cuda');
+    expect(() => loadConfig({ ADVSCREEN_EXECUTION_PROVIDER: 'rocm' })).toThrow(
+      /ADVSCREEN_EXECUTION_PROVIDER.*"rocm"/,
+    );
+  });
+
   it('names every invalid variable and the value it got', () => {
     const attempt = () => loadConfig({ ADVSCREEN_MAX_BYTES: 'lots', ADVSCREEN_LOG_LEVEL: 'loud' });
     expect(attempt).toThrow(ConfigError);

@@ -1,3 +1,4 @@
+import { EXECUTION_PROVIDERS, type ExecutionProvider } from '@advscreen/contracts';
 import { z } from 'zod';
 
 const positiveInt = z.coerce.number().int().positive();
@@ -44,7 +45,7 @@ const EnvSchema = z.object({
   ADVSCREEN_CALIBRATION: z.string().optional(),
   ADVSCREEN_DETECTOR_CONCURRENCY: positiveInt.default(2),
   ADVSCREEN_MODEL_SPEC: z.string().optional(),
-  ADVSCREEN_EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
+  ADVSCREEN_EXECUTION_PROVIDER: z.enum(EXECUTION_PROVIDERS).default('cpu'),
   ADVSCREEN_INFERENCE_CONCURRENCY: positiveInt.default(16),
   ADVSCREEN_BATCH_MAX: positiveInt.default(8),
   ADVSCREEN_BATCH_WAIT_MS: z.coerce.number().int().nonnegative().default(5),
@@ -99,7 +100,7 @@ export interface FleetConfig {
   calibration: string | undefined;
   detectorConcurrency: number;
   modelSpec: string | undefined;
-  executionProvider: 'cpu' | 'cuda';
+  executionProvider: ExecutionProvider;
   inferenceConcurrency: number;
   /** Micro-batching of model runs: at most `maxBatch` images, waiting at most `maxWaitMs`. */
   batch: { maxBatch: number; maxWaitMs: number };

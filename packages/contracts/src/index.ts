@@ -1,4 +1,5 @@
 export { CorpusManifestLine } from './corpus-manifest.ts';
+export { EXECUTION_PROVIDERS, type ExecutionProvider } from './execution-provider.ts';
 export type { FloatRgbImage, RgbImage } from './image.ts';
 export {
   AlertJob,

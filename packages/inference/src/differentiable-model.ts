@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { FloatRgbImage } from '@advscreen/contracts';
+import type { ExecutionProvider, FloatRgbImage } from '@advscreen/contracts';
 import { GRADIENT_IO, inputGradientModel, logitsModel, shapeProbeModel } from '@advscreen/onnx-graph';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { LoadedModelSpec } from './model-spec.ts';
@@ -43,7 +43,7 @@ const EXAMPLES_PER_RUN = 20;
  */
 export async function createDifferentiableModel(
   spec: LoadedModelSpec,
-  provider: 'cpu' | 'cuda',
+  provider: ExecutionProvider,
 ): Promise<DifferentiableModel> {
   if (spec.output.kind !== 'classification')
     throw new Error('gradients are only built for classification models');

@@ -1,4 +1,4 @@
-import type { DetectorReading, RgbImage } from '@advscreen/contracts';
+import type { DetectorReading, ExecutionProvider, RgbImage } from '@advscreen/contracts';
 import { jointScore } from './joint-rule.ts';
 import { MicroBatcher } from './micro-batcher.ts';
 import {
@@ -120,7 +120,7 @@ export async function openModelStage(options: {
   checksPath: string | undefined;
   /** `<id>@<version>` of the detector in front of the model. */
   detector: string;
-  provider: 'cpu' | 'cuda';
+  provider: ExecutionProvider;
   consistency: boolean;
   batching: BatchingSettings;
   /** Told the name of each image's detector when it is not the joint rule's (see createModelStage). */

@@ -1,4 +1,4 @@
-import type { FloatRgbImage, RgbImage } from '@advscreen/contracts';
+import type { ExecutionProvider, FloatRgbImage, RgbImage } from '@advscreen/contracts';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { LoadedModelSpec, ModelSpec } from './model-spec.ts';
 import { type DetectionOutput, decodeYoloV8 } from './yolo-output.ts';
@@ -82,15 +82,21 @@ export interface Model {
   close(): Promise<void>;
 }
 
-export async function createOnnxModel(spec: LoadedModelSpec, provider: 'cpu' | 'cuda'): Promise<Model> {
+const PROVIDER_REMEDIES: Partial<Record<ExecutionProvider, string>> = {
+  cuda: 'Install the CUDA 12 runtime and onnxruntime-node with its CUDA files',
+  webgpu: "Install a Vulkan loader (Debian's libvulkan1) and the GPU driver's Vulkan ICD",
+};
+
+export async function createOnnxModel(spec: LoadedModelSpec, provider: ExecutionProvider): Promise<Model> {
   let session: InferenceSession;
   try {
     session = await InferenceSession.create(spec.modelPath, { executionProviders: [provider] });
   } catch (error) {
-    if (provider === 'cuda') {
+    const remedy = PROVIDER_REMEDIES[provider];
+    if (remedy) {
       throw new Error(
-        `CUDA execution was asked for (ADVSCREEN_EXECUTION_PROVIDER=cuda) but onnxruntime-node could not start it: ${(error as Error).message}. ` +
-          'Install the CUDA 12 runtime and onnxruntime-node with its CUDA files, or set ADVSCREEN_EXECUTION_PROVIDER=cpu.',
+        `${provider} execution was asked for (ADVSCREEN_EXECUTION_PROVIDER=${provider}) but onnxruntime-node could not start it: ` +
+          `${(error as Error).message}. ${remedy}, or set ADVSCREEN_EXECUTION_PROVIDER=cpu.`,
       );
     }
     throw error;
