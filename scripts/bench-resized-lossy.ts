@@ -1,4 +1,4 @@
-// npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp] [--sizes 224,240,336,448,1024] [--crops 3] [--seed 7]
+// npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp|avif] [--sizes 224,240,336,448,1024] [--crops 3] [--seed 7]
 //   [--chroma 4:2:0|4:4:4|4:2:2] [--quality 70-95] [--detector-model model.json]
 // Clean false positives on lossy files, at the analysis size and resized for it. Per photo,
 // random square crops (45-100% of the short side) are resized to each size and written as JPEG
@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import { BUNDLED_DETECTOR_PATH, createResidualScorer, loadDetectorModel } from '@advscreen/detection';
-import { decodeImage, encodeJpeg, encodeLossyWebp, isJpegEncodeChroma } from '@advscreen/imaging';
+import { decodeImage, encodeAvif, encodeJpeg, encodeLossyWebp, isJpegEncodeChroma } from '@advscreen/imaging';
 import sharp from 'sharp';
 import { describeMachine } from './machine.ts';
 
@@ -38,11 +38,11 @@ const [lowest, highest = lowest] = values.quality.split('-').map(Number) as [num
 if (
   !(lowest >= 1 && highest <= 100 && lowest <= highest) ||
   !positionals[0] ||
-  (format !== 'jpeg' && format !== 'webp') ||
+  !['jpeg', 'webp', 'avif'].includes(format) ||
   !isJpegEncodeChroma(chroma)
 ) {
   console.error(
-    'usage: npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp] [--sizes 224,448] [--crops 3] [--chroma 4:2:0|4:4:4|4:2:2] [--quality 70-95]',
+    'usage: npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp|avif] [--sizes 224,448] [--crops 3] [--chroma 4:2:0|4:4:4|4:2:2] [--quality 70-95]',
   );
   process.exit(2);
 }
@@ -85,7 +85,9 @@ for (const size of values.sizes.split(',').map(Number)) {
       const bytes =
         format === 'jpeg'
           ? await encodeJpeg(await crop.png().toBuffer(), { quality, chroma })
-          : await encodeLossyWebp(await crop.png().toBuffer(), { quality });
+          : format === 'webp'
+            ? await encodeLossyWebp(await crop.png().toBuffer(), { quality })
+            : await encodeAvif(await crop.png().toBuffer(), { quality });
       const decoded = await decodeImage(bytes, config.decode);
       const flaggedAs = (origin: Parameters<typeof scorer.score>[1]) =>
         scorer.score(decoded.analysis, origin).score > scorer.threshold ? 1 : 0;

@@ -26,6 +26,8 @@ describe('advscreen train-detector', () => {
       '80,95,100',
       '--webp-reencode',
       '90',
+      '--avif-reencode',
+      '60',
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -58,6 +60,10 @@ describe('advscreen train-detector', () => {
     expect(model.branches.webp?.dense.examples).toBe(14 - 1);
     expect(model.branches.webp?.stripes?.examples).toBe(3 + 1);
     expect(model.trainedOn.webpReencodings).toEqual({ qualities: [90], examples: 14 });
+    // And written as AVIF (libaom effort 2 unless asked), the AVIF model.
+    expect(model.branches.avif?.dense.examples).toBe(14 - 1);
+    expect(model.branches.avif?.stripes?.examples).toBe(3 + 1);
+    expect(model.trainedOn.avifReencodings).toEqual({ qualities: [60], effort: 2, examples: 14 });
     const report = await readFile(path.join(dir, 'model.report.md'), 'utf8');
     expect(report).toMatch(/3-fold cross-validation grouped by source photo/);
     expect(report).toMatch(/\| PGD \| 8\/255 \| png \| 3 \|/);
@@ -70,7 +76,10 @@ describe('advscreen train-detector', () => {
     expect(report).toMatch(/JPEG 4:2:2 above quality 95: a dense head/);
     expect(report).toMatch(/lossy WebP: a dense head/);
     expect(report).toMatch(/## Lossless files written as lossy WebP, per quality/);
-    expect(report).toMatch(/and 14 lossy WebP ones \(quality 90/);
+    expect(report).toMatch(/, 14 lossy WebP ones \(quality 90/);
+    expect(report).toMatch(/AVIF: a dense head/);
+    expect(report).toMatch(/## Lossless files written as AVIF, per quality/);
+    expect(report).toMatch(/, 14 AVIF ones \(quality 60, libaom effort 2, for the AVIF model\)/);
 
     // The trained file drives a scan.
     const scan = await runCli(['scan', PHOTOS, '--detector-model', out, '--json']);

@@ -26,7 +26,7 @@ Usage:
                  [--group-pattern REGEX]
   advscreen train-detector --manifest manifest.jsonl --out model.json [--l2 0.01] [--folds 5] [--target-fpr 0.01]
                  [--jpeg-reencode 70,75,80,85,90,95,96,98,100 | none] [--jpeg-chroma 4:2:0,4:4:4,4:2:2]
-                 [--webp-reencode 70,80,90,95 | none]
+                 [--webp-reencode 70,80,90,95 | none] [--avif-reencode 40,55,70,85 | none] [--avif-effort 2]
                  [--train-only attacks.jsonl] [--balance-attacks]
   advscreen worker ingest|detector|inference|monitor
   advscreen enqueue s3://bucket/prefix

@@ -73,6 +73,8 @@ export const DetectorModelFile = z
       jpeg422Fine: branchSchema('jpeg422Fine').optional(),
       /** Lossy WebP on its own pixels; absent (before v14): the lossless model. */
       webp: branchSchema('webp').optional(),
+      /** AVIF on its own pixels; absent (before v15): the lossless model. */
+      avif: branchSchema('avif').optional(),
     }),
     /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch (heads share it). */
     threshold: z.number(),
@@ -91,6 +93,10 @@ export const DetectorModelFile = z
       }),
       /** Lossless files re-encoded as lossy WebP for the WebP branch (absent: none, detectors before v14). */
       webpReencodings: z.object({ qualities: z.array(z.number()), examples: z.number() }).optional(),
+      /** Lossless files re-encoded as AVIF, at one libaom effort, for the AVIF branch (absent: none, before v15). */
+      avifReencodings: z
+        .object({ qualities: z.array(z.number()), effort: z.number(), examples: z.number() })
+        .optional(),
       /** Every attack type weighed the same within the adversarial class (absent: every example the same). */
       balanceAttacks: z.boolean().optional(),
     }),

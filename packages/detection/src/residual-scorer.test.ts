@@ -119,6 +119,19 @@ describe('createResidualScorer', () => {
     expect(scorer.score(image, { ...lossyWebp, lossyWebp: false })).toEqual(older.score(image, ownPng));
   });
 
+  it('scores an AVIF with its own model, or the lossless one when the file has none', () => {
+    const avif = { format: 'avif', jpegQuantStep: null, ownPixels: true, jpegBlocks: null };
+    const { avif: _, ...withoutAvif } = model.branches;
+    const older = createResidualScorer({ ...model, branches: withoutAvif });
+    expect(older.score(image, avif)).toEqual(older.score(image, ownPng));
+    const scorer = createResidualScorer({
+      ...model,
+      branches: { ...withoutAvif, avif: raisedByOne(model.branches.lossless) },
+    });
+    expect(scorer.score(image, avif).signals.avifBranch).toBe(1);
+    expect(scorer.score(image, avif).score).toBeCloseTo(older.score(image, ownPng).score - 1, 9);
+  });
+
   it('records which model scored an input so that scoredBranch reads it back', () => {
     const jpeg = (jpegQuantStep: number, jpegChroma: '4:2:0' | '4:2:2' | '4:4:4') => ({
       format: 'jpeg',
@@ -137,6 +150,7 @@ describe('createResidualScorer', () => {
       jpeg444Fine: jpeg(1, '4:4:4'),
       jpeg422Fine: jpeg(1, '4:2:2'),
       webp: { ...ownPng, format: 'webp', lossyWebp: true },
+      avif: { ...ownPng, format: 'avif' },
     };
     // Every JPEG branch given a model (the 4:2:0 one), so that none falls back.
     const scorer = createResidualScorer({
@@ -149,6 +163,7 @@ describe('createResidualScorer', () => {
             .map((b) => [b, model.branches.jpeg]),
         ),
         webp: model.branches.lossless,
+        avif: model.branches.lossless,
       },
     });
     for (const [branch, origin] of Object.entries(origins))

@@ -11,7 +11,7 @@ export {
   JPEG_ENCODE_CHROMAS,
   type JpegEncodeChroma,
 } from './encode-jpeg.ts';
-export { encodeLossyWebp } from './encode-webp.ts';
+export { encodeAvif, encodeLossyWebp } from './encode-lossy.ts';
 export {
   type JpegChroma,
   jpegChromaSubsampling,

@@ -30,5 +30,9 @@ export {
   type ScreenOutcome,
   screenObject,
 } from './screen-object.ts';
-export { buildTrainingExamples, type TrainingExampleOptions } from './training-examples.ts';
+export {
+  AVIF_TRAINING_EFFORT,
+  buildTrainingExamples,
+  type TrainingExampleOptions,
+} from './training-examples.ts';
 export { createVerdictFileWriter, formatVerdictLine, type VerdictWriter } from './verdict-writer.ts';

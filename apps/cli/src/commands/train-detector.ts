@@ -16,7 +16,7 @@ import {
   trainDetector,
 } from '@advscreen/detection';
 import { isJpegEncodeChroma } from '@advscreen/imaging';
-import { buildTrainingExamples, readCorpusManifest } from '@advscreen/pipeline';
+import { AVIF_TRAINING_EFFORT, buildTrainingExamples, readCorpusManifest } from '@advscreen/pipeline';
 import { LocalFolderStore } from '@advscreen/storage';
 import { UsageError } from '../usage-error.ts';
 
@@ -29,6 +29,7 @@ const BRANCH_LABELS: Record<Branch, string> = {
   jpeg422: 'JPEG 4:2:2',
   jpeg422Fine: 'JPEG 4:2:2 above quality 95',
   webp: 'lossy WebP',
+  avif: 'AVIF',
   resized: 'resized',
 };
 
@@ -40,6 +41,7 @@ const REENCODED_TITLES: Record<ReencodingKind, string> = {
   '4:2:2':
     "## The same re-encoded with chroma halved across only (4:2:2, libjpeg-turbo's cjpeg), scored by its own models",
   webp: '## Lossless files written as lossy WebP, per quality, scored by the WebP model',
+  avif: '## Lossless files written as AVIF, per quality, scored by the AVIF model',
 };
 
 /**
@@ -63,6 +65,8 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       'jpeg-reencode': { type: 'string', default: '70,75,80,85,90,95,96,98,100' },
       'jpeg-chroma': { type: 'string', default: '4:2:0,4:4:4,4:2:2' },
       'webp-reencode': { type: 'string', default: '70,80,90,95' },
+      'avif-reencode': { type: 'string', default: '40,55,70,85' },
+      'avif-effort': { type: 'string', default: String(AVIF_TRAINING_EFFORT) },
     },
   });
   if (!values.manifest?.length || !values.out)
@@ -81,6 +85,13 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     values['webp-reencode'] === 'none' ? [] : values['webp-reencode'].split(',').map(Number);
   if (!webpQualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
     throw new UsageError('--webp-reencode takes WebP qualities 1-100, comma-separated, or none');
+  const avifQualities =
+    values['avif-reencode'] === 'none' ? [] : values['avif-reencode'].split(',').map(Number);
+  if (!avifQualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
+    throw new UsageError('--avif-reencode takes AVIF qualities 1-100, comma-separated, or none');
+  const avifEffort = Number(values['avif-effort']);
+  if (!(Number.isInteger(avifEffort) && avifEffort >= 0 && avifEffort <= 9))
+    throw new UsageError('--avif-effort takes a libaom effort 0-9');
   const reencodeChroma = values['jpeg-chroma'].split(',');
   if (!reencodeChroma.every(isJpegEncodeChroma))
     throw new UsageError('--jpeg-chroma takes 4:2:0, 4:4:4 and/or 4:2:2 (needs cjpeg), comma-separated');
@@ -98,6 +109,8 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
         reencodeQualities,
         reencodeChroma,
         webpQualities,
+        avifQualities,
+        avifEffort,
         trainOnly: trainOnly.includes(file),
       })),
     );
@@ -132,6 +145,15 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       ...(webpQualities.length > 0
         ? { webpReencodings: { qualities: webpQualities, examples: result.counts.webpReencoded } }
         : {}),
+      ...(avifQualities.length > 0
+        ? {
+            avifReencodings: {
+              qualities: avifQualities,
+              effort: avifEffort,
+              examples: result.counts.avifReencoded,
+            },
+          }
+        : {}),
       ...(balanceAttacks ? { balanceAttacks } : {}),
     },
     createdAt: new Date().toISOString(),
@@ -150,7 +172,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   const report = [
     `# Training report: ${values.id}@${values.version}`,
     '',
-    `Manifests: ${manifestNames.join(' + ')}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos, plus ${result.counts.reencoded} JPEG re-encodings of its lossless files${result.counts.webpReencoded > 0 ? ` and ${result.counts.webpReencoded} lossy WebP ones (quality ${webpQualities.join(', ')}, for the WebP model)` : ''}.`,
+    `Manifests: ${manifestNames.join(' + ')}; ${result.counts.examples} images (${result.counts.clean} clean, ${result.counts.adversarial} adversarial) from ${result.counts.groups} source photos, plus ${result.counts.reencoded} JPEG re-encodings of its lossless files${result.counts.webpReencoded > 0 ? `, ${result.counts.webpReencoded} lossy WebP ones (quality ${webpQualities.join(', ')}, for the WebP model)` : ''}${result.counts.avifReencoded > 0 ? `, ${result.counts.avifReencoded} AVIF ones (quality ${avifQualities.join(', ')}, libaom effort ${avifEffort}, for the AVIF model)` : ''}.`,
     `Features: ${DETECTOR_FEATURES_ID}; L2-regularised logistic regression (l2 ${l2}), classes weighted equally${balanceAttacks ? ', and within the adversarial class every attack type' : ''}.`,
     `The JPEG branch also sees log(mean luminance quantisation step) and, on the encoder's own 8x8 blocks, luminance DCT features; it is trained on the lossless files re-encoded at quality ${reencodeQualities.join(', ') || '(none)'} (chroma ${reencodeChroma.join(', ')}${result.branches.jpeg444 || result.branches.jpeg422 || result.branches.jpegFine ? '; JPEGs with 4:4:4 or 4:2:2 chroma, and JPEGs quantised more finely than quality 95, have models of their own where the data has them, on the same features' : ''}).`,
     `${BRANCHES.flatMap((b) => {

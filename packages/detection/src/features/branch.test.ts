@@ -29,6 +29,11 @@ describe('branchOf', () => {
     expect(branchOf({ format: 'webp', ownPixels: false, lossyWebp: true })).toBe('resized');
   });
 
+  it('gives AVIF on its own pixels a branch of its own, unless resized for analysis', () => {
+    expect(branchOf({ format: 'avif', ownPixels: true })).toBe('avif');
+    expect(branchOf({ format: 'avif', ownPixels: false })).toBe('resized');
+  });
+
   it('gives JPEGs with 4:4:4 and with 4:2:2 chroma their own branches, unless resized for analysis', () => {
     const jpeg = (jpegChroma: '4:2:0' | '4:2:2' | '4:4:4' | 'other' | null, ownPixels = true) =>
       branchOf({ format: 'jpeg', ownPixels, jpegChroma });
@@ -65,6 +70,7 @@ describe('nearestAvailable', () => {
     expect(nearestAvailable('jpegFine', having('lossless', 'jpeg'))).toBe('jpeg');
     expect(nearestAvailable('resized', having('lossless', 'jpeg'))).toBe('lossless');
     expect(nearestAvailable('webp', having('lossless', 'jpeg'))).toBe('lossless');
+    expect(nearestAvailable('avif', having('lossless', 'jpeg', 'webp'))).toBe('lossless');
     expect(nearestAvailable('jpeg', having())).toBe('lossless');
   });
 

@@ -34,6 +34,7 @@ export const BRANCHES = [
   'jpeg444Fine',
   'jpeg422Fine',
   'webp',
+  'avif',
   'resized',
 ] as const;
 export type Branch = (typeof BRANCHES)[number];
@@ -58,7 +59,9 @@ export const FINE_QUANT_STEP = 5;
  * subsampling are scored as 4:2:0. Lossy WebP (VP8) smooths a perturbation away much as JPEG
  * does, and the lossless model, trained on PNG, flagged none of the development corpus's
  * attacks written as WebP at quality 90: `webp`, on the lossless features (VP8 has no fixed
- * block grid and quantisation table to read as JPEG's).
+ * block grid and quantisation table to read as JPEG's). AVIF (AV1 intra frames) does the same and
+ * the lossless model caught no attack written as AVIF at quality 50-80: `avif`, likewise. Every
+ * AVIF goes there (lossless AVIF is rare and its header does not say so).
  */
 export function branchOf(
   origin: Pick<ImageOrigin, 'format' | 'ownPixels' | 'jpegChroma'> &
@@ -66,6 +69,7 @@ export function branchOf(
 ): Branch {
   if (!origin.ownPixels) return 'resized';
   if (origin.format === 'webp' && origin.lossyWebp) return 'webp';
+  if (origin.format === 'avif') return 'avif';
   if (origin.format !== 'jpeg') return 'lossless';
   const fine = origin.jpegQuantStep != null && origin.jpegQuantStep < FINE_QUANT_STEP;
   if (origin.jpegChroma === '4:4:4') return fine ? 'jpeg444Fine' : 'jpeg444';
@@ -85,6 +89,7 @@ export const NEAREST_BRANCH: Readonly<Partial<Record<Branch, Branch>>> = {
   jpeg444Fine: 'jpeg444',
   jpeg422Fine: 'jpeg422',
   webp: 'lossless',
+  avif: 'lossless',
 };
 
 /** The branch whose model scores a branch's inputs: its own where there is one, else the nearest that is. */
@@ -95,8 +100,7 @@ export function nearestAvailable(branch: Branch, available: (branch: Branch) => 
 }
 
 /** Branches whose inputs are JPEGs on their own pixels, with JPEG features (quantisation, DCT, luminance stripes). */
-export const isJpegBranch = (branch: Branch) =>
-  branch !== 'lossless' && branch !== 'resized' && branch !== 'webp';
+export const isJpegBranch = (branch: Branch) => branch.startsWith('jpeg');
 
 /** Branches of JPEGs with full-resolution (4:4:4) chroma. */
 export const isFullChromaBranch = (branch: Branch) => branch === 'jpeg444' || branch === 'jpeg444Fine';

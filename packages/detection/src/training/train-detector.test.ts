@@ -69,6 +69,7 @@ describe('trainDetector', () => {
       groups: 10,
       reencoded: 0,
       webpReencoded: 0,
+      avifReencoded: 0,
     });
   });
 

@@ -114,16 +114,18 @@ export interface TrainingResult {
     reencoded: number;
     /** Lossy WebP re-encodings of them. */
     webpReencoded: number;
+    /** AVIF re-encodings of them. */
+    avifReencoded: number;
   };
 }
 
-/** What the lossless files are re-encoded as: JPEG per chroma subsampling, or lossy WebP. */
-export const REENCODING_KINDS = [...JPEG_CHROMAS, 'webp'] as const;
+/** What the lossless files are re-encoded as: JPEG per chroma subsampling, lossy WebP or AVIF. */
+export const REENCODING_KINDS = [...JPEG_CHROMAS, 'webp', 'avif'] as const;
 export type ReencodingKind = (typeof REENCODING_KINDS)[number];
 
 /** The re-encoding kind a branch's models score, if they score re-encodings at all. */
 const reencodingKindOf = (branch: Branch): ReencodingKind | null =>
-  branch === 'webp' ? 'webp' : isJpegBranch(branch) ? chromaOfBranch(branch) : null;
+  branch === 'webp' || branch === 'avif' ? branch : isJpegBranch(branch) ? chromaOfBranch(branch) : null;
 
 const DEFAULT_STRIPE_ATTACKS = ['Square'];
 const DEFAULT_STRIPES_BRANCHES: readonly Branch[] = BRANCHES.filter((branch) => branch !== 'resized');
@@ -393,6 +395,7 @@ export function trainDetector(given: readonly TrainingExample[], options: Traini
       groups: new Set(corpus.map((e) => e.group)).size,
       reencoded: examples.filter((e) => !isCorpusFile(e) && e.format === 'jpeg').length,
       webpReencoded: examples.filter((e) => !isCorpusFile(e) && e.format === 'webp').length,
+      avifReencoded: examples.filter((e) => !isCorpusFile(e) && e.format === 'avif').length,
     },
   };
 }
