@@ -95,7 +95,7 @@ for (const size of values.sizes.split(',').map(Number)) {
       // As a JPEG on its own pixels; a WebP has no table, so its DCT features count as missing.
       byJpegModel += flaggedAs({ ...decoded, format: 'jpeg', ownPixels: true });
       byLosslessModel += flaggedAs({ ...decoded, format: 'png', jpegBlocks: null });
-      // The file's own branch (branchOf): a lossy WebP at the analysis size has a model of its own since v14.
+      // The file's own branch (branchOf): lossy WebP and AVIF at the analysis size have models of their own since v14 and v15.
       byWorker += flaggedAs(decoded);
     }
   }

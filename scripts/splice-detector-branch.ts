@@ -4,7 +4,7 @@
 // its operating point set on its own inputs alone, so the run that skipped what the branch does
 // not read (e.g. JPEG re-encodings for the WebP branch) fits the same models for it as a full
 // run would: check that the branches both files have came out equal (the script says which
-// differ). How detector v14 was made (docs/decisions/0010-lossy-webp.md).
+// differ). How detectors v14 and v15 were made (docs/decisions/0010-lossy-webp.md, 0011-avif.md).
 import { readFile, writeFile } from 'node:fs/promises';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { BRANCHES, type Branch, DetectorModelFile } from '@advscreen/detection';
@@ -40,6 +40,7 @@ const model: DetectorModelFile = {
   trainedOn: {
     ...base.trainedOn,
     ...(from.trainedOn.webpReencodings ? { webpReencodings: from.trainedOn.webpReencodings } : {}),
+    ...(from.trainedOn.avifReencodings ? { avifReencodings: from.trainedOn.avifReencodings } : {}),
   },
   createdAt: new Date().toISOString(),
 };

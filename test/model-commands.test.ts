@@ -87,7 +87,7 @@ describe('advscreen scan --model', () => {
     const result = await runCli(['scan', PHOTOS, '--model', 'default', '--model-checks', stale, '--json']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(
-      /joint rule was set on the scores of residual-cooccurrence@9, but the detector is residual-cooccurrence@14: run advscreen calibrate-model again/,
+      /joint rule was set on the scores of residual-cooccurrence@9, but the detector is residual-cooccurrence@15: run advscreen calibrate-model again/,
     );
   });
 });
@@ -135,7 +135,7 @@ describe('advscreen calibrate-model', () => {
     expect(carried.stdout).toMatch(/Joint rule .* threshold moved to/);
     expect(joint?.threshold).toBeLessThan(1e6);
     // Its threshold now rests on the bundled detector's scores, and the file says so.
-    expect(joint?.detector).toBe('residual-cooccurrence@14');
+    expect(joint?.detector).toBe('residual-cooccurrence@15');
 
     // A detector calibrated to flag half of these images leaves the joint rule nothing of its 2% budget.
     const calibration = path.join(dir, 'calibration.json');

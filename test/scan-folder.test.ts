@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { VerdictRecord } from '@advscreen/contracts';
-import { encodeJpeg, encodeLossyWebp } from '@advscreen/imaging';
+import { encodeAvif, encodeJpeg, encodeLossyWebp } from '@advscreen/imaging';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from './support/cli.ts';
@@ -24,13 +24,19 @@ const FINE_JPEGS = {
   'kite_1_q100_422.jpg': { chroma: '4:2:2', signals: ['fineQuantBranch', 'halfChromaBranch'] },
 } as const;
 /**
- * Lossy WebP at the analysis size: a clean photo and an attack, each at quality 90. Detector v13
- * scored them with the lossless model, which flagged no WebP attack; v14's WebP model does.
+ * Lossy WebP (quality 90) and AVIF (quality 80, sharp's default effort) at the analysis size: a
+ * clean photo and an attack each, scored by their own models (v14's WebP model, v15's AVIF
+ * model). Before v14 the lossless model flagged no WebP attack; this strong AVIF FGSM it did flag
+ * (on AVIF the lossless model misses weaker FGSM and PGD: docs/decisions/0011-avif.md).
  */
-const LOSSY_WEBPS = {
+const LOSSY_FILES = {
   'kite_1_q90.webp': { from: 'kite_1.png', verdict: 'clean' },
   'kite_1__FGSM_16-255_q90.webp': { from: 'kite_1__FGSM_16-255.png', verdict: 'adversarial' },
+  'kite_1_q80.avif': { from: 'kite_1.png', verdict: 'clean' },
+  'kite_1__FGSM_16-255_q80.avif': { from: 'kite_1__FGSM_16-255.png', verdict: 'adversarial' },
 } as const;
+const encodeLossy = (name: string, bytes: Uint8Array) =>
+  name.endsWith('.avif') ? encodeAvif(bytes, { quality: 80 }) : encodeLossyWebp(bytes, { quality: 90 });
 
 beforeAll(async () => {
   folder = await mkdtemp(path.join(tmpdir(), 'advscreen-scan-'));
@@ -54,10 +60,10 @@ beforeAll(async () => {
     await writeFile(path.join(folder, name), await encodeJpeg(kite, { quality: 100, chroma }));
     photoKeys.push(name);
   }
-  for (const [name, { from }] of Object.entries(LOSSY_WEBPS)) {
+  for (const [name, { from }] of Object.entries(LOSSY_FILES)) {
     await writeFile(
       path.join(folder, name),
-      await encodeLossyWebp(await readFile(path.join(PHOTOS, from)), { quality: 90 }),
+      await encodeLossy(name, await readFile(path.join(PHOTOS, from))),
     );
     photoKeys.push(name);
   }
@@ -101,6 +107,7 @@ describe('advscreen scan <folder>', () => {
       const resized = key === 'dog_0_300px.jpg';
       const fine = FINE_JPEGS[key as keyof typeof FINE_JPEGS];
       expect(Object.keys(record.signals).sort()).toEqual([
+        ...(record.format === 'avif' ? ['avifBranch'] : []),
         'chromaNoiseRate',
         'chromaStripes',
         'denseScore',
@@ -119,12 +126,12 @@ describe('advscreen scan <folder>', () => {
           record.signals.stripesScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
-      expect(record.detector).toBe('residual-cooccurrence@14');
+      expect(record.detector).toBe('residual-cooccurrence@15');
       expect(record.threshold).toBe(0);
     }
     for (const name of Object.keys(FINE_JPEGS))
       expect(records.find((r) => r.key === name)?.verdict, name).toBe('clean');
-    for (const [name, { verdict }] of Object.entries(LOSSY_WEBPS))
+    for (const [name, { verdict }] of Object.entries(LOSSY_FILES))
       expect(records.find((r) => r.key === name)?.verdict, name).toBe(verdict);
 
     // --json is implied when stdout is not a terminal: the summary is the only output line.
