@@ -25,9 +25,9 @@ const FINE_JPEGS = {
 } as const;
 /**
  * Lossy WebP (quality 90) and AVIF (quality 80, sharp's default effort) at the analysis size: a
- * clean photo and an attack each, scored by their own models (v14's WebP model, v15's AVIF
- * model). Before v14 the lossless model flagged no WebP attack; this strong AVIF FGSM it did flag
- * (on AVIF the lossless model misses weaker FGSM and PGD: docs/decisions/0011-avif.md).
+ * clean photo and an attack each, scored by their own models (v14's WebP model; v15's AVIF model,
+ * with the lossless model's second opinion). Before v14 the lossless model flagged no WebP attack;
+ * this strong AVIF FGSM it did flag (it misses weaker FGSM and PGD: docs/decisions/0011-avif.md).
  */
 const LOSSY_FILES = {
   'kite_1_q90.webp': { from: 'kite_1.png', verdict: 'clean' },
@@ -115,15 +115,18 @@ describe('advscreen scan <folder>', () => {
         'jpegBranch',
         ...(jpeg ? ['jpegQuantStep'] : []),
         ...(resized ? ['resizedBranch'] : []),
+        ...(record.format === 'avif' ? ['secondOpinionScore'] : []),
         ...(resized ? [] : ['stripesScore']),
         ...(record.format === 'webp' ? ['webpBranch'] : []),
       ]);
       expect(record.signals.jpegBranch).toBe(jpeg && !resized ? 1 : 0);
-      // The score is the larger head's (JPEG inputs have only the dense head).
+      // The score is the larger head's (inputs resized for analysis have only the dense head), or
+      // on AVIF the lossless model's second opinion where that is larger.
       expect(record.score).toBe(
         Math.max(
           record.signals.denseScore as number,
           record.signals.stripesScore ?? Number.NEGATIVE_INFINITY,
+          record.signals.secondOpinionScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
       expect(record.detector).toBe('residual-cooccurrence@15');

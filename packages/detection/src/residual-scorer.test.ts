@@ -119,17 +119,32 @@ describe('createResidualScorer', () => {
     expect(scorer.score(image, { ...lossyWebp, lossyWebp: false })).toEqual(older.score(image, ownPng));
   });
 
-  it('scores an AVIF with its own model, or the lossless one when the file has none', () => {
+  it('scores an AVIF by the larger of its own model and the lossless one (alone when the file has no AVIF model)', () => {
     const avif = { format: 'avif', jpegQuantStep: null, ownPixels: true, jpegBlocks: null };
     const { avif: _, ...withoutAvif } = model.branches;
     const older = createResidualScorer({ ...model, branches: withoutAvif });
     expect(older.score(image, avif)).toEqual(older.score(image, ownPng));
-    const scorer = createResidualScorer({
-      ...model,
-      branches: { ...withoutAvif, avif: raisedByOne(model.branches.lossless) },
-    });
-    expect(scorer.score(image, avif).signals.avifBranch).toBe(1);
-    expect(scorer.score(image, avif).score).toBeCloseTo(older.score(image, ownPng).score - 1, 9);
+    const lossless = older.score(image, ownPng).score;
+    const withAvif = (offsetBy: number) =>
+      createResidualScorer({
+        ...model,
+        branches: {
+          ...withoutAvif,
+          avif: {
+            dense: {
+              ...model.branches.lossless.dense,
+              offset: model.branches.lossless.dense.offset + offsetBy,
+            },
+          },
+        },
+      }).score(image, avif);
+    // The AVIF model scoring lower: the lossless model's score stands.
+    expect(withAvif(1).signals).toMatchObject({ avifBranch: 1, secondOpinionScore: lossless });
+    expect(withAvif(1).score).toBeCloseTo(lossless, 9);
+    // Scoring higher: its own.
+    const denseAbove = withAvif(-5).signals.denseScore as number;
+    expect(withAvif(-5).score).toBe(denseAbove);
+    expect(denseAbove).toBeGreaterThan(lossless);
   });
 
   it('records which model scored an input so that scoredBranch reads it back', () => {

@@ -3,6 +3,7 @@ import type { CalibrationFile, DetectorModelFile } from './detector-file.ts';
 import {
   type Branch,
   branchOf,
+  type Head,
   headFeatures,
   isFineQuantBranch,
   isFullChromaBranch,
@@ -10,11 +11,23 @@ import {
   isJpegBranch,
   jpegEvidence,
   nearestAvailable,
+  SECOND_OPINION,
 } from './features/branch.ts';
 import { chromaNoiseRate, extractResidualFeatures } from './features/residual-features.ts';
 import { extractStripeFeatures } from './features/stripe-features.ts';
 import type { ImageOrigin, Scorer } from './scorer.ts';
 import { linearScore } from './training/logistic-regression.ts';
+import type { TrainedBranch } from './training/train-detector.ts';
+
+/** Each head's offset score for a branch's model; a branch without a stripes head scores -Infinity there. */
+function headScores(branch: TrainedBranch, features: Record<Head, number[]>): [number, number] {
+  return [
+    linearScore(branch.dense.model, features.dense) - branch.dense.offset,
+    branch.stripes
+      ? linearScore(branch.stripes.model, features.stripes) - branch.stripes.offset
+      : Number.NEGATIVE_INFINITY,
+  ];
+}
 
 export function detectorName(model: DetectorModelFile): string {
   return `${model.id}@${model.version}`;
@@ -47,15 +60,17 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
       const stripes = extractStripeFeatures(image);
       const jpeg = jpegEvidence(image, origin);
       const features = headFeatures(branchName, residual, stripes, jpeg);
-      const denseScore = linearScore(branch.dense.model, features.dense) - branch.dense.offset;
-      const stripesScore = branch.stripes
-        ? linearScore(branch.stripes.model, features.stripes) - branch.stripes.offset
-        : Number.NEGATIVE_INFINITY;
+      const [denseScore, stripesScore] = headScores(branch, features);
+      // A second opinion on the same features (AVIF: the lossless model), when the branch has one.
+      const second = SECOND_OPINION[branchName];
+      const secondModel = second && branchName !== second ? model.branches[second] : undefined;
+      const secondScore = secondModel ? Math.max(...headScores(secondModel, features)) : undefined;
       return {
-        score: Math.max(denseScore, stripesScore),
+        score: Math.max(denseScore, stripesScore, secondScore ?? Number.NEGATIVE_INFINITY),
         signals: {
           denseScore,
           ...(branch.stripes ? { stripesScore } : {}),
+          ...(secondScore !== undefined ? { secondOpinionScore: secondScore } : {}),
           jpegBranch: isJpegBranch(branchName) ? 1 : 0,
           ...(isFullChromaBranch(branchName) ? { fullChromaBranch: 1 } : {}),
           ...(isHalfChromaBranch(branchName) ? { halfChromaBranch: 1 } : {}),

@@ -92,6 +92,15 @@ export const NEAREST_BRANCH: Readonly<Partial<Record<Branch, Branch>>> = {
   avif: 'lossless',
 };
 
+/**
+ * Branches whose inputs a second model, on the same features, also scores; the larger score wins,
+ * as between heads. AVIF: its own model reads weak FGSM and PGD better, the lossless model strong
+ * FGSM and Square (on 19 other photos at AVIF 50-80, Square 4/255 caught 62% by the AVIF model
+ * alone, 71% by the lossless one, 76% by the larger; no clean file flagged by either:
+ * docs/decisions/0011-avif.md).
+ */
+export const SECOND_OPINION: Readonly<Partial<Record<Branch, Branch>>> = { avif: 'lossless' };
+
 /** The branch whose model scores a branch's inputs: its own where there is one, else the nearest that is. */
 export function nearestAvailable(branch: Branch, available: (branch: Branch) => boolean): Branch {
   let nearest: Branch | undefined = branch;
