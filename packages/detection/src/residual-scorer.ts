@@ -63,7 +63,7 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
       const [denseScore, stripesScore] = headScores(branch, features);
       // A second opinion on the same features (AVIF: the lossless model), when the branch has one.
       const second = SECOND_OPINION[branchName];
-      const secondModel = second && branchName !== second ? model.branches[second] : undefined;
+      const secondModel = second ? model.branches[second] : undefined;
       const secondScore = secondModel ? Math.max(...headScores(secondModel, features)) : undefined;
       return {
         score: Math.max(denseScore, stripesScore, secondScore ?? Number.NEGATIVE_INFINITY),

@@ -44,6 +44,14 @@ const REENCODED_TITLES: Record<ReencodingKind, string> = {
   avif: '## Lossless files written as AVIF, per quality, scored by the AVIF model',
 };
 
+/** A re-encoding option's value: qualities 1-100, comma-separated, or none. */
+function qualityList(value: string, flag: string, codec: string): number[] {
+  const qualities = value === 'none' ? [] : value.split(',').map(Number);
+  if (!qualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
+    throw new UsageError(`--${flag} takes ${codec} qualities 1-100, comma-separated, or none`);
+  return qualities;
+}
+
 /**
  * `advscreen train-detector --manifest m.jsonl --out model.json`: fits the detector on a
  * labelled corpus and writes the model plus a report of how it does on held-out photos and on
@@ -77,18 +85,9 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   if (!(l2 > 0) || !(folds >= 2) || !(targetFpr > 0 && targetFpr < 1)) {
     throw new UsageError('--l2 must be > 0, --folds >= 2, --target-fpr in (0, 1)');
   }
-  const reencodeQualities =
-    values['jpeg-reencode'] === 'none' ? [] : values['jpeg-reencode'].split(',').map(Number);
-  if (!reencodeQualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
-    throw new UsageError('--jpeg-reencode takes JPEG qualities 1-100, comma-separated, or none');
-  const webpQualities =
-    values['webp-reencode'] === 'none' ? [] : values['webp-reencode'].split(',').map(Number);
-  if (!webpQualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
-    throw new UsageError('--webp-reencode takes WebP qualities 1-100, comma-separated, or none');
-  const avifQualities =
-    values['avif-reencode'] === 'none' ? [] : values['avif-reencode'].split(',').map(Number);
-  if (!avifQualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
-    throw new UsageError('--avif-reencode takes AVIF qualities 1-100, comma-separated, or none');
+  const reencodeQualities = qualityList(values['jpeg-reencode'], 'jpeg-reencode', 'JPEG');
+  const webpQualities = qualityList(values['webp-reencode'], 'webp-reencode', 'WebP');
+  const avifQualities = qualityList(values['avif-reencode'], 'avif-reencode', 'AVIF');
   const avifEffort = Number(values['avif-effort']);
   if (!(Number.isInteger(avifEffort) && avifEffort >= 0 && avifEffort <= 9))
     throw new UsageError('--avif-effort takes a libaom effort 0-9');
