@@ -343,11 +343,14 @@ export async function runRoleUntilSignalled(
   config: AdvscreenConfig,
   logger: Logger,
 ): Promise<number> {
-  const running = await startRole(role, config, logger);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // Listening before the start: a signal that comes while the role starts, or just after it logs
+  // that it started, must drain it too, not end the process by the default action.
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+  const running = await startRole(role, config, logger);
+  const signal = await signalled;
   logger.info({ signal }, 'shutting down');
   const deadline = new Promise<'timeout'>((resolve) =>
     setTimeout(resolve, config.fleet.shutdownGraceMs, 'timeout').unref(),
