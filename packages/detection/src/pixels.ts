@@ -26,11 +26,24 @@ export interface LumaPlane {
  * BT.601 luminance (JFIF's Y) per pixel, unrounded. A JPEG's DCT and luminance stripe features
  * both read it: computed once per image (jpegEvidence) and handed to each.
  */
-export function luminance(image: RgbImage): LumaPlane {
+export function luminance(image: RgbImage, into?: Float64Array): LumaPlane {
   const { data, width, height } = image;
-  const luma = new Float64Array(width * height);
+  const luma = into ?? new Float64Array(width * height);
   for (let i = 0, p = 0; i < luma.length; i++, p += 3) {
     luma[i] = 0.299 * (data[p] as number) + 0.587 * (data[p + 1] as number) + 0.114 * (data[p + 2] as number);
   }
   return { width, height, data: luma };
+}
+
+/**
+ * A per-pixel plane reused from call to call (contents left as they were): the scorer's
+ * working planes are 400 KB each at 224x224, and allocating them per image had V8 run a full
+ * garbage collection every few dozen images. Only for planes that do not outlive the call.
+ */
+export function reusedPlane(): (length: number) => Float64Array {
+  let buffer = new Float64Array(0);
+  return (length) => {
+    if (buffer.length < length) buffer = new Float64Array(length);
+    return buffer.subarray(0, length);
+  };
 }

@@ -1,5 +1,5 @@
 import type { RgbImage } from '@advscreen/contracts';
-import { luminance } from '../pixels.ts';
+import { luminance, reusedPlane } from '../pixels.ts';
 import type { ImageOrigin } from '../scorer.ts';
 import { DCT_FEATURE_COUNT, DCT_FEATURES_ID, extractJpegDctFeatures } from './dct-features.ts';
 import {
@@ -182,10 +182,13 @@ export interface JpegEvidence {
   lumaStripes: Float64Array | null;
 }
 
+const lumaPlane = reusedPlane();
+
 export function jpegEvidence(image: RgbImage, origin: ImageOrigin): JpegEvidence {
   const jpegBranch = isJpegBranch(branchOf(origin));
   // Both feature sets read the luminance: computed once.
-  const luma = origin.jpegBlocks || jpegBranch ? luminance(image) : null;
+  const luma =
+    origin.jpegBlocks || jpegBranch ? luminance(image, lumaPlane(image.width * image.height)) : null;
   return {
     quantStep: origin.jpegQuantStep,
     dct: origin.jpegBlocks && luma ? extractJpegDctFeatures(luma, origin.jpegBlocks.lumaTable) : null,

@@ -65,4 +65,63 @@ describe('extractResidualFeatures', () => {
     expect(quiet).toBe(0);
     expect(loud).toBeGreaterThan(0.3);
   });
+
+  it('matches a direct count of the seven pair histograms on a random image', () => {
+    let seed = 11;
+    const width = 9;
+    const height = 7;
+    const data = Uint8Array.from({ length: width * height * 3 }, () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return 100 + ((seed >>> 16) % 9) - 4;
+    });
+    // Reference: each histogram counted straight from its definition, then merged with its mirror.
+    const clip = (r: number) => Math.max(-3, Math.min(3, r));
+    const px = (x: number, y: number, c: number) => data[3 * (y * width + x) + c] as number;
+    const pair = (a: number, b: number) => (clip(a) + 3) * 7 + clip(b) + 3;
+    const add = (counts: number[], bin: number) => {
+      counts[bin] = (counts[bin] as number) + 1;
+    };
+    const cross = new Array(49).fill(0);
+    const chroma = [new Array(49).fill(0), new Array(49).fill(0)];
+    const colour = new Array(49).fill(0);
+    const residual = (x: number, y: number, dx: number, dy: number) =>
+      [0, 1, 2].map((c) => px(x + dx, y + dy, c) - px(x, y, c)) as [number, number, number];
+    for (const [dx, dy, direction] of [
+      [1, 0, 0],
+      [0, 1, 1],
+    ] as const) {
+      for (let y = 0; y + dy < height; y++) {
+        for (let x = 0; x + dx < width; x++) {
+          const [r, g, b] = residual(x, y, dx, dy);
+          add(cross, pair(r, g));
+          add(cross, pair(b, g));
+          if (x + 2 * dx >= width || y + 2 * dy >= height) continue;
+          const [r2, g2, b2] = residual(x + dx, y + dy, dx, dy);
+          const hist = chroma[direction] as number[];
+          add(hist, pair(r - g, r2 - g2));
+          add(hist, pair(b - g, b2 - g2));
+          for (const [a, a2] of [
+            [r, r2],
+            [g, g2],
+            [b, b2],
+          ] as const)
+            add(colour, pair(a, a2));
+        }
+      }
+    }
+    const merged = (counts: number[]) => {
+      const total = counts.reduce((sum, n) => sum + n, 0);
+      return Array.from(
+        { length: 25 },
+        (_, i) => ((counts[i] as number) + (i === 24 ? 0 : (counts[48 - i] as number))) / total,
+      );
+    };
+    const expected = [
+      ...merged(cross),
+      ...merged(chroma[0] as number[]),
+      ...merged(chroma[1] as number[]),
+      ...merged(colour),
+    ];
+    expect(Array.from(extractResidualFeatures({ width, height, data }))).toEqual(expected);
+  });
 });

@@ -1,5 +1,5 @@
 import type { RgbImage } from '@advscreen/contracts';
-import type { LumaPlane } from '../pixels.ts';
+import { type LumaPlane, reusedPlane } from '../pixels.ts';
 
 /**
  * Chroma stripe features, for query attacks such as Square Attack (Andriushchenko et al. 2020).
@@ -103,12 +103,14 @@ function planeStripes(plane: Float64Array, w: number, h: number, tile: number): 
 const tileFor = (image: { width: number; height: number }) =>
   Math.min(TILE, image.width - 1, image.height - 1);
 
+const chromaPlane = reusedPlane();
+
 export function extractStripeFeatures(image: RgbImage): Float64Array {
   const { width: w, height: h, data } = image;
   const features = new Float64Array(STRIPE_FEATURE_COUNT);
   const tile = tileFor(image);
   if (tile < 2) return features;
-  const plane = new Float64Array(w * h);
+  const plane = chromaPlane(w * h);
   for (const [p, other] of [
     [0, 1],
     [2, 1],
