@@ -117,42 +117,37 @@ export function extractResidualFeatures(image: RgbImage): Float64Array {
   return features;
 }
 
-/** Residuals between horizontal neighbours; the previous one's bins are kept in slot 0. */
+/** Residuals between horizontal neighbours. */
 function countAcross(image: RgbImage, tallies: Int32Array): void {
   const { width: w, height: h, data } = image;
-  const previous = new Int32Array(3);
   for (let y = 0; y < h; y++) {
+    let before = NO_RESIDUAL;
     for (let x = 0, p = 3 * y * w; x < w - 1; x++, p += 3) {
-      tallyResidual(data, p, p + 3, tallies, previous, 0, x > 0);
+      before = tallyResidual(data, p, p + 3, tallies, before);
     }
   }
 }
 
-/** Residuals between vertical neighbours; the previous row's bins are kept per column. */
+/** Residuals between vertical neighbours; the previous row's are kept per column. */
 function countDown(image: RgbImage, tallies: Int32Array): void {
   const { width: w, height: h, data } = image;
-  const previous = new Int32Array(3 * w);
+  const above = new Int32Array(w).fill(NO_RESIDUAL);
   for (let y = 0; y < h - 1; y++) {
     for (let x = 0, p = 3 * y * w; x < w; x++, p += 3) {
-      tallyResidual(data, p, p + 3 * w, tallies, previous, 3 * x, y > 0);
+      above[x] = tallyResidual(data, p, p + 3 * w, tallies, above[x] as number);
     }
   }
 }
 
+/** The first residual along a row or column has none before it. */
+const NO_RESIDUAL = -1;
+
 /**
- * Tallies the residual from pixel `p` to pixel `q` and, when there is one, its pairs with the
- * previous residual along the direction, whose (R-G, B-G), (R, G) and B bins are at
- * `previous[slot]` and are replaced by this one's.
+ * Tallies the residual from pixel `p` to pixel `q` and its pairs with the residual `before` it
+ * along the direction, if any. Returns this residual's bins packed into one number, as `before`
+ * is: (R-G, B-G) from bit 10, (R, G) in bits 4-9, B in bits 0-3.
  */
-function tallyResidual(
-  data: Uint8Array,
-  p: number,
-  q: number,
-  tallies: Int32Array,
-  previous: Int32Array,
-  slot: number,
-  hasPrevious: boolean,
-): void {
+function tallyResidual(data: Uint8Array, p: number, q: number, tallies: Int32Array, before: number): number {
   const rR = (data[q] as number) - (data[p] as number);
   const rG = (data[q + 1] as number) - (data[p + 1] as number);
   const rB = (data[q + 2] as number) - (data[p + 2] as number);
@@ -160,14 +155,12 @@ function tallyResidual(
   const colour = (CLIPPED_BIN[rR + 510] as number) * SIDE + (CLIPPED_BIN[rG + 510] as number);
   const chroma = (CLIPPED_BIN[rR - rG + 510] as number) * SIDE + (CLIPPED_BIN[rB - rG + 510] as number);
   bump(tallies, CROSS + colour * SIDE + bB);
-  if (hasPrevious) {
-    bump(tallies, CHROMA + (previous[slot] as number) * BINS + chroma);
-    bump(tallies, COLOUR_RG + (previous[slot + 1] as number) * BINS + colour);
-    bump(tallies, COLOUR_B + (previous[slot + 2] as number) * SIDE + bB);
+  if (before !== NO_RESIDUAL) {
+    bump(tallies, CHROMA + (before >> 10) * BINS + chroma);
+    bump(tallies, COLOUR_RG + ((before >> 4) & 63) * BINS + colour);
+    bump(tallies, COLOUR_B + (before & 15) * SIDE + bB);
   }
-  previous[slot] = chroma;
-  previous[slot + 1] = colour;
-  previous[slot + 2] = bB;
+  return (chroma << 10) | (colour << 4) | bB;
 }
 
 const bump = (counts: Int32Array, bin: number) => {
