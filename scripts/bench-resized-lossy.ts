@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import { BUNDLED_DETECTOR_PATH, createResidualScorer, loadDetectorModel } from '@advscreen/detection';
-import { decodeImage, encodeAvif, encodeJpeg, encodeLossyWebp, isJpegEncodeChroma } from '@advscreen/imaging';
+import { decodeImage, encodeLossy, isJpegEncodeChroma, isLossyFormat } from '@advscreen/imaging';
 import sharp from 'sharp';
 import { describeMachine } from './machine.ts';
 
@@ -38,7 +38,7 @@ const [lowest, highest = lowest] = values.quality.split('-').map(Number) as [num
 if (
   !(lowest >= 1 && highest <= 100 && lowest <= highest) ||
   !positionals[0] ||
-  !['jpeg', 'webp', 'avif'].includes(format) ||
+  !isLossyFormat(format) ||
   !isJpegEncodeChroma(chroma)
 ) {
   console.error(
@@ -82,12 +82,7 @@ for (const size of values.sizes.split(',').map(Number)) {
         .extract({ left, top, width: side, height: side })
         .resize(size, size, { kernel: 'linear' })
         .removeAlpha();
-      const bytes =
-        format === 'jpeg'
-          ? await encodeJpeg(await crop.png().toBuffer(), { quality, chroma })
-          : format === 'webp'
-            ? await encodeLossyWebp(await crop.png().toBuffer(), { quality })
-            : await encodeAvif(await crop.png().toBuffer(), { quality });
+      const bytes = await encodeLossy(await crop.png().toBuffer(), format, { quality, chroma });
       const decoded = await decodeImage(bytes, config.decode);
       const flaggedAs = (origin: Parameters<typeof scorer.score>[1]) =>
         scorer.score(decoded.analysis, origin).score > scorer.threshold ? 1 : 0;

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import type { CorpusManifestLine } from '@advscreen/contracts';
-import { decodeImage, encodeAvif, encodeJpeg, encodeLossyWebp, isJpegEncodeChroma } from '@advscreen/imaging';
+import { decodeImage, encodeLossy, isJpegEncodeChroma } from '@advscreen/imaging';
 import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
 import { writeCorpusManifest } from '@advscreen/pipeline';
 import { loadManifests, stillFools } from './corpus-files.ts';
@@ -42,20 +42,17 @@ if (
   !isJpegEncodeChroma(chroma)
 )
   exitWithUsage();
-/** How each format is written, named and described. */
+/** How each format's files are named and described. */
 const WRITERS = {
   jpeg: {
-    encode: (bytes: Uint8Array, quality: number) => encodeJpeg(bytes, { quality, chroma }),
     suffix: (quality: number) => `_q${quality}_${chroma.replaceAll(':', '')}.jpg`,
     describe: (quality: number) => `JPEG quality ${quality}, chroma ${chroma}`,
   },
   webp: {
-    encode: (bytes: Uint8Array, quality: number) => encodeLossyWebp(bytes, { quality }),
     suffix: (quality: number) => `_q${quality}.webp`,
     describe: (quality: number) => `lossy WebP quality ${quality}`,
   },
   avif: {
-    encode: (bytes: Uint8Array, quality: number) => encodeAvif(bytes, { quality }),
     suffix: (quality: number) => `_q${quality}.avif`,
     describe: (quality: number) => `AVIF quality ${quality} (libaom effort 4, sharp's default)`,
   },
@@ -71,7 +68,7 @@ for (const { manifest, store } of await loadManifests(values.manifest)) {
   for (const line of manifest.lines.filter((l) => l.format === 'png')) {
     const quality = low + Math.floor(random() * (high - low + 1));
     const lossless = await store.read(line.path, config.decode.maxBytes);
-    const bytes = await writer.encode(lossless, quality);
+    const bytes = await encodeLossy(lossless, format, { quality, chroma });
     let success = line.success;
     if (line.kind === 'adv' && line.label_clean !== undefined) {
       success = await stillFools(model, (await decodeImage(bytes, config.decode)).analysis, line.label_clean);

@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from './decode-image.ts';
 import { encodeJpeg } from './encode-jpeg.ts';
+import { encodeLossy, LOSSY_FORMATS } from './encode-lossy.ts';
 import { RejectedInputError } from './rejected-input.ts';
 
 const limits = { maxBytes: 2_000_000, maxPixels: 4_000_000, timeoutMs: 5_000, analysisSize: 32 };
@@ -104,6 +105,16 @@ describe('decodeImage', () => {
     // sharp's own metadata calls this 4:2:0.
     expect(await as('4:2:2')).toBe('4:2:2');
     expect((await decodeImage(raw, limits)).jpegChroma).toBeNull();
+  });
+
+  it.each(LOSSY_FORMATS)('reads back what encodeLossy wrote as %s', async (format) => {
+    const raw = await photoLike('png', 32, 32);
+    const decoded = await decodeImage(
+      await encodeLossy(raw, format, { quality: 60, chroma: '4:4:4' }),
+      limits,
+    );
+    expect(decoded.format).toBe(format);
+    expect(decoded.jpegChroma).toBe(format === 'jpeg' ? '4:4:4' : null);
   });
 
   it('applies the EXIF orientation before analysis', async () => {

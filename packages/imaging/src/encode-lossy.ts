@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { encodeJpeg, type JpegEncodeChroma } from './encode-jpeg.ts';
 
 /** Writes an image (any format sharp reads) as a lossy WebP (libwebp's quality 0-100). For training and benchmarks. */
 export function encodeLossyWebp(input: Uint8Array, options: { quality: number }): Promise<Buffer> {
@@ -18,4 +19,31 @@ export function encodeAvif(
     .removeAlpha()
     .avif({ quality: options.quality, effort: options.effort ?? 4 })
     .toBuffer();
+}
+
+/** The lossy formats training and benchmarks write. */
+export const LOSSY_FORMATS = ['jpeg', 'webp', 'avif'] as const;
+export type LossyFormat = (typeof LOSSY_FORMATS)[number];
+
+export const isLossyFormat = (value: string): value is LossyFormat =>
+  (LOSSY_FORMATS as readonly string[]).includes(value);
+
+/**
+ * Writes an image in one of the lossy formats: `chroma` for JPEG (default 4:2:0), `avifEffort`
+ * for AVIF (default sharp's 4). For training and benchmarks.
+ */
+export function encodeLossy(
+  input: Uint8Array,
+  format: LossyFormat,
+  options: { quality: number; chroma?: JpegEncodeChroma; avifEffort?: number },
+): Promise<Buffer> {
+  const { quality } = options;
+  switch (format) {
+    case 'jpeg':
+      return encodeJpeg(input, { quality, chroma: options.chroma ?? '4:2:0' });
+    case 'webp':
+      return encodeLossyWebp(input, { quality });
+    case 'avif':
+      return encodeAvif(input, { quality, effort: options.avifEffort });
+  }
 }

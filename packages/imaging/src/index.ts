@@ -11,7 +11,14 @@ export {
   JPEG_ENCODE_CHROMAS,
   type JpegEncodeChroma,
 } from './encode-jpeg.ts';
-export { encodeAvif, encodeLossyWebp } from './encode-lossy.ts';
+export {
+  encodeAvif,
+  encodeLossy,
+  encodeLossyWebp,
+  isLossyFormat,
+  LOSSY_FORMATS,
+  type LossyFormat,
+} from './encode-lossy.ts';
 export {
   type JpegChroma,
   jpegChromaSubsampling,

@@ -12,10 +12,9 @@ import {
   type DecodedImage,
   type DecodeLimits,
   decodeImage,
-  encodeAvif,
-  encodeJpeg,
-  encodeLossyWebp,
+  encodeLossy,
   type JpegEncodeChroma,
+  type LossyFormat,
 } from '@advscreen/imaging';
 import type { ObjectStore } from '@advscreen/storage';
 import type { CorpusManifest } from './corpus-manifest.ts';
@@ -92,27 +91,17 @@ export async function buildTrainingExamples(
     // Only files analysed on their own pixels: a re-encoded JPEG of another size would not be
     // scored by the JPEG model.
     if (branch !== 'lossless' || !decoded.ownPixels) continue;
-    const reencodings = [
+    const reencodings: { format: LossyFormat; quality: number; chroma?: JpegEncodeChroma }[] = [
       ...(options.reencodeChroma ?? ['4:2:0']).flatMap((chroma) =>
-        options.reencodeQualities.map((quality) => ({
-          format: 'jpeg',
-          quality,
-          encode: () => encodeJpeg(bytes, { quality, chroma }),
-        })),
+        options.reencodeQualities.map((quality) => ({ format: 'jpeg' as const, quality, chroma })),
       ),
-      ...(options.webpQualities ?? []).map((quality) => ({
-        format: 'webp',
-        quality,
-        encode: () => encodeLossyWebp(bytes, { quality }),
-      })),
-      ...(options.avifQualities ?? []).map((quality) => ({
-        format: 'avif',
-        quality,
-        encode: () => encodeAvif(bytes, { quality, effort: options.avifEffort ?? AVIF_TRAINING_EFFORT }),
-      })),
+      ...(options.webpQualities ?? []).map((quality) => ({ format: 'webp' as const, quality })),
+      ...(options.avifQualities ?? []).map((quality) => ({ format: 'avif' as const, quality })),
     ];
-    for (const { format, quality, encode } of reencodings) {
-      const reencoded = await decodeImage(await encode(), limits);
+    for (const { format, quality, chroma } of reencodings) {
+      const avifEffort = options.avifEffort ?? AVIF_TRAINING_EFFORT;
+      const encoded = await encodeLossy(bytes, format, { quality, chroma, avifEffort });
+      const reencoded = await decodeImage(encoded, limits);
       const success =
         labels.adversarial && options.reencodedSuccess
           ? await options.reencodedSuccess(line, reencoded.analysis)
