@@ -57,4 +57,16 @@ describe('createDifferentiableModel', () => {
       await Promise.all([model.close(), differentiable.close()]);
     }
   });
+
+  // CI has no Vulkan loader: the attack command must stop with what to install, as the model stage does.
+  it('starts on webgpu or stops at start-up saying what to install', async () => {
+    const outcome = await createDifferentiableModel(loadModelSpec(BUNDLED_MODEL_SPEC), 'webgpu').then(
+      (model) => model.close().then(() => 'started'),
+      (error: Error) => error.message,
+    );
+    if (outcome === 'started') return;
+    expect(outcome).toMatch('ADVSCREEN_EXECUTION_PROVIDER=webgpu');
+    expect(outcome).toMatch(/Vulkan loader/);
+    expect(outcome).toMatch('or set ADVSCREEN_EXECUTION_PROVIDER=cpu');
+  });
 });

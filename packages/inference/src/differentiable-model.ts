@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { ExecutionProvider, FloatRgbImage } from '@advscreen/contracts';
 import { GRADIENT_IO, inputGradientModel, logitsModel, shapeProbeModel } from '@advscreen/onnx-graph';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { Tensor } from 'onnxruntime-node';
 import type { LoadedModelSpec } from './model-spec.ts';
-import { sourceChannel, tensorIndex, toInputTensor } from './onnx-model.ts';
+import { createSession, sourceChannel, tensorIndex, toInputTensor } from './onnx-model.ts';
 
 /** One image's class scores and how each moves with the pixels. */
 export interface ClassJacobian {
@@ -51,19 +51,17 @@ export async function createDifferentiableModel(
   const model = new Uint8Array(await readFile(spec.modelPath));
   const blank = { width: size, height: size, data: new Float32Array(3 * size * size) };
   const probe = shapeProbeModel(model, input);
-  const probeSession = await InferenceSession.create(probe.model, { executionProviders: [provider] });
+  const probeSession = await createSession(probe.model, provider);
   const feed = toInputTensor([blank], spec);
   const probed = await probeSession.run({ [input]: feed });
   await probeSession.release();
   const shapes = new Map(Object.entries(probed).map(([name, tensor]) => [name, tensor.dims]));
   shapes.set(input, feed.dims);
-  const session = await InferenceSession.create(
+  const session = await createSession(
     inputGradientModel(model, { input, output: spec.output.name, shapes }),
-    { executionProviders: [provider] },
+    provider,
   );
-  const forward = await InferenceSession.create(logitsModel(model, spec.output.name), {
-    executionProviders: [provider],
-  });
+  const forward = await createSession(logitsModel(model, spec.output.name), provider);
   const classes = spec.labels.length;
   const plane = size * size;
 

@@ -87,10 +87,20 @@ const PROVIDER_REMEDIES: Partial<Record<ExecutionProvider, string>> = {
   webgpu: "Install a Vulkan loader (Debian's libvulkan1) and the GPU driver's Vulkan ICD",
 };
 
-export async function createOnnxModel(spec: LoadedModelSpec, provider: ExecutionProvider): Promise<Model> {
-  let session: InferenceSession;
+/**
+ * An onnxruntime session on the configured provider. A GPU provider that cannot start stops the
+ * role with what to install, rather than falling back to the CPU unannounced.
+ */
+export async function createSession(
+  model: string | Uint8Array,
+  provider: ExecutionProvider,
+): Promise<InferenceSession> {
   try {
-    session = await InferenceSession.create(spec.modelPath, { executionProviders: [provider] });
+    const options = { executionProviders: [provider] };
+    // Two overloads (a path, the bytes): TypeScript picks one per call, not for a union.
+    return await (typeof model === 'string'
+      ? InferenceSession.create(model, options)
+      : InferenceSession.create(model, options));
   } catch (error) {
     const remedy = PROVIDER_REMEDIES[provider];
     if (remedy) {
@@ -101,6 +111,10 @@ export async function createOnnxModel(spec: LoadedModelSpec, provider: Execution
     }
     throw error;
   }
+}
+
+export async function createOnnxModel(spec: LoadedModelSpec, provider: ExecutionProvider): Promise<Model> {
+  const session = await createSession(spec.modelPath, provider);
   const output = spec.output;
   const model: Model = {
     spec,
