@@ -32,9 +32,9 @@ const CLIPPED_BIN = Int32Array.from({ length: 1021 }, (_, i) => Math.max(-T, Mat
 
 /**
  * Per direction, four joint histograms with one increment each per residual pair, split into the
- * features' 49-bin histograms at the end: `cross` over the (R, G, B) residuals of one pair of
- * pixels; `chroma` over the (R-G, B-G) residuals of two consecutive pairs; `colourRG` over the R
- * and G residuals of two consecutive pairs; `colourB` over B's. Seven 49-bin histograms took
+ * features' 49-bin histograms at the end: CROSS over the (R, G, B) residuals of one pair of
+ * pixels; CHROMA over the (R-G, B-G) residuals of two consecutive pairs; COLOUR_RG over the R
+ * and G residuals of two consecutive pairs; COLOUR_B over B's. Seven 49-bin histograms took
  * seven increments per pair. Counts are integers either way, so the features are identical.
  */
 const CROSS = 0;
