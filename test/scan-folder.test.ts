@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { VerdictRecord } from '@advscreen/contracts';
-import { encodeAvif, encodeJpeg, encodeLossyWebp } from '@advscreen/imaging';
+import { encodeJpeg, encodeLossy } from '@advscreen/imaging';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from './support/cli.ts';
@@ -35,8 +35,11 @@ const LOSSY_FILES = {
   'kite_1_q80.avif': { from: 'kite_1.png', verdict: 'clean' },
   'kite_1__FGSM_16-255_q80.avif': { from: 'kite_1__FGSM_16-255.png', verdict: 'adversarial' },
 } as const;
-const encodeLossy = (name: string, bytes: Uint8Array) =>
-  name.endsWith('.avif') ? encodeAvif(bytes, { quality: 80 }) : encodeLossyWebp(bytes, { quality: 90 });
+/**
+ * The same attack as a lossless AVIF: coded as RGB, it holds the PNG's pixels and is scored as
+ * the PNG is, by the lossless model, not the AVIF model.
+ */
+const LOSSLESS_AVIF = { name: 'kite_1__FGSM_16-255_lossless.avif', from: 'kite_1__FGSM_16-255.png' };
 
 beforeAll(async () => {
   folder = await mkdtemp(path.join(tmpdir(), 'advscreen-scan-'));
@@ -63,10 +66,17 @@ beforeAll(async () => {
   for (const [name, { from }] of Object.entries(LOSSY_FILES)) {
     await writeFile(
       path.join(folder, name),
-      await encodeLossy(name, await readFile(path.join(PHOTOS, from))),
+      await encodeLossy(await readFile(path.join(PHOTOS, from)), name.endsWith('.avif') ? 'avif' : 'webp', {
+        quality: name.endsWith('.avif') ? 80 : 90,
+      }),
     );
     photoKeys.push(name);
   }
+  await writeFile(
+    path.join(folder, LOSSLESS_AVIF.name),
+    await sharp(path.join(PHOTOS, LOSSLESS_AVIF.from)).avif({ lossless: true, effort: 0 }).toBuffer(),
+  );
+  photoKeys.push(LOSSLESS_AVIF.name);
   expectedRejections = {};
   for (const [name, { bytes, reason }] of Object.entries(await hostileFiles(jpeg))) {
     await writeFile(path.join(folder, 'nested', name), bytes);
@@ -106,8 +116,9 @@ describe('advscreen scan <folder>', () => {
       // the resized model (dense head only).
       const resized = key === 'dog_0_300px.jpg';
       const fine = FINE_JPEGS[key as keyof typeof FINE_JPEGS];
+      const avifModel = record.format === 'avif' && key !== LOSSLESS_AVIF.name;
       expect(Object.keys(record.signals).sort()).toEqual([
-        ...(record.format === 'avif' ? ['avifBranch'] : []),
+        ...(avifModel ? ['avifBranch'] : []),
         'chromaNoiseRate',
         'chromaStripes',
         'denseScore',
@@ -115,7 +126,7 @@ describe('advscreen scan <folder>', () => {
         'jpegBranch',
         ...(jpeg ? ['jpegQuantStep'] : []),
         ...(resized ? ['resizedBranch'] : []),
-        ...(record.format === 'avif' ? ['secondOpinionScore'] : []),
+        ...(avifModel ? ['secondOpinionScore'] : []),
         ...(resized ? [] : ['stripesScore']),
         ...(record.format === 'webp' ? ['webpBranch'] : []),
       ]);
@@ -136,6 +147,9 @@ describe('advscreen scan <folder>', () => {
       expect(records.find((r) => r.key === name)?.verdict, name).toBe('clean');
     for (const [name, { verdict }] of Object.entries(LOSSY_FILES))
       expect(records.find((r) => r.key === name)?.verdict, name).toBe(verdict);
+    const losslessAvif = records.find((r) => r.key === LOSSLESS_AVIF.name);
+    const png = records.find((r) => r.key.endsWith(LOSSLESS_AVIF.from));
+    expect(losslessAvif).toMatchObject({ format: 'avif', verdict: 'adversarial', score: png?.score });
 
     // --json is implied when stdout is not a terminal: the summary is the only output line.
     const summaryLines = result.stdout.trim().split('\n');

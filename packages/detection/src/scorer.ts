@@ -32,4 +32,6 @@ export interface ImageOrigin {
   jpegChroma?: '4:2:0' | '4:2:2' | '4:4:4' | 'other' | null;
   /** WebP inputs whose image is lossy (VP8); absent: false. */
   lossyWebp?: boolean;
+  /** AVIF inputs coded as RGB, as lossless AVIF is (imaging's avifStoresRgb); absent: false. */
+  losslessAvif?: boolean;
 }

@@ -46,6 +46,19 @@ describe('decodeImage', () => {
     expect((await decodeImage(await photoLike('jpeg', 32, 32), limits)).lossyWebp).toBe(false);
   });
 
+  it('says whether an AVIF is coded as RGB (lossless), and no other format is', async () => {
+    const png = await photoLike('png', 32, 32);
+    const lossless = await decodeImage(
+      await sharp(png).avif({ lossless: true, effort: 0 }).toBuffer(),
+      limits,
+    );
+    const lossy = await decodeImage(await sharp(png).avif({ quality: 60, effort: 0 }).toBuffer(), limits);
+    expect([lossless.format, lossless.losslessAvif]).toEqual(['avif', true]);
+    expect([lossy.format, lossy.losslessAvif]).toEqual(['avif', false]);
+    expect(lossless.analysis.data).toEqual((await decodeImage(png, limits)).analysis.data);
+    expect((await decodeImage(png, limits)).losslessAvif).toBe(false);
+  });
+
   it('keeps pixels exact when the image is already at analysis size', async () => {
     const png = await photoLike('png', 32, 32);
     const decoded = await decodeImage(png, limits);

@@ -1,5 +1,6 @@
 import type { RgbImage } from '@advscreen/contracts';
 import sharp, { type Metadata } from 'sharp';
+import { avifStoresRgb } from './avif-container.ts';
 import {
   type JpegChroma,
   jpegChromaSubsampling,
@@ -41,6 +42,8 @@ export interface DecodedImage {
   jpegChroma: JpegChroma | null;
   /** A WebP whose image is lossy (VP8), not lossless (VP8L): see webpCompression. */
   lossyWebp: boolean;
+  /** An AVIF coded as RGB, as lossless AVIF is: see avifStoresRgb. */
+  losslessAvif: boolean;
 }
 
 /** Formats a CV pipeline accepts. Everything else (SVG, PDF, RAW, JP2, ...) is refused. */
@@ -178,6 +181,7 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           jpegBlocks: lumaTable && ownPixels ? { lumaTable } : null,
           jpegChroma: format === 'jpeg' ? jpegChromaSubsampling(bytes) : null,
           lossyWebp: format === 'webp' && webpCompression(bytes) === 'lossy',
+          losslessAvif: format === 'avif' && avifStoresRgb(bytes),
         };
       })(),
       limits.timeoutMs,

@@ -29,8 +29,11 @@ describe('branchOf', () => {
     expect(branchOf({ format: 'webp', ownPixels: false, lossyWebp: true })).toBe('resized');
   });
 
-  it('gives AVIF on its own pixels a branch of its own, unless resized for analysis', () => {
+  it('gives lossy AVIF on its own pixels a branch of its own, unless resized for analysis; lossless AVIF is lossless', () => {
     expect(branchOf({ format: 'avif', ownPixels: true })).toBe('avif');
+    expect(branchOf({ format: 'avif', ownPixels: true, losslessAvif: false })).toBe('avif');
+    expect(branchOf({ format: 'avif', ownPixels: true, losslessAvif: true })).toBe('lossless');
+    expect(branchOf({ format: 'avif', ownPixels: false, losslessAvif: true })).toBe('resized');
     expect(branchOf({ format: 'avif', ownPixels: false })).toBe('resized');
   });
 

@@ -60,16 +60,16 @@ export const FINE_QUANT_STEP = 5;
  * does, and the lossless model, trained on PNG, flagged none of the development corpus's
  * attacks written as WebP at quality 90: `webp`, on the lossless features (VP8 has no fixed
  * block grid and quantisation table to read as JPEG's). AVIF (AV1 intra frames) does the same and
- * the lossless model caught no attack written as AVIF at quality 50-80: `avif`, likewise. Every
- * AVIF goes there (lossless AVIF is rare and its header does not say so).
+ * the lossless model caught no attack written as AVIF at quality 50-80: `avif`, likewise. A
+ * lossless AVIF (coded as RGB) holds the encoder's input pixels, as a PNG does: `lossless`.
  */
 export function branchOf(
   origin: Pick<ImageOrigin, 'format' | 'ownPixels' | 'jpegChroma'> &
-    Partial<Pick<ImageOrigin, 'jpegQuantStep' | 'lossyWebp'>>,
+    Partial<Pick<ImageOrigin, 'jpegQuantStep' | 'lossyWebp' | 'losslessAvif'>>,
 ): Branch {
   if (!origin.ownPixels) return 'resized';
   if (origin.format === 'webp' && origin.lossyWebp) return 'webp';
-  if (origin.format === 'avif') return 'avif';
+  if (origin.format === 'avif') return origin.losslessAvif ? 'lossless' : 'avif';
   if (origin.format !== 'jpeg') return 'lossless';
   const fine = origin.jpegQuantStep != null && origin.jpegQuantStep < FINE_QUANT_STEP;
   if (origin.jpegChroma === '4:4:4') return fine ? 'jpeg444Fine' : 'jpeg444';
