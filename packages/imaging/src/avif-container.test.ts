@@ -32,4 +32,17 @@ describe('avifStoresRgb', () => {
     expect(avifStoresRgb(await sharp(pixels).png().toBuffer())).toBe(false);
     expect(avifStoresRgb(new Uint8Array(0))).toBe(false);
   });
+
+  it('reads a hostile file of deeply nested boxes without recursing into them', () => {
+    const depth = 100_000;
+    const bytes = Buffer.alloc(16 + 12 * depth);
+    bytes.writeUInt32BE(16, 0);
+    bytes.write('ftypavif', 4, 'latin1');
+    for (let level = 0; level < depth; level++) {
+      const at = 16 + 12 * level;
+      bytes.writeUInt32BE(bytes.length - at, at);
+      bytes.write('meta', at + 4, 'latin1');
+    }
+    expect(avifStoresRgb(bytes)).toBe(false);
+  });
 });

@@ -1,5 +1,9 @@
-/** Boxes the colour property sits in (meta > iprp > ipco > colr), with what precedes their children. */
-const CONTAINERS: Readonly<Record<string, number>> = { meta: 4, iprp: 0, ipco: 0 };
+/** The boxes the colour property sits in, outermost first, with what precedes their children. */
+const PATH: readonly (readonly [string, number])[] = [
+  ['meta', 4],
+  ['iprp', 0],
+  ['ipco', 0],
+];
 
 /**
  * Whether an AVIF stores its colour as RGB: an `nclx` colour property whose matrix coefficients
@@ -12,7 +16,8 @@ export function avifStoresRgb(bytes: Uint8Array): boolean {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fourcc = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
   if (bytes.length < 16 || fourcc(4) !== 'ftyp') return false;
-  const scan = (start: number, end: number): boolean => {
+  // Descends only along PATH, so a file of nested boxes cannot recurse deeper than three levels.
+  const scan = (start: number, end: number, level: number): boolean => {
     for (let at = start; at + 8 <= end; ) {
       let size = view.getUint32(at);
       const type = fourcc(at + 4);
@@ -26,15 +31,15 @@ export function avifStoresRgb(bytes: Uint8Array): boolean {
       }
       if (size < header || at + size > end) return false;
       const body = at + header;
-      if (type === 'colr' && body + 10 <= at + size && fourcc(body) === 'nclx') {
+      const inside = PATH[level];
+      if (inside && type === inside[0] && scan(body + inside[1], at + size, level + 1)) return true;
+      if (!inside && type === 'colr' && body + 10 <= at + size && fourcc(body) === 'nclx') {
         // nclx: colour primaries, transfer characteristics, matrix coefficients (16 bits each).
         if (view.getUint16(body + 8) === 0) return true;
       }
-      const childrenAt = CONTAINERS[type];
-      if (childrenAt !== undefined && scan(body + childrenAt, at + size)) return true;
       at += size;
     }
     return false;
   };
-  return scan(0, bytes.length);
+  return scan(0, bytes.length, 0);
 }
