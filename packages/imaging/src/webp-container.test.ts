@@ -25,4 +25,18 @@ describe('webpCompression', () => {
     expect(webpCompression(lossy.subarray(0, 14))).toBeNull();
     expect(webpCompression(new Uint8Array(0))).toBeNull();
   });
+
+  it('reads a hostile file of frames nested in frames without recursing into them', () => {
+    const depth = 100_000;
+    const bytes = Buffer.alloc(12 + 24 * depth + 8);
+    bytes.write('RIFF', 0, 'latin1');
+    bytes.write('WEBP', 8, 'latin1');
+    for (let level = 0; level < depth; level++) {
+      const at = 12 + 24 * level;
+      bytes.write('ANMF', at, 'latin1');
+      bytes.writeUInt32LE(bytes.length - at - 8, at + 4);
+    }
+    bytes.write('VP8 ', bytes.length - 8, 'latin1');
+    expect(webpCompression(bytes)).toBeNull();
+  });
 });
