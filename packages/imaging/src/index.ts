@@ -12,9 +12,7 @@ export {
   type JpegEncodeChroma,
 } from './encode-jpeg.ts';
 export {
-  encodeAvif,
   encodeLossy,
-  encodeLossyWebp,
   isLossyFormat,
   LOSSY_FORMATS,
   type LossyFormat,
