@@ -68,6 +68,15 @@ export async function buildTrainingExamples(
   options: TrainingExampleOptions,
 ): Promise<TrainingExample[]> {
   const examples: TrainingExample[] = [];
+  // How every lossless file on its own pixels is also written, for the lossy branches' models.
+  const reencodings: { format: LossyFormat; quality: number; chroma?: JpegEncodeChroma }[] = [
+    ...(options.reencodeChroma ?? ['4:2:0']).flatMap((chroma) =>
+      options.reencodeQualities.map((quality) => ({ format: 'jpeg' as const, quality, chroma })),
+    ),
+    ...(options.webpQualities ?? []).map((quality) => ({ format: 'webp' as const, quality })),
+    ...(options.avifQualities ?? []).map((quality) => ({ format: 'avif' as const, quality })),
+  ];
+  const avifEffort = options.avifEffort ?? AVIF_TRAINING_EFFORT;
   for (const line of manifest.lines) {
     const bytes = await store.read(line.path, limits.maxBytes);
     const decoded = await decodeImage(bytes, limits);
@@ -91,15 +100,7 @@ export async function buildTrainingExamples(
     // Only files analysed on their own pixels: a re-encoded JPEG of another size would not be
     // scored by the JPEG model.
     if (branch !== 'lossless' || !decoded.ownPixels) continue;
-    const reencodings: { format: LossyFormat; quality: number; chroma?: JpegEncodeChroma }[] = [
-      ...(options.reencodeChroma ?? ['4:2:0']).flatMap((chroma) =>
-        options.reencodeQualities.map((quality) => ({ format: 'jpeg' as const, quality, chroma })),
-      ),
-      ...(options.webpQualities ?? []).map((quality) => ({ format: 'webp' as const, quality })),
-      ...(options.avifQualities ?? []).map((quality) => ({ format: 'avif' as const, quality })),
-    ];
     for (const { format, quality, chroma } of reencodings) {
-      const avifEffort = options.avifEffort ?? AVIF_TRAINING_EFFORT;
       const encoded = await encodeLossy(bytes, format, { quality, chroma, avifEffort });
       const reencoded = await decodeImage(encoded, limits);
       const success =
