@@ -30,10 +30,20 @@ const FINE_JPEGS = {
  * this strong AVIF FGSM it did flag (it misses weaker FGSM and PGD: docs/decisions/0011-avif.md).
  */
 const LOSSY_FILES = {
-  'kite_1_q90.webp': { from: 'kite_1.png', verdict: 'clean' },
-  'kite_1__FGSM_16-255_q90.webp': { from: 'kite_1__FGSM_16-255.png', verdict: 'adversarial' },
-  'kite_1_q80.avif': { from: 'kite_1.png', verdict: 'clean' },
-  'kite_1__FGSM_16-255_q80.avif': { from: 'kite_1__FGSM_16-255.png', verdict: 'adversarial' },
+  'kite_1_q90.webp': { from: 'kite_1.png', format: 'webp', quality: 90, verdict: 'clean' },
+  'kite_1__FGSM_16-255_q90.webp': {
+    from: 'kite_1__FGSM_16-255.png',
+    format: 'webp',
+    quality: 90,
+    verdict: 'adversarial',
+  },
+  'kite_1_q80.avif': { from: 'kite_1.png', format: 'avif', quality: 80, verdict: 'clean' },
+  'kite_1__FGSM_16-255_q80.avif': {
+    from: 'kite_1__FGSM_16-255.png',
+    format: 'avif',
+    quality: 80,
+    verdict: 'adversarial',
+  },
 } as const;
 /**
  * The same attack as a lossless AVIF: coded as RGB, it holds the PNG's pixels and is scored as
@@ -63,12 +73,10 @@ beforeAll(async () => {
     await writeFile(path.join(folder, name), await encodeJpeg(kite, { quality: 100, chroma }));
     photoKeys.push(name);
   }
-  for (const [name, { from }] of Object.entries(LOSSY_FILES)) {
+  for (const [name, { from, format, quality }] of Object.entries(LOSSY_FILES)) {
     await writeFile(
       path.join(folder, name),
-      await encodeLossy(await readFile(path.join(PHOTOS, from)), name.endsWith('.avif') ? 'avif' : 'webp', {
-        quality: name.endsWith('.avif') ? 80 : 90,
-      }),
+      await encodeLossy(await readFile(path.join(PHOTOS, from)), format, { quality }),
     );
     photoKeys.push(name);
   }
