@@ -82,6 +82,13 @@ async function detectJobsSeen(): Promise<number> {
   return (counts.completed ?? 0) + (counts.waiting ?? 0) + (counts.active ?? 0);
 }
 
+/** What `advscreen enqueue s3://<bucket>/` does: a job per object in the bucket. */
+async function enqueueBucket(bucket: string): Promise<void> {
+  const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
+  await enqueuePrefix({ store: storesByBucket(client)(bucket), bucket, prefix: '', queues, via: 'enqueue' });
+  await queues.close();
+}
+
 describe('the fleet on real Redis and S3 servers', () => {
   it('screens dropped images end to end: routing, quarantine, results, rejections, one Slack alert', async () => {
     const slack = await startWebhookReceiver();
@@ -138,15 +145,7 @@ describe('the fleet on real Redis and S3 servers', () => {
     uploaded.push('misc/tagged.jpg');
     if (!viaNotifications) {
       // MinIO in a container: its webhook target is not configured by the tests; enqueue instead.
-      const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
-      await enqueuePrefix({
-        store: storesByBucket(client)(uploads),
-        bucket: uploads,
-        prefix: '',
-        queues,
-        via: 'enqueue',
-      });
-      await queues.close();
+      await enqueueBucket(uploads);
     }
 
     const outcomeKeys = await waitFor('an outcome for every uploaded object', async () => {
@@ -252,15 +251,7 @@ describe('the fleet on real Redis and S3 servers', () => {
     expect(metrics).toMatch(/^advscreen_queue_jobs\{queue="advscreen-infer",state="failed"\} 0$/m);
 
     // Re-announcing the same objects screens nothing twice.
-    const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
-    await enqueuePrefix({
-      store: storesByBucket(client)(uploads),
-      bucket: uploads,
-      prefix: '',
-      queues,
-      via: 'enqueue',
-    });
-    await queues.close();
+    await enqueueBucket(uploads);
     // The empty object was rejected at ingest; every other one has exactly one detect job.
     expect(await detectJobsSeen()).toBe(uploaded.length - 1);
     await slack.close();
