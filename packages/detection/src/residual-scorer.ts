@@ -58,7 +58,7 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
       const residual = extractResidualFeatures(image);
       // Inputs resized for analysis have no stripes head; the signal is recorded for every branch.
       const stripes = extractStripeFeatures(image);
-      const jpeg = jpegEvidence(image, origin);
+      const jpeg = jpegEvidence(image, origin, branchName);
       const features = headFeatures(branchName, residual, stripes, jpeg);
       const [denseScore, stripesScore] = headScores(branch, features);
       // A second opinion on the same features (AVIF: the lossless model), when the branch has one.

@@ -184,15 +184,14 @@ export interface JpegEvidence {
 
 const lumaPlane = reusedPlane();
 
-export function jpegEvidence(image: RgbImage, origin: ImageOrigin): JpegEvidence {
-  const jpegBranch = isJpegBranch(branchOf(origin));
-  // Both feature sets read the luminance: computed once.
-  const luma =
-    origin.jpegBlocks || jpegBranch ? luminance(image, lumaPlane(image.width * image.height)) : null;
+/** `branch`: the model that will score the input (a detector may lack the one `branchOf` names). */
+export function jpegEvidence(image: RgbImage, origin: ImageOrigin, branch = branchOf(origin)): JpegEvidence {
+  const luma = isJpegBranch(branch) ? luminance(image, lumaPlane(image.width * image.height)) : null;
   return {
     quantStep: origin.jpegQuantStep,
+    // Both feature sets read the luminance: computed once.
     dct: origin.jpegBlocks && luma ? extractJpegDctFeatures(luma, origin.jpegBlocks.lumaTable) : null,
-    lumaStripes: jpegBranch && luma ? extractLumaStripeFeatures(luma) : null,
+    lumaStripes: luma ? extractLumaStripeFeatures(luma) : null,
   };
 }
 
