@@ -155,10 +155,13 @@ describe('advscreen report', () => {
       adversarialRate: 0.5,
       topSources: [{ source: 'bot-7', adversarial: 2, total: 3 }],
     });
+    // Against the default budget (ADVSCREEN_ALERT_EXPECTED_FPR 0.02): 2 of 4 is not enough to tell.
+    expect(reports[1]?.budget).toEqual({ expected: 0.08, aboveBudget: false });
 
     const text = await runCli(['report', '--days', '2'], { ADVSCREEN_REDIS_URL: url });
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`${utcDay(now)}: bot-7 2 of 3`);
+    expect(text.stdout.split('\n')[0]).toMatch(/adversarial rate {2}vs 2\.0% budget$/);
   });
 
   it('fails with an error, not a hang, when Redis is unreachable', async () => {

@@ -1,3 +1,22 @@
+import { ALERT_SIGNIFICANCE, poissonTail } from './attack-window.ts';
+
+/**
+ * Adversarial verdicts among `screened` images, against the share of clean images the cascade
+ * is calibrated to flag: how many false positives alone would give, and whether the count is
+ * more than they explain (the alert rule's test). Null where no budget is set or nothing was
+ * screened.
+ */
+export interface BudgetCheck {
+  expected: number;
+  aboveBudget: boolean;
+}
+
+function budgetCheck(adversarial: number, screened: number, expectedFpr: number): BudgetCheck | null {
+  if (expectedFpr <= 0 || screened === 0) return null;
+  const expected = expectedFpr * screened;
+  return { expected, aboveBudget: poissonTail(adversarial, expected) < ALERT_SIGNIFICANCE };
+}
+
 /** What one UTC day looked like, from its counters. */
 export interface DayReport {
   day: string;
@@ -7,22 +26,36 @@ export interface DayReport {
   rejected: number;
   /** Adversarial share of the images that were screened (rejected ones excluded); null on an idle day. */
   adversarialRate: number | null;
+  /** Against the calibrated false-positive budget: a steady excess on ordinary traffic says the operating points do not hold on it. */
+  budget: BudgetCheck | null;
   /** Sources with the most adversarial verdicts that day, most first. */
-  topSources: { source: string; adversarial: number; total: number }[];
+  topSources: { source: string; adversarial: number; total: number; budget: BudgetCheck | null }[];
+}
+
+export interface DayReportOptions {
+  /** The share of clean images the cascade flags (ADVSCREEN_ALERT_EXPECTED_FPR); 0: no check. */
+  expectedFpr: number;
+  topSources?: number;
 }
 
 const VERDICTS = ['clean', 'adversarial', 'rejected'] as const;
 
 /** Builds one day's report from its counter hash (`<verdict>` and `<source>:<verdict>` fields). */
-export function buildDayReport(day: string, counters: Record<string, number>, topSources = 5): DayReport {
-  const bySource = new Map<string, { adversarial: number; total: number }>();
+export function buildDayReport(
+  day: string,
+  counters: Record<string, number>,
+  { expectedFpr, topSources = 5 }: DayReportOptions,
+): DayReport {
+  const bySource = new Map<string, { adversarial: number; total: number; screened: number }>();
   for (const [field, value] of Object.entries(counters)) {
     const split = field.lastIndexOf(':');
     if (split < 0) continue;
     const source = field.slice(0, split);
-    const entry = bySource.get(source) ?? { adversarial: 0, total: 0 };
+    const verdict = field.slice(split + 1);
+    const entry = bySource.get(source) ?? { adversarial: 0, total: 0, screened: 0 };
     entry.total += value;
-    if (field.slice(split + 1) === 'adversarial') entry.adversarial += value;
+    if (verdict !== 'rejected') entry.screened += value;
+    if (verdict === 'adversarial') entry.adversarial += value;
     bySource.set(source, entry);
   }
   const [clean, adversarial, rejected] = VERDICTS.map((verdict) => counters[verdict] ?? 0) as [
@@ -37,11 +70,17 @@ export function buildDayReport(day: string, counters: Record<string, number>, to
     adversarial,
     rejected,
     adversarialRate: clean + adversarial > 0 ? adversarial / (clean + adversarial) : null,
+    budget: budgetCheck(adversarial, clean + adversarial, expectedFpr),
     topSources: [...bySource]
       .filter(([, entry]) => entry.adversarial > 0)
       .sort(([a, x], [b, y]) => y.adversarial - x.adversarial || a.localeCompare(b))
       .slice(0, topSources)
-      .map(([source, entry]) => ({ source, ...entry })),
+      .map(([source, { adversarial, total, screened }]) => ({
+        source,
+        adversarial,
+        total,
+        budget: budgetCheck(adversarial, screened, expectedFpr),
+      })),
   };
 }
 
@@ -52,8 +91,27 @@ export function lastDays(nowMs: number, days: number): string[] {
   );
 }
 
-/** A fixed-width table for a terminal, one row per day, then the sources behind the attacks. */
-export function formatDailyReport(reports: readonly DayReport[]): string {
+const budgetCell = (budget: BudgetCheck | null) =>
+  budget === null ? '-' : budget.aboveBudget ? 'ABOVE' : 'within';
+
+/**
+ * What a day over its budget points to: the sources over it on their own (a campaign has a
+ * sender), or, when none is, traffic the operating points were not set on.
+ */
+function budgetFinding(report: DayReport): string {
+  const over = report.topSources.filter((s) => s.budget?.aboveBudget);
+  const expected = report.budget?.expected.toFixed(1);
+  const head = `${report.day}: ${report.adversarial} flagged where false positives explain about ${expected}`;
+  if (over.length > 0)
+    return `${head}; over the budget on their own: ${over.map((s) => `${s.source} (${s.adversarial} of ${s.total})`).join(', ')}`;
+  return `${head}, and no single source is over it: likely traffic the operating points were not set on (run advscreen calibrate and calibrate-model on a sample of it)`;
+}
+
+/**
+ * A fixed-width table for a terminal, one row per day (with the day against the false-positive
+ * budget `expectedFpr`), then the sources behind the attacks and what days over budget point to.
+ */
+export function formatDailyReport(reports: readonly DayReport[], expectedFpr: number): string {
   const rows = reports.map((r) => [
     r.day,
     String(r.total),
@@ -61,8 +119,10 @@ export function formatDailyReport(reports: readonly DayReport[]): string {
     String(r.adversarial),
     String(r.rejected),
     r.adversarialRate === null ? '-' : `${(r.adversarialRate * 100).toFixed(1)}%`,
+    budgetCell(r.budget),
   ]);
-  const header = ['day', 'total', 'clean', 'adversarial', 'rejected', 'adversarial rate'];
+  const budgetHeader = expectedFpr > 0 ? `vs ${(expectedFpr * 100).toFixed(1)}% budget` : 'budget';
+  const header = ['day', 'total', 'clean', 'adversarial', 'rejected', 'adversarial rate', budgetHeader];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => (row[c] as string).length)));
   const line = (cells: string[]) =>
     cells
@@ -73,11 +133,15 @@ export function formatDailyReport(reports: readonly DayReport[]): string {
     .map(
       (r) => `${r.day}: ${r.topSources.map((s) => `${s.source} ${s.adversarial} of ${s.total}`).join(', ')}`,
     );
+  const overBudget = reports.filter((r) => r.budget?.aboveBudget).map(budgetFinding);
   return [
     line(header),
     ...rows.map(line),
     '',
     sources.length > 0 ? 'Sources of adversarial images:' : 'No adversarial images in these days.',
     ...sources,
+    ...(overBudget.length > 0
+      ? ['', 'Days over the false-positive budget (more flagged than it explains, p < 1e-6):', ...overBudget]
+      : []),
   ].join('\n');
 }

@@ -4,7 +4,10 @@ import { openCommandConnection } from '@advscreen/fleet';
 import { buildDayReport, DailyStats, formatDailyReport, lastDays } from '@advscreen/monitoring';
 import { UsageError } from '../usage-error.ts';
 
-/** `advscreen report [--days 7] [--json]`: the fleet's daily counters from Redis, per day and source. */
+/**
+ * `advscreen report [--days 7] [--json]`: the fleet's daily counters from Redis, per day and source,
+ * each day against the false-positive budget the alerts use (ADVSCREEN_ALERT_EXPECTED_FPR).
+ */
 export async function runReportCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -19,8 +22,12 @@ export async function runReportCommand(argv: string[]): Promise<number> {
   try {
     const stats = new DailyStats(redis);
     const reports = [];
-    for (const day of lastDays(Date.now(), days)) reports.push(buildDayReport(day, await stats.read(day)));
-    process.stdout.write(`${values.json ? JSON.stringify(reports) : formatDailyReport(reports)}\n`);
+    const { expectedFpr } = config.fleet.alert;
+    for (const day of lastDays(Date.now(), days))
+      reports.push(buildDayReport(day, await stats.read(day), { expectedFpr }));
+    process.stdout.write(
+      `${values.json ? JSON.stringify(reports) : formatDailyReport(reports, expectedFpr)}\n`,
+    );
     return 0;
   } finally {
     redis.disconnect();
