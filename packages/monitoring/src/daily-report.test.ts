@@ -32,6 +32,9 @@ describe('buildDayReport', () => {
         { source: 'bot:7', adversarial: 9, total: 39, budget: { expected: 0.78, aboveBudget: true } },
         { source: 'alice', adversarial: 1, total: 61, budget: { expected: 1.22, aboveBudget: false } },
       ],
+      sourcesOverBudget: [
+        { source: 'bot:7', adversarial: 9, total: 39, budget: { expected: 0.78, aboveBudget: true } },
+      ],
     });
   });
 
@@ -97,7 +100,8 @@ describe('formatDailyReport', () => {
   it('says whether a day over budget has senders over it, or points to calibration', () => {
     // 5% flagged, evenly over 50 ordinary senders of 400 images each: no one sender stands out.
     const spread = spreadDay('2026-11-23', 50, 400, 20);
-    // A quiet day but for one sender whose uploads are nearly all flagged.
+    // A quiet day but for one sender whose uploads are nearly all flagged, fewer in number than
+    // the ordinary ones' false positives: named though it is not among the top sources shown.
     const campaign = buildDayReport(
       '2026-11-24',
       {
@@ -108,8 +112,9 @@ describe('formatDailyReport', () => {
         'agent-9:adversarial': 100,
         'agent-9:clean': 20,
       },
-      { expectedFpr: 0.02 },
+      { expectedFpr: 0.02, topSources: 1 },
     );
+    expect(campaign.topSources.map((s) => s.source)).toEqual(['users']);
     const text = formatDailyReport([spread, campaign], 0.02);
     expect(
       text

@@ -29,7 +29,16 @@ export interface DayReport {
   /** Against the calibrated false-positive budget: a steady excess on ordinary traffic says the operating points do not hold on it. */
   budget: BudgetCheck | null;
   /** Sources with the most adversarial verdicts that day, most first. */
-  topSources: { source: string; adversarial: number; total: number; budget: BudgetCheck | null }[];
+  topSources: SourceDay[];
+  /** Sources over the budget on their own (any source, not only the top ones), largest excess first. */
+  sourcesOverBudget: SourceDay[];
+}
+
+export interface SourceDay {
+  source: string;
+  adversarial: number;
+  total: number;
+  budget: BudgetCheck | null;
 }
 
 export interface DayReportOptions {
@@ -58,6 +67,13 @@ export function buildDayReport(
     if (verdict === 'adversarial') entry.adversarial += value;
     bySource.set(source, entry);
   }
+  const sources: SourceDay[] = [...bySource].map(([source, { adversarial, total, screened }]) => ({
+    source,
+    adversarial,
+    total,
+    budget: budgetCheck(adversarial, screened, expectedFpr),
+  }));
+  const excess = (s: SourceDay) => s.adversarial - (s.budget?.expected ?? 0);
   const [clean, adversarial, rejected] = VERDICTS.map((verdict) => counters[verdict] ?? 0) as [
     number,
     number,
@@ -71,16 +87,14 @@ export function buildDayReport(
     rejected,
     adversarialRate: clean + adversarial > 0 ? adversarial / (clean + adversarial) : null,
     budget: budgetCheck(adversarial, clean + adversarial, expectedFpr),
-    topSources: [...bySource]
-      .filter(([, entry]) => entry.adversarial > 0)
-      .sort(([a, x], [b, y]) => y.adversarial - x.adversarial || a.localeCompare(b))
-      .slice(0, topSources)
-      .map(([source, { adversarial, total, screened }]) => ({
-        source,
-        adversarial,
-        total,
-        budget: budgetCheck(adversarial, screened, expectedFpr),
-      })),
+    topSources: sources
+      .filter((s) => s.adversarial > 0)
+      .sort((a, b) => b.adversarial - a.adversarial || a.source.localeCompare(b.source))
+      .slice(0, topSources),
+    sourcesOverBudget: sources
+      .filter((s) => s.budget?.aboveBudget)
+      .sort((a, b) => excess(b) - excess(a) || a.source.localeCompare(b.source))
+      .slice(0, topSources),
   };
 }
 
@@ -99,7 +113,7 @@ const budgetCell = (budget: BudgetCheck | null) =>
  * sender), or, when none is, traffic the operating points were not set on.
  */
 function budgetFinding(report: DayReport): string {
-  const over = report.topSources.filter((s) => s.budget?.aboveBudget);
+  const over = report.sourcesOverBudget;
   const expected = report.budget?.expected.toFixed(1);
   const head = `${report.day}: ${report.adversarial} flagged where false positives explain about ${expected}`;
   if (over.length > 0)
