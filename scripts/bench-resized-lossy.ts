@@ -1,5 +1,5 @@
 // npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp|avif] [--sizes 224,240,336,448,1024] [--crops 3] [--seed 7]
-//   [--chroma 4:2:0|4:4:4|4:2:2] [--quality 70-95] [--detector-model model.json]
+//   [--chroma 4:2:0|4:4:4|4:2:2] [--quality 70-95] [--aspect 1:1,4:3,16:9,3:4] [--detector-model model.json]
 // Clean false positives on lossy files, at the analysis size and resized for it. Per photo,
 // random square crops (45-100% of the short side) are resized to each size and written as JPEG
 // (or lossy WebP) at a random quality of the range (default 70-95), then decoded as the worker does and scored at the
@@ -9,6 +9,8 @@
 // (branchOf), and as the worker scores the file (its own branch). `--chroma 4:4:4` writes the JPEGs with full-resolution chroma (photo editors'
 // high-quality exports), `--chroma 4:2:2` with chroma halved across only (many cameras; needs
 // libjpeg-turbo's cjpeg), instead of the usual 4:2:0.
+// `--aspect W:H` crops rectangles of that shape instead (the size is then the long side): real
+// photos are rarely square, and the worker squashes them to the square analysis size.
 // Photos in folders below the one given count too.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,20 +31,27 @@ const { values, positionals } = parseArgs({
     seed: { type: 'string', default: '7' },
     chroma: { type: 'string', default: '4:2:0' },
     quality: { type: 'string', default: '70-95' },
+    aspect: { type: 'string', default: '1:1' },
     'detector-model': { type: 'string' },
   },
 });
 const format = values.format;
 const chroma = values.chroma;
 const [lowest, highest = lowest] = values.quality.split('-').map(Number) as [number, number?];
+/** Width over height of each shape asked for. */
+const aspects = values.aspect.split(',').map((shape) => {
+  const [w, h] = shape.split(':').map(Number) as [number, number?];
+  return { shape, ratio: h ? w / h : Number.NaN };
+});
 if (
   !(lowest >= 1 && highest <= 100 && lowest <= highest) ||
+  !aspects.every(({ ratio }) => ratio > 0) ||
   !positionals[0] ||
   !isLossyFormat(format) ||
   !isJpegEncodeChroma(chroma)
 ) {
   console.error(
-    'usage: npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp|avif] [--sizes 224,448] [--crops 3] [--chroma 4:2:0|4:4:4|4:2:2] [--quality 70-95]',
+    'usage: npm run bench:resized-lossy -- <folder of clean photos> [--format jpeg|webp|avif] [--sizes 224,448] [--crops 3] [--chroma 4:2:0|4:4:4|4:2:2] [--quality 70-95] [--aspect 1:1,4:3]',
   );
   process.exit(2);
 }
@@ -61,41 +70,46 @@ console.log(
 console.log(`machine              ${describeMachine()}`);
 console.log(`detector             ${scorer.name} at its shipped threshold ${scorer.threshold}\n`);
 console.log(
-  `| ${format} size | resize factor | crops | flagged by the JPEG model | by the lossless or resized model | as the worker scores it |`,
+  `| shape | ${format} size (long side) | resize factor | crops | flagged by the JPEG model | by the lossless or resized model | as the worker scores it |`,
 );
-console.log('|---|---|---|---|---|---|');
-for (const size of values.sizes.split(',').map(Number)) {
-  let crops = 0;
-  let byJpegModel = 0;
-  let byLosslessModel = 0;
-  let byWorker = 0;
-  for (const photo of photos) {
-    const original = await readFile(photo);
-    const { width = 0, height = 0 } = await sharp(original).metadata();
-    const short = Math.min(width, height);
-    for (let i = 0; i < Number(values.crops); i++) {
-      const side = Math.floor(short * (0.45 + 0.55 * random()));
-      const left = Math.floor(random() * (width - side));
-      const top = Math.floor(random() * (height - side));
-      const quality = lowest + Math.floor(random() * (highest - lowest + 1));
-      const crop = sharp(original)
-        .extract({ left, top, width: side, height: side })
-        .resize(size, size, { kernel: 'linear' })
-        .removeAlpha();
-      const bytes = await encodeLossy(await crop.png().toBuffer(), format, { quality, chroma });
-      const decoded = await decodeImage(bytes, config.decode);
-      const flaggedAs = (origin: Parameters<typeof scorer.score>[1]) =>
-        scorer.score(decoded.analysis, origin).score > scorer.threshold ? 1 : 0;
-      crops++;
-      // As a JPEG on its own pixels; a WebP has no table, so its DCT features count as missing.
-      byJpegModel += flaggedAs({ ...decoded, format: 'jpeg', ownPixels: true });
-      byLosslessModel += flaggedAs({ ...decoded, format: 'png', jpegBlocks: null });
-      // The file's own branch (branchOf): lossy WebP and AVIF at the analysis size have models of their own since v14 and v15.
-      byWorker += flaggedAs(decoded);
+console.log('|---|---|---|---|---|---|---|');
+for (const { shape, ratio } of aspects)
+  for (const size of values.sizes.split(',').map(Number)) {
+    const [outWidth, outHeight] =
+      ratio >= 1 ? [size, Math.round(size / ratio)] : [Math.round(size * ratio), size];
+    let crops = 0;
+    let byJpegModel = 0;
+    let byLosslessModel = 0;
+    let byWorker = 0;
+    for (const photo of photos) {
+      const original = await readFile(photo);
+      const { width = 0, height = 0 } = await sharp(original).metadata();
+      // The tallest crop of this shape that fits (for 1:1, the short side).
+      const tallest = Math.min(height, width / ratio);
+      for (let i = 0; i < Number(values.crops); i++) {
+        const cropHeight = Math.floor(tallest * (0.45 + 0.55 * random()));
+        const cropWidth = Math.min(width, Math.round(cropHeight * ratio));
+        const left = Math.floor(random() * (width - cropWidth));
+        const top = Math.floor(random() * (height - cropHeight));
+        const quality = lowest + Math.floor(random() * (highest - lowest + 1));
+        const crop = sharp(original)
+          .extract({ left, top, width: cropWidth, height: cropHeight })
+          .resize(outWidth, outHeight, { kernel: 'linear' })
+          .removeAlpha();
+        const bytes = await encodeLossy(await crop.png().toBuffer(), format, { quality, chroma });
+        const decoded = await decodeImage(bytes, config.decode);
+        const flaggedAs = (origin: Parameters<typeof scorer.score>[1]) =>
+          scorer.score(decoded.analysis, origin).score > scorer.threshold ? 1 : 0;
+        crops++;
+        // As a JPEG on its own pixels; a WebP has no table, so its DCT features count as missing.
+        byJpegModel += flaggedAs({ ...decoded, format: 'jpeg', ownPixels: true });
+        byLosslessModel += flaggedAs({ ...decoded, format: 'png', jpegBlocks: null });
+        // The file's own branch (branchOf): lossy WebP and AVIF at the analysis size have models of their own since v14 and v15.
+        byWorker += flaggedAs(decoded);
+      }
     }
+    const pct = (n: number) => `${((100 * n) / crops).toFixed(1)}% (${n})`;
+    console.log(
+      `| ${shape} | ${size} | ${(size / config.decode.analysisSize).toFixed(2)} | ${crops} | ${pct(byJpegModel)} | ${pct(byLosslessModel)} | ${pct(byWorker)} |`,
+    );
   }
-  const pct = (n: number) => `${((100 * n) / crops).toFixed(1)}% (${n})`;
-  console.log(
-    `| ${size} | ${(size / config.decode.analysisSize).toFixed(2)} | ${crops} | ${pct(byJpegModel)} | ${pct(byLosslessModel)} | ${pct(byWorker)} |`,
-  );
-}
