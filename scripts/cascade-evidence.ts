@@ -106,6 +106,7 @@ export async function scoreOutOfFold(
     folds: FOLDS,
     targetFpr: detectorModel.targetFpr,
     balanceAttacks: detectorModel.trainedOn.balanceAttacks ?? false,
+    ...(detectorModel.trainedOn.stripesShare ? { stripesShare: detectorModel.trainedOn.stripesShare } : {}),
   });
   const outOfFold = training.outOfFold.filter((_, i) => examples[i]?.reencodedQuality === null);
   return rows.map((row, i) => ({ ...row, detectorOutOfFold: outOfFold[i] as number }));

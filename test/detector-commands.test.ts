@@ -28,6 +28,8 @@ describe('advscreen train-detector', () => {
       '90',
       '--avif-reencode',
       '60',
+      '--stripes-share',
+      '0.6',
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -64,6 +66,8 @@ describe('advscreen train-detector', () => {
     expect(model.branches.avif?.dense.examples).toBe(14 - 1);
     expect(model.branches.avif?.stripes?.examples).toBe(3 + 1);
     expect(model.trainedOn.avifReencodings).toEqual({ qualities: [60], effort: 2, examples: 14 });
+    // A budget split other than half and half is recorded with the recipe.
+    expect(model.trainedOn.stripesShare).toBe(0.6);
     const report = await readFile(path.join(dir, 'model.report.md'), 'utf8');
     expect(report).toMatch(/3-fold cross-validation grouped by source photo/);
     expect(report).toMatch(/\| PGD \| 8\/255 \| png \| 3 \|/);

@@ -99,6 +99,8 @@ export const DetectorModelFile = z
         .optional(),
       /** Every attack type weighed the same within the adversarial class (absent: every example the same). */
       balanceAttacks: z.boolean().optional(),
+      /** The stripes heads' share of their branch's budget (absent: half). */
+      stripesShare: z.number().gt(0).lt(1).optional(),
     }),
     createdAt: z.string(),
   })

@@ -64,6 +64,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       manifest: { type: 'string', multiple: true },
       'train-only': { type: 'string', multiple: true },
       'balance-attacks': { type: 'boolean', default: false },
+      'stripes-share': { type: 'string', default: '0.5' },
       out: { type: 'string' },
       id: { type: 'string', default: 'residual-cooccurrence' },
       version: { type: 'string', default: '7' },
@@ -82,8 +83,14 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
   const l2 = Number(values.l2);
   const folds = Number(values.folds);
   const targetFpr = Number(values['target-fpr']);
-  if (!(l2 > 0) || !(folds >= 2) || !(targetFpr > 0 && targetFpr < 1)) {
-    throw new UsageError('--l2 must be > 0, --folds >= 2, --target-fpr in (0, 1)');
+  const stripesShare = Number(values['stripes-share']);
+  if (
+    !(l2 > 0) ||
+    !(folds >= 2) ||
+    !(targetFpr > 0 && targetFpr < 1) ||
+    !(stripesShare > 0 && stripesShare < 1)
+  ) {
+    throw new UsageError('--l2 must be > 0, --folds >= 2, --target-fpr and --stripes-share in (0, 1)');
   }
   const reencodeQualities = qualityList(values['jpeg-reencode'], 'jpeg-reencode', 'JPEG');
   const webpQualities = qualityList(values['webp-reencode'], 'webp-reencode', 'WebP');
@@ -121,7 +128,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     ...trainOnly.map((file) => `${nameOf(file)} (train only)`),
   ];
   const balanceAttacks = values['balance-attacks'];
-  const result = trainDetector(examples, { l2, folds, targetFpr, balanceAttacks });
+  const result = trainDetector(examples, { l2, folds, targetFpr, balanceAttacks, stripesShare });
   const model: DetectorModelFile = {
     format: 'advscreen-detector',
     id: values.id,
@@ -154,6 +161,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
           }
         : {}),
       ...(balanceAttacks ? { balanceAttacks } : {}),
+      ...(stripesShare !== 0.5 ? { stripesShare } : {}),
     },
     createdAt: new Date().toISOString(),
   };

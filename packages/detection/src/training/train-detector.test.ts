@@ -234,6 +234,22 @@ describe('trainDetector', () => {
     expect(unseen?.tprAt5).toBeLessThan(0.5);
   });
 
+  it("splits a branch's budget between its heads as asked: half each by default", () => {
+    const options = { l2: 0.01, folds: 5, targetFpr: 0.4 };
+    const half = trainDetector(corpus({ square: true }), options);
+    expect(trainDetector(corpus({ square: true }), { ...options, stripesShare: 0.5 }).branches).toEqual(
+      half.branches,
+    );
+    const stripesFirst = trainDetector(corpus({ square: true }), { ...options, stripesShare: 0.9 });
+    for (const branch of ['lossless', 'jpeg'] as const) {
+      const [before, after] = [half, stripesFirst].map((result) => result.branches[branch]);
+      // More of the budget: a lower offset (more clean files over it); less: a higher one.
+      expect(after?.stripes?.offset, branch).toBeLessThan(before?.stripes?.offset as number);
+      expect(after?.dense.offset, branch).toBeGreaterThan(before?.dense.offset as number);
+      expect(after?.dense.model).toEqual(before?.dense.model);
+    }
+  });
+
   it('without a JPEG stripes head the JPEG dense head learns every attack and misses what leaves its features alone', () => {
     const denseOnly = trainDetector(corpus({ square: true }), {
       l2: 0.01,

@@ -72,6 +72,11 @@ export interface TrainingOptions {
    * same), so plentiful attacks do not crowd out rarer ones.
    */
   balanceAttacks?: boolean;
+  /**
+   * The stripes head's share of a branch's `targetFpr` where the branch has both heads (default
+   * 0.5, half each); the dense head gets the rest. Moves which head's high clean scores rank first.
+   */
+  stripesShare?: number;
 }
 
 export interface TrainedHead {
@@ -208,6 +213,12 @@ function crossValidatedScores(
   });
 }
 
+/** A head's share of its branch's false-positive budget. */
+function headShare(head: Head, heads: readonly Head[], stripesShare = 0.5): number {
+  if (heads.length === 1) return 1;
+  return head === 'stripes' ? stripesShare : 1 - stripesShare;
+}
+
 type ScoredTrainingExample = ScoredExample &
   Pick<TrainingExample, 'reencodedQuality' | 'ownPixels' | 'trainOnly' | 'branch'>;
 
@@ -255,7 +266,7 @@ function branchedOutOfFold(
             !e.adversarial && trainable(e) && (e.ownPixels || branch === 'resized') && !Number.isNaN(score)
           );
         }),
-        options.targetFpr / heads.length,
+        options.targetFpr * headShare(head, heads, options.stripesShare),
       );
       branchOffsets[head] = offset;
       scores.forEach((score, i) => {
