@@ -12,7 +12,13 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import type { CorpusManifestLine } from '@advscreen/contracts';
-import { decodeImage, encodeLossy, isJpegEncodeChroma } from '@advscreen/imaging';
+import {
+  decodeImage,
+  encodeLossy,
+  isJpegEncodeChroma,
+  isLossyFormat,
+  type LossyFormat,
+} from '@advscreen/imaging';
 import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
 import { writeCorpusManifest } from '@advscreen/pipeline';
 import { loadManifests, stillFools } from './corpus-files.ts';
@@ -56,9 +62,12 @@ const WRITERS = {
     suffix: (quality: number) => `_q${quality}.avif`,
     describe: (quality: number) => `AVIF quality ${quality} (libaom effort 4, sharp's default)`,
   },
-};
-if (!Object.hasOwn(WRITERS, values.format)) exitWithUsage();
-const format = values.format as keyof typeof WRITERS;
+} satisfies Record<
+  LossyFormat,
+  { suffix: (quality: number) => string; describe: (quality: number) => string }
+>;
+const format = values.format;
+if (!isLossyFormat(format)) exitWithUsage();
 const writer = WRITERS[format];
 const config = loadConfig();
 const random = seededRandom(Number(values.seed));
