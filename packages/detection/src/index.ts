@@ -72,6 +72,7 @@ export {
 } from './training/logistic-regression.ts';
 export {
   assignFolds,
+  DEFAULT_STRIPES_SHARE,
   groupedOutOfFold,
   REENCODING_KINDS,
   type ReencodingKind,

@@ -5,6 +5,7 @@ import { loadConfig } from '@advscreen/config';
 import {
   BRANCHES,
   type Branch,
+  DEFAULT_STRIPES_SHARE,
   DETECTOR_FEATURES_ID,
   type DetectorModelFile,
   formatDetectionTable,
@@ -64,7 +65,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
       manifest: { type: 'string', multiple: true },
       'train-only': { type: 'string', multiple: true },
       'balance-attacks': { type: 'boolean', default: false },
-      'stripes-share': { type: 'string', default: '0.5' },
+      'stripes-share': { type: 'string', default: String(DEFAULT_STRIPES_SHARE) },
       out: { type: 'string' },
       id: { type: 'string', default: 'residual-cooccurrence' },
       version: { type: 'string', default: '7' },
@@ -161,7 +162,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
           }
         : {}),
       ...(balanceAttacks ? { balanceAttacks } : {}),
-      ...(stripesShare !== 0.5 ? { stripesShare } : {}),
+      ...(stripesShare !== DEFAULT_STRIPES_SHARE ? { stripesShare } : {}),
     },
     createdAt: new Date().toISOString(),
   };

@@ -74,10 +74,13 @@ export interface TrainingOptions {
   balanceAttacks?: boolean;
   /**
    * The stripes head's share of a branch's `targetFpr` where the branch has both heads (default
-   * 0.5, half each); the dense head gets the rest. Moves which head's high clean scores rank first.
+   * DEFAULT_STRIPES_SHARE, half each); the dense head gets the rest. Moves which head's high clean
+   * scores rank first.
    */
   stripesShare?: number;
 }
+
+export const DEFAULT_STRIPES_SHARE = 0.5;
 
 export interface TrainedHead {
   model: LinearModel;
@@ -214,7 +217,7 @@ function crossValidatedScores(
 }
 
 /** A head's share of its branch's false-positive budget. */
-function headShare(head: Head, heads: readonly Head[], stripesShare = 0.5): number {
+function headShare(head: Head, heads: readonly Head[], stripesShare = DEFAULT_STRIPES_SHARE): number {
   if (heads.length === 1) return 1;
   return head === 'stripes' ? stripesShare : 1 - stripesShare;
 }
