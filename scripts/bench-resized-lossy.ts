@@ -63,6 +63,14 @@ const photos = (await readdir(folder, { recursive: true }))
   .filter((name) => /\.(jpe?g|png|webp)$/i.test(name))
   .sort()
   .map((name) => path.join(folder, name));
+// Read once: every shape and size crops the same originals.
+const originals = await Promise.all(
+  photos.map(async (photo) => {
+    const bytes = await readFile(photo);
+    const { width = 0, height = 0 } = await sharp(bytes).metadata();
+    return { bytes, width, height };
+  }),
+);
 
 console.log(
   `bench:resized-lossy  ${folder} (${photos.length} photos, ${values.crops} crops each per size, ${format} q${values.quality}${format === 'jpeg' ? ` ${chroma}` : ''})`,
@@ -81,9 +89,7 @@ for (const { shape, ratio } of aspects)
     let byJpegModel = 0;
     let byLosslessModel = 0;
     let byWorker = 0;
-    for (const photo of photos) {
-      const original = await readFile(photo);
-      const { width = 0, height = 0 } = await sharp(original).metadata();
+    for (const { bytes: original, width, height } of originals) {
       // The tallest crop of this shape that fits (for 1:1, the short side).
       const tallest = Math.min(height, width / ratio);
       for (let i = 0; i < Number(values.crops); i++) {
