@@ -1,5 +1,5 @@
 import type { RgbImage } from '@advscreen/contracts';
-import { type LumaPlane, reusedPlane } from '../pixels.ts';
+import type { LumaPlane } from '../pixels.ts';
 
 /**
  * Chroma stripe features, for query attacks such as Square Attack (Andriushchenko et al. 2020).
@@ -40,57 +40,48 @@ function topQuarter(values: readonly number[]): number[] {
 const meanAt = (values: readonly number[], indices: readonly number[]) =>
   indices.reduce((sum, i) => sum + (values[i] as number), 0) / indices.length;
 
-/** Per tile of `plane`: vertical stripe strength, horizontal stripe strength, step anti-correlation. */
-function tileStripes(plane: Float64Array, w: number, h: number, tile: number) {
-  // Means of the tile's rows over each of tile + 1 columns, and of its columns over tile + 1 rows.
-  const columnMeans = new Float64Array(tile + 1);
-  const rowMeans = new Float64Array(tile + 1);
-  const vertical: number[] = [];
-  const horizontal: number[] = [];
-  const antiCorrelation: number[] = [];
-  for (let ty = 0; ty + tile < h; ty += tile) {
-    for (let tx = 0; tx + tile < w; tx += tile) {
-      columnMeans.fill(0);
-      for (let y = 0; y < tile; y++) {
-        const row = (ty + y) * w + tx;
-        let rowSum = 0;
-        for (let x = 0; x < tile; x++) {
-          const value = plane[row + x] as number;
-          columnMeans[x] = (columnMeans[x] as number) + value;
-          rowSum += value;
-        }
-        columnMeans[tile] = (columnMeans[tile] as number) + (plane[row + tile] as number);
-        rowMeans[y] = rowSum;
-      }
-      const lastRow = (ty + tile) * w + tx;
-      let lastRowSum = 0;
-      for (let x = 0; x < tile; x++) lastRowSum += plane[lastRow + x] as number;
-      rowMeans[tile] = lastRowSum;
-      let columns = 0;
-      let rows = 0;
-      let lagged = 0;
-      let energy = 0;
-      for (let i = 0; i < tile; i++) {
-        const step = (columnMeans[i + 1] as number) - (columnMeans[i] as number);
-        columns += Math.abs(step);
-        rows += Math.abs((rowMeans[i + 1] as number) - (rowMeans[i] as number));
-        if (i + 1 < tile) {
-          lagged += step * ((columnMeans[i + 2] as number) - (columnMeans[i + 1] as number));
-          energy += step * step;
-        }
-      }
-      antiCorrelation.push(energy > 0 ? -lagged / energy : 0);
-      // Sums of `tile` values each: divide once for the means, once for the mean over steps.
-      vertical.push((columns - rows) / (tile * tile));
-      horizontal.push((rows - columns) / (tile * tile));
-    }
-  }
-  return { vertical, horizontal, antiCorrelation };
+/** Per tile: vertical stripe strength, horizontal stripe strength, step anti-correlation. */
+interface TileMeasures {
+  vertical: number[];
+  horizontal: number[];
+  antiCorrelation: number[];
 }
 
-/** [mean over tiles, top-quarter mean, top-quarter horizontal, top-quarter anti-correlation] of one plane. */
-function planeStripes(plane: Float64Array, w: number, h: number, tile: number): number[] {
-  const { vertical, horizontal, antiCorrelation } = tileStripes(plane, w, h, tile);
+const noTiles = (): TileMeasures => ({ vertical: [], horizontal: [], antiCorrelation: [] });
+
+/**
+ * Adds one tile's measures, from the sums of each of its tile + 1 columns over its rows
+ * (`columnSums`) and of each of its tile + 1 rows over its columns (`rowSums`).
+ */
+function addTile(columnSums: Float64Array, rowSums: Float64Array, tile: number, into: TileMeasures): void {
+  let columns = 0;
+  let rows = 0;
+  let lagged = 0;
+  let energy = 0;
+  for (let i = 0; i < tile; i++) {
+    const step = (columnSums[i + 1] as number) - (columnSums[i] as number);
+    columns += Math.abs(step);
+    rows += Math.abs((rowSums[i + 1] as number) - (rowSums[i] as number));
+    if (i + 1 < tile) {
+      lagged += step * ((columnSums[i + 2] as number) - (columnSums[i + 1] as number));
+      energy += step * step;
+    }
+  }
+  into.antiCorrelation.push(energy > 0 ? -lagged / energy : 0);
+  // Sums of `tile` values each: divide once for the means, once for the mean over steps.
+  into.vertical.push((columns - rows) / (tile * tile));
+  into.horizontal.push((rows - columns) / (tile * tile));
+}
+
+/** Calls `sumTile` with the top-left corner of every whole tile (with one pixel beyond it right and below). */
+function forEachTile(w: number, h: number, tile: number, sumTile: (tx: number, ty: number) => void): void {
+  for (let ty = 0; ty + tile < h; ty += tile) {
+    for (let tx = 0; tx + tile < w; tx += tile) sumTile(tx, ty);
+  }
+}
+
+/** [mean over tiles, top-quarter mean, top-quarter horizontal, top-quarter anti-correlation]. */
+function summarise({ vertical, horizontal, antiCorrelation }: TileMeasures): number[] {
   const strongest = topQuarter(vertical);
   return [
     vertical.reduce((a, b) => a + b, 0) / vertical.length,
@@ -103,31 +94,58 @@ function planeStripes(plane: Float64Array, w: number, h: number, tile: number): 
 const tileFor = (image: { width: number; height: number }) =>
   Math.min(TILE, image.width - 1, image.height - 1);
 
-const chromaPlane = reusedPlane();
-
+/**
+ * R-G and B-G are summed straight from the pixels, both in one pass, without chroma planes:
+ * writing and re-reading two 400 KB planes per 224x224 image cost more than the sums. The sums
+ * are of integers, so exact in any order.
+ */
 export function extractStripeFeatures(image: RgbImage): Float64Array {
   const { width: w, height: h, data } = image;
   const features = new Float64Array(STRIPE_FEATURE_COUNT);
   const tile = tileFor(image);
   if (tile < 2) return features;
-  const plane = chromaPlane(w * h);
-  for (const [p, other] of [
-    [0, 1],
-    [2, 1],
-  ] as const) {
-    for (let i = 0; i < w * h; i++) plane[i] = (data[3 * i + p] as number) - (data[3 * i + other] as number);
-    const [mean, top, topHorizontal, anti] = planeStripes(plane, w, h, tile) as [
-      number,
-      number,
-      number,
-      number,
-    ];
-    const base = p === 0 ? 0 : 3;
-    features[base] = mean;
-    features[base + 1] = top;
-    features[base + 2] = topHorizontal;
-    features[6 + (p === 0 ? 0 : 1)] = anti;
-  }
+  const red = noTiles();
+  const blue = noTiles();
+  const redColumns = new Float64Array(tile + 1);
+  const redRows = new Float64Array(tile + 1);
+  const blueColumns = new Float64Array(tile + 1);
+  const blueRows = new Float64Array(tile + 1);
+  // Each tile's sums of R-G (red) and B-G (blue), in the order of extractLumaStripeFeatures' loop.
+  forEachTile(w, h, tile, (tx, ty) => {
+    redColumns.fill(0);
+    blueColumns.fill(0);
+    for (let y = 0; y < tile; y++) {
+      let at = 3 * ((ty + y) * w + tx);
+      let redRow = 0;
+      let blueRow = 0;
+      for (let x = 0; x < tile; x++, at += 3) {
+        const g = data[at + 1] as number;
+        const r = (data[at] as number) - g;
+        const b = (data[at + 2] as number) - g;
+        redColumns[x] = (redColumns[x] as number) + r;
+        blueColumns[x] = (blueColumns[x] as number) + b;
+        redRow += r;
+        blueRow += b;
+      }
+      redColumns[tile] = (redColumns[tile] as number) + (data[at] as number) - (data[at + 1] as number);
+      blueColumns[tile] = (blueColumns[tile] as number) + (data[at + 2] as number) - (data[at + 1] as number);
+      redRows[y] = redRow;
+      blueRows[y] = blueRow;
+    }
+    let redRow = 0;
+    let blueRow = 0;
+    for (let x = 0, at = 3 * ((ty + tile) * w + tx); x < tile; x++, at += 3) {
+      redRow += (data[at] as number) - (data[at + 1] as number);
+      blueRow += (data[at + 2] as number) - (data[at + 1] as number);
+    }
+    redRows[tile] = redRow;
+    blueRows[tile] = blueRow;
+    addTile(redColumns, redRows, tile, red);
+    addTile(blueColumns, blueRows, tile, blue);
+  });
+  const [redMean, redTop, redHorizontal, redAnti] = summarise(red) as [number, number, number, number];
+  const [blueMean, blueTop, blueHorizontal, blueAnti] = summarise(blue) as [number, number, number, number];
+  features.set([redMean, redTop, redHorizontal, blueMean, blueTop, blueHorizontal, redAnti, blueAnti]);
   return features;
 }
 
@@ -141,5 +159,28 @@ export const LUMA_STRIPE_FEATURE_COUNT = 4;
 export function extractLumaStripeFeatures(luma: LumaPlane): Float64Array {
   const tile = tileFor(luma);
   if (tile < 2) return new Float64Array(LUMA_STRIPE_FEATURE_COUNT);
-  return Float64Array.from(planeStripes(luma.data, luma.width, luma.height, tile));
+  const { width: w, height: h, data: plane } = luma;
+  const measures = noTiles();
+  const columnSums = new Float64Array(tile + 1);
+  const rowSums = new Float64Array(tile + 1);
+  forEachTile(w, h, tile, (tx, ty) => {
+    columnSums.fill(0);
+    for (let y = 0; y < tile; y++) {
+      const row = (ty + y) * w + tx;
+      let rowSum = 0;
+      for (let x = 0; x < tile; x++) {
+        const value = plane[row + x] as number;
+        columnSums[x] = (columnSums[x] as number) + value;
+        rowSum += value;
+      }
+      columnSums[tile] = (columnSums[tile] as number) + (plane[row + tile] as number);
+      rowSums[y] = rowSum;
+    }
+    const lastRow = (ty + tile) * w + tx;
+    let lastRowSum = 0;
+    for (let x = 0; x < tile; x++) lastRowSum += plane[lastRow + x] as number;
+    rowSums[tile] = lastRowSum;
+    addTile(columnSums, rowSums, tile, measures);
+  });
+  return Float64Array.from(summarise(measures));
 }
