@@ -31,27 +31,38 @@ export const MERGED_RESIDUAL_FEATURE_COUNT = 3 * HALF;
 const CLIPPED_BIN = Int32Array.from({ length: 1021 }, (_, i) => Math.max(-T, Math.min(T, i - 510)) + T);
 
 /**
- * Per direction, four joint histograms with one increment each per residual pair, split into the
- * features' 49-bin histograms at the end: CROSS over the (R, G, B) residuals of one pair of
- * pixels; CHROMA over the (R-G, B-G) residuals of two consecutive pairs; COLOUR_RG over the R
- * and G residuals of two consecutive pairs; COLOUR_B over B's. Seven 49-bin histograms took
- * seven increments per pair. Counts are integers either way, so the features are identical.
+ * Per direction, three joint histograms with one increment each per residual pair, split into
+ * the features' 49-bin histograms at the end: CROSS_B over the (R, G, B) residuals of one pair
+ * of pixels and the B residual of the pair before it (bin NO_B_BEFORE for the first pair);
+ * CHROMA over the (R-G, B-G) residuals of two consecutive pairs; COLOUR_RG over the R and G
+ * residuals of two consecutive pairs. Seven 49-bin histograms took seven increments per pair.
+ * Counts are integers either way, so the features are identical.
  */
-const CROSS = 0;
-const CHROMA = SIDE * BINS;
+const NO_B_BEFORE = SIDE;
+const CROSS_B = 0;
+const CHROMA = (SIDE + 1) * SIDE * BINS;
 const COLOUR_RG = CHROMA + BINS * BINS;
-const COLOUR_B = COLOUR_RG + BINS * BINS;
-const TALLY_LENGTH = COLOUR_B + BINS;
+const TALLY_LENGTH = COLOUR_RG + BINS * BINS;
 
-/** Adds `cross` (bins (r, g, b)) to `counts` as its (R, G) and (B, G) histograms. */
-function addCross(tallies: Int32Array, counts: Int32Array): void {
-  for (let i = 0; i < SIDE * BINS; i++) {
-    const n = tallies[CROSS + i] as number;
-    const g = Math.floor(i / SIDE) % SIDE;
-    const r = Math.floor(i / BINS);
-    const b = i % SIDE;
-    counts[r * SIDE + g] = (counts[r * SIDE + g] as number) + n;
-    counts[b * SIDE + g] = (counts[b * SIDE + g] as number) + n;
+/** Bin of CROSS_B for B's bin before, and the (R, G) bins (`colour`) and B bin of this pair. */
+const crossBin = (bBefore: number, colour: number, b: number) =>
+  CROSS_B + (bBefore * BINS + colour) * SIDE + b;
+
+/** Adds CROSS_B to `cross` as its (R, G) and (B, G) histograms and to `colourB` as (B before, B). */
+function addCrossB(tallies: Int32Array, cross: Int32Array, colourB: Int32Array): void {
+  for (let bBefore = 0; bBefore <= NO_B_BEFORE; bBefore++) {
+    for (let colour = 0; colour < BINS; colour++) {
+      const r = Math.floor(colour / SIDE);
+      const g = colour % SIDE;
+      for (let b = 0; b < SIDE; b++) {
+        const n = tallies[crossBin(bBefore, colour, b)] as number;
+        if (n === 0) continue;
+        cross[r * SIDE + g] = (cross[r * SIDE + g] as number) + n;
+        cross[b * SIDE + g] = (cross[b * SIDE + g] as number) + n;
+        if (bBefore !== NO_B_BEFORE)
+          colourB[bBefore * SIDE + b] = (colourB[bBefore * SIDE + b] as number) + n;
+      }
+    }
   }
 }
 
@@ -70,10 +81,6 @@ function addPairs(tallies: Int32Array, offset: number, counts: Int32Array): void
     counts[first] = (counts[first] as number) + n;
     counts[second] = (counts[second] as number) + n;
   }
-}
-
-function addColourB(tallies: Int32Array, counts: Int32Array): void {
-  for (let i = 0; i < BINS; i++) counts[i] = (counts[i] as number) + (tallies[COLOUR_B + i] as number);
 }
 
 function symmetriseInto(counts: Int32Array, out: Float64Array, offset: number): void {
@@ -99,8 +106,9 @@ export function extractResidualFeatures(image: RgbImage): Float64Array {
   countDown(image, down);
   const features = new Float64Array(RESIDUAL_FEATURE_COUNT);
   const cross = new Int32Array(BINS);
-  addCross(across, cross);
-  addCross(down, cross);
+  const colour = new Int32Array(BINS);
+  addCrossB(across, cross, colour);
+  addCrossB(down, cross, colour);
   symmetriseInto(cross, features, 0);
   const chromaAcross = new Int32Array(BINS);
   addPairs(across, CHROMA, chromaAcross);
@@ -108,11 +116,8 @@ export function extractResidualFeatures(image: RgbImage): Float64Array {
   const chromaDown = new Int32Array(BINS);
   addPairs(down, CHROMA, chromaDown);
   symmetriseInto(chromaDown, features, 2 * HALF);
-  const colour = new Int32Array(BINS);
-  for (const tallies of [across, down]) {
-    addPairs(tallies, COLOUR_RG, colour);
-    addColourB(tallies, colour);
-  }
+  addPairs(across, COLOUR_RG, colour);
+  addPairs(down, COLOUR_RG, colour);
   symmetriseInto(colour, features, 3 * HALF);
   return features;
 }
@@ -139,8 +144,8 @@ function countDown(image: RgbImage, tallies: Int32Array): void {
   }
 }
 
-/** The first residual along a row or column has none before it. */
-const NO_RESIDUAL = -1;
+/** The first residual along a row or column has none before it: packed, B's bin is NO_B_BEFORE. */
+const NO_RESIDUAL = NO_B_BEFORE;
 
 /**
  * Tallies the residual from pixel `p` to pixel `q` and its pairs with the residual `before` it
@@ -154,11 +159,10 @@ function tallyResidual(data: Uint8Array, p: number, q: number, tallies: Int32Arr
   const bB = CLIPPED_BIN[rB + 510] as number;
   const colour = (CLIPPED_BIN[rR + 510] as number) * SIDE + (CLIPPED_BIN[rG + 510] as number);
   const chroma = (CLIPPED_BIN[rR - rG + 510] as number) * SIDE + (CLIPPED_BIN[rB - rG + 510] as number);
-  bump(tallies, CROSS + colour * SIDE + bB);
+  bump(tallies, crossBin(before & 15, colour, bB));
   if (before !== NO_RESIDUAL) {
     bump(tallies, CHROMA + (before >> 10) * BINS + chroma);
     bump(tallies, COLOUR_RG + ((before >> 4) & 63) * BINS + colour);
-    bump(tallies, COLOUR_B + (before & 15) * SIDE + bB);
   }
   return (chroma << 10) | (colour << 4) | bB;
 }
