@@ -93,7 +93,7 @@ function levelScales(lumaTable: readonly number[]): Float64Array {
 
 export function extractJpegDctFeatures(luma: LumaPlane, lumaTable: readonly number[]): Float64Array {
   const { width, height } = luma;
-  const counts = new Float64Array(2 * BAND_LAST_DIAGONAL.length); // per band: |c| = 1, |c| >= 2
+  const tallies = new Int32Array(3 * BAND_LAST_DIAGONAL.length); // per band: |c| = 0, 1, >= 2
   const block = new Float64Array(64);
   const scales = levelScales(lumaTable);
   let blocks = 0;
@@ -108,12 +108,11 @@ export function extractJpegDctFeatures(luma: LumaPlane, lumaTable: readonly numb
       for (let y = 0; y < 8; y++) aanDct8(block, y * 8, 1);
       for (let x = 0; x < 8; x++) aanDct8(block, x, 8);
       for (let i = 1; i < 64; i++) {
-        // The quantised level's magnitude is 0 below 0.5, 1 below 1.5 (ties: either way).
+        // The quantised level's magnitude is 0 below 0.5, 1 below 1.5 (ties: either way). Counted
+        // without branches: which it is cannot be predicted, and the mispredictions cost more.
         const magnitude = Math.abs((block[i] as number) * (scales[i] as number));
-        if (magnitude < 0.5) continue;
-        const band = BAND_OF[i] as number;
-        const slot = magnitude < 1.5 ? 2 * band : 2 * band + 1;
-        counts[slot] = (counts[slot] as number) + 1;
+        const slot = 3 * (BAND_OF[i] as number) + +(magnitude >= 0.5) + +(magnitude >= 1.5);
+        tallies[slot] = (tallies[slot] as number) + 1;
       }
       blocks++;
     }
@@ -121,8 +120,8 @@ export function extractJpegDctFeatures(luma: LumaPlane, lumaTable: readonly numb
   const features = new Float64Array(DCT_FEATURE_COUNT);
   for (let b = 0; b < BAND_LAST_DIAGONAL.length; b++) {
     const n = blocks * (BAND_SIZE[b] as number) || 1;
-    const ones = counts[2 * b] as number;
-    const more = counts[2 * b + 1] as number;
+    const ones = tallies[3 * b + 1] as number;
+    const more = tallies[3 * b + 2] as number;
     features[3 * b] = ones / n;
     features[3 * b + 1] = more / n;
     features[3 * b + 2] = Math.log((ones + more + 1) / n);
