@@ -47,6 +47,31 @@ describe('extractStripeFeatures', () => {
     expect(stripes[3]).toBe(-16);
   });
 
+  it('measures R-G and B-G as the plane measure does on a plane of each (summed from the pixels, not from planes)', () => {
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed % 256;
+    };
+    // Not a multiple of the tile: the last partial tiles are left out, and each tile reads one
+    // column and one row beyond it.
+    const width = 101;
+    const height = 77;
+    const data = Uint8Array.from({ length: 3 * width * height }, random);
+    const features = extractStripeFeatures({ width, height, data });
+    for (const [channel, at] of [
+      [0, [0, 1, 2, 6]],
+      [2, [3, 4, 5, 7]],
+    ] as const) {
+      const plane = Float64Array.from(
+        { length: width * height },
+        (_, i) => (data[3 * i + channel] as number) - (data[3 * i + 1] as number),
+      );
+      const expected = extractLumaStripeFeatures({ width, height, data: plane });
+      expect(at.map((i) => features[i])).toEqual(Array.from(expected));
+    }
+  });
+
   it('ignores per-pixel noise, which has no column-constant step', () => {
     let seed = 3;
     const noise = () => {
