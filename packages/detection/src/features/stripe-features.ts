@@ -110,7 +110,8 @@ export function extractStripeFeatures(image: RgbImage): Float64Array {
   const redRows = new Float64Array(tile + 1);
   const blueColumns = new Float64Array(tile + 1);
   const blueRows = new Float64Array(tile + 1);
-  // Each tile's sums of R-G (red) and B-G (blue), in the order of extractLumaStripeFeatures' loop.
+  // Each tile's sums of R-G (red) and B-G (blue): its columns over its rows, with the column
+  // past it; its rows over its columns, with the row below it.
   forEachTile(w, h, tile, (tx, ty) => {
     redColumns.fill(0);
     blueColumns.fill(0);
