@@ -18,6 +18,23 @@ if [ "${#missing[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "advscreen: could not install ${missing[*]}; install it (or run Docker for Redis) and run npm test again" >&2
 fi
 
+# The metrics test scrapes the monitor with a real Prometheus: Debian's binary, unpacked into
+# .tools/ rather than installed (no service, no root needed once the package lists exist).
+prometheus_dir="$ADVSCREEN_ROOT/.tools/prometheus"
+if ! command -v prometheus >/dev/null 2>&1 && [ ! -x "$prometheus_dir/usr/bin/prometheus" ] &&
+  command -v apt-get >/dev/null 2>&1; then
+  echo "advscreen: fetching Debian's prometheus into .tools/ for the tests (one time)" >&2
+  download="$(mktemp -d)"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo -n"
+  if (cd "$download" && { apt-get download -qq prometheus 2>/dev/null ||
+    { $sudo apt-get update -qq && apt-get download -qq prometheus 2>/dev/null; }; }) &&
+    dpkg-deb -x "$download"/prometheus_*.deb "$prometheus_dir"; then :; else
+    echo "advscreen: could not fetch Debian's prometheus; put a prometheus binary on PATH and run npm test again" >&2
+  fi
+  rm -rf "$download"
+fi
+
 npx tsc --build
 npx biome check .
 report="$(mktemp)"

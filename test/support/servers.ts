@@ -87,7 +87,7 @@ export async function startS3rver(): Promise<{ server: S3TestServer; stop: Stop 
   };
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createNetServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -36,6 +36,12 @@ describe('loadConfig', () => {
     );
   });
 
+  it('gives per-source metric series to 20 sources by default, 0 to 1000 when set', () => {
+    expect(loadConfig({}).fleet.metricsSources).toBe(20);
+    expect(loadConfig({ ADVSCREEN_METRICS_SOURCES: '0' }).fleet.metricsSources).toBe(0);
+    expect(() => loadConfig({ ADVSCREEN_METRICS_SOURCES: '1001' })).toThrow(/ADVSCREEN_METRICS_SOURCES/);
+  });
+
   it('takes the false-positive rate alerts allow for as a share below 1, 2% by default', () => {
     expect(loadConfig({}).fleet.alert.expectedFpr).toBe(0.02);
     expect(loadConfig({ ADVSCREEN_ALERT_EXPECTED_FPR: '0' }).fleet.alert.expectedFpr).toBe(0);

@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   ADVSCREEN_INGEST_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   ADVSCREEN_INGEST_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   ADVSCREEN_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ADVSCREEN_METRICS_SOURCES: z.coerce.number().int().min(0).max(1000).default(20),
   ADVSCREEN_CLOUDWATCH_METRICS_S: z.coerce.number().int().min(1).max(3600).optional(),
   ADVSCREEN_POLL: z.string().optional(),
   ADVSCREEN_POLL_INTERVAL_S: positiveInt.default(60),
@@ -88,6 +89,8 @@ export interface FleetConfig {
   ingestPort: number;
   /** The monitor role's Prometheus endpoint (GET /metrics); off when unset. */
   metricsPort: number | undefined;
+  /** How many sources (the most flagged) get per-source series on the metrics endpoint. */
+  metricsSources: number;
   /** Seconds between the monitor's queue-depth log lines in CloudWatch's embedded metric format; off when unset. */
   cloudwatchMetricsSeconds: number | undefined;
   ingestToken: string | undefined;
@@ -173,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       quarantine: e.ADVSCREEN_QUARANTINE,
       ingestPort: e.ADVSCREEN_INGEST_PORT,
       metricsPort: e.ADVSCREEN_METRICS_PORT,
+      metricsSources: e.ADVSCREEN_METRICS_SOURCES,
       cloudwatchMetricsSeconds: e.ADVSCREEN_CLOUDWATCH_METRICS_S,
       ingestToken: e.ADVSCREEN_INGEST_TOKEN,
       poll: (e.ADVSCREEN_POLL ?? '')

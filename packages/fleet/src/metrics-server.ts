@@ -5,6 +5,8 @@ import { type Listening, listen } from './http-listener.ts';
 /** GET /metrics in Prometheus' text format, from a snapshot taken per scrape; GET /healthz. */
 export async function startMetricsServer(options: {
   port: number;
+  /** Sources given per-source series (the most flagged). */
+  maxSources: number;
   snapshot: () => Promise<FleetSnapshot>;
   onError: (error: unknown) => void;
 }): Promise<Listening> {
@@ -18,7 +20,7 @@ export async function startMetricsServer(options: {
       return;
     }
     try {
-      const body = formatPrometheusMetrics(await options.snapshot());
+      const body = formatPrometheusMetrics(await options.snapshot(), options.maxSources);
       response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
     } catch (error) {
       options.onError(error);

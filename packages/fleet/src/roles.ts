@@ -272,6 +272,7 @@ async function startMonitor(context: RoleContext, sender?: AlertSender): Promise
       ? undefined
       : await startMetricsServer({
           port: config.fleet.metricsPort,
+          maxSources: config.fleet.metricsSources,
           snapshot: async () => {
             const day = utcDay(Date.now());
             return { queues: await queueCounts(), day, counters: await deps.daily.read(day) };

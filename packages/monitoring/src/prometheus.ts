@@ -12,11 +12,32 @@ export interface FleetSnapshot {
 const label = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
 /**
+ * The sources to report, at most `limit`: most flagged (not clean) objects first, then most
+ * objects, then by name, so the choice is stable between scrapes.
+ */
+function sourcesToReport(perSource: Map<string, Map<string, number>>, limit: number): string[] {
+  const flagged = (counts: Map<string, number>) =>
+    [...counts].reduce((sum, [verdict, n]) => sum + (verdict === 'clean' ? 0 : n), 0);
+  const total = (counts: Map<string, number>) => [...counts.values()].reduce((sum, n) => sum + n, 0);
+  return [...perSource]
+    .map(([source, counts]) => ({ source, flagged: flagged(counts), total: total(counts) }))
+    .sort((a, b) => b.flagged - a.flagged || b.total - a.total || (a.source < b.source ? -1 : 1))
+    .slice(0, limit)
+    .map(({ source }) => source);
+}
+
+/**
  * The snapshot in Prometheus' text exposition format (version 0.0.4). Queue depth is what an
  * autoscaler (KEDA, an EC2 scaling policy fed by a scraper) scales the detector and inference
  * roles on; the verdict counters restart at 00:00 UTC, as the daily report's do.
+ *
+ * Totals and per-source counts are separate metrics, so that summing either over its labels
+ * counts each object once. Per source only the `maxSources` sources with the most flagged objects
+ * are reported: an agent spreading its uploads over many sender names would otherwise add series
+ * without bound to every scrape. How many sources sent today is a metric of its own, for that
+ * very pattern.
  */
-export function formatPrometheusMetrics(snapshot: FleetSnapshot): string {
+export function formatPrometheusMetrics(snapshot: FleetSnapshot, maxSources: number): string {
   const lines = [
     '# HELP advscreen_queue_jobs Jobs in each fleet queue, by state.',
     '# TYPE advscreen_queue_jobs gauge',
@@ -26,17 +47,42 @@ export function formatPrometheusMetrics(snapshot: FleetSnapshot): string {
       lines.push(`advscreen_queue_jobs{queue="${label(queue)}",state="${label(state)}"} ${count}`);
     }
   }
+  const day = `day="${label(snapshot.day)}"`;
+  const totals: [string, number][] = [];
+  const perSource = new Map<string, Map<string, number>>();
+  for (const [field, count] of Object.entries(snapshot.counters)) {
+    const split = field.lastIndexOf(':');
+    if (split < 0) {
+      totals.push([field, count]);
+      continue;
+    }
+    const source = field.slice(0, split);
+    const counts = perSource.get(source) ?? new Map<string, number>();
+    counts.set(field.slice(split + 1), count);
+    perSource.set(source, counts);
+  }
   lines.push(
-    '# HELP advscreen_verdicts_today Screened objects since 00:00 UTC, by verdict (and source, where known).',
+    '# HELP advscreen_verdicts_today Screened objects since 00:00 UTC, by verdict.',
     '# TYPE advscreen_verdicts_today gauge',
   );
-  for (const [field, count] of Object.entries(snapshot.counters).sort()) {
-    const split = field.lastIndexOf(':');
-    const labels =
-      split < 0
-        ? `verdict="${label(field)}"`
-        : `source="${label(field.slice(0, split))}",verdict="${label(field.slice(split + 1))}"`;
-    lines.push(`advscreen_verdicts_today{day="${snapshot.day}",${labels}} ${count}`);
+  for (const [verdict, count] of totals.sort()) {
+    lines.push(`advscreen_verdicts_today{${day},verdict="${label(verdict)}"} ${count}`);
   }
+  lines.push(
+    `# HELP advscreen_source_verdicts_today Screened objects since 00:00 UTC, by source and verdict, for the ${maxSources} sources with the most flagged objects.`,
+    '# TYPE advscreen_source_verdicts_today gauge',
+  );
+  for (const source of sourcesToReport(perSource, maxSources).sort()) {
+    for (const [verdict, count] of [...(perSource.get(source) ?? [])].sort()) {
+      lines.push(
+        `advscreen_source_verdicts_today{${day},source="${label(source)}",verdict="${label(verdict)}"} ${count}`,
+      );
+    }
+  }
+  lines.push(
+    '# HELP advscreen_sources_today Distinct sources that sent objects since 00:00 UTC.',
+    '# TYPE advscreen_sources_today gauge',
+    `advscreen_sources_today{${day}} ${perSource.size}`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,165 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '@advscreen/config';
+import { createFleetQueues, type RunningRole, startRole } from '@advscreen/fleet';
+import { DailyStats } from '@advscreen/monitoring';
+import { createLogger } from '@advscreen/observability';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT } from './support/cli.ts';
+import { waitFor } from './support/fleet.ts';
+import { testS3Environment } from './support/s3.ts';
+import { freePort } from './support/servers.ts';
+
+/** Debian's Prometheus, unpacked into .tools/ by `npm test`, or one on PATH. */
+function prometheusBinary(name: 'prometheus' | 'promtool'): string {
+  const unpacked = path.join(REPO_ROOT, '.tools/prometheus/usr/bin', name);
+  return existsSync(unpacked) ? unpacked : name;
+}
+
+/** A database of its own: the monitor reads the default key prefix. */
+const redisUrl = () => `${inject('redis').url}/9`;
+let monitor: RunningRole;
+let prometheus: ChildProcess;
+let prometheusUrl: string;
+
+/** One instant vector from Prometheus' HTTP API, as label sets and values. */
+async function query(expression: string): Promise<{ metric: Record<string, string>; value: number }[]> {
+  const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expression)}`);
+  const body = (await response.json()) as {
+    status: string;
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
+  expect(body.status).toBe('success');
+  return body.data.result.map(({ metric, value }) => ({ metric, value: Number(value[1]) }));
+}
+
+beforeAll(async () => {
+  const redis = new Redis(redisUrl());
+  await redis.flushdb();
+  // Today's verdicts from 25 senders: an attacker, a sender of broken files, a busy camera and
+  // 22 users with a clean upload each.
+  const stats = new DailyStats(redis);
+  const now = Date.now();
+  let id = 0;
+  const count = (source: string, verdict: string, times: number) =>
+    Promise.all(
+      Array.from({ length: times }, () => stats.count({ id: `e${id++}`, atMs: now, source, verdict })),
+    );
+  await count('bot-7', 'adversarial', 6);
+  await count('bot-7', 'clean', 2);
+  await count('uploader "x"', 'rejected', 3);
+  await count('camera-1', 'clean', 9);
+  for (let sender = 0; sender < 22; sender++) await count(`user-${sender}`, 'clean', 1);
+  redis.disconnect();
+  // Two ingest jobs nobody takes: waiting in the queue the autoscaler watches.
+  const queueConnection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
+  const queues = createFleetQueues(queueConnection);
+  for (const key of ['waiting-1.png', 'waiting-2.png']) {
+    await queues.ingest.add('ingest', {
+      v: 1,
+      object: { bucket: 'uploads', key, etag: null },
+      via: 'enqueue',
+      receivedAt: new Date().toISOString(),
+    });
+  }
+  await queues.close();
+  queueConnection.disconnect();
+
+  const config = loadConfig({
+    ...testS3Environment(),
+    ADVSCREEN_REDIS_URL: redisUrl(),
+    ADVSCREEN_RESULTS: 's3://unused/outcomes',
+    ADVSCREEN_METRICS_PORT: '0',
+    ADVSCREEN_METRICS_SOURCES: '3',
+  });
+  monitor = await startRole('monitor', config, createLogger({ name: 'prometheus-test', level: 'silent' }));
+
+  const folder = await mkdtemp(path.join(tmpdir(), 'prometheus-'));
+  const configFile = path.join(folder, 'prometheus.yml');
+  await writeFile(
+    configFile,
+    [
+      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+      'scrape_configs:',
+      '  - job_name: advscreen',
+      `    static_configs: [{ targets: ['127.0.0.1:${monitor.port}'] }]`,
+      '',
+    ].join('\n'),
+  );
+  const webPort = await freePort();
+  prometheusUrl = `http://127.0.0.1:${webPort}`;
+  prometheus = spawn(
+    prometheusBinary('prometheus'),
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${path.join(folder, 'data')}`,
+      `--web.listen-address=127.0.0.1:${webPort}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  let startFailure: Error | undefined;
+  prometheus.once('error', (error) => {
+    startFailure = error;
+  });
+  await waitFor(
+    'a first successful scrape',
+    async () => {
+      if (startFailure)
+        throw new Error(
+          `cannot start prometheus (npm test fetches Debian's; or put one on PATH): ${startFailure.message}`,
+        );
+      try {
+        const up = await query('up{job="advscreen"}');
+        return up[0]?.value === 1 ? true : null;
+      } catch {
+        return null;
+      }
+    },
+    30_000,
+  );
+});
+
+afterAll(async () => {
+  if (prometheus && prometheus.exitCode === null) {
+    prometheus.kill('SIGTERM');
+    await once(prometheus, 'exit');
+  }
+  await monitor?.close();
+});
+
+describe("the monitor's metrics endpoint, scraped by a real Prometheus", () => {
+  it('passes promtool’s exposition-format check', async () => {
+    const body = await (await fetch(`http://127.0.0.1:${monitor.port}/metrics`)).text();
+    const check = execFile(prometheusBinary('promtool'), ['check', 'metrics']);
+    check.stdin?.end(body);
+    const [code] = await once(check, 'exit');
+    expect(code).toBe(0);
+    // The endpoint itself, as the scrape found it.
+    const [up] = await query('up{job="advscreen"}');
+    expect(up?.value).toBe(1);
+  });
+
+  it('reports totals once, per-source counts for the most flagged sources only, and the sender count', async () => {
+    const totals = await query('sum by (verdict) (advscreen_verdicts_today)');
+    expect(Object.fromEntries(totals.map(({ metric, value }) => [metric.verdict, value]))).toEqual({
+      adversarial: 6,
+      rejected: 3,
+      clean: 2 + 9 + 22,
+    });
+    const perSource = await query('advscreen_source_verdicts_today');
+    const sources = new Set(perSource.map(({ metric }) => metric.source));
+    // Three sources (ADVSCREEN_METRICS_SOURCES): the two flagged ones, then the busiest clean one.
+    expect(sources).toEqual(new Set(['bot-7', 'uploader "x"', 'camera-1']));
+    const [attacks] = await query('advscreen_source_verdicts_today{source="bot-7",verdict="adversarial"}');
+    expect(attacks?.value).toBe(6);
+    const [senders] = await query('advscreen_sources_today');
+    expect(senders?.value).toBe(25);
+    const [waiting] = await query('advscreen_queue_jobs{queue="advscreen-ingest",state="waiting"}');
+    expect(waiting?.value).toBe(2);
+  });
+});
