@@ -21,6 +21,23 @@ function prometheusBinary(name: 'prometheus' | 'promtool'): string {
   return existsSync(unpacked) ? unpacked : name;
 }
 
+const RULES = path.join(REPO_ROOT, 'deploy/prometheus/advscreen-rules.yml');
+
+/** Runs promtool; resolves to its exit code and output. */
+async function promtool(args: string[], input?: string): Promise<{ code: number; output: string }> {
+  const child = execFile(prometheusBinary('promtool'), args);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk;
+  });
+  child.stdin?.end(input ?? '');
+  const [code] = (await once(child, 'exit')) as [number];
+  return { code, output };
+}
+
 /** A database of its own: the monitor reads the default key prefix. */
 const redisUrl = () => `${inject('redis').url}/9`;
 let monitor: RunningRole;
@@ -85,6 +102,7 @@ beforeAll(async () => {
     configFile,
     [
       'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+      `rule_files: ['${RULES}']`,
       'scrape_configs:',
       '  - job_name: advscreen',
       `    static_configs: [{ targets: ['127.0.0.1:${monitor.port}'] }]`,
@@ -135,10 +153,7 @@ afterAll(async () => {
 describe("the monitor's metrics endpoint, scraped by a real Prometheus", () => {
   it('passes promtool’s exposition-format check', async () => {
     const body = await (await fetch(`http://127.0.0.1:${monitor.port}/metrics`)).text();
-    const check = execFile(prometheusBinary('promtool'), ['check', 'metrics']);
-    check.stdin?.end(body);
-    const [code] = await once(check, 'exit');
-    expect(code).toBe(0);
+    expect(await promtool(['check', 'metrics'], body)).toEqual({ code: 0, output: '' });
     // The endpoint itself, as the scrape found it.
     const [up] = await query('up{job="advscreen"}');
     expect(up?.value).toBe(1);
@@ -161,5 +176,45 @@ describe("the monitor's metrics endpoint, scraped by a real Prometheus", () => {
     expect(senders?.value).toBe(25);
     const [waiting] = await query('advscreen_queue_jobs{queue="advscreen-ingest",state="waiting"}');
     expect(waiting?.value).toBe(2);
+  });
+
+  it('evaluates the shipped alerting rules on the scraped series: the ingest queue nobody takes is stalling', async () => {
+    // Before the first scrape AdvscreenMetricsAbsent is pending too; it clears once series exist.
+    const alerts = await waitFor(
+      'AdvscreenQueueStalled pending, AdvscreenMetricsAbsent cleared',
+      async () => {
+        const response = await fetch(`${prometheusUrl}/api/v1/alerts`);
+        const body = (await response.json()) as {
+          data: { alerts: { labels: Record<string, string>; state: string }[] };
+        };
+        const names = body.data.alerts.map(({ labels }) => labels.alertname);
+        return names.includes('AdvscreenQueueStalled') && !names.includes('AdvscreenMetricsAbsent')
+          ? body.data.alerts
+          : null;
+      },
+      30_000,
+    );
+    // Two ingest jobs wait and no ingest worker runs; every other queue is empty.
+    expect(alerts.map(({ labels, state }) => [labels.alertname, labels.queue, state])).toEqual([
+      ['AdvscreenQueueStalled', 'advscreen-ingest', 'pending'],
+    ]);
+    const rules = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as {
+      data: { groups: { rules: { name: string; health: string }[] }[] };
+    };
+    const health = rules.data.groups.flatMap((group) => group.rules.map((rule) => [rule.name, rule.health]));
+    expect(health).toEqual([
+      ['AdvscreenQueueStalled', 'ok'],
+      ['AdvscreenJobsFailing', 'ok'],
+      ['AdvscreenMetricsAbsent', 'ok'],
+    ]);
+  });
+});
+
+describe('deploy/prometheus/advscreen-rules.yml', () => {
+  it('passes promtool’s rule check and its unit tests', async () => {
+    expect((await promtool(['check', 'rules', RULES])).code).toBe(0);
+    const tests = await promtool(['test', 'rules', RULES.replace(/\.yml$/, '.test.yml')]);
+    expect(tests.output).toMatch(/SUCCESS/);
+    expect(tests.code).toBe(0);
   });
 });
