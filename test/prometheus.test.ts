@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { DailyStats } from '@advscreen/monitoring';
 import { createLogger } from '@advscreen/observability';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
 import { REPO_ROOT } from './support/cli.ts';
 import { waitFor } from './support/fleet.ts';
 import { testS3Environment } from './support/s3.ts';
@@ -210,11 +211,23 @@ describe("the monitor's metrics endpoint, scraped by a real Prometheus", () => {
   });
 });
 
-describe('deploy/prometheus/advscreen-rules.yml', () => {
+describe('deploy/prometheus', () => {
   it('passes promtool’s rule check and its unit tests', async () => {
     expect((await promtool(['check', 'rules', RULES])).code).toBe(0);
     const tests = await promtool(['test', 'rules', RULES.replace(/\.yml$/, '.test.yml')]);
     expect(tests.output).toMatch(/SUCCESS/);
     expect(tests.code).toBe(0);
+  });
+
+  it("gives the compose fleet a Prometheus that loads the rules and scrapes the monitor's port", async () => {
+    const configFile = path.join(REPO_ROOT, 'deploy/prometheus/prometheus.yml');
+    const check = await promtool(['check', 'config', configFile]);
+    expect(check.output).toMatch(/1 rule files found/);
+    expect(check.code).toBe(0);
+    const compose = parse(readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
+    const port = compose.services.monitor.environment.ADVSCREEN_METRICS_PORT;
+    const scrape = parse(readFileSync(configFile, 'utf8'));
+    expect(scrape.scrape_configs[0].static_configs[0].targets).toEqual([`monitor:${port}`]);
+    expect(compose.services.prometheus.volumes).toEqual(['./deploy/prometheus:/etc/prometheus:ro']);
   });
 });
