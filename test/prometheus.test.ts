@@ -160,7 +160,7 @@ describe("the monitor's metrics endpoint, scraped by a real Prometheus", () => {
     expect(up?.value).toBe(1);
   });
 
-  it('reports totals once, per-source counts for the most flagged sources only, and the sender count', async () => {
+  it('reports totals once, per-source counts for the leading sources only, and the sender count', async () => {
     const totals = await query('sum by (verdict) (advscreen_verdicts_today)');
     expect(Object.fromEntries(totals.map(({ metric, value }) => [metric.verdict, value]))).toEqual({
       adversarial: 6,

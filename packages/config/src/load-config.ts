@@ -89,7 +89,7 @@ export interface FleetConfig {
   ingestPort: number;
   /** The monitor role's Prometheus endpoint (GET /metrics); off when unset. */
   metricsPort: number | undefined;
-  /** How many sources (the most flagged) get per-source series on the metrics endpoint. */
+  /** How many sources (most adversarial verdicts, then rejections) get per-source series on the metrics endpoint. */
   metricsSources: number;
   /** Seconds between the monitor's queue-depth log lines in CloudWatch's embedded metric format; off when unset. */
   cloudwatchMetricsSeconds: number | undefined;

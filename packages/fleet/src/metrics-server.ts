@@ -5,7 +5,7 @@ import { type Listening, listen } from './http-listener.ts';
 /** GET /metrics in Prometheus' text format, from a snapshot taken per scrape; GET /healthz. */
 export async function startMetricsServer(options: {
   port: number;
-  /** Sources given per-source series (the most flagged). */
+  /** How many sources get per-source series (most adversarial verdicts, then rejections). */
   maxSources: number;
   snapshot: () => Promise<FleetSnapshot>;
   onError: (error: unknown) => void;

@@ -37,18 +37,22 @@ describe('formatPrometheusMetrics', () => {
     expect(text.endsWith('\n')).toBe(true);
   });
 
-  it('reports per source only the sources with the most flagged objects, then the busiest', () => {
+  it('reports per source only the sources with the most adversarial verdicts, then rejections, then objects', () => {
     const counters: Record<string, number> = {};
     for (let i = 0; i < 30; i++) counters[`sender-${i}:clean`] = 100 + i;
     counters['quiet-attacker:adversarial'] = 1;
     counters['rejected-files:rejected'] = 2;
-    const text = formatPrometheusMetrics({ queues: {}, day: '2026-11-25', counters }, 4);
-    const sources = new Set(
-      samplesOf(text)
-        .filter((line) => line.startsWith('advscreen_source_verdicts_today'))
-        .map((line) => /source="([^"]*)"/.exec(line)?.[1]),
-    );
-    expect(sources).toEqual(new Set(['rejected-files', 'quiet-attacker', 'sender-29', 'sender-28']));
+    counters['rejected-files:clean'] = 500;
+    const reported = (limit: number) =>
+      new Set(
+        samplesOf(formatPrometheusMetrics({ queues: {}, day: '2026-11-25', counters }, limit))
+          .filter((line) => line.startsWith('advscreen_source_verdicts_today'))
+          .map((line) => /source="([^"]*)"/.exec(line)?.[1]),
+      );
+    expect(reported(1)).toEqual(new Set(['quiet-attacker']));
+    expect(reported(2)).toEqual(new Set(['quiet-attacker', 'rejected-files']));
+    expect(reported(3)).toEqual(new Set(['quiet-attacker', 'rejected-files', 'sender-29']));
+    const text = formatPrometheusMetrics({ queues: {}, day: '2026-11-25', counters }, 3);
     expect(text).toMatch(/^advscreen_sources_today\{day="2026-11-25"\} 32$/m);
   });
 });

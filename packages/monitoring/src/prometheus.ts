@@ -12,16 +12,25 @@ export interface FleetSnapshot {
 const label = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
 /**
- * The sources to report, at most `limit`: most flagged (not clean) objects first, then most
+ * The sources to report, at most `limit`: most adversarial verdicts first (as the daily report
+ * ranks its top sources), then most rejections (a sender of hostile or broken files), then most
  * objects, then by name, so the choice is stable between scrapes.
  */
 function sourcesToReport(perSource: Map<string, Map<string, number>>, limit: number): string[] {
-  const flagged = (counts: Map<string, number>) =>
-    [...counts].reduce((sum, [verdict, n]) => sum + (verdict === 'clean' ? 0 : n), 0);
-  const total = (counts: Map<string, number>) => [...counts.values()].reduce((sum, n) => sum + n, 0);
-  return [...perSource]
-    .map(([source, counts]) => ({ source, flagged: flagged(counts), total: total(counts) }))
-    .sort((a, b) => b.flagged - a.flagged || b.total - a.total || (a.source < b.source ? -1 : 1))
+  const ranked = [...perSource].map(([source, counts]) => ({
+    source,
+    adversarial: counts.get('adversarial') ?? 0,
+    rejected: counts.get('rejected') ?? 0,
+    total: [...counts.values()].reduce((sum, n) => sum + n, 0),
+  }));
+  return ranked
+    .sort(
+      (a, b) =>
+        b.adversarial - a.adversarial ||
+        b.rejected - a.rejected ||
+        b.total - a.total ||
+        (a.source < b.source ? -1 : 1),
+    )
     .slice(0, limit)
     .map(({ source }) => source);
 }
@@ -32,8 +41,7 @@ function sourcesToReport(perSource: Map<string, Map<string, number>>, limit: num
  * roles on; the verdict counters restart at 00:00 UTC, as the daily report's do.
  *
  * Totals and per-source counts are separate metrics, so that summing either over its labels
- * counts each object once. Per source only the `maxSources` sources with the most flagged objects
- * are reported: an agent spreading its uploads over many sender names would otherwise add series
+ * counts each object once. Per source only `maxSources` sources are reported (`sourcesToReport`): an agent spreading its uploads over many sender names would otherwise add series
  * without bound to every scrape. How many sources sent today is a metric of its own, for that
  * very pattern.
  */
@@ -69,7 +77,7 @@ export function formatPrometheusMetrics(snapshot: FleetSnapshot, maxSources: num
     lines.push(`advscreen_verdicts_today{${day},verdict="${label(verdict)}"} ${count}`);
   }
   lines.push(
-    `# HELP advscreen_source_verdicts_today Screened objects since 00:00 UTC, by source and verdict, for the ${maxSources} sources with the most flagged objects.`,
+    `# HELP advscreen_source_verdicts_today Screened objects since 00:00 UTC, by source and verdict, for the ${maxSources} sources with the most adversarial verdicts, then rejections.`,
     '# TYPE advscreen_source_verdicts_today gauge',
   );
   for (const source of sourcesToReport(perSource, maxSources).sort()) {
