@@ -10,7 +10,7 @@ import { DailyStats } from '@advscreen/monitoring';
 import { createLogger } from '@advscreen/observability';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from './support/cli.ts';
 import { waitFor } from './support/fleet.ts';
 import { testS3Environment } from './support/s3.ts';
@@ -217,6 +217,24 @@ describe('deploy/prometheus', () => {
     const tests = await promtool(['test', 'rules', RULES.replace(/\.yml$/, '.test.yml')]);
     expect(tests.output).toMatch(/SUCCESS/);
     expect(tests.code).toBe(0);
+  });
+
+  it('gives the Prometheus operator the same rules and a PodMonitor on the Kubernetes monitor', () => {
+    const [podMonitor, prometheusRule] = parseAllDocuments(
+      readFileSync(path.join(REPO_ROOT, 'deploy/prometheus/prometheus-operator.yaml'), 'utf8'),
+    ).map((document) => document.toJS());
+    expect(prometheusRule.kind).toBe('PrometheusRule');
+    expect(prometheusRule.spec.groups).toEqual(parse(readFileSync(RULES, 'utf8')).groups);
+    const monitorPod = parseAllDocuments(
+      readFileSync(path.join(REPO_ROOT, 'deploy/kubernetes/advscreen.yaml'), 'utf8'),
+    )
+      .map((document) => document.toJS())
+      .find((o) => o.kind === 'Deployment' && o.metadata.name === 'monitor').spec.template;
+    expect(podMonitor.kind).toBe('PodMonitor');
+    expect(monitorPod.metadata.labels).toMatchObject(podMonitor.spec.selector.matchLabels);
+    const [endpoint] = podMonitor.spec.podMetricsEndpoints;
+    expect(monitorPod.spec.containers[0].ports).toContainEqual({ name: endpoint.port, containerPort: 9464 });
+    expect(endpoint.path).toBe('/metrics');
   });
 
   it("gives the compose fleet a Prometheus that loads the rules and scrapes the monitor's port", async () => {
