@@ -179,6 +179,23 @@ describe("the monitor's metrics endpoint, scraped by a real Prometheus", () => {
     expect(waiting?.value).toBe(2);
   });
 
+  it('runs every panel query of the Grafana dashboard on the scraped series', async () => {
+    const dashboard = JSON.parse(
+      readFileSync(path.join(REPO_ROOT, 'deploy/grafana/advscreen-dashboard.json'), 'utf8'),
+    ) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const results = new Map<string, number[]>();
+    for (const { title, targets } of dashboard.panels) {
+      for (const { expr } of targets) {
+        const series = await query(expr);
+        expect(series.length, `${title}: ${expr}`).toBeGreaterThan(0);
+        results.set(title, [...(results.get(title) ?? []), ...series.map(({ value }) => value)]);
+      }
+    }
+    expect(results.get('Screened today')).toEqual([42]);
+    expect(results.get('Adversarial share today')?.[0]).toBeCloseTo(6 / 42, 6);
+    expect(results.get('Sources today')).toEqual([25]);
+  });
+
   it('evaluates the shipped alerting rules on the scraped series: the ingest queue nobody takes is stalling', async () => {
     // Before the first scrape AdvscreenMetricsAbsent is pending too; it clears once series exist.
     const alerts = await waitFor(
