@@ -1,5 +1,6 @@
 // npm run bench:cascade -- <manifest.jsonl> [more manifests, e.g. attacks.jsonl from advscreen attack]
 //   [--train-only attacks.jsonl ...] [--margin-exceedance 0.001] [--shipped] [--detector-model model.json]
+//   [--joint-raise 0.5,1,1.5]
 // The whole cascade on a labelled corpus, through the embedded scan's stages: the detector,
 // then the main model's consistency check (by its own threshold, or jointly with the detector's
 // score and the model's confidence when the checks file has a joint rule) and output sanity
@@ -12,7 +13,9 @@
 // held-out figures, and no detector is retrained. With --own-calibration, also the cascade
 // as a user would run it after `calibrate` and `calibrate-model` on their own clean traffic: the
 // corpus's photos split in two, each half calibrating the detector threshold, the consistency
-// threshold, both bounds and the joint rule's threshold for the other half.
+// threshold, both bounds and the joint rule's threshold for the other half. With --joint-raise,
+// the shipped points again with the joint rule's threshold raised by each amount: what a stricter
+// rule saves in false positives and costs in catches.
 import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
@@ -63,15 +66,25 @@ const { positionals, values } = parseArgs({
     'calibration-splits': { type: 'string', default: '50' },
     // Another detector file in front of the bundled checks (the joint rule keeps its threshold).
     'detector-model': { type: 'string' },
+    // Comma-separated amounts to raise the joint rule's threshold by, each printed as a cascade.
+    'joint-raise': { type: 'string' },
   },
 });
 if (!positionals[0]) {
   console.error(
-    'usage: npm run bench:cascade -- <manifest.jsonl> [more manifests] [--train-only attacks.jsonl ...] [--shipped] [--own-calibration [--calibration-splits 50]] [--detector-model F]',
+    'usage: npm run bench:cascade -- <manifest.jsonl> [more manifests] [--train-only attacks.jsonl ...] [--shipped] [--own-calibration [--calibration-splits 50]] [--detector-model F] [--joint-raise 0.5,1,1.5]',
   );
   process.exit(2);
 }
 const trainOnly = values['train-only'] ?? [];
+const jointRaises = (values['joint-raise'] ?? '')
+  .split(',')
+  .filter((raise) => raise.trim() !== '')
+  .map((raise) => {
+    const amount = Number(raise);
+    if (!Number.isFinite(amount)) throw new Error(`--joint-raise: ${raise} is not a number`);
+    return amount;
+  });
 // Another decision-margin exceedance than the checks file's, to weigh the bound's cost and catch.
 const marginExceedance = values['margin-exceedance'] ? Number(values['margin-exceedance']) : undefined;
 const config = loadConfig();
@@ -200,26 +213,35 @@ function layerAt<R extends CascadeRow>(point: OperatingPoint<R>) {
   };
 }
 
+const shippedPoint: OperatingPoint<CascadeRow> = {
+  detectorScore: (row) => row.detectorScore,
+  detectorThreshold: detectorModel.threshold,
+  consistencyThreshold: checks.consistency.threshold,
+  joint: checks.joint ?? null,
+  confidenceBound: checks.confidenceBound,
+  marginBound:
+    marginExceedance === undefined
+      ? (checks.decisionMargin?.bound ?? null)
+      : fitMarginBound(
+          rows.filter((r) => r.line.kind === 'clean').map((r) => r.margin),
+          marginExceedance,
+        ).bound,
+};
 printCascade(
   `Cascade at its shipped operating points${values.shipped ? '' : ' (in-sample)'}`,
   rows,
-  once(
-    layerAt({
-      detectorScore: (row) => row.detectorScore,
-      detectorThreshold: detectorModel.threshold,
-      consistencyThreshold: checks.consistency.threshold,
-      joint: checks.joint ?? null,
-      confidenceBound: checks.confidenceBound,
-      marginBound:
-        marginExceedance === undefined
-          ? (checks.decisionMargin?.bound ?? null)
-          : fitMarginBound(
-              rows.filter((r) => r.line.kind === 'clean').map((r) => r.margin),
-              marginExceedance,
-            ).bound,
-    }),
-  ),
+  once(layerAt(shippedPoint)),
 );
+// What a stricter joint rule costs: the shipped points with its threshold raised by each amount.
+for (const raise of jointRaises) {
+  const joint = shippedPoint.joint;
+  if (!joint) throw new Error('--joint-raise needs a checks file with a joint rule');
+  printCascade(
+    `Cascade at its shipped operating points, the joint rule's threshold raised by ${raise} (${joint.threshold.toFixed(3)} -> ${(joint.threshold + raise).toFixed(3)})`,
+    rows,
+    once(layerAt({ ...shippedPoint, joint: { ...joint, threshold: joint.threshold + raise } })),
+  );
+}
 
 /** The confidence and decision-margin bounds as calibrate-model fits them on these clean rows. */
 function fitBounds(
