@@ -35,7 +35,8 @@ async function promtool(args: string[], input?: string): Promise<{ code: number;
     output += chunk;
   });
   child.stdin?.end(input ?? '');
-  const [code] = (await once(child, 'exit')) as [number];
+  // 'close', not 'exit': the output streams may still hold data when the process exits.
+  const [code] = (await once(child, 'close')) as [number];
   return { code, output };
 }
 
