@@ -153,7 +153,7 @@ function printCascade<R extends CascadeRow>(
   const groups = new Map<string, R[]>();
   for (const row of rows) {
     if (row.line.kind !== 'adv' || row.line.success !== true) continue;
-    const key = `${row.line.attack} | ${row.line.eps} | ${row.line.format}`;
+    const key = `${row.line.attack} | ${row.line.eps ?? '-'} | ${row.line.format}`;
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
   const caughtByAttack = new Map<string, { caught: number; tested: number; files: number }>();

@@ -95,7 +95,7 @@ if (main) {
   const byAttack = new Map<string, number[]>();
   for (const e of main.examples) {
     if (!e.adversarial || e.success !== true) continue;
-    const key = `${e.attack} ${e.eps} ${e.format}`;
+    const key = `${e.attack} ${e.eps ?? '-'} ${e.format}`;
     byAttack.set(key, [...(byAttack.get(key) ?? []), e.score]);
   }
   for (const [key, scores] of [...byAttack].sort()) {
