@@ -20,6 +20,7 @@ import { REPO_ROOT } from './support/cli.ts';
 import { listKeys, startWebhookReceiver, waitFor } from './support/fleet.ts';
 import { hostileFiles } from './support/hostile-files.ts';
 import { nearDuplicatePngs } from './support/near-duplicates.ts';
+import { promtool } from './support/prometheus.ts';
 import { createTestBucket, testS3Client, testS3Environment } from './support/s3.ts';
 
 const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
@@ -99,6 +100,7 @@ describe('the fleet on real Redis and S3 servers', () => {
       ADVSCREEN_ALERT_COOLDOWN_MINUTES: '30',
       ADVSCREEN_SOURCE_KEY_PATTERN: '^from-(?<source>[a-z0-9-]+)/',
       ADVSCREEN_METRICS_PORT: '0',
+      ADVSCREEN_INFERENCE_METRICS_PORT: '0',
     });
     for (const role of ['monitor', 'inference', 'detector', 'ingest'] as const)
       running.push(await startRole(role, config, logger));
@@ -249,6 +251,24 @@ describe('the fleet on real Redis and S3 servers', () => {
     });
     expect(metrics).toMatch(/^advscreen_queue_jobs\{queue="advscreen-detect",state="waiting"\} \d+$/m);
     expect(metrics).toMatch(/^advscreen_queue_jobs\{queue="advscreen-infer",state="failed"\} 0$/m);
+
+    // The inference process's own metrics: every image that reached the model went through a batch.
+    const inferencePort = running.find((r) => r.role === 'inference')?.port;
+    const inferenceMetrics = await (await fetch(`http://127.0.0.1:${inferencePort}/metrics`)).text();
+    const modelRuns = [...outcomes.values()].filter((o) => o.stage === 'inference').length;
+    const sample = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(inferenceMetrics)?.[1]);
+    expect(sample('advscreen_inference_batch_images_sum')).toBe(modelRuns);
+    expect(sample('advscreen_inference_batch_seconds_count')).toBe(
+      sample('advscreen_inference_batch_images_count'),
+    );
+    expect(sample('advscreen_inference_batch_images_count')).toBeGreaterThan(0);
+    expect(inferenceMetrics).toMatch(/^process_cpu_seconds_total /m);
+    // It parses (exit 1 would be a format error); the only lint is prom-client's own naming of three
+    // Node.js gauges (`nodejs_active_*_total`), none of ours.
+    const check = await promtool(['check', 'metrics'], inferenceMetrics);
+    expect(check.code).not.toBe(1);
+    const lint = check.output.split('\n').filter((line) => line !== '');
+    for (const line of lint) expect(line).toMatch(/^nodejs_active_\w+_total non-counter metrics/);
 
     // Re-announcing the same objects screens nothing twice.
     await enqueueBucket(uploads);

@@ -1,6 +1,6 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,36 +13,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from './support/cli.ts';
 import { waitFor } from './support/fleet.ts';
+import { prometheusBinary, promtool } from './support/prometheus.ts';
 import { testS3Environment } from './support/s3.ts';
 import { freePort } from './support/servers.ts';
 
-/** Debian's Prometheus, unpacked into .tools/ by `npm test`, or one on PATH. */
-function prometheusBinary(name: 'prometheus' | 'promtool'): string {
-  const unpacked = path.join(REPO_ROOT, '.tools/prometheus/usr/bin', name);
-  return existsSync(unpacked) ? unpacked : name;
-}
-
 const RULES = path.join(REPO_ROOT, 'deploy/prometheus/advscreen-rules.yml');
-
-/** Runs promtool; resolves to its exit code and output. */
-async function promtool(args: string[], input?: string): Promise<{ code: number; output: string }> {
-  const child = execFile(prometheusBinary('promtool'), args);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk;
-  });
-  child.stdin?.end(input ?? '');
-  // 'close', not 'exit': the output streams may still hold data when the process exits.
-  const [code] = (await once(child, 'close')) as [number];
-  return { code, output };
-}
 
 /** A database of its own: the monitor reads the default key prefix. */
 const redisUrl = () => `${inject('redis').url}/9`;
 let monitor: RunningRole;
+let inference: RunningRole;
 let prometheus: ChildProcess;
 let prometheusUrl: string;
 
@@ -93,10 +73,14 @@ beforeAll(async () => {
     ...testS3Environment(),
     ADVSCREEN_REDIS_URL: redisUrl(),
     ADVSCREEN_RESULTS: 's3://unused/outcomes',
+    ADVSCREEN_QUARANTINE: 's3://unused/held',
     ADVSCREEN_METRICS_PORT: '0',
     ADVSCREEN_METRICS_SOURCES: '3',
+    ADVSCREEN_INFERENCE_METRICS_PORT: '0',
   });
-  monitor = await startRole('monitor', config, createLogger({ name: 'prometheus-test', level: 'silent' }));
+  const logger = createLogger({ name: 'prometheus-test', level: 'silent' });
+  monitor = await startRole('monitor', config, logger);
+  inference = await startRole('inference', config, logger);
 
   const folder = await mkdtemp(path.join(tmpdir(), 'prometheus-'));
   const configFile = path.join(folder, 'prometheus.yml');
@@ -108,6 +92,8 @@ beforeAll(async () => {
       'scrape_configs:',
       '  - job_name: advscreen',
       `    static_configs: [{ targets: ['127.0.0.1:${monitor.port}'] }]`,
+      '  - job_name: advscreen-inference',
+      `    static_configs: [{ targets: ['127.0.0.1:${inference.port}'] }]`,
       '',
     ].join('\n'),
   );
@@ -134,8 +120,8 @@ beforeAll(async () => {
           `cannot start prometheus (npm test fetches Debian's; or put one on PATH): ${startFailure.message}`,
         );
       try {
-        const up = await query('up{job="advscreen"}');
-        return up[0]?.value === 1 ? true : null;
+        const up = await query('up');
+        return up.length === 2 && up.every(({ value }) => value === 1) ? true : null;
       } catch {
         return null;
       }
@@ -150,6 +136,7 @@ afterAll(async () => {
     await once(prometheus, 'exit');
   }
   await monitor?.close();
+  await inference?.close();
 });
 
 describe("the monitor's metrics endpoint, scraped by a real Prometheus", () => {
@@ -187,8 +174,15 @@ describe("the monitor's metrics endpoint, scraped by a real Prometheus", () => {
     const results = new Map<string, number[]>();
     for (const { title, targets } of dashboard.panels) {
       for (const { expr } of targets) {
-        const series = await query(expr);
-        expect(series.length, `${title}: ${expr}`).toBeGreaterThan(0);
+        // Rates need two scrapes of a series: wait for them rather than count on timing.
+        const series = await waitFor(
+          `${title}: ${expr}`,
+          async () => {
+            const found = await query(expr);
+            return found.length > 0 ? found : null;
+          },
+          30_000,
+        );
         results.set(title, [...(results.get(title) ?? []), ...series.map(({ value }) => value)]);
       }
     }
@@ -237,33 +231,53 @@ describe('deploy/prometheus', () => {
     expect(tests.code).toBe(0);
   });
 
-  it('gives the Prometheus operator the same rules and a PodMonitor on the Kubernetes monitor', () => {
-    const [podMonitor, prometheusRule] = parseAllDocuments(
+  it('gives the Prometheus operator the same rules and PodMonitors on the monitor and inference pods', () => {
+    const documents = parseAllDocuments(
       readFileSync(path.join(REPO_ROOT, 'deploy/prometheus/prometheus-operator.yaml'), 'utf8'),
     ).map((document) => document.toJS());
-    expect(prometheusRule.kind).toBe('PrometheusRule');
+    const prometheusRule = documents.find((o) => o.kind === 'PrometheusRule');
     expect(prometheusRule.spec.groups).toEqual(parse(readFileSync(RULES, 'utf8')).groups);
-    const monitorPod = parseAllDocuments(
+    const kube = parseAllDocuments(
       readFileSync(path.join(REPO_ROOT, 'deploy/kubernetes/advscreen.yaml'), 'utf8'),
-    )
-      .map((document) => document.toJS())
-      .find((o) => o.kind === 'Deployment' && o.metadata.name === 'monitor').spec.template;
-    expect(podMonitor.kind).toBe('PodMonitor');
-    expect(monitorPod.metadata.labels).toMatchObject(podMonitor.spec.selector.matchLabels);
-    const [endpoint] = podMonitor.spec.podMetricsEndpoints;
-    expect(monitorPod.spec.containers[0].ports).toContainEqual({ name: endpoint.port, containerPort: 9464 });
-    expect(endpoint.path).toBe('/metrics');
+    ).map((document) => document.toJS());
+    const deployments = kube.filter((o) => o.kind === 'Deployment');
+    const sharedSettings: Record<string, string> = kube.find((o) => o.kind === 'ConfigMap').data;
+    const podMonitors = documents.filter((o) => o.kind === 'PodMonitor');
+    expect(podMonitors).toHaveLength(2);
+    for (const [role, portSetting] of [
+      ['monitor', 'ADVSCREEN_METRICS_PORT'],
+      ['inference', 'ADVSCREEN_INFERENCE_METRICS_PORT'],
+    ] as const) {
+      const pod = deployments.find((o) => o.metadata.name === role).spec.template;
+      const podMonitor = podMonitors.find(
+        (o) => o.spec.selector.matchLabels['app.kubernetes.io/component'] === role,
+      );
+      expect(pod.metadata.labels, role).toMatchObject(podMonitor.spec.selector.matchLabels);
+      const [endpoint] = podMonitor.spec.podMetricsEndpoints;
+      const [container] = pod.spec.containers;
+      const own = (container.env ?? []).find((e: { name: string }) => e.name === portSetting)?.value;
+      const port = Number(own ?? sharedSettings[portSetting]);
+      expect(container.ports, role).toContainEqual({ name: endpoint.port, containerPort: port });
+      expect(endpoint.path).toBe('/metrics');
+    }
   });
 
-  it("gives the compose fleet a Prometheus that loads the rules and scrapes the monitor's port", async () => {
+  it('gives the compose fleet a Prometheus that loads the rules and scrapes the monitor and every inference container', async () => {
     const configFile = path.join(REPO_ROOT, 'deploy/prometheus/prometheus.yml');
     const check = await promtool(['check', 'config', configFile]);
     expect(check.output).toMatch(/1 rule files found/);
     expect(check.code).toBe(0);
     const compose = parse(readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
-    const port = compose.services.monitor.environment.ADVSCREEN_METRICS_PORT;
     const scrape = parse(readFileSync(configFile, 'utf8'));
-    expect(scrape.scrape_configs[0].static_configs[0].targets).toEqual([`monitor:${port}`]);
+    const job = (name: string) =>
+      scrape.scrape_configs.find((c: { job_name: string }) => c.job_name === name);
+    const monitorPort = compose.services.monitor.environment.ADVSCREEN_METRICS_PORT;
+    expect(job('advscreen').static_configs[0].targets).toEqual([`monitor:${monitorPort}`]);
+    // Every inference container, however many `--scale` starts.
+    const inferencePort = Number(compose.services.inference.environment.ADVSCREEN_INFERENCE_METRICS_PORT);
+    expect(job('advscreen-inference').dns_sd_configs).toEqual([
+      { names: ['inference'], type: 'A', port: inferencePort },
+    ]);
     expect(compose.services.prometheus.volumes).toEqual(['./deploy/prometheus:/etc/prometheus:ro']);
   });
 });

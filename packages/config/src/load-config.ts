@@ -37,6 +37,7 @@ const EnvSchema = z.object({
   ADVSCREEN_INGEST_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   ADVSCREEN_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ADVSCREEN_METRICS_SOURCES: z.coerce.number().int().min(0).max(1000).default(20),
+  ADVSCREEN_INFERENCE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ADVSCREEN_CLOUDWATCH_METRICS_S: z.coerce.number().int().min(1).max(3600).optional(),
   ADVSCREEN_POLL: z.string().optional(),
   ADVSCREEN_POLL_INTERVAL_S: positiveInt.default(60),
@@ -91,6 +92,8 @@ export interface FleetConfig {
   metricsPort: number | undefined;
   /** How many sources (most adversarial verdicts, then rejections) get per-source series on the metrics endpoint. */
   metricsSources: number;
+  /** Each inference process's own Prometheus endpoint (batch sizes and times, process metrics); off when unset. */
+  inferenceMetricsPort: number | undefined;
   /** Seconds between the monitor's queue-depth log lines in CloudWatch's embedded metric format; off when unset. */
   cloudwatchMetricsSeconds: number | undefined;
   ingestToken: string | undefined;
@@ -177,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ingestPort: e.ADVSCREEN_INGEST_PORT,
       metricsPort: e.ADVSCREEN_METRICS_PORT,
       metricsSources: e.ADVSCREEN_METRICS_SOURCES,
+      inferenceMetricsPort: e.ADVSCREEN_INFERENCE_METRICS_PORT,
       cloudwatchMetricsSeconds: e.ADVSCREEN_CLOUDWATCH_METRICS_S,
       ingestToken: e.ADVSCREEN_INGEST_TOKEN,
       poll: (e.ADVSCREEN_POLL ?? '')

@@ -1,13 +1,13 @@
 import { createServer, type Server } from 'node:http';
-import { type FleetSnapshot, formatPrometheusMetrics } from '@advscreen/monitoring';
 import { type Listening, listen } from './http-listener.ts';
 
-/** GET /metrics in Prometheus' text format, from a snapshot taken per scrape; GET /healthz. */
+/** Prometheus' text exposition format, version 0.0.4. */
+export const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** GET /metrics in Prometheus' text format, rendered per scrape; GET /healthz. */
 export async function startMetricsServer(options: {
   port: number;
-  /** How many sources get per-source series (most adversarial verdicts, then rejections). */
-  maxSources: number;
-  snapshot: () => Promise<FleetSnapshot>;
+  render: () => Promise<string>;
   onError: (error: unknown) => void;
 }): Promise<Listening> {
   const server: Server = createServer(async (request, response) => {
@@ -20,8 +20,8 @@ export async function startMetricsServer(options: {
       return;
     }
     try {
-      const body = formatPrometheusMetrics(await options.snapshot(), options.maxSources);
-      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
+      const body = await options.render();
+      response.writeHead(200, { 'content-type': PROMETHEUS_TEXT }).end(body);
     } catch (error) {
       options.onError(error);
       if (!response.headersSent) response.writeHead(503).end();

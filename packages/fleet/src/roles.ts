@@ -17,11 +17,13 @@ import {
   createSlackSender,
   DailyStats,
   formatAlertText,
+  formatPrometheusMetrics,
   queueDepthEmf,
   utcDay,
 } from '@advscreen/monitoring';
 import type { Logger } from '@advscreen/observability';
 import { enqueuePrefix } from './enqueue.ts';
+import { createInferenceMetrics } from './inference-metrics.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { startNotificationServer } from './notifications.ts';
 import { openRoleContext, type RoleContext, requireSetting } from './role-context.ts';
@@ -37,7 +39,7 @@ export type Role = (typeof ROLES)[number];
 
 export interface RunningRole {
   role: Role;
-  /** Port of the notification endpoint (ingest), or of the metrics endpoint (monitor, when on). */
+  /** Port of the notification endpoint (ingest), or of the metrics endpoint (monitor, inference; when on). */
   port?: number;
   close(): Promise<void>;
 }
@@ -165,6 +167,10 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
   // The detector role's model, as the shared configuration names it: its scores feed the joint rule.
   const detector = detectorName(loadDetectorModel(config.fleet.detectorModel ?? BUNDLED_DETECTOR_PATH));
   const quarantine = parseS3Uri(requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'inference'));
+  const metrics =
+    config.fleet.inferenceMetricsPort === undefined
+      ? undefined
+      : createInferenceMetrics(config.fleet.batch.maxBatch);
   const opened = await openModelStage({
     spec,
     checksPath: config.fleet.modelChecks,
@@ -172,12 +178,15 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
     provider: config.fleet.executionProvider,
     consistency: config.fleet.consistencyCheck,
     batching: config.fleet.batch,
-    onOtherDetector: warnOncePer((other) =>
-      logger.warn(
-        { detector: other, jointRuleDetector: detector },
-        "images scored by another detector than the joint rule's: their consistency check uses its own threshold (deploy the detector and its model checks together)",
+    observers: {
+      onOtherDetector: warnOncePer((other) =>
+        logger.warn(
+          { detector: other, jointRuleDetector: detector },
+          "images scored by another detector than the joint rule's: their consistency check uses its own threshold (deploy the detector and its model checks together)",
+        ),
       ),
-    ),
+      onBatch: (batch) => metrics?.observeBatch(batch),
+    },
   });
   if (!opened.checks) logger.warn(`model checks: ${opened.checksSource}`);
   const model = opened.stage;
@@ -202,8 +211,17 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
     },
     (job) => inferObject(job, deps),
   );
+  const metricsServer =
+    metrics && config.fleet.inferenceMetricsPort !== undefined
+      ? await startMetricsServer({
+          port: config.fleet.inferenceMetricsPort,
+          render: metrics.render,
+          onError: (error) => logger.error({ err: error }, 'inference metrics failed'),
+        })
+      : undefined;
   logger.info(
     {
+      metricsPort: metricsServer?.port,
       model: model.modelName,
       provider: config.fleet.executionProvider,
       batch: config.fleet.batch,
@@ -214,7 +232,9 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
   );
   return {
     role: 'inference',
+    ...(metricsServer ? { port: metricsServer.port } : {}),
     async close() {
+      await metricsServer?.close();
       await worker.close();
       await opened.close();
     },
@@ -272,10 +292,10 @@ async function startMonitor(context: RoleContext, sender?: AlertSender): Promise
       ? undefined
       : await startMetricsServer({
           port: config.fleet.metricsPort,
-          maxSources: config.fleet.metricsSources,
-          snapshot: async () => {
+          render: async () => {
             const day = utcDay(Date.now());
-            return { queues: await queueCounts(), day, counters: await deps.daily.read(day) };
+            const snapshot = { queues: await queueCounts(), day, counters: await deps.daily.read(day) };
+            return formatPrometheusMetrics(snapshot, config.fleet.metricsSources);
           },
           onError: (error) => logger.error({ err: error }, 'metrics snapshot failed'),
         });

@@ -220,7 +220,7 @@ describe('inspectImages', () => {
       model,
       inspectionSettings(checksWith(0.01), true),
       { maxBatch: 4, maxWaitMs: 1 },
-      (d) => others.push(d),
+      { onOtherDetector: (d) => others.push(d) },
     );
     const lenient = createModelStage(model, inspectionSettings(checksWith(10), true), {
       maxBatch: 4,

@@ -46,6 +46,14 @@ export function inspectionSettings(
   };
 }
 
+/** What the model stage tells its owner as it runs (logs, metrics). */
+export interface ModelStageObservers {
+  /** The name of each image's detector when it is not the joint rule's (see createModelStage). */
+  onOtherDetector?: (detector: string) => void;
+  /** Each batch run: how many images it held and how long the model and checks took, in seconds. */
+  onBatch?: (batch: { images: number; seconds: number }) => void;
+}
+
 /**
  * The model stage of the cascade: single images in (with the score the detector gave them),
  * micro-batched model runs (each image and its squeezed copies together), one inspection out
@@ -57,12 +65,14 @@ export function createModelStage(
   model: Model,
   settings: ModelStageSettings,
   batching: BatchingSettings,
-  onOtherDetector: (detector: string) => void = () => {},
+  { onOtherDetector = () => {}, onBatch }: ModelStageObservers = {},
 ) {
-  const batcher = new MicroBatcher<RgbImage, Inspection>(
-    (images) => inspectImages(model, images, settings),
-    batching,
-  );
+  const batcher = new MicroBatcher<RgbImage, Inspection>(async (images) => {
+    const started = performance.now();
+    const inspections = await inspectImages(model, images, settings);
+    onBatch?.({ images: images.length, seconds: (performance.now() - started) / 1000 });
+    return inspections;
+  }, batching);
   return {
     inputSize: model.spec.input.size,
     modelName: `${model.spec.id}@${model.spec.version}`,
@@ -123,8 +133,7 @@ export async function openModelStage(options: {
   provider: ExecutionProvider;
   consistency: boolean;
   batching: BatchingSettings;
-  /** Told the name of each image's detector when it is not the joint rule's (see createModelStage). */
-  onOtherDetector?: (detector: string) => void;
+  observers?: ModelStageObservers;
 }) {
   const { checks, source: checksSource } = loadChecksFor(options.spec, options.checksPath, options.detector);
   const model = await createOnnxModel(options.spec, options.provider);
@@ -132,7 +141,7 @@ export async function openModelStage(options: {
     model,
     inspectionSettings(checks, options.consistency),
     options.batching,
-    options.onOtherDetector,
+    options.observers,
   );
   return {
     stage,
