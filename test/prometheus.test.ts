@@ -139,7 +139,7 @@ afterAll(async () => {
   await inference?.close();
 });
 
-describe("the monitor's metrics endpoint, scraped by a real Prometheus", () => {
+describe("the monitor's and the inference role's metrics, scraped by a real Prometheus", () => {
   it('passes promtool’s exposition-format check', async () => {
     const body = await (await fetch(`http://127.0.0.1:${monitor.port}/metrics`)).text();
     expect(await promtool(['check', 'metrics'], body)).toEqual({ code: 0, output: '' });
