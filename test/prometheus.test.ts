@@ -223,6 +223,21 @@ describe("the monitor's and the inference role's metrics, scraped by a real Prom
   });
 });
 
+describe('a metrics port that cannot be had', () => {
+  it('stops the inference role at start-up with the reason', async () => {
+    const config = loadConfig({
+      ...testS3Environment(),
+      ADVSCREEN_REDIS_URL: redisUrl(),
+      ADVSCREEN_RESULTS: 's3://unused/outcomes',
+      ADVSCREEN_QUARANTINE: 's3://unused/held',
+      // The running monitor's.
+      ADVSCREEN_INFERENCE_METRICS_PORT: String(monitor.port),
+    });
+    const logger = createLogger({ name: 'prometheus-test', level: 'silent' });
+    await expect(startRole('inference', config, logger)).rejects.toThrow(/EADDRINUSE/);
+  });
+});
+
 describe('deploy/prometheus', () => {
   it('passes promtool’s rule check and its unit tests', async () => {
     expect((await promtool(['check', 'rules', RULES])).code).toBe(0);

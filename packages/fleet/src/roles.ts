@@ -189,6 +189,18 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
     },
   });
   if (!opened.checks) logger.warn(`model checks: ${opened.checksSource}`);
+  // Before the worker takes jobs: a port that cannot be had stops the role with nothing in flight.
+  const metricsServer =
+    metrics && config.fleet.inferenceMetricsPort !== undefined
+      ? await startMetricsServer({
+          port: config.fleet.inferenceMetricsPort,
+          render: metrics.render,
+          onError: (error) => logger.error({ err: error }, 'inference metrics failed'),
+        }).catch(async (error: unknown) => {
+          await opened.close();
+          throw error;
+        })
+      : undefined;
   const model = opened.stage;
   const deps = {
     storeFor: context.storeFor,
@@ -211,14 +223,6 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
     },
     (job) => inferObject(job, deps),
   );
-  const metricsServer =
-    metrics && config.fleet.inferenceMetricsPort !== undefined
-      ? await startMetricsServer({
-          port: config.fleet.inferenceMetricsPort,
-          render: metrics.render,
-          onError: (error) => logger.error({ err: error }, 'inference metrics failed'),
-        })
-      : undefined;
   logger.info(
     {
       metricsPort: metricsServer?.port,
