@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '@advscreen/config';
 import { QueueName } from '@advscreen/contracts';
@@ -413,6 +414,38 @@ describe('the fleet on real Redis and S3 servers', () => {
       const [code] = (await exited) as [number | null];
       expect(code).toBe(0);
       expect(output).toContain('shutting down');
+    },
+  );
+
+  it.each([
+    ['ingest', 'ADVSCREEN_INGEST_PORT'],
+    ['inference', 'ADVSCREEN_INFERENCE_METRICS_PORT'],
+    ['monitor', 'ADVSCREEN_METRICS_PORT'],
+  ])(
+    '%s process exits 1 with the reason when its port (%s) is taken, leaving no worker running',
+    async (role, setting) => {
+      await freshFleet('port-taken', {});
+      const taken = createNetServer();
+      await new Promise<void>((resolve) => taken.listen(0, resolve));
+      const port = (taken.address() as AddressInfo).port;
+      try {
+        // As the images run it: `advscreen worker <role>`, whose main returns an exit code.
+        const cli = path.join(REPO_ROOT, 'apps/cli/bin/advscreen.ts');
+        const child = spawn(process.execPath, [cli, 'worker', role], {
+          env: { ...process.env, [setting]: String(port) },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let output = '';
+        child.stderr?.on('data', (chunk) => {
+          output += chunk;
+        });
+        // Exits by itself: nothing it started is left holding the process open.
+        const [code] = (await once(child, 'exit')) as [number | null];
+        expect(code).toBe(1);
+        expect(output).toMatch(/EADDRINUSE/);
+      } finally {
+        await new Promise((resolve) => taken.close(resolve));
+      }
     },
   );
 });

@@ -72,6 +72,17 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
     maxBytes: config.decode.maxBytes,
     attribution,
   };
+  // The endpoint first: a port that cannot be had stops the role before any worker runs.
+  const server = await startNotificationServer({
+    port: config.fleet.ingestPort,
+    token: config.fleet.ingestToken,
+    enqueue: async (jobs) => {
+      await queues.ingest.addBulk(
+        jobs.map((data) => ({ name: 'ingest', data, opts: { jobId: objectJobId('ingest', data.object) } })),
+      );
+    },
+    onError: (error) => logger.error({ err: error }, 'notification could not be queued'),
+  });
   const worker = startValidatedWorker(
     {
       queue: QueueName.ingest,
@@ -86,16 +97,6 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
       await ingestObject(job, deps);
     },
   );
-  const server = await startNotificationServer({
-    port: config.fleet.ingestPort,
-    token: config.fleet.ingestToken,
-    enqueue: async (jobs) => {
-      await queues.ingest.addBulk(
-        jobs.map((data) => ({ name: 'ingest', data, opts: { jobId: objectJobId('ingest', data.object) } })),
-      );
-    },
-    onError: (error) => logger.error({ err: error }, 'notification could not be queued'),
-  });
   let polling: NodeJS.Timeout | undefined;
   if (config.fleet.poll.length > 0) {
     const poll = async () => {
@@ -249,6 +250,28 @@ async function startMonitor(context: RoleContext, sender?: AlertSender): Promise
   const { config, logger, redis, queues } = context;
   const rule = config.fleet.alert;
   const deps = { windows: new AttackWindows(redis, rule), daily: new DailyStats(redis), queues, rule };
+  const queueCounts = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        (Object.keys(QueueName) as (keyof typeof QueueName)[]).map(async (field) => [
+          QueueName[field],
+          await queues[field].getJobCounts('waiting', 'active', 'delayed', 'failed'),
+        ]),
+      ),
+    );
+  // The endpoint first: a port that cannot be had stops the role before any worker runs.
+  const metrics =
+    config.fleet.metricsPort === undefined
+      ? undefined
+      : await startMetricsServer({
+          port: config.fleet.metricsPort,
+          render: async () => {
+            const day = utcDay(Date.now());
+            const snapshot = { queues: await queueCounts(), day, counters: await deps.daily.read(day) };
+            return formatPrometheusMetrics(snapshot, config.fleet.metricsSources);
+          },
+          onError: (error) => logger.error({ err: error }, 'metrics snapshot failed'),
+        });
   const events = startValidatedWorker(
     {
       queue: QueueName.events,
@@ -282,27 +305,6 @@ async function startMonitor(context: RoleContext, sender?: AlertSender): Promise
         },
       )
     : undefined;
-  const queueCounts = async () =>
-    Object.fromEntries(
-      await Promise.all(
-        (Object.keys(QueueName) as (keyof typeof QueueName)[]).map(async (field) => [
-          QueueName[field],
-          await queues[field].getJobCounts('waiting', 'active', 'delayed', 'failed'),
-        ]),
-      ),
-    );
-  const metrics =
-    config.fleet.metricsPort === undefined
-      ? undefined
-      : await startMetricsServer({
-          port: config.fleet.metricsPort,
-          render: async () => {
-            const day = utcDay(Date.now());
-            const snapshot = { queues: await queueCounts(), day, counters: await deps.daily.read(day) };
-            return formatPrometheusMetrics(snapshot, config.fleet.metricsSources);
-          },
-          onError: (error) => logger.error({ err: error }, 'metrics snapshot failed'),
-        });
   const cloudwatchSeconds = config.fleet.cloudwatchMetricsSeconds;
   const cloudwatch =
     cloudwatchSeconds === undefined
