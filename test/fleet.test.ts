@@ -428,22 +428,24 @@ describe('the fleet on real Redis and S3 servers', () => {
       const taken = createNetServer();
       await new Promise<void>((resolve) => taken.listen(0, resolve));
       const port = (taken.address() as AddressInfo).port;
+      // As the images run it: `advscreen worker <role>`, whose main returns an exit code.
+      const cli = path.join(REPO_ROOT, 'apps/cli/bin/advscreen.ts');
+      const child = spawn(process.execPath, [cli, 'worker', role], {
+        env: { ...process.env, [setting]: String(port) },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let output = '';
+      child.stderr?.on('data', (chunk) => {
+        output += chunk;
+      });
       try {
-        // As the images run it: `advscreen worker <role>`, whose main returns an exit code.
-        const cli = path.join(REPO_ROOT, 'apps/cli/bin/advscreen.ts');
-        const child = spawn(process.execPath, [cli, 'worker', role], {
-          env: { ...process.env, [setting]: String(port) },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
-        let output = '';
-        child.stderr?.on('data', (chunk) => {
-          output += chunk;
-        });
         // Exits by itself: nothing it started is left holding the process open.
         const [code] = (await once(child, 'exit')) as [number | null];
         expect(code).toBe(1);
         expect(output).toMatch(/EADDRINUSE/);
       } finally {
+        // A regression would leave a process that ignores SIGTERM: not to outlive the test.
+        if (child.exitCode === null) child.kill('SIGKILL');
         await new Promise((resolve) => taken.close(resolve));
       }
     },
