@@ -439,8 +439,12 @@ describe('the fleet on real Redis and S3 servers', () => {
         output += chunk;
       });
       try {
-        // Exits by itself: nothing it started is left holding the process open.
-        const [code] = (await once(child, 'exit')) as [number | null];
+        // Exits by itself: nothing it started is left holding the process open. Given up on before
+        // the test's own timeout, so that `finally` runs.
+        const stillRunning = new Promise<['still running']>((resolve) =>
+          setTimeout(() => resolve(['still running']), 30_000).unref(),
+        );
+        const [code] = await Promise.race([once(child, 'exit') as Promise<[number | null]>, stillRunning]);
         expect(code).toBe(1);
         expect(output).toMatch(/EADDRINUSE/);
       } finally {
