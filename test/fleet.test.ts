@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '@advscreen/config';
 import { QueueName } from '@advscreen/contracts';
@@ -416,6 +416,54 @@ describe('the fleet on real Redis and S3 servers', () => {
       expect(output).toContain('shutting down');
     },
   );
+
+  it('ends a role with a job stuck in flight once the grace period is over (exit 1)', async () => {
+    await freshFleet('stuck', {});
+    // An S3 endpoint that accepts connections and never answers: the ingest job's HEAD hangs.
+    const sockets = new Set<Socket>();
+    const silent = createNetServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const connection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
+    const queues = createFleetQueues(connection);
+    await queues.ingest.add('ingest', {
+      v: 1,
+      object: { bucket: 'uploads', key: 'never-answered.png', etag: null },
+      via: 'enqueue',
+      receivedAt: new Date().toISOString(),
+    });
+    const cli = path.join(REPO_ROOT, 'apps/cli/bin/advscreen.ts');
+    const child = spawn(process.execPath, [cli, 'worker', 'ingest'], {
+      env: {
+        ...process.env,
+        ADVSCREEN_S3_ENDPOINT: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        ADVSCREEN_SHUTDOWN_GRACE_S: '1',
+        ADVSCREEN_LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let output = '';
+    child.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    try {
+      await waitFor('the job in flight', async () =>
+        (await queues.ingest.getActiveCount()) === 1 ? true : null,
+      );
+      child.kill('SIGTERM');
+      const stillRunning = new Promise<['still running']>((resolve) =>
+        setTimeout(() => resolve(['still running']), 20_000).unref(),
+      );
+      const [code] = await Promise.race([once(child, 'exit') as Promise<[number | null]>, stillRunning]);
+      expect(code).toBe(1);
+      expect(output).toContain('grace period over');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+      await queues.close();
+      connection.disconnect();
+    }
+  });
 
   it.each([
     ['ingest', 'ADVSCREEN_INGEST_PORT'],

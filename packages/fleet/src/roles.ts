@@ -364,6 +364,9 @@ export async function startRole(
 /**
  * Runs a role until SIGTERM or SIGINT, then closes it within the grace period (in-flight jobs
  * finish; anything not finished is picked up again by another worker once its lock expires).
+ * For process entry points only: past the grace period it ends the process (exit code 1), since
+ * a job stuck in flight (an S3 read that never answers, say) keeps its worker's connections open
+ * and the process would otherwise outlive its own shutdown.
  */
 export async function runRoleUntilSignalled(
   role: Role,
@@ -383,6 +386,9 @@ export async function runRoleUntilSignalled(
     setTimeout(resolve, config.fleet.shutdownGraceMs, 'timeout').unref(),
   );
   const outcome = await Promise.race([running.close().then(() => 'closed' as const), deadline]);
-  if (outcome === 'timeout') logger.warn('grace period over, exiting with jobs in flight');
+  if (outcome === 'timeout') {
+    logger.warn('grace period over, exiting with jobs in flight');
+    process.exit(1);
+  }
   return 0;
 }
