@@ -1,8 +1,15 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { ObjectNotFoundError, ObjectTooLargeError, S3Store, UnsafeKeyError } from '@advscreen/storage';
+import {
+  createS3Client,
+  ObjectNotFoundError,
+  ObjectTooLargeError,
+  S3Store,
+  UnsafeKeyError,
+} from '@advscreen/storage';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from './support/cli.ts';
@@ -15,6 +22,31 @@ beforeAll(() => {
   client = testS3Client();
 });
 afterAll(() => client.destroy());
+
+describe('an S3 endpoint that never answers', () => {
+  it('fails a read after the timeout instead of waiting for good', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createNetServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentClient = createS3Client({
+      endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      timeoutMs: 500,
+      extra: { credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 },
+    });
+    const store = new S3Store({ bucket: 'uploads', client: silentClient });
+    const started = performance.now();
+    try {
+      await expect(store.read('photo.png', 1000)).rejects.toThrow(/timed? ?out/i);
+      expect(performance.now() - started).toBeLessThan(5000);
+    } finally {
+      silentClient.destroy();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
 
 describe('S3Store against a real S3 API server', () => {
   it('lists every key across pages, reads, streams, copies with metadata', async () => {

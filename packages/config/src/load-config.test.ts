@@ -10,7 +10,12 @@ describe('loadConfig', () => {
       timeoutMs: 10000,
       analysisSize: 224,
     });
-    expect(config.s3).toEqual({ endpoint: undefined, region: 'us-east-1', forcePathStyle: false });
+    expect(config.s3).toEqual({
+      endpoint: undefined,
+      region: 'us-east-1',
+      forcePathStyle: false,
+      timeoutMs: 60_000,
+    });
   });
 
   it('parses numbers and booleans from strings', () => {
@@ -25,6 +30,7 @@ describe('loadConfig', () => {
       endpoint: 'http://127.0.0.1:9000',
       region: 'eu-west-1',
       forcePathStyle: true,
+      timeoutMs: 60_000,
     });
   });
 
@@ -34,6 +40,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ADVSCREEN_CLOUDWATCH_METRICS_S: '0' })).toThrow(
       /ADVSCREEN_CLOUDWATCH_METRICS_S/,
     );
+  });
+
+  it('times S3 requests out after 60 s of silence by default, 1 to 3600 s when set', () => {
+    expect(loadConfig({}).s3.timeoutMs).toBe(60_000);
+    expect(loadConfig({ ADVSCREEN_S3_TIMEOUT_S: '5' }).s3.timeoutMs).toBe(5000);
+    expect(() => loadConfig({ ADVSCREEN_S3_TIMEOUT_S: '0' })).toThrow(/ADVSCREEN_S3_TIMEOUT_S/);
   });
 
   it('gives per-source metric series to 20 sources by default, 0 to 1000 when set', () => {

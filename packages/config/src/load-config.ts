@@ -19,6 +19,7 @@ const EnvSchema = z.object({
   ADVSCREEN_S3_ENDPOINT: z.url().optional(),
   ADVSCREEN_S3_REGION: z.string().min(1).optional(),
   ADVSCREEN_S3_FORCE_PATH_STYLE: booleanFlag.default(false),
+  ADVSCREEN_S3_TIMEOUT_S: positiveInt.max(3600).default(60),
   AWS_REGION: z.string().min(1).optional(),
   // Fleet roles
   ADVSCREEN_REDIS_URL: z
@@ -79,6 +80,8 @@ export interface S3Config {
   endpoint: string | undefined;
   region: string;
   forcePathStyle: boolean;
+  /** How long a request may wait to connect, or for the server's next bytes, before it fails. */
+  timeoutMs: number;
 }
 
 export interface FleetConfig {
@@ -172,6 +175,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       endpoint: e.ADVSCREEN_S3_ENDPOINT,
       region: e.ADVSCREEN_S3_REGION ?? e.AWS_REGION ?? 'us-east-1',
       forcePathStyle: e.ADVSCREEN_S3_FORCE_PATH_STYLE,
+      timeoutMs: e.ADVSCREEN_S3_TIMEOUT_S * 1000,
     },
     fleet: {
       redisUrl: e.ADVSCREEN_REDIS_URL,

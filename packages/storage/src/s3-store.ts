@@ -28,16 +28,30 @@ export interface S3StoreOptions {
 }
 
 /** Builds an S3 client for AWS or an S3-compatible endpoint (MinIO: set `forcePathStyle`). */
+/** ADVSCREEN_S3_TIMEOUT_S's default. */
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/**
+ * The SDK waits without limit by default, so a server that accepts a connection and never
+ * answers would hold a job in flight for good (its lock renewed, never retried): each request
+ * here fails after `timeoutMs` without a connection or without the server's next bytes, and the
+ * job's retries take over.
+ */
 export function createS3Client(options: {
   endpoint?: string | undefined;
   region: string;
   forcePathStyle: boolean;
+  timeoutMs?: number;
   extra?: Partial<S3ClientConfig>;
 }): S3Client {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new S3Client({
     region: options.region,
     forcePathStyle: options.forcePathStyle,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    // socketTimeout: the server's silence, reset by every byte, so large reads are not cut short
+    // (the handler's requestTimeout bounds the whole request and only warns unless told to throw).
+    requestHandler: { connectionTimeout: timeoutMs, socketTimeout: timeoutMs },
     ...options.extra,
   });
 }
