@@ -1,4 +1,5 @@
 import { ALERT_SIGNIFICANCE, poissonTail } from './attack-window.ts';
+import { splitDayCounters } from './daily-stats.ts';
 
 /**
  * Adversarial verdicts among `screened` images, against the share of clean images the cascade
@@ -55,24 +56,12 @@ export function buildDayReport(
   counters: Record<string, number>,
   { expectedFpr, topSources = 5 }: DayReportOptions,
 ): DayReport {
-  const bySource = new Map<string, { adversarial: number; total: number; screened: number }>();
-  for (const [field, value] of Object.entries(counters)) {
-    const split = field.lastIndexOf(':');
-    if (split < 0) continue;
-    const source = field.slice(0, split);
-    const verdict = field.slice(split + 1);
-    const entry = bySource.get(source) ?? { adversarial: 0, total: 0, screened: 0 };
-    entry.total += value;
-    if (verdict !== 'rejected') entry.screened += value;
-    if (verdict === 'adversarial') entry.adversarial += value;
-    bySource.set(source, entry);
-  }
-  const sources: SourceDay[] = [...bySource].map(([source, { adversarial, total, screened }]) => ({
-    source,
-    adversarial,
-    total,
-    budget: budgetCheck(adversarial, screened, expectedFpr),
-  }));
+  const sources: SourceDay[] = [...splitDayCounters(counters).bySource].map(([source, verdicts]) => {
+    const total = [...verdicts.values()].reduce((sum, n) => sum + n, 0);
+    const adversarial = verdicts.get('adversarial') ?? 0;
+    const screened = total - (verdicts.get('rejected') ?? 0);
+    return { source, adversarial, total, budget: budgetCheck(adversarial, screened, expectedFpr) };
+  });
   const excess = (s: SourceDay) => s.adversarial - (s.budget?.expected ?? 0);
   const [clean, adversarial, rejected] = VERDICTS.map((verdict) => counters[verdict] ?? 0) as [
     number,

@@ -9,6 +9,30 @@ export function utcDay(atMs: number): string {
   return new Date(atMs).toISOString().slice(0, 10);
 }
 
+/** A day's counters read apart: per verdict over every source, and per source per verdict. */
+export interface DayCounters {
+  totals: Map<string, number>;
+  bySource: Map<string, Map<string, number>>;
+}
+
+/** Splits a day's counter hash (`<verdict>` and `<source>:<verdict>` fields; a source may hold ':'). */
+export function splitDayCounters(counters: Record<string, number>): DayCounters {
+  const totals = new Map<string, number>();
+  const bySource = new Map<string, Map<string, number>>();
+  for (const [field, count] of Object.entries(counters)) {
+    const split = field.lastIndexOf(':');
+    if (split < 0) {
+      totals.set(field, count);
+      continue;
+    }
+    const source = field.slice(0, split);
+    const verdicts = bySource.get(source) ?? new Map<string, number>();
+    verdicts.set(field.slice(split + 1), count);
+    bySource.set(source, verdicts);
+  }
+  return { totals, bySource };
+}
+
 /** One atomic step: count the event unless its id was already counted that day. */
 const COUNT_ONCE = `
 local counters, seen = KEYS[1], KEYS[2]

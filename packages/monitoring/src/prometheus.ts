@@ -1,3 +1,5 @@
+import { splitDayCounters } from './daily-stats.ts';
+
 /** What the fleet's metrics endpoint reports: queue depths now and today's verdict counters. */
 export interface FleetSnapshot {
   /** Per queue, jobs per state (BullMQ's counts: waiting, active, delayed, failed). */
@@ -41,8 +43,9 @@ function sourcesToReport(perSource: Map<string, Map<string, number>>, limit: num
  * roles on; the verdict counters restart at 00:00 UTC, as the daily report's do.
  *
  * Totals and per-source counts are separate metrics, so that summing either over its labels
- * counts each object once. Per source only `maxSources` sources are reported (`sourcesToReport`): an agent spreading its uploads over many sender names would otherwise add series
- * without bound to every scrape. How many sources sent today is a metric of its own, for that
+ * counts each object once. Per source only `maxSources` sources are
+ * reported (`sourcesToReport`): an agent spreading its uploads over many sender names would
+ * otherwise add series without bound to every scrape. How many sources sent today is a metric of its own, for that
  * very pattern.
  */
 export function formatPrometheusMetrics(snapshot: FleetSnapshot, maxSources: number): string {
@@ -56,24 +59,12 @@ export function formatPrometheusMetrics(snapshot: FleetSnapshot, maxSources: num
     }
   }
   const day = `day="${label(snapshot.day)}"`;
-  const totals: [string, number][] = [];
-  const perSource = new Map<string, Map<string, number>>();
-  for (const [field, count] of Object.entries(snapshot.counters)) {
-    const split = field.lastIndexOf(':');
-    if (split < 0) {
-      totals.push([field, count]);
-      continue;
-    }
-    const source = field.slice(0, split);
-    const counts = perSource.get(source) ?? new Map<string, number>();
-    counts.set(field.slice(split + 1), count);
-    perSource.set(source, counts);
-  }
+  const { totals, bySource: perSource } = splitDayCounters(snapshot.counters);
   lines.push(
     '# HELP advscreen_verdicts_today Screened objects since 00:00 UTC, by verdict.',
     '# TYPE advscreen_verdicts_today gauge',
   );
-  for (const [verdict, count] of totals.sort()) {
+  for (const [verdict, count] of [...totals].sort()) {
     lines.push(`advscreen_verdicts_today{${day},verdict="${label(verdict)}"} ${count}`);
   }
   lines.push(
