@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
-import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '@advscreen/config';
 import { QueueName } from '@advscreen/contracts';
@@ -23,6 +23,7 @@ import { hostileFiles } from './support/hostile-files.ts';
 import { nearDuplicatePngs } from './support/near-duplicates.ts';
 import { promtool } from './support/prometheus.ts';
 import { createTestBucket, testS3Client, testS3Environment } from './support/s3.ts';
+import { startSilentServer } from './support/servers.ts';
 
 const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
 let client: S3Client;
@@ -89,6 +90,18 @@ async function enqueueBucket(bucket: string): Promise<void> {
   const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
   await enqueuePrefix({ store: storesByBucket(client)(bucket), bucket, prefix: '', queues, via: 'enqueue' });
   await queues.close();
+}
+
+/**
+ * The child's exit code, or 'still running' after `ms`: given up on before the test's own timeout,
+ * so that the caller's `finally` still runs and kills it.
+ */
+async function exitCodeWithin(child: ChildProcess, ms: number): Promise<number | null | 'still running'> {
+  const stillRunning = new Promise<['still running']>((resolve) =>
+    setTimeout(() => resolve(['still running']), ms).unref(),
+  );
+  const [code] = await Promise.race([once(child, 'exit') as Promise<[number | null]>, stillRunning]);
+  return code;
 }
 
 describe('the fleet on real Redis and S3 servers', () => {
@@ -420,9 +433,7 @@ describe('the fleet on real Redis and S3 servers', () => {
   it('ends a role with a job stuck in flight once the grace period is over (exit 1)', async () => {
     await freshFleet('stuck', {});
     // An S3 endpoint that accepts connections and never answers: the ingest job's HEAD hangs.
-    const sockets = new Set<Socket>();
-    const silent = createNetServer((socket) => sockets.add(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silent = await startSilentServer();
     const connection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
     const queues = createFleetQueues(connection);
     await queues.ingest.add('ingest', {
@@ -435,7 +446,7 @@ describe('the fleet on real Redis and S3 servers', () => {
     const child = spawn(process.execPath, [cli, 'worker', 'ingest'], {
       env: {
         ...process.env,
-        ADVSCREEN_S3_ENDPOINT: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        ADVSCREEN_S3_ENDPOINT: silent.url,
         ADVSCREEN_SHUTDOWN_GRACE_S: '1',
         ADVSCREEN_LOG_LEVEL: 'info',
       },
@@ -450,16 +461,12 @@ describe('the fleet on real Redis and S3 servers', () => {
         (await queues.ingest.getActiveCount()) === 1 ? true : null,
       );
       child.kill('SIGTERM');
-      const stillRunning = new Promise<['still running']>((resolve) =>
-        setTimeout(() => resolve(['still running']), 20_000).unref(),
-      );
-      const [code] = await Promise.race([once(child, 'exit') as Promise<[number | null]>, stillRunning]);
+      const code = await exitCodeWithin(child, 20_000);
       expect(code).toBe(1);
       expect(output).toContain('grace period over');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
+      await silent.close();
       await queues.close();
       connection.disconnect();
     }
@@ -487,12 +494,8 @@ describe('the fleet on real Redis and S3 servers', () => {
         output += chunk;
       });
       try {
-        // Exits by itself: nothing it started is left holding the process open. Given up on before
-        // the test's own timeout, so that `finally` runs.
-        const stillRunning = new Promise<['still running']>((resolve) =>
-          setTimeout(() => resolve(['still running']), 30_000).unref(),
-        );
-        const [code] = await Promise.race([once(child, 'exit') as Promise<[number | null]>, stillRunning]);
+        // Exits by itself: nothing it started is left holding the process open.
+        const code = await exitCodeWithin(child, 30_000);
         expect(code).toBe(1);
         expect(output).toMatch(/EADDRINUSE/);
       } finally {

@@ -1,5 +1,4 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -14,6 +13,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from './support/cli.ts';
 import { createTestBucket, testS3Client, testS3Environment } from './support/s3.ts';
+import { startSilentServer } from './support/servers.ts';
 import { readVerdicts } from './support/verdicts.ts';
 
 let client: S3Client;
@@ -25,11 +25,9 @@ afterAll(() => client.destroy());
 
 describe('an S3 endpoint that never answers', () => {
   it('fails a read after the timeout instead of waiting for good', async () => {
-    const sockets = new Set<Socket>();
-    const silent = createNetServer((socket) => sockets.add(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silent = await startSilentServer();
     const silentClient = createS3Client({
-      endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      endpoint: silent.url,
       region: 'us-east-1',
       forcePathStyle: true,
       timeoutMs: 500,
@@ -42,8 +40,7 @@ describe('an S3 endpoint that never answers', () => {
       expect(performance.now() - started).toBeLessThan(5000);
     } finally {
       silentClient.destroy();
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
+      await silent.close();
     }
   });
 });

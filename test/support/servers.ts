@@ -3,7 +3,7 @@
 // Debian's redis-server.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 
 /** How integration tests reach the S3 API server started for this run. */
@@ -137,6 +137,23 @@ export async function startRedis(): Promise<{ server: RedisTestServer; stop: Sto
     stop: async () => {
       child.kill('SIGTERM');
       await once(child, 'exit');
+    },
+  };
+}
+
+/**
+ * An HTTP endpoint that accepts connections and never answers: what a hung S3 server looks like
+ * to a client. `close` drops the connections it holds.
+ */
+export async function startSilentServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
     },
   };
 }
