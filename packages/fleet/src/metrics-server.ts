@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { type Listening, listen } from './http-listener.ts';
 
 /** Prometheus' text exposition format, version 0.0.4. */
-export const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
+const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** GET /metrics in Prometheus' text format, rendered per scrape; GET /healthz. */
 export async function startMetricsServer(options: {

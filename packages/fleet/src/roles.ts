@@ -168,10 +168,11 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
   // The detector role's model, as the shared configuration names it: its scores feed the joint rule.
   const detector = detectorName(loadDetectorModel(config.fleet.detectorModel ?? BUNDLED_DETECTOR_PATH));
   const quarantine = parseS3Uri(requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'inference'));
+  const metricsPort = config.fleet.inferenceMetricsPort;
   const metrics =
-    config.fleet.inferenceMetricsPort === undefined
+    metricsPort === undefined
       ? undefined
-      : createInferenceMetrics(config.fleet.batch.maxBatch);
+      : { port: metricsPort, ...createInferenceMetrics(config.fleet.batch.maxBatch) };
   const opened = await openModelStage({
     spec,
     checksPath: config.fleet.modelChecks,
@@ -191,17 +192,16 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
   });
   if (!opened.checks) logger.warn(`model checks: ${opened.checksSource}`);
   // Before the worker takes jobs: a port that cannot be had stops the role with nothing in flight.
-  const metricsServer =
-    metrics && config.fleet.inferenceMetricsPort !== undefined
-      ? await startMetricsServer({
-          port: config.fleet.inferenceMetricsPort,
-          render: metrics.render,
-          onError: (error) => logger.error({ err: error }, 'inference metrics failed'),
-        }).catch(async (error: unknown) => {
-          await opened.close();
-          throw error;
-        })
-      : undefined;
+  const metricsServer = metrics
+    ? await startMetricsServer({
+        port: metrics.port,
+        render: metrics.render,
+        onError: (error) => logger.error({ err: error }, 'inference metrics failed'),
+      }).catch(async (error: unknown) => {
+        await opened.close();
+        throw error;
+      })
+    : undefined;
   const model = opened.stage;
   const deps = {
     storeFor: context.storeFor,
