@@ -372,6 +372,37 @@ describe('the fleet on real Redis and S3 servers', () => {
     await queues.close();
   });
 
+  it('runs more detector threads than Node allows listeners per stream, without a leak warning', async () => {
+    const { uploads, config, logger } = await freshFleet('threads', { ADVSCREEN_DETECTOR_CONCURRENCY: '12' });
+    const photo = await readFile(path.join(PHOTOS, 'kite_1.png'));
+    const count = 14;
+    for (let i = 0; i < count; i++)
+      await client.send(new PutObjectCommand({ Bucket: uploads, Key: `copy-${i}.png`, Body: photo }));
+    running.push(await startRole('ingest', config, logger));
+    await enqueueBucket(uploads);
+    const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
+    try {
+      await waitFor('detect jobs queued', async () =>
+        (await queues.detect.getWaitingCount()) === count ? true : null,
+      );
+      const warnings: string[] = [];
+      const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+      process.on('warning', onWarning);
+      try {
+        // Every job is waiting, so the role takes 12 at once: 12 threads, each piping its output here.
+        running.push(await startRole('detector', config, logger));
+        await waitFor('detect jobs done', async () =>
+          (await queues.detect.getCompletedCount()) === count ? true : null,
+        );
+      } finally {
+        process.off('warning', onWarning);
+      }
+      expect(warnings.filter((warning) => warning.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    } finally {
+      await queues.close();
+    }
+  });
+
   it('finds objects by polling a prefix when the store sends no notifications, once each', async () => {
     const uploads = await createTestBucket(client, 'polled');
     const { results, config, logger } = await freshFleet('unused', {

@@ -135,6 +135,10 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
 
 async function startDetector(context: RoleContext): Promise<RunningRole> {
   const processor = fileURLToPath(new URL('./detector-processor.ts', import.meta.url));
+  // BullMQ pipes every worker thread's stdout and stderr into this process's own, a set of
+  // listeners per thread, which Node reports as a leak past ten (a 16-core host runs 14 threads).
+  for (const stream of [process.stdout, process.stderr])
+    stream.setMaxListeners(stream.getMaxListeners() + context.config.fleet.detectorConcurrency);
   const worker = startValidatedWorker(
     {
       queue: QueueName.detect,
