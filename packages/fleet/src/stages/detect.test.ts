@@ -85,6 +85,53 @@ describe('detectObject', () => {
     expect(added.filter((a) => a.queue === 'events')).toHaveLength(2);
   });
 
+  it('files a verdict under an ETag only for the bytes that ETag names', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'advscreen-detect-'));
+    const store = new LocalFolderStore(root);
+    const adversarial = await readFile(path.join(PHOTOS, 'dog_0__PGD_8-255.png'));
+    const clean = await readFile(path.join(PHOTOS, 'dog_0.png'));
+    const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
+    const cached = new Map<string, VerdictRecord>();
+    const deps = {
+      storeFor: () => store,
+      scorer: createResidualScorer(loadDetectorModel()),
+      limits: { maxBytes: 5e6, maxPixels: 1e8, timeoutMs: 5000, analysisSize: 224 },
+      quarantine: { store, prefix: 'held' },
+      outcomes: createOutcomeWriter(store, 'results'),
+      queues: recordingQueues().queues,
+      cache: {
+        get: async (id: string) => cached.get(id) ?? null,
+        set: async (id: string, record: VerdictRecord) => {
+          cached.set(id, record);
+        },
+      },
+      queryHistory: null,
+    };
+    const job = (key: string, etag: string): DetectJob => ({
+      v: 1,
+      object: { bucket: 'uploads', key, etag },
+      size: 0,
+      contentType: null,
+      source: 'bot',
+      receivedAt: '2026-11-24T00:00:00Z',
+    });
+    // Ingest saw the adversarial image's ETag; the uploader replaced it with a clean one before
+    // the detector read the key. The clean verdict must not become the adversarial bytes' verdict.
+    await store.put('raced.png', clean);
+    await detectObject(job('raced.png', md5(adversarial)), deps);
+    expect(cached.size).toBe(0);
+    // An ETag that is not the bytes' MD5 (SSE-KMS) is screened every time, never cached.
+    await store.put('kms.png', adversarial);
+    await detectObject(job('kms.png', 'f'.repeat(32)), deps);
+    expect(cached.size).toBe(0);
+    // The adversarial bytes under their own ETag are screened, not served the clean verdict.
+    await store.put('later.png', adversarial);
+    await detectObject(job('later.png', md5(adversarial)), deps);
+    const later = JSON.parse(await readFile(path.join(root, 'results/uploads/later.png.json'), 'utf8'));
+    expect(later).toMatchObject({ verdict: 'adversarial', duplicateOfContent: false });
+    expect([...cached.keys()]).toEqual([md5(adversarial)]);
+  });
+
   it("quarantines a named sender's near-duplicate uploads once they repeat, not an unattributed one's", async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'advscreen-detect-'));
     const store = new LocalFolderStore(root);

@@ -4,7 +4,7 @@ import type { DecodeLimits } from '@advscreen/imaging';
 import { detectorStageLayer, joinKey, quarantineImage, screenObject } from '@advscreen/pipeline';
 import { type QueryHistory, reviewUpload } from '@advscreen/query-history';
 import type { ObjectStore } from '@advscreen/storage';
-import { contentIdOf, type DetectionCache } from '../detection-cache.ts';
+import { contentIdOf, type DetectionCache, isContentOf } from '../detection-cache.ts';
 import type { FleetQueues } from '../queues.ts';
 import { UNATTRIBUTED } from './ingest.ts';
 import { type OutcomeWriter, verdictEvent } from './outcome-records.ts';
@@ -24,7 +24,6 @@ export interface DetectDependencies {
 /** Rejections that say something about the bytes (not about reading them) can be reused. */
 const CACHEABLE_REJECTIONS = new Set([
   'empty',
-  'too_large',
   'not_an_image',
   'unsupported_format',
   'too_many_pixels',
@@ -51,7 +50,8 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
   } else {
     const screened = await screenObject({ store, scorer: deps.scorer, limits: deps.limits }, object.key);
     ({ record, bytes } = screened);
-    if (contentId && (record.verdict !== 'rejected' || CACHEABLE_REJECTIONS.has(record.reason ?? ''))) {
+    const cacheable = record.verdict !== 'rejected' || CACHEABLE_REJECTIONS.has(record.reason ?? '');
+    if (contentId && cacheable && bytes && isContentOf(bytes, contentId)) {
       await deps.cache.set(contentId, record);
     }
     // After the cache: whether an upload repeats its sender's queries depends on the history, not
