@@ -85,7 +85,7 @@ describe('detectObject', () => {
     expect(added.filter((a) => a.queue === 'events')).toHaveLength(2);
   });
 
-  it('files a verdict under an ETag only for the bytes that ETag names', async () => {
+  it('files a verdict under an ETag only for the bytes that ETag names, and not a decoder failure', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'advscreen-detect-'));
     const store = new LocalFolderStore(root);
     const adversarial = await readFile(path.join(PHOTOS, 'dog_0__PGD_8-255.png'));
@@ -130,6 +130,13 @@ describe('detectObject', () => {
     const later = JSON.parse(await readFile(path.join(root, 'results/uploads/later.png.json'), 'utf8'));
     expect(later).toMatchObject({ verdict: 'adversarial', duplicateOfContent: false });
     expect([...cached.keys()]).toEqual([md5(adversarial)]);
+    // A decoder failure is screened again next time: it may have been the host, not the bytes.
+    const truncated = clean.subarray(0, clean.length >> 1);
+    await store.put('cut.png', truncated);
+    await detectObject(job('cut.png', md5(truncated)), deps);
+    const cut = JSON.parse(await readFile(path.join(root, 'results/uploads/cut.png.json'), 'utf8'));
+    expect(cut).toMatchObject({ verdict: 'rejected', reason: 'corrupt' });
+    expect(cached.has(md5(truncated))).toBe(false);
   });
 
   it("quarantines a named sender's near-duplicate uploads once they repeat, not an unattributed one's", async () => {

@@ -21,14 +21,12 @@ export interface DetectDependencies {
   queryHistory: QueryHistory | null;
 }
 
-/** Rejections that say something about the bytes (not about reading them) can be reused. */
-const CACHEABLE_REJECTIONS = new Set([
-  'empty',
-  'not_an_image',
-  'unsupported_format',
-  'too_many_pixels',
-  'corrupt',
-]);
+/**
+ * Rejections that say something about the bytes (not about reading or decoding them this time)
+ * can be reused. Not `corrupt`: it is also what an unrecognised decoder failure becomes (memory
+ * pressure on a busy host), and one such failure would otherwise reject every copy for 7 days.
+ */
+const CACHEABLE_REJECTIONS = new Set(['empty', 'not_an_image', 'unsupported_format', 'too_many_pixels']);
 
 /**
  * The detector stage: the embedded scan's per-image stage (`screenObject`), then routing.
