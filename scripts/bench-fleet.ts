@@ -107,6 +107,25 @@ console.log(
     `(clean ${byVerdict.clean ?? 0} with inference, adversarial ${byVerdict.adversarial ?? 0}, rejected ${byVerdict.rejected ?? 0}; ` +
     `all roles in one process, detector threads ${config.fleet.detectorConcurrency})`,
 );
+if ((byVerdict.rejected ?? 0) > 0) {
+  // A rejection here is the fleet failing on a good image (every source file screens cleanly
+  // in the embedded scan below), so say why rather than only count it.
+  const results = new S3Store({ bucket: 'bench-results', client });
+  const reasons = new Map<string, number>();
+  for await (const info of results.list('outcomes/')) {
+    const outcome = JSON.parse((await results.read(info.key, 1 << 20)).toString('utf8')) as {
+      verdict: string;
+      stage?: string;
+      reason?: string;
+      detail?: string;
+    };
+    if (outcome.verdict !== 'rejected') continue;
+    const why = `${outcome.stage ?? '-'} ${outcome.reason ?? '-'}: ${(outcome.detail ?? '').slice(0, 160)}`;
+    reasons.set(why, (reasons.get(why) ?? 0) + 1);
+  }
+  for (const [why, count] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 8))
+    console.log(`rejected     ${count} x ${why}`);
+}
 for (const role of roles.reverse()) await role.close();
 await queues.close();
 connection.disconnect();
