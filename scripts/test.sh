@@ -18,21 +18,31 @@ if [ "${#missing[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "advscreen: could not install ${missing[*]}; install it (or run Docker for Redis) and run npm test again" >&2
 fi
 
-# The metrics test scrapes the monitor with a real Prometheus: Debian's binary, unpacked into
+# The metrics tests run a real Prometheus and Alertmanager: Debian's binaries, unpacked into
 # .tools/ rather than installed (no service, no root needed once the package lists exist).
-prometheus_dir="$ADVSCREEN_ROOT/.tools/prometheus"
-if ! command -v prometheus >/dev/null 2>&1 && [ ! -x "$prometheus_dir/usr/bin/prometheus" ] &&
-  command -v apt-get >/dev/null 2>&1; then
-  echo "advscreen: fetching Debian's prometheus into .tools/ for the tests (one time)" >&2
-  download="$(mktemp -d)"
+tools_dir="$ADVSCREEN_ROOT/.tools/prometheus"
+for package in prometheus prometheus-alertmanager; do
+  if ! command -v "$package" >/dev/null 2>&1 && [ ! -x "$tools_dir/usr/bin/$package" ] &&
+    command -v apt-get >/dev/null 2>&1; then
+    echo "advscreen: fetching Debian's $package into .tools/ for the tests (one time)" >&2
+    download="$(mktemp -d)"
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo -n"
+    if (cd "$download" && { apt-get download -qq "$package" 2>/dev/null ||
+      { $sudo apt-get update -qq && apt-get download -qq "$package" 2>/dev/null; }; }) &&
+      dpkg-deb -x "$download/${package}"_*.deb "$tools_dir"; then :; else
+      echo "advscreen: could not fetch Debian's $package; put its binary on PATH and run npm test again" >&2
+    fi
+    rm -rf "$download"
+  fi
+done
+# Debian's Alertmanager reads its default message templates from this fixed path (patched in).
+templates=/usr/share/prometheus/alertmanager
+if [ -d "$tools_dir$templates" ] && [ ! -f "$templates/default.tmpl" ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo -n"
-  if (cd "$download" && { apt-get download -qq prometheus 2>/dev/null ||
-    { $sudo apt-get update -qq && apt-get download -qq prometheus 2>/dev/null; }; }) &&
-    dpkg-deb -x "$download"/prometheus_*.deb "$prometheus_dir"; then :; else
-    echo "advscreen: could not fetch Debian's prometheus; put a prometheus binary on PATH and run npm test again" >&2
-  fi
-  rm -rf "$download"
+  { $sudo mkdir -p "$templates" && $sudo cp "$tools_dir$templates"/*.tmpl "$templates/"; } 2>/dev/null ||
+    echo "advscreen: could not copy Alertmanager's templates to $templates; copy them from $tools_dir$templates and run npm test again" >&2
 fi
 
 npx tsc --build

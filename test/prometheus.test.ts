@@ -12,8 +12,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from './support/cli.ts';
-import { waitFor } from './support/fleet.ts';
-import { prometheusBinary, promtool } from './support/prometheus.ts';
+import { startWebhookReceiver, waitFor } from './support/fleet.ts';
+import { amtool, prometheusBinary, promtool } from './support/prometheus.ts';
 import { testS3Environment } from './support/s3.ts';
 import { freePort } from './support/servers.ts';
 
@@ -294,5 +294,114 @@ describe('deploy/prometheus', () => {
       { names: ['inference'], type: 'A', port: inferencePort },
     ]);
     expect(compose.services.prometheus.volumes).toEqual(['./deploy/prometheus:/etc/prometheus:ro']);
+  });
+});
+
+describe('Alertmanager', () => {
+  const shipped = path.join(REPO_ROOT, 'deploy/prometheus/alertmanager.yml');
+
+  it('passes amtool’s config check', async () => {
+    const check = await amtool(['check-config', shipped]);
+    expect(check.output).toContain('SUCCESS');
+    expect(check.code).toBe(0);
+  });
+
+  it('sends a firing advscreen alert to Slack with its severity, summary and description', async () => {
+    const slack = await startWebhookReceiver();
+    const folder = await mkdtemp(path.join(tmpdir(), 'alertmanager-'));
+    const webhookFile = path.join(folder, 'slack-webhook-url');
+    await writeFile(webhookFile, slack.url);
+    // The shipped file with two changes: where the webhook URL is read from, and a 1 s wait
+    // before the first message of a group instead of 30 s.
+    const text = readFileSync(shipped, 'utf8');
+    const configured = text
+      .replace('/etc/alertmanager-secrets/slack-webhook-url', webhookFile)
+      .replace('group_wait: 30s', 'group_wait: 1s');
+    expect(configured.includes(webhookFile) && configured.includes('group_wait: 1s')).toBe(true);
+    const configFile = path.join(folder, 'alertmanager.yml');
+    await writeFile(configFile, configured);
+    const port = await freePort();
+    const alertmanager = spawn(
+      prometheusBinary('prometheus-alertmanager'),
+      [
+        `--config.file=${configFile}`,
+        `--storage.path=${path.join(folder, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--cluster.listen-address=',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let log = '';
+    alertmanager.stderr?.on('data', (chunk: Buffer) => {
+      log += chunk;
+    });
+    let startFailure: Error | undefined;
+    alertmanager.once('error', (error) => {
+      startFailure = error;
+    });
+    try {
+      await waitFor(
+        'Alertmanager to be ready',
+        async () => {
+          if (startFailure)
+            throw new Error(
+              `cannot start prometheus-alertmanager (npm test fetches Debian's): ${startFailure.message}`,
+            );
+          const ready = await fetch(`http://127.0.0.1:${port}/-/ready`).catch(() => null);
+          return ready?.ok ? true : null;
+        },
+        20_000,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; Alertmanager logged: ${log}`);
+      });
+      // As Prometheus sends the stalled-queue rule's alert once it fires (rule labels, the
+      // series' queue label, the annotations rendered).
+      const rule = parse(readFileSync(RULES, 'utf8')).groups[0].rules.find(
+        (r: { alert?: string }) => r.alert === 'AdvscreenQueueStalled',
+      );
+      const posted = await fetch(`http://127.0.0.1:${port}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([
+          {
+            labels: { alertname: rule.alert, queue: 'advscreen-alerts', ...rule.labels },
+            annotations: {
+              summary: 'advscreen-alerts: 3 jobs waiting and none taken for 10 minutes',
+              description: 'No worker is processing advscreen-alerts.',
+            },
+          },
+        ]),
+      });
+      expect(posted.status).toBe(200);
+      // Given up on before the test's own timeout, so that the finally below stops Alertmanager.
+      const [message] = await waitFor(
+        'a Slack message',
+        async () => (slack.bodies.length > 0 ? slack.bodies : null),
+        20_000,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; Alertmanager logged: ${log}`);
+      });
+      const [attachment] = (message as { attachments: { title: string; text: string }[] }).attachments;
+      expect(attachment?.title).toBe('[critical] advscreen: AdvscreenQueueStalled');
+      expect(attachment?.text).toContain('advscreen-alerts: 3 jobs waiting and none taken for 10 minutes.');
+      expect(attachment?.text).toContain('No worker is processing advscreen-alerts.');
+    } finally {
+      alertmanager.kill('SIGTERM');
+      if (alertmanager.exitCode === null) await once(alertmanager, 'exit');
+      await slack.close();
+    }
+  });
+
+  it('is where the compose Prometheus sends alerts, and reads the webhook the monitor uses', async () => {
+    const scrape = parse(readFileSync(path.join(REPO_ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8'));
+    const compose = parse(readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
+    const service = compose.services.alertmanager;
+    expect(scrape.alerting.alertmanagers[0].static_configs[0].targets).toEqual(['alertmanager:9093']);
+    expect(service.volumes).toContain('./deploy/prometheus:/etc/alertmanager:ro');
+    expect(service.env_file).toEqual(compose.services.monitor.env_file);
+    const entrypoint = service.entrypoint.join(' ');
+    expect(entrypoint).toContain('ADVSCREEN_SLACK_WEBHOOK_URL');
+    expect(entrypoint).toContain('/etc/alertmanager-secrets/slack-webhook-url');
+    expect(entrypoint).toContain('--config.file=/etc/alertmanager/alertmanager.yml');
   });
 });

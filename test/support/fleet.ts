@@ -5,20 +5,27 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 /** A local stand-in for Slack's incoming-webhook endpoint that records what it receives. */
 export async function startWebhookReceiver(): Promise<{
   url: string;
+  /** Each message's `text`. */
   messages: string[];
+  /** Each message whole, parsed. */
+  bodies: unknown[];
   close(): Promise<void>;
 }> {
   const messages: string[] = [];
+  const bodies: unknown[] = [];
   const server: Server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    messages.push((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { text: string }).text);
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { text: string };
+    bodies.push(body);
+    messages.push(body.text);
     response.writeHead(200).end('ok');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     messages,
+    bodies,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
