@@ -115,6 +115,7 @@ describe('the fleet on real Redis and S3 servers', () => {
       ADVSCREEN_SOURCE_KEY_PATTERN: '^from-(?<source>[a-z0-9-]+)/',
       ADVSCREEN_METRICS_PORT: '0',
       ADVSCREEN_INFERENCE_METRICS_PORT: '0',
+      ADVSCREEN_DETECTOR_METRICS_PORT: '0',
     });
     for (const role of ['monitor', 'inference', 'detector', 'ingest'] as const)
       running.push(await startRole(role, config, logger));
@@ -283,6 +284,47 @@ describe('the fleet on real Redis and S3 servers', () => {
     expect(check.code).not.toBe(1);
     const lint = check.output.split('\n').filter((line) => line !== '');
     for (const line of lint) expect(line).toMatch(/^nodejs_active_\w+_total non-counter metrics/);
+
+    // The detector process's own metrics: every detect job's verdict, as the outcomes say.
+    const detectorPort = running.find((r) => r.role === 'detector')?.port;
+    const all = [...outcomes.values()];
+    const detectorVerdicts = {
+      clean: all.filter((o) => o.stage === 'inference').length,
+      adversarial: all.filter((o) => o.stage === 'detector' && o.verdict === 'adversarial').length,
+      rejected: all.filter((o) => o.stage === 'detector' && o.verdict === 'rejected').length,
+    };
+    const counted = (text: string, verdict: string) =>
+      ['false', 'true'].reduce(
+        (sum, reused) =>
+          sum +
+          Number(
+            new RegExp(
+              `^advscreen_detector_objects_total\\{verdict="${verdict}",reused="${reused}"\\} (\\S+)$`,
+              'm',
+            ).exec(text)?.[1],
+          ),
+        0,
+      );
+    // Completion events reach the role's thread just after the outcomes are written.
+    const detectorMetrics = await waitFor('every detect job in the detector metrics', async () => {
+      const text = await (await fetch(`http://127.0.0.1:${detectorPort}/metrics`)).text();
+      const total = Object.keys(detectorVerdicts).reduce((sum, verdict) => sum + counted(text, verdict), 0);
+      return total === uploaded.length - 1 ? text : null;
+    });
+    for (const [verdict, count] of Object.entries(detectorVerdicts))
+      expect(counted(detectorMetrics, verdict), verdict).toBe(count);
+    const steps = (step: string) =>
+      Number(
+        new RegExp(`^advscreen_detector_step_seconds_count\\{step="${step}"\\} (\\S+)$`, 'm').exec(
+          detectorMetrics,
+        )?.[1],
+      );
+    expect(steps('score')).toBeGreaterThan(0);
+    expect(steps('read')).toBe(steps('score'));
+    const detectorCheck = await promtool(['check', 'metrics'], detectorMetrics);
+    expect(detectorCheck.code).not.toBe(1);
+    for (const line of detectorCheck.output.split('\n').filter((l) => l !== ''))
+      expect(line).toMatch(/^nodejs_active_\w+_total non-counter metrics/);
 
     // Re-announcing the same objects screens nothing twice.
     await enqueueBucket(uploads);
@@ -505,6 +547,7 @@ describe('the fleet on real Redis and S3 servers', () => {
 
   it.each([
     ['ingest', 'ADVSCREEN_INGEST_PORT'],
+    ['detector', 'ADVSCREEN_DETECTOR_METRICS_PORT'],
     ['inference', 'ADVSCREEN_INFERENCE_METRICS_PORT'],
     ['monitor', 'ADVSCREEN_METRICS_PORT'],
   ])(

@@ -246,7 +246,7 @@ describe('deploy/prometheus', () => {
     expect(tests.code).toBe(0);
   });
 
-  it('gives the Prometheus operator the same rules and PodMonitors on the monitor and inference pods', () => {
+  it('gives the Prometheus operator the same rules and PodMonitors on the monitor, detector and inference pods', () => {
     const documents = parseAllDocuments(
       readFileSync(path.join(REPO_ROOT, 'deploy/prometheus/prometheus-operator.yaml'), 'utf8'),
     ).map((document) => document.toJS());
@@ -258,9 +258,10 @@ describe('deploy/prometheus', () => {
     const deployments = kube.filter((o) => o.kind === 'Deployment');
     const sharedSettings: Record<string, string> = kube.find((o) => o.kind === 'ConfigMap').data;
     const podMonitors = documents.filter((o) => o.kind === 'PodMonitor');
-    expect(podMonitors).toHaveLength(2);
+    expect(podMonitors).toHaveLength(3);
     for (const [role, portSetting] of [
       ['monitor', 'ADVSCREEN_METRICS_PORT'],
+      ['detector', 'ADVSCREEN_DETECTOR_METRICS_PORT'],
       ['inference', 'ADVSCREEN_INFERENCE_METRICS_PORT'],
     ] as const) {
       const pod = deployments.find((o) => o.metadata.name === role).spec.template;
@@ -277,7 +278,7 @@ describe('deploy/prometheus', () => {
     }
   });
 
-  it('gives the compose fleet a Prometheus that loads the rules and scrapes the monitor and every inference container', async () => {
+  it('gives the compose fleet a Prometheus that loads the rules and scrapes the monitor and every detector and inference container', async () => {
     const configFile = path.join(REPO_ROOT, 'deploy/prometheus/prometheus.yml');
     const check = await promtool(['check', 'config', configFile]);
     expect(check.output).toMatch(/1 rule files found/);
@@ -288,7 +289,11 @@ describe('deploy/prometheus', () => {
       scrape.scrape_configs.find((c: { job_name: string }) => c.job_name === name);
     const monitorPort = compose.services.monitor.environment.ADVSCREEN_METRICS_PORT;
     expect(job('advscreen').static_configs[0].targets).toEqual([`monitor:${monitorPort}`]);
-    // Every inference container, however many `--scale` starts.
+    // Every detector and inference container, however many `--scale` starts.
+    const detectorPort = Number(compose.services.detector.environment.ADVSCREEN_DETECTOR_METRICS_PORT);
+    expect(job('advscreen-detector').dns_sd_configs).toEqual([
+      { names: ['detector'], type: 'A', port: detectorPort },
+    ]);
     const inferencePort = Number(compose.services.inference.environment.ADVSCREEN_INFERENCE_METRICS_PORT);
     expect(job('advscreen-inference').dns_sd_configs).toEqual([
       { names: ['inference'], type: 'A', port: inferencePort },

@@ -39,6 +39,7 @@ const EnvSchema = z.object({
   ADVSCREEN_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ADVSCREEN_METRICS_SOURCES: z.coerce.number().int().min(0).max(1000).default(20),
   ADVSCREEN_INFERENCE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ADVSCREEN_DETECTOR_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ADVSCREEN_CLOUDWATCH_METRICS_S: z.coerce.number().int().min(1).max(3600).optional(),
   ADVSCREEN_POLL: z.string().optional(),
   ADVSCREEN_POLL_INTERVAL_S: positiveInt.default(60),
@@ -97,6 +98,8 @@ export interface FleetConfig {
   metricsSources: number;
   /** Each inference process's own Prometheus endpoint (batch sizes and times, process metrics); off when unset. */
   inferenceMetricsPort: number | undefined;
+  /** Each detector process's own Prometheus endpoint (verdicts, per-step times, process metrics); off when unset. */
+  detectorMetricsPort: number | undefined;
   /** Seconds between the monitor's queue-depth log lines in CloudWatch's embedded metric format; off when unset. */
   cloudwatchMetricsSeconds: number | undefined;
   ingestToken: string | undefined;
@@ -185,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       metricsPort: e.ADVSCREEN_METRICS_PORT,
       metricsSources: e.ADVSCREEN_METRICS_SOURCES,
       inferenceMetricsPort: e.ADVSCREEN_INFERENCE_METRICS_PORT,
+      detectorMetricsPort: e.ADVSCREEN_DETECTOR_METRICS_PORT,
       cloudwatchMetricsSeconds: e.ADVSCREEN_CLOUDWATCH_METRICS_S,
       ingestToken: e.ADVSCREEN_INGEST_TOKEN,
       poll: (e.ADVSCREEN_POLL ?? '')

@@ -13,7 +13,7 @@ import { createQueryHistory, createRedisQueryHistoryStore } from '@advscreen/que
 import type { Job } from 'bullmq';
 import { createRedisDetectionCache } from './detection-cache.ts';
 import { openRoleContext, requireSetting } from './role-context.ts';
-import { type DetectDependencies, detectObject } from './stages/detect.ts';
+import { type DetectDependencies, type DetectSummary, detectObject } from './stages/detect.ts';
 import { parseS3Uri } from './stores.ts';
 import { parsePayload } from './validated-worker.ts';
 
@@ -50,7 +50,8 @@ function buildDependencies(): DetectDependencies {
   };
 }
 
-export default async function processDetectJob(job: Job): Promise<void> {
+/** The summary comes back to the role's main thread as the job's return value (its metrics). */
+export default async function processDetectJob(job: Job): Promise<DetectSummary> {
   dependencies ??= buildDependencies();
-  await detectObject(parsePayload(DetectJob, job.data, job.id), dependencies);
+  return detectObject(parsePayload(DetectJob, job.data, job.id), dependencies);
 }

@@ -23,10 +23,11 @@ import {
 } from '@advscreen/monitoring';
 import type { Logger } from '@advscreen/observability';
 import { enqueuePrefix } from './enqueue.ts';
-import { createInferenceMetrics } from './inference-metrics.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { startNotificationServer } from './notifications.ts';
+import { createDetectorMetrics, createInferenceMetrics } from './process-metrics.ts';
 import { openRoleContext, type RoleContext, requireSetting } from './role-context.ts';
+import type { DetectSummary } from './stages/detect.ts';
 import { inferObject } from './stages/infer.ts';
 import { ingestObject, UNATTRIBUTED } from './stages/ingest.ts';
 import { monitorEvent } from './stages/monitor.ts';
@@ -134,26 +135,49 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
 }
 
 async function startDetector(context: RoleContext): Promise<RunningRole> {
+  const { config, logger } = context;
   const processor = fileURLToPath(new URL('./detector-processor.ts', import.meta.url));
+  const metricsPort = config.fleet.detectorMetricsPort;
+  const metrics = metricsPort === undefined ? undefined : { port: metricsPort, ...createDetectorMetrics() };
+  // Before the worker takes jobs: a port that cannot be had stops the role with nothing in flight.
+  const metricsServer = metrics
+    ? await startMetricsServer({
+        port: metrics.port,
+        render: metrics.render,
+        onError: (error) => logger.error({ err: error }, 'detector metrics failed'),
+      })
+    : undefined;
   // BullMQ pipes every worker thread's stdout and stderr into this process's own, a set of
   // listeners per thread, which Node reports as a leak past ten (a 16-core host runs 14 threads).
   for (const stream of [process.stdout, process.stderr])
-    stream.setMaxListeners(stream.getMaxListeners() + context.config.fleet.detectorConcurrency);
+    stream.setMaxListeners(stream.getMaxListeners() + config.fleet.detectorConcurrency);
   const worker = startValidatedWorker(
     {
       queue: QueueName.detect,
       schema: DetectJob,
       connection: context.redis,
-      lockMs: context.config.fleet.jobLockMs,
-      concurrency: context.config.fleet.detectorConcurrency,
-      logger: context.logger,
+      lockMs: config.fleet.jobLockMs,
+      concurrency: config.fleet.detectorConcurrency,
+      logger,
       onFinalFailure: recordProcessingFailure(context, 'detector'),
       extra: { useWorkerThreads: true },
     },
     processor,
   );
-  context.logger.info({ concurrency: context.config.fleet.detectorConcurrency }, 'detector role started');
-  return { role: 'detector', close: () => worker.close() };
+  // The thread's summary of each job (detector-processor.ts) arrives as its return value.
+  if (metrics) worker.on('completed', (_job, summary: DetectSummary) => metrics.observe(summary));
+  logger.info(
+    { concurrency: config.fleet.detectorConcurrency, metricsPort: metricsServer?.port },
+    'detector role started',
+  );
+  return {
+    role: 'detector',
+    ...(metricsServer ? { port: metricsServer.port } : {}),
+    async close() {
+      await metricsServer?.close();
+      await worker.close();
+    },
+  };
 }
 
 /** `warn`, called at most once for each distinct value. */

@@ -68,10 +68,14 @@ describe('detectObject', () => {
       source: 'bot',
       receivedAt: '2026-11-24T00:00:00Z',
     });
-    await detectObject(job('a.png'), deps);
-    await detectObject(job('b.png'), deps);
+    const summaries = [await detectObject(job('a.png'), deps), await detectObject(job('b.png'), deps)];
 
     expect(scored).toBe(1);
+    // What the role's metrics count: the second verdict was reused, nothing read for scoring.
+    expect(summaries.map((s) => [s.verdict, s.reused, s.timings === null])).toEqual([
+      ['adversarial', false, false],
+      ['adversarial', true, true],
+    ]);
     const first = JSON.parse(await readFile(path.join(root, 'results/uploads/a.png.json'), 'utf8'));
     const second = JSON.parse(await readFile(path.join(root, 'results/uploads/b.png.json'), 'utf8'));
     expect(first).toMatchObject({ verdict: 'adversarial', duplicateOfContent: false, key: 'a.png' });

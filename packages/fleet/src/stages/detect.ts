@@ -1,4 +1,10 @@
-import { type DetectJob, InferJob, objectJobId, type VerdictRecord } from '@advscreen/contracts';
+import {
+  type DetectJob,
+  InferJob,
+  objectJobId,
+  type Verdict,
+  type VerdictRecord,
+} from '@advscreen/contracts';
 import type { Scorer } from '@advscreen/detection';
 import type { DecodeLimits } from '@advscreen/imaging';
 import { detectorStageLayer, joinKey, quarantineImage, screenObject } from '@advscreen/pipeline';
@@ -28,13 +34,22 @@ export interface DetectDependencies {
  */
 const CACHEABLE_REJECTIONS = new Set(['empty', 'not_an_image', 'unsupported_format', 'too_many_pixels']);
 
+/** What one detect job decided, for the role's own metrics (its job's return value). */
+export interface DetectSummary {
+  verdict: Verdict;
+  /** The verdict of identical bytes reused (nothing decoded or scored). */
+  reused: boolean;
+  /** Per step, when the bytes were screened here. */
+  timings: { readMs: number; decodeMs: number; scoreMs: number } | null;
+}
+
 /**
  * The detector stage: the embedded scan's per-image stage (`screenObject`), then routing.
  * Clean images go on to inference; adversarial ones are copied to quarantine (under
  * `<prefix>/<bucket>/<key>`, so a retry overwrites its own copy) and rejected ones get their
  * record. Every write is keyed by the object, so running the job twice changes nothing.
  */
-export async function detectObject(job: DetectJob, deps: DetectDependencies): Promise<void> {
+export async function detectObject(job: DetectJob, deps: DetectDependencies): Promise<DetectSummary> {
   const { object, source } = job;
   const store = deps.storeFor(object.bucket);
   const contentId = contentIdOf(object.etag);
@@ -63,6 +78,7 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
     }
   }
   const duplicateOfContent = cached !== null;
+  const summary = { verdict: record.verdict, reused: duplicateOfContent, timings: record.timings ?? null };
   if (record.verdict === 'clean') {
     const infer = InferJob.parse({
       ...job,
@@ -76,7 +92,7 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
       },
     });
     await deps.queues.infer.add('infer', infer, { jobId: objectJobId('infer', object) });
-    return;
+    return summary;
   }
   let quarantineKey: string | null = null;
   if (record.verdict === 'adversarial' && bytes) {
@@ -99,4 +115,5 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
   await deps.queues.events.add('verdict', verdictEvent(object, source, 'detector', { ...record, layer }), {
     jobId: objectJobId('event', object),
   });
+  return summary;
 }
