@@ -9,7 +9,7 @@ import { LocalFolderStore } from '@advscreen/storage';
 import { describe, expect, it } from 'vitest';
 import { nearDuplicatePngs } from '../../../../test/support/near-duplicates.ts';
 import type { DetectionCache } from '../detection-cache.ts';
-import { detectObject } from './detect.ts';
+import { type DetectDependencies, detectObject } from './detect.ts';
 import { createOutcomeWriter } from './outcome-records.ts';
 
 const PHOTOS = new URL('../../../../test/fixtures/photos/', import.meta.url).pathname;
@@ -24,6 +24,47 @@ function recordingQueues() {
   });
   return { added, queues: { infer: queue('infer'), events: queue('events') } as never };
 }
+
+/** The stage on a local folder: the bundled detector, no cache and no query history unless given. */
+function dependenciesOn(
+  store: LocalFolderStore,
+  given: Partial<DetectDependencies> = {},
+): DetectDependencies {
+  return {
+    storeFor: () => store,
+    scorer: createResidualScorer(loadDetectorModel()),
+    limits: { maxBytes: 5e6, maxPixels: 1e8, timeoutMs: 5000, analysisSize: 224 },
+    quarantine: { store, prefix: 'held' },
+    outcomes: createOutcomeWriter(store, 'results'),
+    queues: recordingQueues().queues,
+    cache: { get: async () => null, set: async () => {} },
+    queryHistory: null,
+    ...given,
+  };
+}
+
+/** A detection cache in a Map, to see what was filed under which content id. */
+function mapCache(): { entries: Map<string, VerdictRecord>; cache: DetectionCache } {
+  const entries = new Map<string, VerdictRecord>();
+  return {
+    entries,
+    cache: {
+      get: async (id) => entries.get(id) ?? null,
+      set: async (id, record) => {
+        entries.set(id, record);
+      },
+    },
+  };
+}
+
+const detectJob = (key: string, etag: string, source = 'bot'): DetectJob => ({
+  v: 1,
+  object: { bucket: 'uploads', key, etag },
+  size: 0,
+  contentType: null,
+  source,
+  receivedAt: '2026-11-24T00:00:00Z',
+});
 
 describe('detectObject', () => {
   it('reuses the verdict of identical bytes under another key, still quarantining the copy', async () => {
@@ -42,32 +83,9 @@ describe('detectObject', () => {
         return base.score(image, format);
       },
     };
-    const cache = new Map<string, VerdictRecord>();
-    const detectionCache: DetectionCache = {
-      get: async (id) => cache.get(id) ?? null,
-      set: async (id, record) => {
-        cache.set(id, record);
-      },
-    };
     const { added, queues } = recordingQueues();
-    const deps = {
-      storeFor: () => store,
-      scorer,
-      limits: { maxBytes: 5e6, maxPixels: 1e8, timeoutMs: 5000, analysisSize: 224 },
-      quarantine: { store, prefix: 'held' },
-      outcomes: createOutcomeWriter(store, 'results'),
-      queues,
-      cache: detectionCache,
-      queryHistory: null,
-    };
-    const job = (key: string): DetectJob => ({
-      v: 1,
-      object: { bucket: 'uploads', key, etag: md5 },
-      size: bytes.length,
-      contentType: null,
-      source: 'bot',
-      receivedAt: '2026-11-24T00:00:00Z',
-    });
+    const deps = dependenciesOn(store, { scorer, queues, cache: mapCache().cache });
+    const job = (key: string) => detectJob(key, md5);
     const summaries = [await detectObject(job('a.png'), deps), await detectObject(job('b.png'), deps)];
 
     expect(scored).toBe(1);
@@ -95,49 +113,27 @@ describe('detectObject', () => {
     const adversarial = await readFile(path.join(PHOTOS, 'dog_0__PGD_8-255.png'));
     const clean = await readFile(path.join(PHOTOS, 'dog_0.png'));
     const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
-    const cached = new Map<string, VerdictRecord>();
-    const deps = {
-      storeFor: () => store,
-      scorer: createResidualScorer(loadDetectorModel()),
-      limits: { maxBytes: 5e6, maxPixels: 1e8, timeoutMs: 5000, analysisSize: 224 },
-      quarantine: { store, prefix: 'held' },
-      outcomes: createOutcomeWriter(store, 'results'),
-      queues: recordingQueues().queues,
-      cache: {
-        get: async (id: string) => cached.get(id) ?? null,
-        set: async (id: string, record: VerdictRecord) => {
-          cached.set(id, record);
-        },
-      },
-      queryHistory: null,
-    };
-    const job = (key: string, etag: string): DetectJob => ({
-      v: 1,
-      object: { bucket: 'uploads', key, etag },
-      size: 0,
-      contentType: null,
-      source: 'bot',
-      receivedAt: '2026-11-24T00:00:00Z',
-    });
+    const { entries: cached, cache } = mapCache();
+    const deps = dependenciesOn(store, { cache });
     // Ingest saw the adversarial image's ETag; the uploader replaced it with a clean one before
     // the detector read the key. The clean verdict must not become the adversarial bytes' verdict.
     await store.put('raced.png', clean);
-    await detectObject(job('raced.png', md5(adversarial)), deps);
+    await detectObject(detectJob('raced.png', md5(adversarial)), deps);
     expect(cached.size).toBe(0);
     // An ETag that is not the bytes' MD5 (SSE-KMS) is screened every time, never cached.
     await store.put('kms.png', adversarial);
-    await detectObject(job('kms.png', 'f'.repeat(32)), deps);
+    await detectObject(detectJob('kms.png', 'f'.repeat(32)), deps);
     expect(cached.size).toBe(0);
     // The adversarial bytes under their own ETag are screened, not served the clean verdict.
     await store.put('later.png', adversarial);
-    await detectObject(job('later.png', md5(adversarial)), deps);
+    await detectObject(detectJob('later.png', md5(adversarial)), deps);
     const later = JSON.parse(await readFile(path.join(root, 'results/uploads/later.png.json'), 'utf8'));
     expect(later).toMatchObject({ verdict: 'adversarial', duplicateOfContent: false });
     expect([...cached.keys()]).toEqual([md5(adversarial)]);
     // A decoder failure is screened again next time: it may have been the host, not the bytes.
     const truncated = clean.subarray(0, clean.length >> 1);
     await store.put('cut.png', truncated);
-    await detectObject(job('cut.png', md5(truncated)), deps);
+    await detectObject(detectJob('cut.png', md5(truncated)), deps);
     const cut = JSON.parse(await readFile(path.join(root, 'results/uploads/cut.png.json'), 'utf8'));
     expect(cut).toMatchObject({ verdict: 'rejected', reason: 'corrupt' });
     expect(cached.has(md5(truncated))).toBe(false);
@@ -149,32 +145,16 @@ describe('detectObject', () => {
     const queries = await nearDuplicatePngs(path.join(PHOTOS, 'kite_1.png'), 3);
     const rule = { radius: 3, neighbours: 2, size: 16, windowMs: 60_000 };
     const { added, queues } = recordingQueues();
-    const deps = {
-      storeFor: () => store,
-      scorer: createResidualScorer(loadDetectorModel()),
-      limits: { maxBytes: 5e6, maxPixels: 1e8, timeoutMs: 5000, analysisSize: 224 },
-      quarantine: { store, prefix: 'held' },
-      outcomes: createOutcomeWriter(store, 'results'),
+    const deps = dependenciesOn(store, {
       queues,
-      cache: { get: async () => null, set: async () => {} },
       queryHistory: createQueryHistory(createMemoryQueryHistoryStore(rule), rule),
-    };
+    });
     const upload = async (source: string, i: number) => {
       const png = queries[i] as Buffer;
       const key = `${source}/${i}.png`;
       await store.put(key, png);
       const etag = createHash('md5').update(png).digest('hex');
-      await detectObject(
-        {
-          v: 1,
-          object: { bucket: 'uploads', key, etag },
-          size: png.length,
-          contentType: null,
-          source,
-          receivedAt: '',
-        },
-        deps,
-      );
+      await detectObject(detectJob(key, etag, source), deps);
       return JSON.parse(
         await readFile(path.join(root, 'results/uploads', `${key}.json`), 'utf8').catch(() => 'null'),
       );
