@@ -40,7 +40,7 @@ export type Role = (typeof ROLES)[number];
 
 export interface RunningRole {
   role: Role;
-  /** Port of the notification endpoint (ingest), or of the metrics endpoint (monitor, inference; when on). */
+  /** Port of the notification endpoint (ingest), or of the metrics endpoint (the other roles; when on). */
   port?: number;
   close(): Promise<void>;
 }
