@@ -23,6 +23,7 @@ import {
 } from '@advscreen/monitoring';
 import type { Logger } from '@advscreen/observability';
 import { enqueuePrefix } from './enqueue.ts';
+import type { Listening } from './http-listener.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { startNotificationServer } from './notifications.ts';
 import { createDetectorMetrics, createInferenceMetrics } from './process-metrics.ts';
@@ -43,6 +44,23 @@ export interface RunningRole {
   /** Port of the notification endpoint (ingest), or of the metrics endpoint (the other roles; when on). */
   port?: number;
   close(): Promise<void>;
+}
+
+/**
+ * A role's GET /metrics when its port is set. Started before the role's workers, so that a port
+ * that cannot be had stops the role with nothing in flight.
+ */
+function serveMetrics(
+  endpoint: { port: number; render: () => Promise<string> } | undefined,
+  logger: Logger,
+  failure: string,
+): Promise<Listening | undefined> {
+  if (!endpoint) return Promise.resolve(undefined);
+  return startMetricsServer({
+    port: endpoint.port,
+    render: endpoint.render,
+    onError: (error) => logger.error({ err: error }, failure),
+  });
 }
 
 /** An object whose job failed for good still gets a `rejected` outcome and event. */
@@ -139,14 +157,7 @@ async function startDetector(context: RoleContext): Promise<RunningRole> {
   const processor = fileURLToPath(new URL('./detector-processor.ts', import.meta.url));
   const metricsPort = config.fleet.detectorMetricsPort;
   const metrics = metricsPort === undefined ? undefined : { port: metricsPort, ...createDetectorMetrics() };
-  // Before the worker takes jobs: a port that cannot be had stops the role with nothing in flight.
-  const metricsServer = metrics
-    ? await startMetricsServer({
-        port: metrics.port,
-        render: metrics.render,
-        onError: (error) => logger.error({ err: error }, 'detector metrics failed'),
-      })
-    : undefined;
+  const metricsServer = await serveMetrics(metrics, logger, 'detector metrics failed');
   // BullMQ pipes every worker thread's stdout and stderr into this process's own, a set of
   // listeners per thread, which Node reports as a leak past ten (a 16-core host runs 14 threads).
   for (const stream of [process.stdout, process.stderr])
@@ -219,17 +230,12 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
     },
   });
   if (!opened.checks) logger.warn(`model checks: ${opened.checksSource}`);
-  // Before the worker takes jobs: a port that cannot be had stops the role with nothing in flight.
-  const metricsServer = metrics
-    ? await startMetricsServer({
-        port: metrics.port,
-        render: metrics.render,
-        onError: (error) => logger.error({ err: error }, 'inference metrics failed'),
-      }).catch(async (error: unknown) => {
-        await opened.close();
-        throw error;
-      })
-    : undefined;
+  const metricsServer = await serveMetrics(metrics, logger, 'inference metrics failed').catch(
+    async (error: unknown) => {
+      await opened.close();
+      throw error;
+    },
+  );
   const model = opened.stage;
   const deps = {
     storeFor: context.storeFor,
@@ -287,19 +293,18 @@ async function startMonitor(context: RoleContext, sender?: AlertSender): Promise
         ]),
       ),
     );
+  const render = async () => {
+    const day = utcDay(Date.now());
+    const snapshot = { queues: await queueCounts(), day, counters: await deps.daily.read(day) };
+    return formatPrometheusMetrics(snapshot, config.fleet.metricsSources);
+  };
+  const metricsPort = config.fleet.metricsPort;
   // The endpoint first: a port that cannot be had stops the role before any worker runs.
-  const metrics =
-    config.fleet.metricsPort === undefined
-      ? undefined
-      : await startMetricsServer({
-          port: config.fleet.metricsPort,
-          render: async () => {
-            const day = utcDay(Date.now());
-            const snapshot = { queues: await queueCounts(), day, counters: await deps.daily.read(day) };
-            return formatPrometheusMetrics(snapshot, config.fleet.metricsSources);
-          },
-          onError: (error) => logger.error({ err: error }, 'metrics snapshot failed'),
-        });
+  const metrics = await serveMetrics(
+    metricsPort === undefined ? undefined : { port: metricsPort, render },
+    logger,
+    'metrics snapshot failed',
+  );
   const events = startValidatedWorker(
     {
       queue: QueueName.events,
