@@ -4,6 +4,11 @@ set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/env.sh"
 cd "$ADVSCREEN_ROOT"
 
+# What the steps below install or copy outside the repository needs root: directly, or through
+# passwordless sudo.
+sudo=""
+[ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo -n"
+
 # The integration tests need a Redis server: a container where Docker runs, else Debian's
 # redis-server; writing 4:2:2 JPEGs (training, its tests) needs libjpeg-turbo's cjpeg. On a fresh
 # Debian machine without them, install them (as root, or via sudo).
@@ -11,8 +16,6 @@ missing=()
 if ! command -v redis-server >/dev/null 2>&1 && ! docker info >/dev/null 2>&1; then missing+=(redis-server); fi
 command -v cjpeg >/dev/null 2>&1 || missing+=(libjpeg-turbo-progs)
 if [ "${#missing[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
-  sudo=""
-  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo -n"
   echo "advscreen: installing Debian's ${missing[*]} for the tests" >&2
   ($sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}") >&2 ||
     echo "advscreen: could not install ${missing[*]}; install it (or run Docker for Redis) and run npm test again" >&2
@@ -26,8 +29,6 @@ for package in prometheus prometheus-alertmanager; do
     command -v apt-get >/dev/null 2>&1; then
     echo "advscreen: fetching Debian's $package into .tools/ for the tests (one time)" >&2
     download="$(mktemp -d)"
-    sudo=""
-    [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo -n"
     if (cd "$download" && { apt-get download -qq "$package" 2>/dev/null ||
       { $sudo apt-get update -qq && apt-get download -qq "$package" 2>/dev/null; }; }) &&
       dpkg-deb -x "$download/${package}"_*.deb "$tools_dir"; then :; else
@@ -39,8 +40,6 @@ done
 # Debian's Alertmanager reads its default message templates from this fixed path (patched in).
 templates=/usr/share/prometheus/alertmanager
 if [ -d "$tools_dir$templates" ] && [ ! -f "$templates/default.tmpl" ]; then
-  sudo=""
-  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo -n"
   { $sudo mkdir -p "$templates" && $sudo cp "$tools_dir$templates"/*.tmpl "$templates/"; } 2>/dev/null ||
     echo "advscreen: could not copy Alertmanager's templates to $templates; copy them from $tools_dir$templates and run npm test again" >&2
 fi

@@ -27,11 +27,11 @@ export interface S3StoreOptions {
   pageSize?: number;
 }
 
-/** Builds an S3 client for AWS or an S3-compatible endpoint (MinIO: set `forcePathStyle`). */
 /** ADVSCREEN_S3_TIMEOUT_S's default. */
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
+ * Builds an S3 client for AWS or an S3-compatible endpoint (MinIO: set `forcePathStyle`).
  * The SDK waits without limit by default, so a server that accepts a connection and never
  * answers would hold a job in flight for good (its lock renewed, never retried): each request
  * here fails after `timeoutMs` without a connection or without the server's next bytes, and the
