@@ -66,13 +66,15 @@ const { positionals, values } = parseArgs({
     'calibration-splits': { type: 'string', default: '50' },
     // Another detector file in front of the bundled checks (the joint rule keeps its threshold).
     'detector-model': { type: 'string' },
+    // Another checks file than the bundled model's (an earlier joint rule, say), for --shipped.
+    checks: { type: 'string' },
     // Comma-separated amounts to raise the joint rule's threshold by, each printed as a cascade.
     'joint-raise': { type: 'string' },
   },
 });
 if (!positionals[0]) {
   console.error(
-    'usage: npm run bench:cascade -- <manifest.jsonl> [more manifests] [--train-only attacks.jsonl ...] [--shipped] [--own-calibration [--calibration-splits 50]] [--detector-model F] [--joint-raise 0.5,1,1.5]',
+    'usage: npm run bench:cascade -- <manifest.jsonl> [more manifests] [--train-only attacks.jsonl ...] [--shipped] [--own-calibration [--calibration-splits 50]] [--detector-model F] [--checks F] [--joint-raise 0.5,1,1.5]',
   );
   process.exit(2);
 }
@@ -90,7 +92,7 @@ const marginExceedance = values['margin-exceedance'] ? Number(values['margin-exc
 const config = loadConfig();
 const detectorModel = loadDetectorModel(values['detector-model'] ?? BUNDLED_DETECTOR_PATH);
 const spec = loadModelSpec(BUNDLED_MODEL_SPEC);
-const checks = loadModelChecks(spec.checksPath as string);
+const checks = loadModelChecks(values.checks ?? (spec.checksPath as string));
 const model = await createOnnxModel(spec, 'cpu');
 const manifests = await loadManifests(positionals, trainOnly);
 const allRows = await collectCascadeRows(

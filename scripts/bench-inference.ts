@@ -11,6 +11,7 @@ import {
   loadModelChecks,
   loadModelSpec,
   type Model,
+  usesTranslatedCopy,
 } from '@advscreen/inference';
 import { loadBenchImages } from './bench-images.ts';
 import { describeMachine } from './machine.ts';
@@ -55,6 +56,8 @@ for (const consistency of [false, true]) {
         ? { squeezers: checks?.consistency.squeezers ?? ['median2x2' as const], threshold: 1 }
         : null,
       confidenceBound: null,
+      // As the model stage runs the shipped checks: the joint rule's translated copy too.
+      translatedCopy: consistency && checks?.joint ? usesTranslatedCopy(checks.joint) : false,
     };
     await inspectImages(model, images.slice(0, batch), settings);
     modelMs = 0;
@@ -73,7 +76,11 @@ await onnxModel.close();
 // The thresholds were calibrated on CPU outputs: on another provider, check they read the same.
 if (provider !== 'cpu' && checks) {
   const sample = images.slice(0, 64);
-  const settings = { consistency: checks.consistency, confidenceBound: null };
+  const settings = {
+    consistency: checks.consistency,
+    confidenceBound: null,
+    translatedCopy: checks.joint ? usesTranslatedCopy(checks.joint) : false,
+  };
   const [here, onCpu] = await Promise.all(
     [provider, 'cpu' as const].map(async (runOn) => {
       const runner = await createOnnxModel(spec, runOn);
@@ -94,7 +101,11 @@ if (provider !== 'cpu' && checks) {
     pa?.forEach((p, c) => {
       probability = Math.max(probability, Math.abs(p - (pb?.[c] ?? Number.NaN)));
     });
-    consistencyGap = Math.max(consistencyGap, Math.abs((a.consistency ?? 0) - (b.consistency ?? 0)));
+    consistencyGap = Math.max(
+      consistencyGap,
+      Math.abs((a.consistency ?? 0) - (b.consistency ?? 0)),
+      Math.abs((a.translated?.distance ?? 0) - (b.translated?.distance ?? 0)),
+    );
     if (a.prediction?.label !== b.prediction?.label) labels++;
     if ((a.failure === null) !== (b.failure === null)) verdicts++;
   });

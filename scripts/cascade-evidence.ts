@@ -19,6 +19,7 @@ import {
   type JointExample,
   type Model,
   type Squeezer,
+  type TranslatedEvidence,
 } from '@advscreen/inference';
 import { buildTrainingExamples, detectorReading, screenObject } from '@advscreen/pipeline';
 import type { LoadedManifests } from './corpus-files.ts';
@@ -40,6 +41,8 @@ export interface CascadeRow {
   margin: number;
   /** The top class's lead lost in the squeezed copy, for the joint rule. */
   marginDrop: number;
+  /** How far the answer moves on the translated copy (always run: the joint rule is refitted here). */
+  translated: TranslatedEvidence | null;
   /** A sanity failure that no calibration moves (non-finite output, probabilities off one). */
   structuralFailure: boolean;
 }
@@ -61,6 +64,7 @@ export async function collectCascadeRows(
   const settings: InspectionSettings = {
     consistency: { squeezers, threshold: Number.POSITIVE_INFINITY },
     confidenceBound: null,
+    translatedCopy: true,
   };
   const rows: CascadeRow[] = [];
   for (const { manifest, store, trainOnly } of manifests) {
@@ -79,6 +83,7 @@ export async function collectCascadeRows(
         probability: inspection.prediction?.probability ?? 0,
         margin: decisionMargin(inspection.output) ?? Number.POSITIVE_INFINITY,
         marginDrop: inspection.marginDrop ?? 0,
+        translated: inspection.translated,
         structuralFailure: inspection.failure?.layer === 'sanity',
       });
     }
@@ -119,6 +124,7 @@ export const jointEvidenceOf = (row: CascadeRow, detectorScore: number): JointEv
   consistency: row.consistency,
   topProbability: row.probability,
   marginDrop: row.marginDrop,
+  translated: row.translated,
 });
 
 /** A row as the joint rule learns from it, with the detector's out-of-fold score. */

@@ -50,6 +50,8 @@ describe('advscreen scan --model', () => {
         expect(record.layer).toBeNull();
         expect(record.prediction?.label).toBeTypeOf('string');
         expect(record.consistency).toBeTypeOf('number');
+        // The bundled joint rule reads the translated copy, so every image the model saw has its distance.
+        expect(record.translatedDistance).toBeTypeOf('number');
       } else {
         expect(['detector', 'consistency', 'sanity']).toContain(record.layer);
       }
@@ -72,6 +74,28 @@ describe('advscreen scan --model', () => {
       layer: 'sanity',
       detail: 'prediction_on_decision_boundary',
     });
+  });
+
+  it('runs the bundled 10-term rule without the translated copy when its checks file is named', async () => {
+    const out = path.join(await mkdtemp(path.join(tmpdir(), 'advscreen-cascade-')), 'v.jsonl');
+    const checks = path.join(REPO_ROOT, 'models/mobilenetv2-moderation-224/checks-without-translation.json');
+    const result = await runCli([
+      'scan',
+      PHOTOS,
+      '--model',
+      'default',
+      '--model-checks',
+      checks,
+      '--out',
+      out,
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const images = (await readVerdicts(out)).filter((r) => r.verdict !== 'rejected');
+    expect(images.length).toBe(19);
+    const reachedModel = images.filter((r) => typeof r.consistency === 'number');
+    expect(reachedModel.length).toBeGreaterThan(0);
+    for (const record of reachedModel) expect(record.translatedDistance).toBeNull();
   });
 
   it('refuses checks whose joint rule was set on another detector, saying what to run', async () => {

@@ -66,6 +66,8 @@ export const VerdictRecord = z.object({
   nearDuplicates: z.number().int().nonnegative().optional(),
   /** With a model: the consistency (feature-squeezing) score, when that check ran. */
   consistency: z.number().nullable().optional(),
+  /** With a model whose joint rule reads it: how far its answer moved on the image translated 2 pixels (same distance as `consistency`). */
+  translatedDistance: z.number().nullable().optional(),
   /** With a model: its top class (or best detection; null if none) for images that reached it. */
   prediction: z.object({ label: z.string(), probability: z.number() }).nullable().optional(),
   /** With a detection model: its boxes (x1, y1, x2, y2 as fractions of the image), best first. */

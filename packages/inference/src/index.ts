@@ -19,6 +19,8 @@ export {
   jointFeatures,
   jointScore,
   jointThreshold,
+  type TranslatedEvidence,
+  usesTranslatedCopy,
 } from './joint-rule.ts';
 export { MicroBatcher } from './micro-batcher.ts';
 export {
@@ -32,6 +34,7 @@ export {
   ModelChecksFile,
   ModelChecksMismatchError,
   Squeezer,
+  TRANSLATION,
 } from './model-checks.ts';
 export { BUNDLED_MODEL_SPEC, type LoadedModelSpec, loadModelSpec, ModelSpec } from './model-spec.ts';
 export {
@@ -49,7 +52,7 @@ export {
   topPrediction,
 } from './onnx-model.ts';
 export { detectionDisagreement, outputDistance } from './output-distance.ts';
-export { jpegRoundTrip, medianFilter2x2, reduceBitDepth } from './squeeze.ts';
+export { jpegRoundTrip, medianFilter2x2, reduceBitDepth, translateImage } from './squeeze.ts';
 export {
   boxIoU,
   type Detection,

@@ -7,6 +7,7 @@ import {
   jointFeatures,
   jointScore,
   jointThreshold,
+  usesTranslatedCopy,
 } from './joint-rule.ts';
 
 /** Clean images: confident and consistent; attacks: squeezing moves them and the detector leans towards them. */
@@ -24,6 +25,7 @@ function examples(): JointExample[] {
       consistency: 0.2 * noise(),
       topProbability: 0.9 + 0.09 * noise(),
       marginDrop: noise() - 0.5,
+      translated: { distance: 0.1 * noise(), marginDrop: noise() - 0.5 },
       adversarial: false,
       detectorFlagged: false,
       group: `photo-${i % 40}`,
@@ -36,6 +38,7 @@ function examples(): JointExample[] {
       consistency: 0.5 + noise(),
       topProbability: 0.5 + 0.2 * noise(),
       marginDrop: 2 * noise(),
+      translated: { distance: 0.3 + noise(), marginDrop: 2 * noise() },
       adversarial: true,
       detectorFlagged: false,
       group: `photo-${i % 40}`,
@@ -45,8 +48,14 @@ function examples(): JointExample[] {
 }
 
 describe('jointFeatures', () => {
-  it('is the detector score, the distance, the top log-odds, their products, the margin drop and the JPEG terms', () => {
-    const evidence = { detectorScore: -2, consistency: 0.5, topProbability: 0.75, marginDrop: 1.5 };
+  it('is the detector score, the distance, the top log-odds, their products, the margin drops and the JPEG terms', () => {
+    const evidence = {
+      detectorScore: -2,
+      consistency: 0.5,
+      topProbability: 0.75,
+      marginDrop: 1.5,
+      translated: { distance: 0.25, marginDrop: -0.5 },
+    };
     expect(jointFeatures({ ...evidence, jpegInput: false })).toEqual([
       -2,
       0.5,
@@ -58,9 +67,49 @@ describe('jointFeatures', () => {
       0,
       1.5,
       0,
+      0.25,
+      0,
+      -0.5,
+      -0,
     ]);
-    expect(jointFeatures({ ...evidence, jpegInput: true }).slice(5)).toEqual([1, 0.5, Math.log(3), 1.5, 1.5]);
+    expect(jointFeatures({ ...evidence, jpegInput: true }).slice(5)).toEqual([
+      1,
+      0.5,
+      Math.log(3),
+      1.5,
+      1.5,
+      0.25,
+      0.25,
+      -0.5,
+      -0.5,
+    ]);
     expect(jointFeatures({ ...evidence, jpegInput: true })).toHaveLength(JOINT_FEATURES.length);
+  });
+
+  it('needs the translated copy only for a rule that reads it', () => {
+    const evidence = {
+      detectorScore: -2,
+      consistency: 0.5,
+      topProbability: 0.75,
+      marginDrop: 1.5,
+      jpegInput: false,
+      translated: null,
+    };
+    expect(() => jointFeatures(evidence)).toThrow(/translated copy/);
+    expect(usesTranslatedCopy({ features: JOINT_FEATURES })).toBe(true);
+    const tenTerms = JOINT_FEATURES.slice(0, 10);
+    expect(usesTranslatedCopy({ features: tenTerms })).toBe(false);
+    expect(jointFeatures(evidence, tenTerms)).toEqual(
+      jointFeatures({ ...evidence, translated: { distance: 9, marginDrop: 9 } }, tenTerms),
+    );
+    expect(
+      JointRule.safeParse({
+        features: tenTerms,
+        model: { mean: Array(10).fill(0), scale: Array(10).fill(1), weights: Array(10).fill(0), bias: 0 },
+        threshold: 0,
+        targetFpr: 0.02,
+      }).success,
+    ).toBe(true);
   });
 
   it('gives a rule fitted before the margin drop its own eight terms', () => {
@@ -82,6 +131,7 @@ describe('jointFeatures', () => {
       topProbability: 0.75,
       marginDrop: 1.5,
       jpegInput: false,
+      translated: null,
     };
     expect(jointFeatures(evidence, earlier.features)).toHaveLength(8);
     expect(jointScore(earlier, evidence)).toBeCloseTo(-2);

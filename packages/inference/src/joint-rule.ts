@@ -28,17 +28,29 @@ export const JOINT_FEATURES = [
   'jpegInputTimesTopLogOdds',
   'topMarginDrop',
   'jpegInputTimesTopMarginDrop',
+  'translatedDistance',
+  'jpegInputTimesTranslatedDistance',
+  'translatedMarginDrop',
+  'jpegInputTimesTranslatedMarginDrop',
 ] as const;
 export type JointFeature = (typeof JOINT_FEATURES)[number];
 
-/** The rule's terms before `topMarginDrop` (checks files written up to stop 15 still load). */
-const FIRST_JOINT_FEATURES = JOINT_FEATURES.slice(0, 8);
-const KNOWN_FEATURE_LISTS = [JOINT_FEATURES, FIRST_JOINT_FEATURES].map((names) => names.join());
+/**
+ * Earlier rules' terms, whose checks files still load: before `topMarginDrop` (up to stop 15),
+ * before the translated copy (up to stop 26).
+ */
+const EARLIER_JOINT_FEATURES = [JOINT_FEATURES.slice(0, 8), JOINT_FEATURES.slice(0, 10)];
+const KNOWN_FEATURE_LISTS = [JOINT_FEATURES, ...EARLIER_JOINT_FEATURES].map((names) => names.join());
+const TRANSLATED_FEATURES: readonly JointFeature[] = JOINT_FEATURES.slice(10);
+
+/** The rule reads the model's answer on a translated copy of the image (one more model run per image). */
+export const usesTranslatedCopy = (rule: { features: readonly JointFeature[] }): boolean =>
+  rule.features.some((name) => TRANSLATED_FEATURES.includes(name));
 
 export const JointRule = z
   .object({
     features: z.array(z.enum(JOINT_FEATURES)).refine((names) => KNOWN_FEATURE_LISTS.includes(names.join()), {
-      message: `must be ${JOINT_FEATURES.join(', ')} (or its first 8)`,
+      message: `must be ${JOINT_FEATURES.join(', ')} (or its first 8 or 10)`,
     }),
     model: z.object({
       mean: z.array(z.number()),
@@ -73,14 +85,28 @@ export interface JointEvidence {
   topProbability: number;
   /** `topMarginDrop`: the top class's lead lost in the squeezed copy (log scale). */
   marginDrop: number;
+  /** The same two measures against the translated copy; null when it was not run. */
+  translated: TranslatedEvidence | null;
+}
+
+/** How far the model's answer moves when the image is translated (see translateImage). */
+export interface TranslatedEvidence {
+  /** Distance between the outputs, as the consistency distance. */
+  distance: number;
+  /** The top class's lead lost, as `topMarginDrop`. */
+  marginDrop: number;
 }
 
 export function jointFeatures(
-  { detectorScore, jpegInput, consistency, topProbability, marginDrop }: JointEvidence,
+  { detectorScore, jpegInput, consistency, topProbability, marginDrop, translated }: JointEvidence,
   features: readonly JointFeature[] = JOINT_FEATURES,
 ): number[] {
   const topLogOdds = logOdds(topProbability);
   const jpeg = jpegInput ? 1 : 0;
+  if (!translated && usesTranslatedCopy({ features })) {
+    throw new Error('this joint rule reads the translated copy, which was not run');
+  }
+  const shift = translated ?? { distance: 0, marginDrop: 0 };
   const values: Record<JointFeature, number> = {
     detectorScore,
     consistency,
@@ -92,6 +118,10 @@ export function jointFeatures(
     jpegInputTimesTopLogOdds: jpeg * topLogOdds,
     topMarginDrop: marginDrop,
     jpegInputTimesTopMarginDrop: jpeg * marginDrop,
+    translatedDistance: shift.distance,
+    jpegInputTimesTranslatedDistance: jpeg * shift.distance,
+    translatedMarginDrop: shift.marginDrop,
+    jpegInputTimesTranslatedMarginDrop: jpeg * shift.marginDrop,
   };
   return features.map((name) => values[name]);
 }

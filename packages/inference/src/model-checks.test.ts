@@ -16,7 +16,7 @@ import {
 import { BUNDLED_MODEL_SPEC, loadModelSpec } from './model-spec.ts';
 import { createModelStage, inspectionSettings } from './model-stage.ts';
 import type { ClassificationOutput, Model } from './onnx-model.ts';
-import { jpegRoundTrip, medianFilter2x2, reduceBitDepth } from './squeeze.ts';
+import { jpegRoundTrip, medianFilter2x2, reduceBitDepth, translateImage } from './squeeze.ts';
 import type { Detection, DetectionOutput } from './yolo-output.ts';
 
 const prediction = (probabilities: number[]): ClassificationOutput => {
@@ -58,6 +58,17 @@ describe('squeezers', () => {
       25, 110, 115, 200,
     ]);
     expect(filtered.data[1]).toBe(5);
+  });
+
+  it('translates right and down, repeating the first row and column into the gap', () => {
+    // Red channel 3x2: [1, 2, 3 / 4, 5, 6].
+    const data = Uint8Array.from([1, 2, 3, 4, 5, 6].flatMap((red) => [red, 0, 9]));
+    const red = (image: RgbImage) => Array.from(image.data.filter((_, i) => i % 3 === 0));
+    expect(red(translateImage({ width: 3, height: 2, data }, 1, 0))).toEqual([1, 1, 2, 4, 4, 5]);
+    expect(red(translateImage({ width: 3, height: 2, data }, 1, 1))).toEqual([1, 1, 2, 1, 1, 2]);
+    expect(red(translateImage({ width: 3, height: 2, data }, 2, 0))).toEqual([1, 1, 1, 4, 4, 4]);
+    expect(red(translateImage({ width: 3, height: 2, data }, 0, 0))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(translateImage({ width: 3, height: 2, data }, 1, 1).data[2]).toBe(9);
   });
 
   it('round-trips through JPEG: same size, fine noise gone, flat areas kept', async () => {
@@ -191,6 +202,25 @@ describe('inspectImages', () => {
     expect(b?.marginDrop).toBe(0);
   });
 
+  it('runs the translated copy in the same call when asked, and says how far the answer moved', async () => {
+    classifier.calls = [];
+    const [a, b] = await inspectImages(classifier, [speckled, flat], {
+      consistency: { squeezers: ['median2x2'], threshold: Number.POSITIVE_INFINITY },
+      confidenceBound: null,
+      translatedCopy: true,
+    });
+    expect(classifier.calls).toEqual([6]);
+    // Moved 2 pixels right and down, the 2x2 image is its top-left pixel, red: class 1 certain.
+    expect(a?.translated?.distance).toBeCloseTo(1.5, 6);
+    expect(a?.translated?.marginDrop).toBeCloseTo(Math.log(3) - Math.log(1e-12 / 1), 6);
+    expect(b?.translated).toEqual({ distance: 0, marginDrop: 0 });
+    const [off] = await inspectImages(classifier, [speckled], {
+      consistency: { squeezers: ['median2x2'], threshold: Number.POSITIVE_INFINITY },
+      confidenceBound: null,
+    });
+    expect(off?.translated).toBeNull();
+  });
+
   it('lets a joint rule decide the consistency check, with the detector score the image came with', async () => {
     const checks = checksWithDetectorScoreRule({ consistencyThreshold: 0.01 });
     const settings = inspectionSettings(checks, true);
@@ -203,7 +233,28 @@ describe('inspectImages', () => {
     expect(flagged.failure).toEqual({ layer: 'consistency', reason: 'joint_score_above_threshold' });
     expect(passed.failure).toBeNull();
     expect(passed.consistency).toBeGreaterThan(0.01);
-    expect(inspectionSettings(checks, false)).toMatchObject({ consistency: null, joint: null });
+    expect(inspectionSettings(checks, false)).toMatchObject({
+      consistency: null,
+      joint: null,
+      translatedCopy: false,
+    });
+    // The rule reads the translated copy, so the stage runs it; a rule of the first ten terms does not.
+    expect(settings.translatedCopy).toBe(true);
+    const tenTerms = JOINT_FEATURES.slice(0, 10);
+    const earlier = {
+      ...checks,
+      joint: {
+        ...checks.joint,
+        features: tenTerms,
+        model: {
+          mean: tenTerms.map(() => 0),
+          scale: tenTerms.map(() => 1),
+          weights: tenTerms.map(() => 0),
+          bias: 0,
+        },
+      },
+    };
+    expect(inspectionSettings(earlier, true).translatedCopy).toBe(false);
     // A checks file with a decision-margin bound hands it to the sanity check, consistency on or off.
     const withMargin = { ...checks, decisionMargin: { bound: 0.01, exceedance: 0.001, images: 600 } };
     expect(inspectionSettings(withMargin, true).marginBound).toBe(0.01);

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { RgbImage } from '@advscreen/contracts';
 import { z } from 'zod';
-import { JointRule } from './joint-rule.ts';
+import { JointRule, type TranslatedEvidence } from './joint-rule.ts';
 import type { LoadedModelSpec } from './model-spec.ts';
 import { type Model, type ModelOutput, topPrediction } from './onnx-model.ts';
 import { outputDistance } from './output-distance.ts';
-import { jpegRoundTrip, medianFilter2x2, reduceBitDepth } from './squeeze.ts';
+import { jpegRoundTrip, medianFilter2x2, reduceBitDepth, translateImage } from './squeeze.ts';
 
 export const Squeezer = z.enum(['median2x2', 'bits5', 'bits4', 'jpeg50']);
 export type Squeezer = z.infer<typeof Squeezer>;
@@ -117,6 +117,8 @@ export interface Inspection {
   consistency: number | null;
   /** Largest loss of the top class's lead (`topMarginDrop`) over the squeezed copies; null when off or for detections. */
   marginDrop: number | null;
+  /** How the answer moved on the translated copy; null when not asked for, and for detections. */
+  translated: TranslatedEvidence | null;
   /** Which check failed, if any. */
   failure: { layer: 'consistency' | 'sanity'; reason: string } | null;
 }
@@ -129,7 +131,12 @@ export interface InspectionSettings {
   marginBound?: number | null;
   /** Applied by the model stage, which knows each image's detector score; needs consistency on. */
   joint?: JointRule | null;
+  /** Run a translated copy too (`TRANSLATION` pixels right and down), for a joint rule that reads it. */
+  translatedCopy?: boolean;
 }
+
+/** How far the translated copy is moved, right and down, in pixels (docs/inference.md, "The translated copy"). */
+export const TRANSLATION = 2;
 
 /** Probabilities are float32: keep a clean 0 finite on the log scale. */
 const FLOOR = 1e-12;
@@ -201,12 +208,18 @@ export async function inspectImages(
   const squeezed = await Promise.all(
     squeezers.flatMap((name) => images.map((image) => SQUEEZE[name](image))),
   );
-  const batch = [...images, ...squeezed];
+  const translated = settings.translatedCopy
+    ? images.map((image) => translateImage(image, TRANSLATION, TRANSLATION))
+    : [];
+  const batch = [...images, ...squeezed, ...translated];
   const outputs = await model.run(batch);
   return images.map((_, i) => {
     const output = outputs[i] as ModelOutput;
-    // This image's squeezed copies: the batch holds all images, then each squeezer's copies of them.
+    // The batch holds all images, then each squeezer's copies of them, then the translated copies.
     const copies = squeezers.map((_, s) => outputs[(s + 1) * images.length + i] as ModelOutput);
+    const translatedOutput = settings.translatedCopy
+      ? (outputs[(squeezers.length + 1) * images.length + i] as ModelOutput)
+      : null;
     const consistency = settings.consistency
       ? Math.max(0, ...copies.map((copy) => outputDistance(output, copy)))
       : null;
@@ -218,6 +231,17 @@ export async function inspectImages(
       : settings.consistency && consistency !== null && consistency > settings.consistency.threshold
         ? { layer: 'consistency' as const, reason: 'squeezed_prediction_disagrees' }
         : null;
-    return { output, prediction: topPrediction(output), consistency, marginDrop, failure };
+    const translatedDrop = translatedOutput ? topMarginDrop(output, translatedOutput) : null;
+    return {
+      output,
+      prediction: topPrediction(output),
+      consistency,
+      marginDrop,
+      translated:
+        translatedOutput && translatedDrop !== null
+          ? { distance: outputDistance(output, translatedOutput), marginDrop: translatedDrop }
+          : null,
+      failure,
+    };
   });
 }

@@ -1,5 +1,5 @@
 import type { DetectorReading, ExecutionProvider, RgbImage } from '@advscreen/contracts';
-import { jointScore } from './joint-rule.ts';
+import { jointScore, usesTranslatedCopy } from './joint-rule.ts';
 import { MicroBatcher } from './micro-batcher.ts';
 import {
   type Inspection,
@@ -43,6 +43,7 @@ export function inspectionSettings(
     confidenceBound: checks?.confidenceBound ?? null,
     marginBound: checks?.decisionMargin?.bound ?? null,
     joint,
+    translatedCopy: joint ? usesTranslatedCopy(joint) : false,
   };
 }
 
@@ -101,6 +102,7 @@ export function createModelStage(
           consistency: inspection.consistency,
           topProbability: inspection.prediction.probability,
           marginDrop: inspection.marginDrop,
+          translated: inspection.translated,
         }) > joint.threshold;
       return verdictOf(
         inspection,
@@ -116,6 +118,7 @@ function verdictOf(inspection: Inspection, failure: Inspection['failure']) {
     prediction: inspection.prediction,
     ...(inspection.output.kind === 'detection' ? { detections: inspection.output.detections } : {}),
     consistency: inspection.consistency,
+    translatedDistance: inspection.translated?.distance ?? null,
     failure,
   };
 }

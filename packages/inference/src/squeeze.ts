@@ -56,3 +56,25 @@ export function medianFilter2x2(image: RgbImage): RgbImage {
   }
   return { width: w, height: h, data };
 }
+
+/**
+ * The image moved `dx` pixels right and `dy` down, the edge rows and columns repeated into the
+ * gap. Not a squeezer (it removes nothing): a CNN's answer on a photo barely moves when its
+ * content moves a pixel or two, while an optimised perturbation is tuned to where it sits on the
+ * network's stride grid (docs/inference.md, "The translated copy").
+ */
+export function translateImage(image: RgbImage, dx: number, dy: number): RgbImage {
+  const { width: w, height: h, data: source } = image;
+  const data = new Uint8Array(source.length);
+  for (let y = 0; y < h; y++) {
+    const fromRow = Math.min(h - 1, Math.max(0, y - dy)) * w;
+    for (let x = 0; x < w; x++) {
+      const from = 3 * (fromRow + Math.min(w - 1, Math.max(0, x - dx)));
+      const to = 3 * (y * w + x);
+      data[to] = source[from] as number;
+      data[to + 1] = source[from + 1] as number;
+      data[to + 2] = source[from + 2] as number;
+    }
+  }
+  return { width: w, height: h, data };
+}

@@ -15,16 +15,18 @@ const clean: VerdictRecord = {
 };
 
 describe('applyModelVerdict', () => {
-  it('keeps a clean verdict and adds the prediction and consistency score', () => {
+  it('keeps a clean verdict and adds the prediction and the check scores', () => {
     const record = applyModelVerdict(clean, {
       prediction: { label: 'Neutral', probability: 0.99 },
       consistency: 0.02,
+      translatedDistance: 0.01,
       failure: null,
     });
     expect(record).toMatchObject({
       verdict: 'clean',
       layer: null,
       consistency: 0.02,
+      translatedDistance: 0.01,
       prediction: { label: 'Neutral' },
     });
   });
@@ -33,6 +35,7 @@ describe('applyModelVerdict', () => {
     const record = applyModelVerdict(clean, {
       prediction: { label: 'Drawing', probability: 0.6 },
       consistency: 1.4,
+      translatedDistance: null,
       failure: { layer: 'consistency', reason: 'squeezed_prediction_disagrees' },
     });
     expect(record).toMatchObject({

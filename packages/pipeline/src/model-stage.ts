@@ -6,6 +6,8 @@ export interface ModelVerdict {
   /** Detection models only. */
   detections?: VerdictRecord['detections'];
   consistency: number | null;
+  /** How far the answer moved on the translated copy, when the joint rule read it. */
+  translatedDistance: number | null;
   failure: { layer: 'consistency' | 'sanity'; reason: string } | null;
 }
 
@@ -34,6 +36,7 @@ export function applyModelVerdict(record: VerdictRecord, verdict: ModelVerdict):
     prediction: verdict.prediction,
     ...(verdict.detections ? { detections: verdict.detections } : {}),
     consistency: verdict.consistency,
+    translatedDistance: verdict.translatedDistance,
   };
   if (!verdict.failure) return { ...base, layer: null };
   return { ...base, verdict: 'adversarial', layer: verdict.failure.layer, detail: verdict.failure.reason };

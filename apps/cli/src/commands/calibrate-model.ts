@@ -17,6 +17,7 @@ import {
   loadModelSpec,
   type ModelChecksFile,
   Squeezer,
+  usesTranslatedCopy,
 } from '@advscreen/inference';
 import { detectorReading } from '@advscreen/pipeline';
 import { createS3Client, resolveLocation } from '@advscreen/storage';
@@ -107,6 +108,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       const [inspection] = await inspectImages(model, [analysis], {
         consistency: { squeezers, threshold: Number.POSITIVE_INFINITY },
         confidenceBound: null,
+        translatedCopy: joint ? usesTranslatedCopy(joint) : false,
       });
       if (!inspection) continue;
       observed.push({
@@ -116,6 +118,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
         consistency: inspection.consistency ?? 0,
         topProbability: inspection.prediction?.probability ?? 0,
         marginDrop: inspection.marginDrop ?? 0,
+        translated: inspection.translated,
         margin: decisionMargin(inspection.output),
         detectorFlagged: detector !== null && detected.score > detector.threshold,
       });
