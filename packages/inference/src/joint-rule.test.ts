@@ -48,14 +48,18 @@ function examples(): JointExample[] {
 }
 
 describe('jointFeatures', () => {
+  /** Evidence from a stage that did not run the translated copy. */
+  const untranslated = {
+    detectorScore: -2,
+    consistency: 0.5,
+    topProbability: 0.75,
+    marginDrop: 1.5,
+    jpegInput: false,
+    translated: null,
+  };
+
   it('is the detector score, the distance, the top log-odds, their products, the margin drops and the JPEG terms', () => {
-    const evidence = {
-      detectorScore: -2,
-      consistency: 0.5,
-      topProbability: 0.75,
-      marginDrop: 1.5,
-      translated: { distance: 0.25, marginDrop: -0.5 },
-    };
+    const evidence = { ...untranslated, translated: { distance: 0.25, marginDrop: -0.5 } };
     expect(jointFeatures({ ...evidence, jpegInput: false })).toEqual([
       -2,
       0.5,
@@ -87,14 +91,7 @@ describe('jointFeatures', () => {
   });
 
   it('needs the translated copy only for a rule that reads it', () => {
-    const evidence = {
-      detectorScore: -2,
-      consistency: 0.5,
-      topProbability: 0.75,
-      marginDrop: 1.5,
-      jpegInput: false,
-      translated: null,
-    };
+    const evidence = untranslated;
     expect(() => jointFeatures(evidence)).toThrow(/translated copy/);
     expect(usesTranslatedCopy({ features: JOINT_FEATURES })).toBe(true);
     const tenTerms = JOINT_FEATURES.slice(0, 10);
@@ -125,14 +122,7 @@ describe('jointFeatures', () => {
       threshold: 0,
       targetFpr: 0.02,
     });
-    const evidence = {
-      detectorScore: -2,
-      consistency: 0.5,
-      topProbability: 0.75,
-      marginDrop: 1.5,
-      jpegInput: false,
-      translated: null,
-    };
+    const evidence = untranslated;
     expect(jointFeatures(evidence, earlier.features)).toHaveLength(8);
     expect(jointScore(earlier, evidence)).toBeCloseTo(-2);
     // Terms in another order, or weights that do not match the terms, are refused.
