@@ -23,6 +23,7 @@ const RULES = path.join(REPO_ROOT, 'deploy/prometheus/advscreen-rules.yml');
 const redisUrl = () => `${inject('redis').url}/9`;
 let monitor: RunningRole;
 let inference: RunningRole;
+let detector: RunningRole;
 let prometheus: ChildProcess;
 let prometheusUrl: string;
 
@@ -77,10 +78,13 @@ beforeAll(async () => {
     ADVSCREEN_METRICS_PORT: '0',
     ADVSCREEN_METRICS_SOURCES: '3',
     ADVSCREEN_INFERENCE_METRICS_PORT: '0',
+    ADVSCREEN_DETECTOR_METRICS_PORT: '0',
+    ADVSCREEN_DETECTOR_CONCURRENCY: '1',
   });
   const logger = createLogger({ name: 'prometheus-test', level: 'silent' });
   monitor = await startRole('monitor', config, logger);
   inference = await startRole('inference', config, logger);
+  detector = await startRole('detector', config, logger);
 
   const folder = await mkdtemp(path.join(tmpdir(), 'prometheus-'));
   const configFile = path.join(folder, 'prometheus.yml');
@@ -94,6 +98,8 @@ beforeAll(async () => {
       `    static_configs: [{ targets: ['127.0.0.1:${monitor.port}'] }]`,
       '  - job_name: advscreen-inference',
       `    static_configs: [{ targets: ['127.0.0.1:${inference.port}'] }]`,
+      '  - job_name: advscreen-detector',
+      `    static_configs: [{ targets: ['127.0.0.1:${detector.port}'] }]`,
       '',
     ].join('\n'),
   );
@@ -121,7 +127,7 @@ beforeAll(async () => {
         );
       try {
         const up = await query('up');
-        return up.length === 2 && up.every(({ value }) => value === 1) ? true : null;
+        return up.length === 3 && up.every(({ value }) => value === 1) ? true : null;
       } catch {
         return null;
       }
@@ -137,9 +143,10 @@ afterAll(async () => {
   }
   await monitor?.close();
   await inference?.close();
+  await detector?.close();
 });
 
-describe("the monitor's and the inference role's metrics, scraped by a real Prometheus", () => {
+describe("the monitor's, the inference role's and a detector's metrics, scraped by a real Prometheus", () => {
   it('passes promtool’s exposition-format check', async () => {
     const body = await (await fetch(`http://127.0.0.1:${monitor.port}/metrics`)).text();
     expect(await promtool(['check', 'metrics'], body)).toEqual({ code: 0, output: '' });
@@ -189,6 +196,9 @@ describe("the monitor's and the inference role's metrics, scraped by a real Prom
     expect(results.get('Screened today')).toEqual([42]);
     expect(results.get('Adversarial share today')?.[0]).toBeCloseTo(6 / 42, 6);
     expect(results.get('Sources today')).toEqual([25]);
+    // The detector has decided nothing yet: a zero rate per verdict, and every step's series present.
+    expect(results.get('Detector: objects per second by verdict')).toEqual([0, 0, 0]);
+    expect(results.get('Detector: time per image by step, 95th percentile')).toHaveLength(3);
   });
 
   it('evaluates the shipped alerting rules on the scraped series: the ingest queue nobody takes is stalling', async () => {

@@ -63,6 +63,7 @@ export function createDetectorMetrics() {
   // Zero series from the start, so that rates exist before the first object of a kind.
   for (const verdict of Verdict.options)
     for (const reused of ['false', 'true']) objects.labels(verdict, reused).inc(0);
+  for (const step of ['read', 'decode', 'score']) seconds.zero({ step });
   return {
     observe(summary: DetectSummary): void {
       objects.labels(summary.verdict, String(summary.reused)).inc();
