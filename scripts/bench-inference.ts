@@ -57,7 +57,7 @@ for (const consistency of [false, true]) {
         : null,
       confidenceBound: null,
       // As the model stage runs the shipped checks: the joint rule's translated copy too.
-      translatedCopy: consistency && checks?.joint ? usesTranslatedCopy(checks.joint) : false,
+      translatedCopy: consistency && usesTranslatedCopy(checks?.joint),
     };
     await inspectImages(model, images.slice(0, batch), settings);
     modelMs = 0;
@@ -79,7 +79,7 @@ if (provider !== 'cpu' && checks) {
   const settings = {
     consistency: checks.consistency,
     confidenceBound: null,
-    translatedCopy: checks.joint ? usesTranslatedCopy(checks.joint) : false,
+    translatedCopy: usesTranslatedCopy(checks.joint),
   };
   const [here, onCpu] = await Promise.all(
     [provider, 'cpu' as const].map(async (runOn) => {

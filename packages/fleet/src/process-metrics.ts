@@ -39,6 +39,9 @@ export function createInferenceMetrics(maxBatch: number) {
   };
 }
 
+/** The steps a detector times per screened image (`DetectSummary.timings`, as `<step>Ms`). */
+const DETECTOR_STEPS = ['read', 'decode', 'score'] as const;
+
 /**
  * One detector process's own metrics, for sizing CPU hosts and threads: its verdicts (and how
  * many reused the verdict of identical bytes), and per screened image the time to read, decode
@@ -63,14 +66,13 @@ export function createDetectorMetrics() {
   // Zero series from the start, so that rates exist before the first object of a kind.
   for (const verdict of Verdict.options)
     for (const reused of ['false', 'true']) objects.labels(verdict, reused).inc(0);
-  for (const step of ['read', 'decode', 'score']) seconds.zero({ step });
+  for (const step of DETECTOR_STEPS) seconds.zero({ step });
   return {
     observe(summary: DetectSummary): void {
       objects.labels(summary.verdict, String(summary.reused)).inc();
-      if (!summary.timings) return;
-      seconds.labels('read').observe(summary.timings.readMs / 1000);
-      seconds.labels('decode').observe(summary.timings.decodeMs / 1000);
-      seconds.labels('score').observe(summary.timings.scoreMs / 1000);
+      const { timings } = summary;
+      if (!timings) return;
+      for (const step of DETECTOR_STEPS) seconds.labels(step).observe(timings[`${step}Ms`] / 1000);
     },
     render: () => registry.metrics(),
   };

@@ -96,6 +96,7 @@ describe('jointFeatures', () => {
     expect(usesTranslatedCopy({ features: JOINT_FEATURES })).toBe(true);
     const tenTerms = JOINT_FEATURES.slice(0, 10);
     expect(usesTranslatedCopy({ features: tenTerms })).toBe(false);
+    expect(usesTranslatedCopy(null)).toBe(false);
     expect(jointFeatures(evidence, tenTerms)).toEqual(
       jointFeatures({ ...evidence, translated: { distance: 9, marginDrop: 9 } }, tenTerms),
     );

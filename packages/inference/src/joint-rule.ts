@@ -43,9 +43,9 @@ const EARLIER_JOINT_FEATURES = [JOINT_FEATURES.slice(0, 8), JOINT_FEATURES.slice
 const KNOWN_FEATURE_LISTS = [JOINT_FEATURES, ...EARLIER_JOINT_FEATURES].map((names) => names.join());
 const TRANSLATED_FEATURES: readonly JointFeature[] = JOINT_FEATURES.slice(10);
 
-/** The rule reads the model's answer on a translated copy of the image (one more model run per image). */
-export const usesTranslatedCopy = (rule: { features: readonly JointFeature[] }): boolean =>
-  rule.features.some((name) => TRANSLATED_FEATURES.includes(name));
+/** The rule, if any, reads the model's answer on a translated copy of the image (one more model run per image). */
+export const usesTranslatedCopy = (rule: { features: readonly JointFeature[] } | null | undefined): boolean =>
+  rule?.features.some((name) => TRANSLATED_FEATURES.includes(name)) ?? false;
 
 export const JointRule = z
   .object({

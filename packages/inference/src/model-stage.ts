@@ -43,7 +43,7 @@ export function inspectionSettings(
     confidenceBound: checks?.confidenceBound ?? null,
     marginBound: checks?.decisionMargin?.bound ?? null,
     joint,
-    translatedCopy: joint ? usesTranslatedCopy(joint) : false,
+    translatedCopy: usesTranslatedCopy(joint),
   };
 }
 

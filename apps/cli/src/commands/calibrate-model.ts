@@ -108,7 +108,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
       const [inspection] = await inspectImages(model, [analysis], {
         consistency: { squeezers, threshold: Number.POSITIVE_INFINITY },
         confidenceBound: null,
-        translatedCopy: joint ? usesTranslatedCopy(joint) : false,
+        translatedCopy: usesTranslatedCopy(joint),
       });
       if (!inspection) continue;
       observed.push({
