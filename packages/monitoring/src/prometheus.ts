@@ -43,10 +43,9 @@ function sourcesToReport(perSource: Map<string, Map<string, number>>, limit: num
  * roles on; the verdict counters restart at 00:00 UTC, as the daily report's do.
  *
  * Totals and per-source counts are separate metrics, so that summing either over its labels
- * counts each object once. Per source only `maxSources` sources are
- * reported (`sourcesToReport`): an agent spreading its uploads over many sender names would
- * otherwise add series without bound to every scrape. How many sources sent today is a metric of its own, for that
- * very pattern.
+ * counts each object once. Per source only `maxSources` sources are reported (`sourcesToReport`):
+ * an agent spreading its uploads over many sender names would otherwise add series without bound
+ * to every scrape. How many sources sent today is a metric of its own, for that very pattern.
  */
 export function formatPrometheusMetrics(snapshot: FleetSnapshot, maxSources: number): string {
   const lines = [
