@@ -1,4 +1,4 @@
-// npm run bench:inference -- [--images 128] [--provider cpu|cuda|webgpu] [--batches 1,4,8,16]
+// npm run bench:inference -- [--images 128] [--provider cpu|cuda|webgpu] [--batches 1,4,8,16] [--checks F]
 // Model throughput at each batch size, with and without the consistency check (each image plus
 // its squeezed copy in the same batch).
 import { parseArgs } from 'node:util';
@@ -21,16 +21,19 @@ const { values } = parseArgs({
     images: { type: 'string', default: '128' },
     provider: { type: 'string', default: 'cpu' },
     batches: { type: 'string', default: '1,4,8,16' },
+    // Another checks file than the bundled model's (checks-without-translation.json, say).
+    checks: { type: 'string' },
   },
 });
 const spec = loadModelSpec(BUNDLED_MODEL_SPEC);
-const checks = spec.checksPath ? loadModelChecks(spec.checksPath) : undefined;
+const checksPath = values.checks ?? spec.checksPath;
+const checks = checksPath ? loadModelChecks(checksPath) : undefined;
 const images = await loadBenchImages(Number(values.images), spec.input.size);
 const provider = values.provider as ExecutionProvider;
 const batches = values.batches.split(',').map(Number);
 if (!EXECUTION_PROVIDERS.includes(provider) || batches.some((b) => !Number.isInteger(b) || b < 1)) {
   console.error(
-    `usage: bench:inference [--images N] [--provider ${EXECUTION_PROVIDERS.join('|')}] [--batches 1,4,8,16]`,
+    `usage: bench:inference [--images N] [--provider ${EXECUTION_PROVIDERS.join('|')}] [--batches 1,4,8,16] [--checks F]`,
   );
   process.exit(2);
 }
@@ -47,7 +50,10 @@ const model: Model = {
     return outputs;
   },
 };
-console.log(`bench:inference  ${spec.id}@${spec.version}, ${images.length} images, provider ${provider}`);
+console.log(
+  `bench:inference  ${spec.id}@${spec.version}, ${images.length} images, provider ${provider}, checks ${checksPath ?? 'none'}` +
+    ` (${usesTranslatedCopy(checks?.joint) ? 'with' : 'without'} the translated copy)`,
+);
 console.log(`machine          ${describeMachine()}`);
 for (const consistency of [false, true]) {
   for (const batch of batches) {
