@@ -53,7 +53,8 @@ const env = {
   ADVSCREEN_RESULTS: 's3://bench-results/outcomes',
   ADVSCREEN_QUARANTINE: 's3://bench-quarantine/held',
   ADVSCREEN_INGEST_PORT: '0',
-  ADVSCREEN_LOG_LEVEL: 'error',
+  // Quiet unless asked (ADVSCREEN_LOG_LEVEL=warn shows rereads and retried jobs).
+  ADVSCREEN_LOG_LEVEL: process.env.ADVSCREEN_LOG_LEVEL ?? 'error',
   ADVSCREEN_DETECTOR_CONCURRENCY: values['detector-concurrency'],
 };
 Object.assign(process.env, env);
@@ -74,7 +75,7 @@ for (let i = 0; i < total; i++) {
 }
 console.log(`upload       ${((performance.now() - uploadedAt) / 1000).toFixed(1)} s`);
 
-const logger = createLogger({ name: 'bench-fleet', level: 'error', pretty: false });
+const logger = createLogger({ name: 'bench-fleet', level: config.logLevel, pretty: false });
 const roles: RunningRole[] = [];
 for (const role of ['monitor', 'inference', 'detector', 'ingest'] as const)
   roles.push(await startRole(role, config, logger));

@@ -196,8 +196,9 @@ describe("the monitor's, the inference role's and a detector's metrics, scraped 
     expect(results.get('Screened today')).toEqual([42]);
     expect(results.get('Adversarial share today')?.[0]).toBeCloseTo(6 / 42, 6);
     expect(results.get('Sources today')).toEqual([25]);
-    // The detector has decided nothing yet: a zero rate per verdict, and every step's series present.
-    expect(results.get('Detector: objects per second by verdict')).toEqual([0, 0, 0]);
+    // The detector has decided nothing yet: a zero rate per verdict (superseded versions too), and
+    // every step's series present.
+    expect(results.get('Detector: objects per second by verdict')).toEqual([0, 0, 0, 0]);
     expect(results.get('Detector: time per image by step, 95th percentile')).toHaveLength(3);
   });
 

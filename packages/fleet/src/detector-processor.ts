@@ -41,6 +41,7 @@ function buildDependencies(): DetectDependencies {
     quarantine: { store: context.storeFor(quarantine.bucket), prefix: quarantine.prefix },
     outcomes: context.outcomes,
     queues: context.queues,
+    onReread: (object, why) => context.logger.warn({ object }, why),
     queryHistory: config.fleet.queryHistory
       ? createQueryHistory(
           createRedisQueryHistoryStore(context.redis, config.fleet.queryHistory),

@@ -52,7 +52,7 @@ export function createDetectorMetrics() {
   const registry = processRegistry();
   const objects = new Counter({
     name: 'advscreen_detector_objects_total',
-    help: 'Objects this detector process decided, by verdict; reused: the verdict of identical bytes.',
+    help: 'Objects this detector process decided, by verdict (superseded: a newer version came); reused: the verdict of identical bytes.',
     labelNames: ['verdict', 'reused'],
     registers: [registry],
   });
@@ -64,7 +64,7 @@ export function createDetectorMetrics() {
     registers: [registry],
   });
   // Zero series from the start, so that rates exist before the first object of a kind.
-  for (const verdict of Verdict.options)
+  for (const verdict of [...Verdict.options, 'superseded'])
     for (const reused of ['false', 'true']) objects.labels(verdict, reused).inc(0);
   for (const step of DETECTOR_STEPS) seconds.zero({ step });
   return {

@@ -5,6 +5,7 @@ import {
   DetectJob,
   InferJob,
   IngestJob,
+  type ObjectRef,
   objectJobId,
   QueueName,
   VerdictEvent,
@@ -244,6 +245,7 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
     quarantine: { store: context.storeFor(quarantine.bucket), prefix: quarantine.prefix },
     outcomes: context.outcomes,
     queues: context.queues,
+    onReread: (object: ObjectRef, why: string) => logger.warn({ object }, why),
   };
   const worker = startValidatedWorker(
     {

@@ -2,11 +2,13 @@ export { LocalFolderStore, METADATA_SUFFIX } from './local-folder-store.ts';
 export { resolveLocation, type StoreLocation } from './location.ts';
 export {
   assertSafeKey,
+  ObjectChangedError,
   type ObjectInfo,
   ObjectNotFoundError,
   type ObjectStore,
   ObjectTooLargeError,
   type PutOptions,
+  type ReadOptions,
   UnsafeKeyError,
 } from './object-store.ts';
 export { createS3Client, S3Store } from './s3-store.ts';

@@ -10,6 +10,7 @@ import {
   type ObjectStore,
   ObjectTooLargeError,
   type PutOptions,
+  type ReadOptions,
 } from './object-store.ts';
 
 /** Where a folder store keeps an object's user metadata: a JSON file beside it. */
@@ -68,7 +69,8 @@ export class LocalFolderStore implements ObjectStore {
     }
   }
 
-  async read(key: string, maxBytes: number): Promise<Buffer> {
+  /** A folder keeps no versions: `ifMatch` is not checked. */
+  async read(key: string, maxBytes: number, _options?: ReadOptions): Promise<Buffer> {
     const file = this.#pathOf(key);
     const stats = await lstat(file).catch(() => null);
     if (!stats?.isFile()) throw new ObjectNotFoundError(`${key} is not a regular file in ${this.#root}`);

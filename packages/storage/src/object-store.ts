@@ -10,6 +10,14 @@ export interface ObjectInfo {
   metadata: Record<string, string>;
 }
 
+export interface ReadOptions {
+  /**
+   * Read only the version with this ETag: a store that keeps ETags fails with
+   * `ObjectChangedError` when the key holds another version by now (S3's If-Match).
+   */
+  ifMatch?: string;
+}
+
 export interface PutOptions {
   contentType?: string;
   metadata?: Record<string, string>;
@@ -26,7 +34,7 @@ export interface ObjectStore {
   /** Every object whose key starts with `prefix`, in pages; any order. */
   list(prefix?: string): AsyncIterable<ObjectInfo>;
   /** Whole object, refusing to buffer more than `maxBytes`. */
-  read(key: string, maxBytes: number): Promise<Buffer>;
+  read(key: string, maxBytes: number, options?: ReadOptions): Promise<Buffer>;
   readStream(key: string): Promise<Readable>;
   put(key: string, body: Buffer | Readable, options?: PutOptions): Promise<void>;
   /** Copy inside this store, replacing user metadata with `metadata`. */
@@ -50,6 +58,11 @@ export class ObjectTooLargeError extends Error {
 
 export class ObjectNotFoundError extends Error {
   override name = 'ObjectNotFoundError';
+}
+
+/** The key holds another version than the one asked for. */
+export class ObjectChangedError extends Error {
+  override name = 'ObjectChangedError';
 }
 
 /** Refuses keys that could escape the store's root once joined to a path or prefix. */

@@ -13,11 +13,13 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import {
   assertSafeKey,
+  ObjectChangedError,
   type ObjectInfo,
   ObjectNotFoundError,
   type ObjectStore,
   ObjectTooLargeError,
   type PutOptions,
+  type ReadOptions,
 } from './object-store.ts';
 
 export interface S3StoreOptions {
@@ -56,12 +58,12 @@ export function createS3Client(options: {
   });
 }
 
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
 function isNotFound(error: unknown): boolean {
-  return (
-    error instanceof NotFound ||
-    error instanceof NoSuchKey ||
-    (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
-  );
+  return error instanceof NotFound || error instanceof NoSuchKey || statusOf(error) === 404;
 }
 
 /** One bucket as an object store; keys are full S3 object keys. */
@@ -120,14 +122,14 @@ export class S3Store implements ObjectStore {
     } while (continuationToken);
   }
 
-  async read(key: string, maxBytes: number): Promise<Buffer> {
-    const stream = await this.readStream(key, maxBytes);
+  async read(key: string, maxBytes: number, options: ReadOptions = {}): Promise<Buffer> {
+    const body = await this.#get(key, maxBytes, options.ifMatch);
     const chunks: Buffer[] = [];
     let total = 0;
-    for await (const chunk of stream) {
+    for await (const chunk of body) {
       total += (chunk as Buffer).length;
       if (total > maxBytes) {
-        stream.destroy();
+        body.destroy();
         throw new ObjectTooLargeError(key, total, maxBytes);
       }
       chunks.push(chunk as Buffer);
@@ -136,9 +138,19 @@ export class S3Store implements ObjectStore {
   }
 
   async readStream(key: string, maxBytes = Number.POSITIVE_INFINITY): Promise<Readable> {
+    return this.#get(key, maxBytes, undefined);
+  }
+
+  async #get(key: string, maxBytes: number, ifMatch: string | undefined): Promise<Readable> {
     assertSafeKey(key);
     try {
-      const object = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
+      const object = await this.#client.send(
+        new GetObjectCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          ...(ifMatch ? { IfMatch: `"${ifMatch.replace(/^"|"$/g, '')}"` } : {}),
+        }),
+      );
       const body = object.Body as Readable;
       if ((object.ContentLength ?? 0) > maxBytes) {
         body.destroy();
@@ -147,6 +159,8 @@ export class S3Store implements ObjectStore {
       return body;
     } catch (error) {
       if (isNotFound(error)) throw new ObjectNotFoundError(`${this.location}/${key} does not exist`);
+      if (statusOf(error) === 412)
+        throw new ObjectChangedError(`${this.location}/${key} no longer has the ETag ${ifMatch}`);
       throw error;
     }
   }

@@ -7,6 +7,7 @@ import { createResidualScorer, loadDetectorModel, type Scorer } from '@advscreen
 import { createMemoryQueryHistoryStore, createQueryHistory } from '@advscreen/query-history';
 import { LocalFolderStore } from '@advscreen/storage';
 import { describe, expect, it } from 'vitest';
+import { BucketLikeStore } from '../../../../test/support/bucket-like-store.ts';
 import { nearDuplicatePngs } from '../../../../test/support/near-duplicates.ts';
 import type { DetectionCache } from '../detection-cache.ts';
 import { type DetectDependencies, detectObject } from './detect.ts';
@@ -137,6 +138,31 @@ describe('detectObject', () => {
     const cut = JSON.parse(await readFile(path.join(root, 'results/uploads/cut.png.json'), 'utf8'));
     expect(cut).toMatchObject({ verdict: 'rejected', reason: 'corrupt' });
     expect(cached.has(md5(truncated))).toBe(false);
+  });
+
+  it('leaves a version overwritten since it was queued to its successor, and reads a damaged transfer again', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'advscreen-detect-'));
+    const store = new BucketLikeStore(root);
+    const adversarial = await readFile(path.join(PHOTOS, 'dog_0__PGD_8-255.png'));
+    const clean = await readFile(path.join(PHOTOS, 'dog_0.png'));
+    const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
+    const { added, queues } = recordingQueues();
+    const deps = dependenciesOn(store, { queues });
+    // Queued as the adversarial image, replaced by a clean one since: the clean version has its
+    // own job; this one must not write the clean bytes' verdict as the adversarial version's.
+    await store.put('replaced.png', clean);
+    expect(await detectObject(detectJob('replaced.png', md5(adversarial)), deps)).toMatchObject({
+      verdict: 'superseded',
+    });
+    expect(added).toHaveLength(0);
+    await expect(readFile(path.join(root, 'results/uploads/replaced.png.json'))).rejects.toThrow(/ENOENT/);
+    // Half the bytes came back once: screened on the second read, not rejected as corrupt.
+    await store.put('flaky.png', adversarial);
+    store.damagedReads = 1;
+    await detectObject(detectJob('flaky.png', md5(adversarial)), deps);
+    const flaky = JSON.parse(await readFile(path.join(root, 'results/uploads/flaky.png.json'), 'utf8'));
+    expect(flaky).toMatchObject({ verdict: 'adversarial', bytes: adversarial.length });
+    expect(store.damagedReads).toBe(0);
   });
 
   it("quarantines a named sender's near-duplicate uploads once they repeat, not an unattributed one's", async () => {

@@ -9,8 +9,9 @@ import type { Scorer } from '@advscreen/detection';
 import type { DecodeLimits } from '@advscreen/imaging';
 import { detectorStageLayer, joinKey, quarantineImage, screenObject } from '@advscreen/pipeline';
 import { type QueryHistory, reviewUpload } from '@advscreen/query-history';
-import type { ObjectStore } from '@advscreen/storage';
+import { ObjectChangedError, type ObjectStore } from '@advscreen/storage';
 import { contentIdOf, type DetectionCache, isContentOf } from '../detection-cache.ts';
+import { type OnReread, readQueuedVersion } from '../queued-version.ts';
 import type { FleetQueues } from '../queues.ts';
 import { UNATTRIBUTED } from './ingest.ts';
 import { type OutcomeWriter, verdictEvent } from './outcome-records.ts';
@@ -25,6 +26,8 @@ export interface DetectDependencies {
   cache: DetectionCache;
   /** Per-source near-duplicate detection of query attacks; null when switched off. */
   queryHistory: QueryHistory | null;
+  /** Told when a read did not give the queued version's bytes and was made again. */
+  onReread?: OnReread;
 }
 
 /**
@@ -36,7 +39,8 @@ const CACHEABLE_REJECTIONS = new Set(['empty', 'not_an_image', 'unsupported_form
 
 /** What one detect job decided, for the role's own metrics (its job's return value). */
 export interface DetectSummary {
-  verdict: Verdict;
+  /** `superseded`: the key holds a newer version by now, screened by its own job; nothing written. */
+  verdict: Verdict | 'superseded';
   /** The verdict of identical bytes reused (nothing decoded or scored). */
   reused: boolean;
   /** Per step, when the bytes were screened here. */
@@ -50,8 +54,18 @@ export interface DetectSummary {
  * record. Every write is keyed by the object, so running the job twice changes nothing.
  */
 export async function detectObject(job: DetectJob, deps: DetectDependencies): Promise<DetectSummary> {
+  try {
+    return await screenAndRoute(job, deps);
+  } catch (error) {
+    if (error instanceof ObjectChangedError) return { verdict: 'superseded', reused: false, timings: null };
+    throw error;
+  }
+}
+
+async function screenAndRoute(job: DetectJob, deps: DetectDependencies): Promise<DetectSummary> {
   const { object, source } = job;
   const store = deps.storeFor(object.bucket);
+  const readVersion = (maxBytes: number) => readQueuedVersion(store, object, maxBytes, deps.onReread);
   const contentId = contentIdOf(object.etag);
   const cached = contentId ? await deps.cache.get(contentId) : null;
   let record: VerdictRecord;
@@ -59,9 +73,16 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
   if (cached) {
     record = { ...cached, key: object.key, ms: 0, timings: undefined, detail: cached.detail };
     // Only a quarantine copy needs the bytes; nothing is decoded or scored again.
-    bytes = record.verdict === 'adversarial' ? await store.read(object.key, deps.limits.maxBytes) : null;
+    bytes = record.verdict === 'adversarial' ? await readVersion(deps.limits.maxBytes) : null;
   } else {
-    const screened = await screenObject({ store, scorer: deps.scorer, limits: deps.limits }, object.key);
+    const screened = await screenObject(
+      {
+        store: { read: (_key, maxBytes) => readVersion(maxBytes) },
+        scorer: deps.scorer,
+        limits: deps.limits,
+      },
+      object.key,
+    );
     ({ record, bytes } = screened);
     const cacheable = record.verdict !== 'rejected' || CACHEABLE_REJECTIONS.has(record.reason ?? '');
     if (contentId && cacheable && bytes && isContentOf(bytes, contentId)) {

@@ -1,7 +1,8 @@
 import { type InferJob, objectJobId, type VerdictRecord } from '@advscreen/contracts';
 import { type DecodeLimits, decodeImage, RejectedInputError } from '@advscreen/imaging';
 import { detectorReading, joinKey, type ModelStage, quarantineImage } from '@advscreen/pipeline';
-import type { ObjectStore } from '@advscreen/storage';
+import { ObjectChangedError, type ObjectStore } from '@advscreen/storage';
+import { type OnReread, readQueuedVersion } from '../queued-version.ts';
 import type { FleetQueues } from '../queues.ts';
 import { type OutcomeWriter, verdictEvent } from './outcome-records.ts';
 
@@ -13,6 +14,8 @@ export interface InferDependencies {
   quarantine: { store: ObjectStore; prefix: string };
   outcomes: OutcomeWriter;
   queues: Pick<FleetQueues, 'events'>;
+  /** Told when a read did not give the queued version's bytes and was made again. */
+  onReread?: OnReread;
 }
 
 /**
@@ -23,19 +26,28 @@ export interface InferDependencies {
 export async function inferObject(job: InferJob, deps: InferDependencies): Promise<void> {
   const { object, source } = job;
   const started = performance.now();
-  const bytes = await deps.storeFor(object.bucket).read(object.key, deps.limits.maxBytes);
+  let bytes: Buffer;
+  try {
+    bytes = await readQueuedVersion(
+      deps.storeFor(object.bucket),
+      object,
+      deps.limits.maxBytes,
+      deps.onReread,
+    );
+  } catch (error) {
+    // A newer version of the key has its own jobs and outcome; this one has nothing left to do.
+    if (error instanceof ObjectChangedError) return;
+    throw error;
+  }
   let decoded: Awaited<ReturnType<typeof decodeImage>>;
   try {
     decoded = await decodeImage(bytes, { ...deps.limits, analysisSize: deps.model.inputSize });
   } catch (error) {
-    // The detector decoded the same bytes; a failure here means the object changed under us.
-    if (!(error instanceof RejectedInputError)) throw error;
-    const record = { verdict: 'rejected' as const, score: null, reason: error.reason };
-    await deps.outcomes.write(object, { ...record, detail: error.message, source, stage: 'inference' });
-    await deps.queues.events.add('verdict', verdictEvent(object, source, 'inference', record), {
-      jobId: objectJobId('event', object),
-    });
-    return;
+    // The detector decoded this version's bytes, so this is the decoder failing (memory, threads),
+    // not the image: the job retries, and a final failure is recorded as processing_failed.
+    if (error instanceof RejectedInputError)
+      throw new Error(`the detector decoded ${object.key}, inference could not: ${error.message}`);
+    throw error;
   }
   const decodedAt = performance.now();
   const inspection = await deps.model.inspect(
