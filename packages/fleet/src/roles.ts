@@ -33,7 +33,7 @@ import type { DetectSummary } from './stages/detect.ts';
 import { inferObject } from './stages/infer.ts';
 import { ingestObject, UNATTRIBUTED } from './stages/ingest.ts';
 import { monitorEvent } from './stages/monitor.ts';
-import { verdictEvent } from './stages/outcome-records.ts';
+import { recordRejection } from './stages/outcome-records.ts';
 import { parseS3Uri } from './stores.ts';
 import { startValidatedWorker } from './validated-worker.ts';
 
@@ -70,11 +70,9 @@ function recordProcessingFailure(context: RoleContext, stage: 'ingest' | 'detect
     data: { object: { bucket: string; key: string; etag: string | null }; source?: string },
     error: Error,
   ) => {
-    const source = data.source ?? UNATTRIBUTED;
-    const record = { verdict: 'rejected' as const, score: null, reason: 'processing_failed' as const };
-    await context.outcomes.write(data.object, { ...record, detail: error.message, source, stage });
-    await context.queues.events.add('verdict', verdictEvent(data.object, source, stage, record), {
-      jobId: objectJobId('event', data.object),
+    await recordRejection(context, data.object, data.source ?? UNATTRIBUTED, stage, {
+      reason: 'processing_failed',
+      detail: error.message,
     });
   };
 }

@@ -73,6 +73,17 @@ describe('inferObject', () => {
     expect([inspected(), events.length]).toEqual([0, 0]);
   });
 
+  it('records an object deleted since the detector passed it, without retrying', async () => {
+    const { deps, events, outcome, inspected } = await stageOnFolder();
+    await inferObject(inferJob('gone.png', 'f'.repeat(32)), deps);
+    expect(await outcome('gone.png')).toMatchObject({
+      verdict: 'rejected',
+      reason: 'read_failed',
+      stage: 'inference',
+    });
+    expect([inspected(), events.length]).toEqual([0, 1]);
+  });
+
   it('retries bytes the detector decoded but this decoder cannot, instead of rejecting them', async () => {
     const { store, deps, events, outcome } = await stageOnFolder();
     const cut = (await readFile(path.join(PHOTOS, 'dog_0.png'))).subarray(0, 5000);

@@ -1,10 +1,10 @@
 import { type InferJob, objectJobId, type VerdictRecord } from '@advscreen/contracts';
 import { type DecodeLimits, decodeImage, RejectedInputError } from '@advscreen/imaging';
 import { detectorReading, joinKey, type ModelStage, quarantineImage } from '@advscreen/pipeline';
-import { ObjectChangedError, type ObjectStore } from '@advscreen/storage';
+import { ObjectChangedError, ObjectNotFoundError, type ObjectStore } from '@advscreen/storage';
 import { type OnReread, readQueuedVersion } from '../queued-version.ts';
 import type { FleetQueues } from '../queues.ts';
-import { type OutcomeWriter, verdictEvent } from './outcome-records.ts';
+import { type OutcomeWriter, recordRejection, verdictEvent } from './outcome-records.ts';
 
 export interface InferDependencies {
   storeFor: (bucket: string) => ObjectStore;
@@ -37,6 +37,14 @@ export async function inferObject(job: InferJob, deps: InferDependencies): Promi
   } catch (error) {
     // A newer version of the key has its own jobs and outcome; this one has nothing left to do.
     if (error instanceof ObjectChangedError) return;
+    // Deleted since the detector passed it: no retry brings it back, so record that at once.
+    if (error instanceof ObjectNotFoundError) {
+      await recordRejection(deps, object, source, 'inference', {
+        reason: 'read_failed',
+        detail: error.message,
+      });
+      return;
+    }
     throw error;
   }
   let decoded: Awaited<ReturnType<typeof decodeImage>>;

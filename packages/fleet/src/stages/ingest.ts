@@ -1,8 +1,8 @@
-import { DetectJob, type IngestJob, objectJobId, type VerdictEvent } from '@advscreen/contracts';
+import { DetectJob, type IngestJob, objectJobId } from '@advscreen/contracts';
 import type { ObjectStore } from '@advscreen/storage';
 import { ObjectNotFoundError } from '@advscreen/storage';
 import type { FleetQueues } from '../queues.ts';
-import { type OutcomeWriter, verdictEvent } from './outcome-records.ts';
+import { type OutcomeWriter, recordRejection } from './outcome-records.ts';
 
 export interface Attribution {
   /** User-metadata name holding the sender, e.g. `source` for `x-amz-meta-source`. */
@@ -91,8 +91,5 @@ async function reject(
   reason: 'empty' | 'too_large' | 'read_failed',
   detail: string,
 ): Promise<void> {
-  const record = { verdict: 'rejected' as const, score: null, reason };
-  await deps.outcomes.write(object, { ...record, detail, source, stage: 'ingest' });
-  const event: VerdictEvent = verdictEvent(object, source, 'ingest', record);
-  await deps.queues.events.add('verdict', event, { jobId: objectJobId('event', object) });
+  await recordRejection(deps, object, source, 'ingest', { reason, detail });
 }

@@ -1,6 +1,13 @@
-import type { ObjectRef, VerdictEvent, VerdictRecord } from '@advscreen/contracts';
+import {
+  type ObjectRef,
+  objectJobId,
+  type RejectReason,
+  type VerdictEvent,
+  type VerdictRecord,
+} from '@advscreen/contracts';
 import { joinKey } from '@advscreen/pipeline';
 import type { ObjectStore } from '@advscreen/storage';
+import type { FleetQueues } from '../queues.ts';
 
 /**
  * The one outcome record per object version: `<prefix>/<bucket>/<key>.json` in the results
@@ -43,4 +50,19 @@ export function verdictEvent(
     ...(record.verdict === 'adversarial' && record.layer ? { layer: record.layer } : {}),
     at: new Date().toISOString(),
   };
+}
+
+/** A rejected object's outcome record and its event for the monitor. */
+export async function recordRejection(
+  deps: { outcomes: OutcomeWriter; queues: Pick<FleetQueues, 'events'> },
+  object: ObjectRef,
+  source: string,
+  stage: VerdictEvent['stage'],
+  rejection: { reason: RejectReason; detail: string },
+): Promise<void> {
+  const record = { verdict: 'rejected' as const, score: null, reason: rejection.reason };
+  await deps.outcomes.write(object, { ...record, detail: rejection.detail, source, stage });
+  await deps.queues.events.add('verdict', verdictEvent(object, source, stage, record), {
+    jobId: objectJobId('event', object),
+  });
 }
