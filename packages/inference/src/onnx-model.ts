@@ -32,25 +32,48 @@ export function tensorIndex(input: ModelSpec['input'], n: number, i: number, c: 
 
 /**
  * Lays out images as the model wants them: one float32 tensor for the whole batch. Pixel values
- * may be fractional (an attack's working image), on the 0-255 scale.
+ * may be fractional (an attack's working image), on the 0-255 scale. Each channel is written in
+ * one pass with its layout's stride; 8-bit pixels go through a 256-entry table of normalised
+ * values (the same arithmetic, so the same floats): three copies of each image through the
+ * consistency check made the per-pixel arithmetic a fifth of the model stage's CPU time.
  */
 export function toInputTensor(images: readonly (RgbImage | FloatRgbImage)[], spec: LoadedModelSpec): Tensor {
   const { size, layout, scale, mean, std } = spec.input;
   const plane = size * size;
   const data = new Float32Array(images.length * 3 * plane);
+  const normalise = (value: number, c: number) => (value / scale - (mean[c] as number)) / (std[c] as number);
+  const tables = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, value) => normalise(value, c)));
+  const stride = layout === 'NCHW' ? 1 : 3;
   images.forEach((image, n) => {
     if (image.width !== size || image.height !== size) {
       throw new Error(`image is ${image.width}x${image.height}, the model takes ${size}x${size}`);
     }
-    for (let i = 0; i < plane; i++) {
-      for (let c = 0; c < 3; c++) {
-        const value = image.data[3 * i + sourceChannel(spec.input, c)] as number;
-        data[tensorIndex(spec.input, n, i, c)] = (value / scale - (mean[c] as number)) / (std[c] as number);
+    const pixels = image.data;
+    for (let c = 0; c < 3; c++) {
+      const from = sourceChannel(spec.input, c);
+      let to = tensorIndex(spec.input, n, 0, c);
+      if (pixels instanceof Uint8Array) {
+        copyChannelThroughTable(pixels, from, tables[c] as Float32Array, data, to, stride, plane);
+      } else {
+        for (let i = 0; i < plane; i++, to += stride) data[to] = normalise(pixels[3 * i + from] as number, c);
       }
     }
   });
   const shape = layout === 'NCHW' ? [images.length, 3, size, size] : [images.length, size, size, 3];
   return new Tensor('float32', data, shape);
+}
+
+function copyChannelThroughTable(
+  pixels: Uint8Array,
+  from: number,
+  table: Float32Array,
+  data: Float32Array,
+  start: number,
+  stride: number,
+  plane: number,
+): void {
+  for (let i = 0, to = start; i < plane; i++, to += stride)
+    data[to] = table[pixels[3 * i + from] as number] as number;
 }
 
 function softmax(logits: number[]): number[] {
