@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
@@ -474,6 +475,42 @@ describe('the fleet on real Redis and S3 servers', () => {
     // Several polls later, each object was still screened once.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(await detectJobsSeen()).toBe(keys.length);
+  });
+
+  it('screens a key overwritten before the detectors ran once, as its newer version', async () => {
+    const { uploads, results, config, logger } = await freshFleet('overwritten', {});
+    running.push(await startRole('ingest', config, logger));
+    const put = async (file: string) => {
+      const body = await readFile(path.join(PHOTOS, file));
+      await client.send(new PutObjectCommand({ Bucket: uploads, Key: 'photo.png', Body: body }));
+      await enqueueBucket(uploads);
+      return createHash('md5').update(body).digest('hex');
+    };
+    await put('person_2__PGD_8-255.png');
+    await waitFor('the first version queued for the detectors', async () =>
+      (await detectJobsSeen()) >= 1 ? true : null,
+    );
+    const newer = await put('dog_0.png');
+    await waitFor('the newer version queued', async () => ((await detectJobsSeen()) >= 2 ? true : null));
+    for (const role of ['inference', 'detector'] as const)
+      running.push(await startRole(role, config, logger));
+    const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
+    try {
+      await waitFor('both detect jobs and the inference done', async () => {
+        const [detect, infer] = await Promise.all(
+          [queues.detect, queues.infer].map((q) => q.getJobCounts('completed')),
+        );
+        return detect?.completed === 2 && infer?.completed === 1 ? true : null;
+      });
+      // The first version's job read the newer bytes, saw they were not its ETag's, and stopped:
+      // one outcome (the newer version's) and one event for the monitor, not two.
+      const outcome = JSON.parse(await bodyOf(results, `outcomes/${uploads}/photo.png.json`));
+      expect(outcome).toMatchObject({ verdict: 'clean', stage: 'inference', object: { etag: newer } });
+      const events = await queues.events.getJobCounts('waiting', 'active', 'completed', 'delayed');
+      expect(Object.values(events).reduce((sum, n) => sum + n, 0)).toBe(1);
+    } finally {
+      await queues.close();
+    }
   });
 
   it.each(['ingest', 'detector', 'inference', 'monitor'])(
