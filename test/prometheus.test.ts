@@ -322,6 +322,40 @@ describe('Alertmanager', () => {
     expect(check.code).toBe(0);
   });
 
+  it('gives the Prometheus operator the same route and Slack message, matching every advscreen alert', () => {
+    const operator = parseAllDocuments(
+      readFileSync(path.join(REPO_ROOT, 'deploy/prometheus/prometheus-operator.yaml'), 'utf8'),
+    )
+      .map((document) => document.toJS())
+      .find((o) => o.kind === 'AlertmanagerConfig');
+    const plain = parse(readFileSync(shipped, 'utf8'));
+    const { route, receivers } = operator.spec;
+    expect([route.groupBy, route.groupWait, route.groupInterval, route.repeatInterval]).toEqual([
+      plain.route.group_by,
+      plain.route.group_wait,
+      plain.route.group_interval,
+      plain.route.repeat_interval,
+    ]);
+    const [slack] = receivers.find((r: { name: string }) => r.name === route.receiver).slackConfigs;
+    const [plainSlack] = plain.receivers.find(
+      (r: { name: string }) => r.name === plain.route.receiver,
+    ).slack_configs;
+    expect([slack.title, slack.text, slack.sendResolved]).toEqual([
+      plainSlack.title,
+      plainSlack.text,
+      plainSlack.send_resolved,
+    ]);
+    expect(slack.apiURL).toEqual({ name: 'advscreen-slack-webhook', key: 'url' });
+    // Alertmanager anchors a regular-expression matcher at both ends.
+    const [alertname] = route.matchers;
+    expect([alertname.name, alertname.matchType]).toEqual(['alertname', '=~']);
+    const alerts = parse(readFileSync(RULES, 'utf8')).groups.flatMap((g: { rules: { alert?: string }[] }) =>
+      g.rules.flatMap((r) => (r.alert ? [r.alert] : [])),
+    );
+    expect(alerts.length).toBeGreaterThan(0);
+    for (const name of alerts) expect(name).toMatch(new RegExp(`^(?:${alertname.value})$`));
+  });
+
   it('sends a firing advscreen alert to Slack with its severity, summary and description', async () => {
     const slack = await startWebhookReceiver();
     const folder = await mkdtemp(path.join(tmpdir(), 'alertmanager-'));
