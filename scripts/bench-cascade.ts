@@ -143,12 +143,17 @@ function printCascade<R extends CascadeRow>(
   decisionsOf: (row: R) => (string | null)[],
 ): void {
   const cleanDecisions = rows.filter((r) => r.line.kind === 'clean').flatMap(decisionsOf);
-  const runs = cleanDecisions.length / rows.filter((r) => r.line.kind === 'clean').length;
+  const cleanCount = rows.filter((r) => r.line.kind === 'clean').length;
+  // Passes over the clean images (several when calibrated on halves); without any, one per row.
+  const runs =
+    cleanCount > 0 ? cleanDecisions.length / cleanCount : rows[0] ? decisionsOf(rows[0]).length : 1;
   const count = (layer: string) =>
     (cleanDecisions.filter((l) => l === layer).length / runs).toFixed(runs === 1 ? 0 : 1);
   console.log(
-    `\n${title}: FPR ${((cleanDecisions.filter((l) => l !== null).length / cleanDecisions.length) * 100).toFixed(1)}% on ${cleanDecisions.length / runs} clean images ` +
-      `(detector ${count('detector')}, consistency ${count('consistency')}, sanity ${count('sanity')}${runs === 1 ? '' : ', averaged to one pass over them'})`,
+    cleanDecisions.length === 0
+      ? `\n${title}: no clean images in these manifests, so no FPR`
+      : `\n${title}: FPR ${((cleanDecisions.filter((l) => l !== null).length / cleanDecisions.length) * 100).toFixed(1)}% on ${cleanDecisions.length / runs} clean images ` +
+          `(detector ${count('detector')}, consistency ${count('consistency')}, sanity ${count('sanity')}${runs === 1 ? '' : ', averaged to one pass over them'})`,
   );
   console.log('| attack | eps | format | n | caught | by detector | by consistency | by sanity |');
   console.log('|---|---|---|---|---|---|---|---|');
