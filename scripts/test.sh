@@ -9,6 +9,16 @@ cd "$ADVSCREEN_ROOT"
 sudo=""
 [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo -n"
 
+# Package downloads get three tries a few seconds apart: a mirror's passing failure should not
+# fail the tests.
+three_tries() {
+  for attempt in 1 2 3; do
+    "$@" && return 0
+    [ "$attempt" -lt 3 ] && sleep $((attempt * 5))
+  done
+  return 1
+}
+
 # The integration tests need a Redis server: a container where Docker runs, else Debian's
 # redis-server; writing 4:2:2 JPEGs (training, its tests) needs libjpeg-turbo's cjpeg. On a fresh
 # Debian machine without them, install them (as root, or via sudo).
@@ -17,23 +27,25 @@ if ! command -v redis-server >/dev/null 2>&1 && ! docker info >/dev/null 2>&1; t
 command -v cjpeg >/dev/null 2>&1 || missing+=(libjpeg-turbo-progs)
 if [ "${#missing[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "advscreen: installing Debian's ${missing[*]} for the tests" >&2
-  ($sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}") >&2 ||
+  three_tries sh -c "$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends ${missing[*]}" >&2 ||
     echo "advscreen: could not install ${missing[*]}; install it (or run Docker for Redis) and run npm test again" >&2
 fi
 
 # The metrics tests run a real Prometheus and Alertmanager: Debian's binaries, unpacked into
 # .tools/ rather than installed (no service, no root needed once the package lists exist).
 tools_dir="$ADVSCREEN_ROOT/.tools/prometheus"
+fetch_into_tools() {
+  (cd "$download" && { apt-get download -qq "$1" 2>/dev/null ||
+    { $sudo apt-get update -qq && apt-get download -qq "$1" 2>/dev/null; }; }) &&
+    dpkg-deb -x "$download/$1"_*.deb "$tools_dir"
+}
 for package in prometheus prometheus-alertmanager; do
   if ! command -v "$package" >/dev/null 2>&1 && [ ! -x "$tools_dir/usr/bin/$package" ] &&
     command -v apt-get >/dev/null 2>&1; then
     echo "advscreen: fetching Debian's $package into .tools/ for the tests (one time)" >&2
     download="$(mktemp -d)"
-    if (cd "$download" && { apt-get download -qq "$package" 2>/dev/null ||
-      { $sudo apt-get update -qq && apt-get download -qq "$package" 2>/dev/null; }; }) &&
-      dpkg-deb -x "$download/${package}"_*.deb "$tools_dir"; then :; else
+    three_tries fetch_into_tools "$package" ||
       echo "advscreen: could not fetch Debian's $package; put its binary on PATH and run npm test again" >&2
-    fi
     rm -rf "$download"
   fi
 done
