@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { VerdictRecord } from '@advscreen/contracts';
 import type { Redis } from 'ioredis';
 
@@ -18,16 +17,6 @@ const TTL_S = 7 * 24 * 3600;
 /** The content id of an object version, when its ETag is a plain MD5 (not multipart, not KMS). */
 export function contentIdOf(etag: string): string | null {
   return /^[0-9a-f]{32}$/.test(etag) ? etag : null;
-}
-
-/**
- * Whether `bytes` are the content `contentId` names. A verdict is cached only when they are: the
- * key may have been overwritten since ingest read its ETag (an uploader racing the detector
- * could otherwise file a clean image's verdict under an adversarial image's ETag), and an
- * SSE-KMS ETag looks like an MD5 without being one.
- */
-export function isContentOf(bytes: Buffer, contentId: string): boolean {
-  return createHash('md5').update(bytes).digest('hex') === contentId;
 }
 
 export function createRedisDetectionCache(

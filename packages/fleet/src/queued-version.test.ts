@@ -31,7 +31,10 @@ const object = (etag: string | null) => ({ bucket: 'uploads', key: 'a.png', etag
 describe('readQueuedVersion', () => {
   it('reads once, asking for the queued ETag, when the bytes hash to it', async () => {
     const { store, ifMatches } = storeAnswering([IMAGE], md5(IMAGE));
-    expect(await readQueuedVersion(store, object(md5(IMAGE)), 100)).toEqual(IMAGE);
+    expect(await readQueuedVersion(store, object(md5(IMAGE)), 100)).toEqual({
+      bytes: IMAGE,
+      contentId: md5(IMAGE),
+    });
     expect(ifMatches).toEqual([md5(IMAGE)]);
   });
 
@@ -41,7 +44,10 @@ describe('readQueuedVersion', () => {
     const { store, ifMatches } = storeAnswering([damaged, IMAGE], md5(IMAGE));
     const rereads: string[] = [];
     const onReread = (_object: unknown, why: string) => rereads.push(why);
-    expect(await readQueuedVersion(store, object(md5(IMAGE)), 100, onReread)).toEqual(IMAGE);
+    expect(await readQueuedVersion(store, object(md5(IMAGE)), 100, onReread)).toEqual({
+      bytes: IMAGE,
+      contentId: md5(IMAGE),
+    });
     expect(ifMatches).toHaveLength(2);
     expect(rereads).toEqual([expect.stringMatching(/do not hash to the ETag/)]);
   });
@@ -51,10 +57,10 @@ describe('readQueuedVersion', () => {
     await expect(readQueuedVersion(store, object(md5(IMAGE)), 100)).rejects.toThrow(ObjectChangedError);
   });
 
-  it('takes bytes that two reads agree on when the ETag is no MD5 of them (SSE-KMS)', async () => {
+  it('takes bytes that two reads agree on when the ETag is no MD5 of them (SSE-KMS), without a content id', async () => {
     const kmsEtag = md5(Buffer.from('not the content'));
     const { store } = storeAnswering([IMAGE, Buffer.from(IMAGE)], kmsEtag);
-    expect(await readQueuedVersion(store, object(kmsEtag), 100)).toEqual(IMAGE);
+    expect(await readQueuedVersion(store, object(kmsEtag), 100)).toEqual({ bytes: IMAGE, contentId: null });
   });
 
   it('throws, for the job to retry, when two reads differ and neither hashes to the ETag', async () => {
@@ -66,11 +72,14 @@ describe('readQueuedVersion', () => {
 
   it('cannot check a multipart ETag or a missing one: one read, If-Match only for a real ETag', async () => {
     const multipart = storeAnswering([IMAGE], 'abc-2');
-    expect(await readQueuedVersion(multipart.store, object('0123abcd-2'), 100)).toEqual(IMAGE);
+    expect(await readQueuedVersion(multipart.store, object('0123abcd-2'), 100)).toEqual({
+      bytes: IMAGE,
+      contentId: null,
+    });
     expect(multipart.ifMatches).toEqual(['0123abcd-2']);
     for (const etag of [null, 'none']) {
       const unknown = storeAnswering([IMAGE], 'x');
-      expect(await readQueuedVersion(unknown.store, object(etag), 100)).toEqual(IMAGE);
+      expect((await readQueuedVersion(unknown.store, object(etag), 100)).bytes).toEqual(IMAGE);
       expect(unknown.ifMatches).toEqual([undefined]);
     }
   });

@@ -6,6 +6,12 @@ import { normaliseEtag } from './stages/ingest.ts';
 
 export type OnReread = (object: ObjectRef, why: string) => void;
 
+export interface QueuedVersion {
+  bytes: Buffer;
+  /** The ETag's MD5 when the bytes were found to hash to it; null when that is not known. */
+  contentId: string | null;
+}
+
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 
 /**
@@ -23,12 +29,13 @@ export async function readQueuedVersion(
   object: ObjectRef,
   maxBytes: number,
   onReread?: OnReread,
-): Promise<Buffer> {
+): Promise<QueuedVersion> {
   const etag = object.etag && object.etag !== 'none' ? object.etag : null;
   const read = () => store.read(object.key, maxBytes, etag ? { ifMatch: etag } : {});
   const bytes = await read();
   const contentId = etag ? contentIdOf(etag) : null;
-  if (!contentId || md5(bytes) === contentId) return bytes;
+  if (!contentId) return { bytes, contentId: null };
+  if (md5(bytes) === contentId) return { bytes, contentId };
   const current = normaliseEtag((await store.head(object.key)).etag);
   if (current !== null && current !== contentId)
     throw new ObjectChangedError(
@@ -37,7 +44,8 @@ export async function readQueuedVersion(
   onReread?.(object, `the ${bytes.length} bytes read do not hash to the ETag ${contentId}; reading again`);
   const again = await read();
   const [first, second] = [md5(bytes), md5(again)];
-  if (second === contentId || second === first) return again;
+  if (second === contentId) return { bytes: again, contentId };
+  if (second === first) return { bytes: again, contentId: null };
   throw new Error(
     `${object.key}: two reads gave different bytes (${bytes.length} and ${again.length}), neither with the ETag's MD5 ${contentId}`,
   );

@@ -10,7 +10,7 @@ import type { DecodeLimits } from '@advscreen/imaging';
 import { detectorStageLayer, joinKey, quarantineImage, screenObject } from '@advscreen/pipeline';
 import { type QueryHistory, reviewUpload } from '@advscreen/query-history';
 import { ObjectChangedError, type ObjectStore } from '@advscreen/storage';
-import { contentIdOf, type DetectionCache, isContentOf } from '../detection-cache.ts';
+import { contentIdOf, type DetectionCache } from '../detection-cache.ts';
 import { type OnReread, readQueuedVersion } from '../queued-version.ts';
 import type { FleetQueues } from '../queues.ts';
 import { UNATTRIBUTED } from './ingest.ts';
@@ -65,7 +65,16 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
 async function screenAndRoute(job: DetectJob, deps: DetectDependencies): Promise<DetectSummary> {
   const { object, source } = job;
   const store = deps.storeFor(object.bucket);
-  const readVersion = (maxBytes: number) => readQueuedVersion(store, object, maxBytes, deps.onReread);
+  // The content id the bytes read were found to have. A verdict is cached only under it: the key
+  // may have been overwritten since ingest read its ETag (an uploader racing the detector could
+  // otherwise file a clean image's verdict under an adversarial image's ETag), and an SSE-KMS
+  // ETag looks like an MD5 without being one.
+  let verifiedContentId: string | null = null;
+  const readVersion = async (maxBytes: number) => {
+    const read = await readQueuedVersion(store, object, maxBytes, deps.onReread);
+    verifiedContentId = read.contentId;
+    return read.bytes;
+  };
   const contentId = contentIdOf(object.etag);
   const cached = contentId ? await deps.cache.get(contentId) : null;
   let record: VerdictRecord;
@@ -85,9 +94,7 @@ async function screenAndRoute(job: DetectJob, deps: DetectDependencies): Promise
     );
     ({ record, bytes } = screened);
     const cacheable = record.verdict !== 'rejected' || CACHEABLE_REJECTIONS.has(record.reason ?? '');
-    if (contentId && cacheable && bytes && isContentOf(bytes, contentId)) {
-      await deps.cache.set(contentId, record);
-    }
+    if (verifiedContentId && cacheable && bytes) await deps.cache.set(verifiedContentId, record);
     // After the cache: whether an upload repeats its sender's queries depends on the history, not
     // the bytes. Unattributed uploads would share one history across everyone, so they are skipped.
     if (deps.queryHistory && screened.analysis && source !== UNATTRIBUTED) {

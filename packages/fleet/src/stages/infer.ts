@@ -28,12 +28,12 @@ export async function inferObject(job: InferJob, deps: InferDependencies): Promi
   const started = performance.now();
   let bytes: Buffer;
   try {
-    bytes = await readQueuedVersion(
+    ({ bytes } = await readQueuedVersion(
       deps.storeFor(object.bucket),
       object,
       deps.limits.maxBytes,
       deps.onReread,
-    );
+    ));
   } catch (error) {
     // A newer version of the key has its own jobs and outcome; this one has nothing left to do.
     if (error instanceof ObjectChangedError) return;
