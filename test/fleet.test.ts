@@ -185,7 +185,7 @@ describe('the fleet on real Redis and S3 servers', () => {
         model: { id: string };
         source: string;
       };
-      expect(outcome.verdict, key).toBe('clean');
+      expect(outcome.verdict, `${key}: ${JSON.stringify(outcome).slice(0, 600)}`).toBe('clean');
       expect(outcome.stage).toBe('inference');
       expect(outcome.model.id).toBe('mobilenetv2-moderation');
       expect(outcome.prediction.label).toBe('Neutral');

@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeImage } from './decode-image.ts';
+import { decodeImage, restrictLoaders } from './decode-image.ts';
 import { encodeJpeg } from './encode-jpeg.ts';
 import { encodeLossy, LOSSY_FORMATS } from './encode-lossy.ts';
 import { RejectedInputError } from './rejected-input.ts';
@@ -172,4 +176,36 @@ describe('decodeImage', () => {
 
   it('refuses PDF', async () =>
     expect(await reasonOf(Buffer.from('%PDF-1.7\n%%EOF\n'))).toBe('unsupported_format'));
+});
+
+describe("libvips' loader restriction", () => {
+  // Loads this module and decodes a PNG, counting sharp.block calls: a second restriction while
+  // another thread decodes makes that decode fail.
+  const probe = `
+    import sharp from 'sharp';
+    let blocks = 0;
+    const block = sharp.block.bind(sharp);
+    sharp.block = (options) => { blocks++; return block(options); };
+    const { decodeImage } = await import(${JSON.stringify(new URL('./decode-image.ts', import.meta.url).href)});
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toBuffer();
+    await decodeImage(png, { maxBytes: 1e6, maxPixels: 1e6, timeoutMs: 5000, analysisSize: 8 });
+    const report = String(blocks);
+  `;
+
+  it('is applied once per process: not again in its worker threads, again in another process', async () => {
+    expect(restrictLoaders()).toBe(false); // applied when this module was imported
+    const worker = new Worker(
+      `${probe}; (await import('node:worker_threads')).parentPort.postMessage(report);`,
+      { eval: true },
+    );
+    const [inThread] = await once(worker, 'message');
+    await worker.terminate();
+    expect(inThread).toBe('0');
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `${probe}; console.log(report);`,
+    ]);
+    expect(stdout.trim()).toBe('1');
+  });
 });

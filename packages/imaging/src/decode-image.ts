@@ -59,19 +59,32 @@ const ALLOWED_LOADERS = [
   'VipsForeignLoadNsgifBuffer',
 ];
 
-let loadersRestricted = false;
+/**
+ * Marks, in process.env, the process whose libvips is restricted. Worker threads start with a
+ * copy of the environment, so a detector thread sees its process already restricted and does not
+ * restrict again: blocking every loader and unblocking the allowed ones is process-wide, and in
+ * between, a decode running on another thread fails ("buffer is not in a known format",
+ * "operation is blocked"; research/loader-race.ts: 58 of 5,854 decodes with it re-applied every
+ * millisecond). That was the fleet's rare wrong rejection: each new detector thread re-applied it.
+ */
+const RESTRICTED_MARK = 'ADVSCREEN_VIPS_LOADERS_RESTRICTED';
 
 /**
  * libvips picks a loader by sniffing bytes, so a file named .jpg may be SVG (which renders
  * external entities), PDF or a RAW format. Blocking every loader but the screened formats is
  * process-wide by libvips' design; doing it here keeps that decision next to the allow-list.
+ * Returns whether it restricted now (false: this process already was).
  */
-function restrictLoaders(): void {
-  if (loadersRestricted) return;
+export function restrictLoaders(): boolean {
+  if (process.env[RESTRICTED_MARK] === String(process.pid)) return false;
   sharp.block({ operation: ['VipsForeignLoad'] });
   sharp.unblock({ operation: ALLOWED_LOADERS });
-  loadersRestricted = true;
+  process.env[RESTRICTED_MARK] = String(process.pid);
+  return true;
 }
+
+// At import, before this process decodes anything or starts a thread that does.
+restrictLoaders();
 
 function screenedFormatOf(metadata: Metadata): ScreenedFormat | null {
   if (metadata.format === 'heif') return metadata.compression === 'av1' ? 'avif' : null;
