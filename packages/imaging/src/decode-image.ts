@@ -50,13 +50,18 @@ export interface DecodedImage {
 export const SCREENED_FORMATS = ['jpeg', 'png', 'webp', 'avif', 'tiff', 'gif'] as const;
 export type ScreenedFormat = (typeof SCREENED_FORMATS)[number];
 
+/**
+ * The screened formats' loaders, each with its file, buffer and source variants (unblocking a
+ * class unblocks those below it): screening decodes buffers, and the process's other sharp calls
+ * (scripts and tests reading PNG or JPEG files) need the file loaders of the same formats.
+ */
 const ALLOWED_LOADERS = [
-  'VipsForeignLoadJpegBuffer',
-  'VipsForeignLoadPngBuffer',
-  'VipsForeignLoadWebpBuffer',
-  'VipsForeignLoadHeifBuffer',
-  'VipsForeignLoadTiffBuffer',
-  'VipsForeignLoadNsgifBuffer',
+  'VipsForeignLoadJpeg',
+  'VipsForeignLoadPng',
+  'VipsForeignLoadWebp',
+  'VipsForeignLoadHeif',
+  'VipsForeignLoadTiff',
+  'VipsForeignLoadNsgif',
 ];
 
 /**
