@@ -69,7 +69,7 @@ const ALLOWED_LOADERS = [
  * copy of the environment, so a detector thread sees its process already restricted and does not
  * restrict again: blocking every loader and unblocking the allowed ones is process-wide, and in
  * between, a decode running on another thread fails ("buffer is not in a known format",
- * "operation is blocked"; research/loader-race.ts: 58 of 5,854 decodes with it re-applied every
+ * "operation is blocked"; in a research run, 58 of 5,854 decodes with it re-applied every
  * millisecond). That was the fleet's rare wrong rejection: each new detector thread re-applied it.
  */
 const RESTRICTED_MARK = 'ADVSCREEN_VIPS_LOADERS_RESTRICTED';
