@@ -138,7 +138,6 @@ async function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> 
  * code. Truncated and malformed data fail (`failOn: 'error'`) rather than decode to grey.
  */
 export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<DecodedImage> {
-  restrictLoaders();
   if (bytes.length === 0) throw new RejectedInputError('empty', 'the file is empty');
   if (bytes.length > limits.maxBytes) {
     throw new RejectedInputError(
