@@ -1,8 +1,12 @@
-// npm run bench:fleet -- [--images 2000] [--detector-concurrency 2]
+// npm run bench:fleet -- [--images 2000] [--detector-concurrency 2] [--inference-processes 1]
 // Fills a bucket on a local S3 API server with N images (the development corpus beside the
 // repo, else the test fixtures, repeated under different prefixes), runs all four roles in
 // this process against a local Redis, enqueues the prefix and times until every object has its
 // outcome. Then screens the same bucket with the embedded scan, for comparison.
+// --inference-processes N starts N - 1 more inference roles as their own processes (as a GPU
+// host would run several), each ready before the clock starts.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,9 +32,15 @@ const { values } = parseArgs({
   options: {
     images: { type: 'string', default: '2000' },
     'detector-concurrency': { type: 'string', default: '2' },
+    'inference-processes': { type: 'string', default: '1' },
   },
 });
 const total = Number(values.images);
+const inferenceProcesses = Number(values['inference-processes']);
+if (!Number.isInteger(inferenceProcesses) || inferenceProcesses < 1)
+  throw new Error(
+    `--inference-processes must be a whole number of at least 1, not ${values['inference-processes']}`,
+  );
 const devCorpus = path.resolve(import.meta.dirname, '../../shared/corpus/dev');
 const sourceFiles = existsSync(devCorpus)
   ? ['clean', 'adv'].flatMap((dir) =>
@@ -77,6 +87,9 @@ console.log(`upload       ${((performance.now() - uploadedAt) / 1000).toFixed(1)
 
 const logger = createLogger({ name: 'bench-fleet', level: config.logLevel, pretty: false });
 const roles: RunningRole[] = [];
+const inferenceChildren = await Promise.all(
+  Array.from({ length: inferenceProcesses - 1 }, () => startInferenceProcess()),
+);
 for (const role of ['monitor', 'inference', 'detector', 'ingest'] as const)
   roles.push(await startRole(role, config, logger));
 const connection = createRedisConnection(config.fleet.redisUrl);
@@ -106,7 +119,8 @@ const byVerdict = await stats.read(utcDay(Date.now()));
 console.log(
   `fleet        ${total} objects in ${fleetSeconds.toFixed(1)} s = ${(total / fleetSeconds).toFixed(1)} images/s ` +
     `(clean ${byVerdict.clean ?? 0} with inference, adversarial ${byVerdict.adversarial ?? 0}, rejected ${byVerdict.rejected ?? 0}; ` +
-    `all roles in one process, detector threads ${config.fleet.detectorConcurrency})`,
+    `all roles in one process${inferenceProcesses > 1 ? ` and ${inferenceProcesses - 1} more inference processes` : ''}, ` +
+    `detector threads ${config.fleet.detectorConcurrency})`,
 );
 if ((byVerdict.rejected ?? 0) > 0) {
   // A rejection here is the fleet failing on a good image (every source file screens cleanly
@@ -128,6 +142,12 @@ if ((byVerdict.rejected ?? 0) > 0) {
     console.log(`rejected     ${count} x ${why}`);
 }
 for (const role of roles.reverse()) await role.close();
+await Promise.all(
+  inferenceChildren.map((child) => {
+    child.kill('SIGTERM');
+    return child.exitCode === null ? once(child, 'exit') : undefined;
+  }),
+);
 await queues.close();
 connection.disconnect();
 
@@ -145,3 +165,27 @@ console.log(
 );
 client.destroy();
 await Promise.all([s3.stop(), redis.stop()]);
+
+/** An inference role in a child process, resolved once it has logged (on stderr) that it started. */
+async function startInferenceProcess(): Promise<ChildProcess> {
+  const main = path.resolve(import.meta.dirname, '../apps/inference/src/main.ts');
+  const child = spawn(process.execPath, [main], {
+    env: { ...process.env, ADVSCREEN_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      // Past the start, only warnings and errors are worth showing.
+      for (const line of output.split('\n').slice(0, -1)) {
+        if (line.includes('inference role started')) resolve(child);
+        else if (/"level":(40|50|60)/.test(line)) console.error(line);
+      }
+      output = output.slice(output.lastIndexOf('\n') + 1);
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`an inference process exited with ${code} before it started`)),
+    );
+  });
+}
