@@ -284,6 +284,7 @@ async function printHeldOut(): Promise<void> {
         ? fitJointRule(
             others.filter(countsForJointRule).map((r) => jointExampleOf(r, detectorModel.threshold)),
             checks.joint.targetFpr,
+            { sanityShare: checks.joint.sanityShare ?? 0 },
           )
         : null,
       ...fitBounds(otherClean),

@@ -4,7 +4,8 @@
 // and writes it into a checks file (default: the bundled model's). Needs clean images and
 // attacks; the detector's scores come out of fold (the shipped recipe retrained with each source
 // photo left out), the model's consistency distances with the checks file's squeezers. The
-// combined false-positive budget covers the detector and the rule together (docs/inference.md).
+// combined false-positive budget covers the detector, the rule and the sanity checks' designed
+// share together (docs/inference.md).
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
@@ -16,6 +17,7 @@ import {
   loadModelChecks,
   loadModelSpec,
   type ModelChecksFile,
+  sanityShareOf,
 } from '@advscreen/inference';
 import {
   collectCascadeRows,
@@ -54,10 +56,10 @@ const rows = await scoreOutOfFold(
 );
 await model.close();
 const examples = rows.filter(countsForJointRule).map((r) => jointExampleOf(r, detectorModel.threshold));
-const joint = fitJointRule(examples, targetFpr);
+const joint = fitJointRule(examples, targetFpr, { sanityShare: sanityShareOf(checks) });
 const updated: ModelChecksFile = { ...checks, joint: { ...joint, detector: detectorName(detectorModel) } };
 await writeFile(checksPath, `${JSON.stringify(updated, null, 2)}\n`);
 const clean = examples.filter((e) => !e.adversarial).length;
 console.log(
-  `Joint rule fitted on ${examples.length} images (${clean} clean, ${examples.length - clean} successful attacks), detector ${detectorName(detectorModel)} out of fold, target combined FPR ${targetFpr}; written to ${checksPath}.`,
+  `Joint rule fitted on ${examples.length} images (${clean} clean, ${examples.length - clean} successful attacks), detector ${detectorName(detectorModel)} out of fold, target combined FPR ${targetFpr} (${joint.sanityShare} of it left to the sanity checks); written to ${checksPath}.`,
 );

@@ -160,6 +160,9 @@ describe('advscreen calibrate-model', () => {
     expect(joint?.threshold).toBeLessThan(1e6);
     // Its threshold now rests on the bundled detector's scores, and the file says so.
     expect(joint?.detector).toBe('residual-cooccurrence@15');
+    // The sanity checks keep the share their bounds were fitted for (0.1% + 0.2%) out of its budget.
+    expect(joint?.sanityShare).toBeCloseTo(0.003, 10);
+    expect(carried.stdout).toMatch(/the detector and the sanity checks \(0\.3%\) flag 2% of these images/);
 
     // A detector calibrated to flag half of these images leaves the joint rule nothing of its 2% budget.
     const calibration = path.join(dir, 'calibration.json');

@@ -34,6 +34,7 @@ export {
   ModelChecksFile,
   ModelChecksMismatchError,
   Squeezer,
+  sanityShareOf,
   TRANSLATION,
 } from './model-checks.ts';
 export { BUNDLED_MODEL_SPEC, type LoadedModelSpec, loadModelSpec, ModelSpec } from './model-spec.ts';

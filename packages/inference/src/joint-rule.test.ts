@@ -157,4 +157,21 @@ describe('fitJointRule', () => {
     );
     expect(moved).toBeLessThan(Number.MAX_VALUE);
   });
+
+  it('leaves the sanity checks the share their bounds are set to flag', () => {
+    const data = examples();
+    const clean = data.filter((e) => !e.adversarial);
+    const flaggedClean = (rule: JointRule) =>
+      clean.filter((e) => jointScore(rule, e) > rule.threshold).length;
+    const whole = fitJointRule(data, 0.02);
+    const shared = fitJointRule(data, 0.02, { sanityShare: 0.01 });
+    expect(shared.sanityShare).toBe(0.01);
+    expect(shared.threshold).toBeGreaterThan(whole.threshold);
+    expect(flaggedClean(shared)).toBeLessThan(flaggedClean(whole));
+    // Everything left to them: the rule flags no clean image.
+    expect(fitJointRule(data, 0.02, { sanityShare: 0.02 }).threshold).toBe(Number.MAX_VALUE);
+    // Moved to other clean images, the rule keeps its share out; a rule from before has none.
+    const { sanityShare: _, ...older } = shared;
+    expect(jointThreshold(shared, clean)).toBeGreaterThan(jointThreshold(older, clean));
+  });
 });

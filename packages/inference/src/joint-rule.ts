@@ -60,8 +60,14 @@ export const JointRule = z
     }),
     /** Scores above this fail the check. */
     threshold: z.number(),
-    /** Share of clean images the detector and this rule may flag together. */
+    /** Share of clean images the detector, the output sanity checks and this rule may flag together. */
     targetFpr: z.number().positive().lt(1),
+    /**
+     * Share of clean images the sanity checks' bounds are set to flag (their exceedances), kept
+     * out of the rule's share. Absent in files written before stop 29, whose rules took the
+     * detector's leftover alone and so let the cascade overspend by the sanity share.
+     */
+    sanityShare: z.number().min(0).lt(1).optional(),
     /**
      * `<id>@<version>` of the detector whose scores set the threshold (`fit-joint-rule.ts`, or
      * `calibrate-model` since); another detector's scores sit elsewhere, so the model stage
@@ -137,12 +143,13 @@ interface ScoredClean {
 }
 
 /**
- * The rule's threshold: what the detector left of the budget (`targetFpr` of the clean images,
- * less those it flagged), as a rate among the ones it passed.
+ * The rule's threshold: what the detector and the sanity checks left of the budget (`targetFpr`
+ * of the clean images, less those the detector flagged and the sanity checks' designed share),
+ * as a rate among the ones the detector passed.
  */
-function thresholdForBudget(clean: readonly ScoredClean[], targetFpr: number): number {
+function thresholdForBudget(clean: readonly ScoredClean[], targetFpr: number, sanityShare: number): number {
   const passed = clean.filter((e) => !e.detectorFlagged);
-  const left = targetFpr * clean.length - (clean.length - passed.length);
+  const left = (targetFpr - sanityShare) * clean.length - (clean.length - passed.length);
   const share = Math.max(left, 0) / Math.max(passed.length, 1);
   if (share <= 0) return Number.MAX_VALUE; // no budget left: never fires (and stays valid JSON, unlike Infinity)
   return thresholdAtFpr(
@@ -153,7 +160,7 @@ function thresholdForBudget(clean: readonly ScoredClean[], targetFpr: number): n
 
 /** The threshold of a fitted rule on other clean images: `calibrate-model` moves a rule to a user's own traffic with it. */
 export function jointThreshold(
-  rule: Pick<JointRule, 'features' | 'model' | 'targetFpr'>,
+  rule: Pick<JointRule, 'features' | 'model' | 'targetFpr' | 'sanityShare'>,
   clean: readonly (JointEvidence & { detectorFlagged: boolean })[],
 ): number {
   return thresholdForBudget(
@@ -162,6 +169,7 @@ export function jointThreshold(
       detectorFlagged: e.detectorFlagged,
     })),
     rule.targetFpr,
+    rule.sanityShare ?? 0,
   );
 }
 
@@ -187,17 +195,19 @@ function fit(examples: readonly JointExample[], l2: number) {
 /**
  * Fits the rule (L2-regularised logistic regression, classes weighted equally) on all examples,
  * and sets its threshold on scores the rule gave images it was not fitted on (grouped
- * cross-validation), so that the clean images flagged by the detector or by the rule are about
- * `targetFpr` of all clean images also on new photos. The detector's scores must come from a
+ * cross-validation), so that the clean images flagged by the detector, the sanity checks
+ * (`sanityShare`, their bounds' designed exceedances) or the rule are about `targetFpr` of all
+ * clean images also on new photos. The detector's scores must come from a
  * detector that did not train on these images (out of fold), or the rule learns to trust it
  * too much.
  */
 export function fitJointRule(
   examples: readonly JointExample[],
   targetFpr: number,
-  options: { l2?: number; folds?: number } = {},
+  options: { l2?: number; folds?: number; sanityShare?: number } = {},
 ): JointRule {
   const l2 = options.l2 ?? 0.01;
+  const sanityShare = options.sanityShare ?? 0;
   const folds = options.folds ?? 5;
   const outOfFold = groupedOutOfFold(
     examples,
@@ -216,7 +226,8 @@ export function fitJointRule(
   return {
     features: [...JOINT_FEATURES],
     model: fit(examples, l2),
-    threshold: thresholdForBudget(clean, targetFpr),
+    threshold: thresholdForBudget(clean, targetFpr, sanityShare),
     targetFpr,
+    sanityShare,
   };
 }

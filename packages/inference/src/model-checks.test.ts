@@ -11,6 +11,7 @@ import {
   loadChecksFor,
   type ModelChecksFile,
   ModelChecksMismatchError,
+  sanityShareOf,
   topMarginDrop,
 } from './model-checks.ts';
 import { BUNDLED_MODEL_SPEC, loadModelSpec } from './model-spec.ts';
@@ -334,5 +335,19 @@ describe('loadChecksFor', () => {
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'advscreen-checks-')), 'checks.json');
     await writeFile(file, JSON.stringify({ ...bundled, joint: unnamed }));
     expect(loadChecksFor(spec, file, 'residual-cooccurrence@9').checks?.joint).toEqual(unnamed);
+  });
+});
+
+describe('sanityShareOf', () => {
+  it('adds the exceedances the confidence and decision-margin bounds were fitted for', () => {
+    expect(
+      sanityShareOf({
+        confidenceFit: { method: 'tail', exceedance: 0.001, images: 600 },
+        decisionMargin: { bound: 0.02, exceedance: 0.002, images: 600 },
+      }),
+    ).toBeCloseTo(0.003, 12);
+    expect(sanityShareOf({ confidenceFit: { method: 'max', exceedance: 0.001, images: 20 } })).toBe(0.001);
+    // Files from before either fit have no share to leave.
+    expect(sanityShareOf({})).toBe(0);
   });
 });

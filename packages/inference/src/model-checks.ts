@@ -64,6 +64,14 @@ export const ModelChecksFile = z.object({
 });
 export type ModelChecksFile = z.infer<typeof ModelChecksFile>;
 
+/**
+ * The share of clean images the output sanity checks are set to flag: the exceedances their
+ * bounds were fitted for. The joint rule leaves it to them (joint-rule.ts, `sanityShare`).
+ */
+export function sanityShareOf(checks: Pick<ModelChecksFile, 'confidenceFit' | 'decisionMargin'>): number {
+  return (checks.confidenceFit?.exceedance ?? 0) + (checks.decisionMargin?.exceedance ?? 0);
+}
+
 export function loadModelChecks(path: string): ModelChecksFile {
   return ModelChecksFile.parse(JSON.parse(readFileSync(path, 'utf8')));
 }

@@ -17,6 +17,7 @@ import {
   loadModelSpec,
   type ModelChecksFile,
   Squeezer,
+  sanityShareOf,
   usesTranslatedCopy,
 } from '@advscreen/inference';
 import { detectorReading } from '@advscreen/pipeline';
@@ -129,18 +130,22 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
     const confidence = fitConfidenceBound(topProbabilities, exceedance);
     const margins = observed.flatMap((o) => (o.margin === null ? [] : [o.margin]));
     const margin = margins.length > 0 ? fitMarginBound(margins, marginExceedance) : null;
+    const confidenceFit = { method: confidence.method, exceedance, images: confidence.images };
+    const decisionMarginFit =
+      margin?.bound != null
+        ? { bound: margin.bound, exceedance: marginExceedance, images: margin.images }
+        : undefined;
+    // The joint rule leaves the sanity checks the share their bounds are set for.
+    const sanityShare = sanityShareOf({ confidenceFit, decisionMargin: decisionMarginFit });
+    const movedJoint = joint && detector ? { ...joint, sanityShare, detector: detector.name } : null;
     const checks: ModelChecksFile = {
       format: 'advscreen-model-checks',
       model: `${spec.id}@${spec.version}`,
       consistency: { squeezers, threshold: fit.threshold, targetFpr, expectedFpr: fit.expectedFpr },
       confidenceBound: confidence.bound,
-      confidenceFit: { method: confidence.method, exceedance, images: confidence.images },
-      ...(margin?.bound != null
-        ? { decisionMargin: { bound: margin.bound, exceedance: marginExceedance, images: margin.images } }
-        : {}),
-      ...(joint && detector
-        ? { joint: { ...joint, threshold: jointThreshold(joint, observed), detector: detector.name } }
-        : {}),
+      confidenceFit,
+      ...(decisionMarginFit ? { decisionMargin: decisionMarginFit } : {}),
+      ...(movedJoint ? { joint: { ...movedJoint, threshold: jointThreshold(movedJoint, observed) } } : {}),
       sample: { location: source.uri, images: samples.length },
       createdAt: new Date().toISOString(),
     };
@@ -161,7 +166,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
             : `No decision-margin bound: ${margin.images} images are too few for its tail fit (10 at least).\n`
           : '') +
         (checks.joint
-          ? `Joint rule (fitted on labelled corpora, from ${spec.checksPath}): its threshold moved to ${checks.joint.threshold.toFixed(4)} so that it and the detector flag ${checks.joint.targetFpr * 100}% of these images; the consistency threshold above applies only without it.\n`
+          ? `Joint rule (fitted on labelled corpora, from ${spec.checksPath}): its threshold moved to ${checks.joint.threshold.toFixed(4)} so that it, the detector and the sanity checks (${(sanityShare * 100).toFixed(1)}%) flag ${checks.joint.targetFpr * 100}% of these images; the consistency threshold above applies only without it.\n`
           : previous?.joint
             ? `The model's joint rule was fitted with other squeezers (${previous.consistency.squeezers.join(', ')}) and is dropped: the consistency threshold above decides.\n`
             : '') +
