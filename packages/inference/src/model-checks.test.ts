@@ -220,6 +220,21 @@ describe('inspectImages', () => {
       confidenceBound: null,
     });
     expect(off?.translated).toBeNull();
+    // Only the images that want it get a translated copy.
+    classifier.calls = [];
+    const [without, withCopy] = await inspectImages(
+      classifier,
+      [speckled, flat],
+      {
+        consistency: { squeezers: ['median2x2'], threshold: Number.POSITIVE_INFINITY },
+        confidenceBound: null,
+        translatedCopy: true,
+      },
+      [false, true],
+    );
+    expect(classifier.calls).toEqual([5]);
+    expect(without?.translated).toBeNull();
+    expect(withCopy?.translated).toEqual({ distance: 0, marginDrop: 0 });
   });
 
   it('lets a joint rule decide the consistency check, with the detector score the image came with', async () => {
@@ -278,8 +293,13 @@ describe('inspectImages', () => {
       maxBatch: 4,
       maxWaitMs: 1,
     });
+    model.calls = [];
     const own = await strict.inspect(speckled, { detector: 'residual@2', score: -1, jpegInput: false });
     const newer = await strict.inspect(speckled, { detector: 'residual@3', score: -1, jpegInput: false });
+    // The translated copy is run only for the rule, which another detector's images do not reach.
+    expect(model.calls).toEqual([3, 2]);
+    expect(own.translatedDistance).not.toBeNull();
+    expect(newer.translatedDistance).toBeNull();
     const newerHighScore = await lenient.inspect(speckled, {
       detector: 'residual@3',
       score: 5,

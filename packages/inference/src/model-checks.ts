@@ -211,23 +211,30 @@ export async function inspectImages(
   model: Model,
   images: readonly RgbImage[],
   settings: InspectionSettings,
+  /** Per image, whether its translated copy is wanted (with `translatedCopy` on); default all. */
+  translatedFor?: readonly boolean[],
 ): Promise<Inspection[]> {
   const squeezers = settings.consistency?.squeezers ?? [];
   const squeezed = await Promise.all(
     squeezers.flatMap((name) => images.map((image) => SQUEEZE[name](image))),
   );
-  const translated = settings.translatedCopy
-    ? images.map((image) => translateImage(image, TRANSLATION, TRANSLATION))
-    : [];
+  // Each image's place among the translated copies, or -1 for none.
+  let copiesSoFar = 0;
+  const translatedSlot = images.map((_, i) =>
+    settings.translatedCopy && (translatedFor?.[i] ?? true) ? copiesSoFar++ : -1,
+  );
+  const translated = images.flatMap((image, i) =>
+    (translatedSlot[i] as number) >= 0 ? [translateImage(image, TRANSLATION, TRANSLATION)] : [],
+  );
   const batch = [...images, ...squeezed, ...translated];
   const outputs = await model.run(batch);
   return images.map((_, i) => {
     const output = outputs[i] as ModelOutput;
     // The batch holds all images, then each squeezer's copies of them, then the translated copies.
     const copies = squeezers.map((_, s) => outputs[(s + 1) * images.length + i] as ModelOutput);
-    const translatedOutput = settings.translatedCopy
-      ? (outputs[(squeezers.length + 1) * images.length + i] as ModelOutput)
-      : null;
+    const slot = translatedSlot[i] as number;
+    const translatedOutput =
+      slot >= 0 ? (outputs[(squeezers.length + 1) * images.length + slot] as ModelOutput) : null;
     const consistency = settings.consistency
       ? Math.max(0, ...copies.map((copy) => outputDistance(output, copy)))
       : null;

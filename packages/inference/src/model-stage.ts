@@ -68,19 +68,26 @@ export function createModelStage(
   batching: BatchingSettings,
   { onOtherDetector = () => {}, onBatch }: ModelStageObservers = {},
 ) {
-  const batcher = new MicroBatcher<RgbImage, Inspection>(async (images) => {
+  const batcher = new MicroBatcher<{ image: RgbImage; byRule: boolean }, Inspection>(async (items) => {
     const started = performance.now();
-    const inspections = await inspectImages(model, images, settings);
-    onBatch?.({ images: images.length, seconds: (performance.now() - started) / 1000 });
+    const inspections = await inspectImages(
+      model,
+      items.map((item) => item.image),
+      settings,
+      // Only the joint rule reads the translated copy.
+      items.map((item) => item.byRule),
+    );
+    onBatch?.({ images: items.length, seconds: (performance.now() - started) / 1000 });
     return inspections;
   }, batching);
   return {
     inputSize: model.spec.input.size,
     modelName: `${model.spec.id}@${model.spec.version}`,
     inspect: async (image: RgbImage, detector: DetectorReading) => {
-      const inspection = await batcher.submit(image);
       const joint = settings.joint;
-      if (joint?.detector !== undefined && joint.detector !== detector.detector) {
+      const otherDetector = joint?.detector !== undefined && joint.detector !== detector.detector;
+      const inspection = await batcher.submit({ image, byRule: !otherDetector });
+      if (otherDetector) {
         onOtherDetector(detector.detector);
         const threshold = settings.otherDetectorThreshold ?? Number.POSITIVE_INFINITY;
         return verdictOf(
