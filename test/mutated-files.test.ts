@@ -48,6 +48,9 @@ async function formatSamples(): Promise<Record<string, Buffer>> {
   const height = 72;
   const pixels = Buffer.alloc(width * height * 4);
   for (let i = 0; i < pixels.length; i++) pixels[i] = ((i * 7) % 251) ^ ((i >> 5) & 0x3f);
+  // Opaque but for every 20th pixel, so that damaged files are scored through the alpha path,
+  // not refused as partly transparent.
+  for (let p = 0; p < width * height; p++) pixels[4 * p + 3] = p % 20 === 0 ? 0 : 255;
   const image = () => sharp(pixels, { raw: { width, height, channels: 4 } });
   const opaque = () => image().removeAlpha();
   return {

@@ -10,6 +10,9 @@ export async function hostileFiles(
   const bomb = await sharp({ create: { width: 12_000, height: 12_000, channels: 3, background: '#000' } })
     .png({ compressionLevel: 9 })
     .toBuffer();
+  // White pixels whose alpha draws a picture: seen on a dark page, blank on a white one.
+  const hiddenByAlpha = Buffer.alloc(64 * 64 * 4, 255);
+  for (let p = 0; p < 64 * 64; p++) hiddenByAlpha[4 * p + 3] = 30 + ((p * 37) % 190);
   return {
     'empty.jpg': { bytes: Buffer.alloc(0), reason: 'empty' },
     'truncated.jpg': { bytes: validJpeg.subarray(0, Math.floor(validJpeg.length / 3)), reason: 'corrupt' },
@@ -25,6 +28,12 @@ export async function hostileFiles(
       reason: 'unsupported_format',
     },
     'bomb.png': { bytes: bomb, reason: 'too_many_pixels' },
+    'sticker.png': {
+      bytes: await sharp(hiddenByAlpha, { raw: { width: 64, height: 64, channels: 4 } })
+        .png()
+        .toBuffer(),
+      reason: 'partly_transparent',
+    },
   };
 }
 

@@ -19,6 +19,7 @@ export const RejectReason = z.enum([
   'unsafe_key',
   'read_failed',
   'processing_failed',
+  'partly_transparent',
 ]);
 export type RejectReason = z.infer<typeof RejectReason>;
 

@@ -143,6 +143,59 @@ describe('decodeImage', () => {
     expect([decoded.width, decoded.height]).toEqual([30, 40]);
   });
 
+  describe('transparency', () => {
+    const side = limits.analysisSize;
+    /** A PNG at analysis size from per-pixel RGBA. */
+    const rgbaPng = (pixel: (x: number, y: number) => [number, number, number, number]) => {
+      const data = Buffer.alloc(side * side * 4);
+      for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) data.set(pixel(x, y), 4 * (y * side + x));
+      return sharp(data, { raw: { width: side, height: side, channels: 4 } })
+        .png()
+        .toBuffer();
+    };
+    const colour = (x: number, y: number): [number, number, number] => [
+      (x * 7) % 256,
+      (y * 5) % 256,
+      (x * y) % 256,
+    ];
+
+    it('scores an opaque image with an alpha channel exactly as without it', async () => {
+      const withAlpha = await decodeImage(await rgbaPng((x, y) => [...colour(x, y), 255]), limits);
+      const rgb = Buffer.alloc(side * side * 3);
+      for (let i = 0; i < side * side; i++) rgb.set(colour(i % side, Math.floor(i / side)), 3 * i);
+      const without = await decodeImage(
+        await sharp(rgb, { raw: { width: side, height: side, channels: 3 } })
+          .png()
+          .toBuffer(),
+        limits,
+      );
+      expect(Buffer.from(withAlpha.analysis.data).equals(Buffer.from(without.analysis.data))).toBe(true);
+    });
+
+    it('shows the model what a page shows: not the colours hidden under transparent pixels', async () => {
+      // A cut-out: the left half opaque, the right half transparent with a picture in its colour channels.
+      const decoded = await decodeImage(
+        await rgbaPng((x, y) => (x < side / 2 ? [10, 20, 30, 255] : [...colour(x, y), 0])),
+        limits,
+      );
+      const { data } = decoded.analysis;
+      expect([...data.subarray(0, 3)]).toEqual([10, 20, 30]);
+      expect([...data.subarray(3 * (side - 1), 3 * side)]).toEqual([255, 255, 255]);
+    });
+
+    it('refuses an image whose picture depends on the background it is drawn on', async () => {
+      // White pixels, the picture in a graded alpha: seen on a dark page, invisible on a white one.
+      const hidden = await rgbaPng((x, y) => [255, 255, 255, 40 + ((x * 11 + y * 3) % 180)]);
+      expect(await reasonOf(hidden)).toBe('partly_transparent');
+      // A cut-out with an anti-aliased edge (a disc fading out over a pixel) is an ordinary image.
+      const disc = await rgbaPng((x, y) => {
+        const r = Math.hypot(x - side / 2, y - side / 2);
+        return [...colour(x, y), Math.round(255 * Math.min(1, Math.max(0, 12 - r)))];
+      });
+      expect((await decodeImage(disc, limits)).analysis.data.length).toBe(side * side * 3);
+    });
+  });
+
   it('rejects an empty file', async () => expect(await reasonOf(Buffer.alloc(0))).toBe('empty'));
 
   it('rejects a file over the byte limit before decoding', async () => {
