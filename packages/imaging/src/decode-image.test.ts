@@ -196,6 +196,44 @@ describe('decodeImage', () => {
     });
   });
 
+  it('analyses the picture people see, not what a sampling downscaler reads (image-scaling attacks)', async () => {
+    // Xiao et al. 2019, Quiring et al. 2020: a large image whose pixels at a naive bilinear
+    // sampler's taps (here 2x2 of every 4x4 block) carry another picture: a smooth gradient to
+    // people, solid blue to a model fed by such a downscaler. libvips shrinks by averaging
+    // whole blocks, so the taps weigh a quarter.
+    const small = limits.analysisSize;
+    const k = 4;
+    const big = small * k;
+    const pixels = Buffer.alloc(big * big * 3);
+    for (let y = 0; y < big; y++)
+      for (let x = 0; x < big; x++) {
+        const tap = x % k >= 1 && x % k <= 2 && y % k >= 1 && y % k <= 2;
+        pixels.set(
+          tap ? [0, 0, 255] : [Math.floor((255 * x) / big), Math.floor((255 * y) / big), 128],
+          3 * (y * big + x),
+        );
+      }
+    const { analysis } = await decodeImage(
+      await sharp(pixels, { raw: { width: big, height: big, channels: 3 } })
+        .png()
+        .toBuffer(),
+      limits,
+    );
+    let toBlue = 0;
+    let toGradient = 0;
+    for (let i = 0; i < small * small; i++) {
+      const [r, g, b] = analysis.data.subarray(3 * i, 3 * i + 3);
+      const [x, y] = [(i % small) * k + 1.5, Math.floor(i / small) * k + 1.5];
+      toBlue += Math.abs(r as number) + Math.abs(g as number) + Math.abs((b as number) - 255);
+      toGradient +=
+        Math.abs((r as number) - (255 * x) / big) +
+        Math.abs((g as number) - (255 * y) / big) +
+        Math.abs((b as number) - 128);
+    }
+    // A quarter of the way from the gradient to blue: far nearer the gradient.
+    expect(toGradient).toBeLessThan(0.4 * toBlue);
+  });
+
   it('rejects an empty file', async () => expect(await reasonOf(Buffer.alloc(0))).toBe('empty'));
 
   it('rejects a file over the byte limit before decoding', async () => {
