@@ -147,7 +147,7 @@ describe('the fleet on real Redis and S3 servers', () => {
       uploaded.push(key);
     }
     const hostile = await hostileFiles(await readFile(path.join(PHOTOS, 'dog_0.jpg')));
-    for (const name of ['truncated.jpg', 'notes.png', 'vector.jpg', 'empty.jpg']) {
+    for (const name of ['truncated.jpg', 'notes.png', 'vector.jpg', 'empty.jpg', 'sticker.png']) {
       const key = `from-bot-7/broken ${name}`;
       await client.send(new PutObjectCommand({ Bucket: uploads, Key: key, Body: hostile[name]?.bytes }));
       uploaded.push(key);
@@ -244,6 +244,11 @@ describe('the fleet on real Redis and S3 servers', () => {
       verdict: 'rejected',
       reason: 'unsupported_format',
     });
+    // A crafted file refused counts towards the sender's attack window (countsAsAttack).
+    expect(outcomes.get('from-bot-7/broken sticker.png')).toMatchObject({
+      verdict: 'rejected',
+      reason: 'partly_transparent',
+    });
 
     // More than 3 attacks inside the window: exactly one alert, naming the sender.
     expect(adversarial.length).toBeGreaterThan(3);
@@ -252,7 +257,7 @@ describe('the fleet on real Redis and S3 servers', () => {
     expect(slack.messages).toHaveLength(1);
     expect(slack.messages[0]).toMatch(/from source bot-7/);
     expect(slack.messages[0]).toMatch(
-      /The image that raised it (was flagged by the (detector|consistency|sanity) check|repeats its sender's recent uploads)/,
+      /The image that raised it (was flagged by the (detector|consistency|sanity) check|repeats its sender's recent uploads|was refused as partly transparent)/,
     );
     expect(slack.messages[0]).toMatch(/images screened in that window: false positives would explain about/);
 

@@ -83,6 +83,8 @@ export const AlertJob = z.object({
   sampleKeys: z.array(z.string()),
   /** Which check flagged the image that raised the alert. */
   layer: Layer.optional(),
+  /** Or why it was refused, when a refusal of a crafted file raised it (see countsAsAttack). */
+  reason: RejectReason.optional(),
 });
 export type AlertJob = z.infer<typeof AlertJob>;
 

@@ -37,6 +37,9 @@ describe('formatAlertText', () => {
     );
     expect(formatAlertText({ ...alert, layer: 'consistency' })).toMatch(/flagged by the consistency check/);
     expect(formatAlertText(alert)).not.toMatch(/raised it/);
+    expect(formatAlertText({ ...alert, reason: 'partly_transparent' })).toMatch(
+      /refused as partly transparent: its picture depends on the background/,
+    );
   });
 
   it('says how many images the window screened and how many false positives would explain', () => {

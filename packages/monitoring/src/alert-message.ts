@@ -17,6 +17,10 @@ export function formatAlertText(alert: AlertJob): string {
       "The image that raised it repeats its sender's recent uploads (query history): the pattern of an automated agent querying the model around one image.",
     );
   else if (alert.layer) lines.push(`The image that raised it was flagged by the ${alert.layer} check.`);
+  else if (alert.reason === 'partly_transparent')
+    lines.push(
+      'The image that raised it was refused as partly transparent: its picture depends on the background it is drawn on (an alpha-channel attack).',
+    );
   if (alert.scopesFired.length > 1)
     lines.push(`Windows over the threshold: ${alert.scopesFired.join(', ')}.`);
   if (alert.sampleKeys.length > 0)

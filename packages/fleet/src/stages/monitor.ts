@@ -10,15 +10,28 @@ export interface MonitorDependencies {
 }
 
 /**
+ * Refusals that only a crafted file earns: an image whose picture depends on the page it is
+ * drawn on (alpha-channel attacks). Others (corrupt, empty, too large, unsupported formats such as
+ * phones' HEIC) come from ordinary clients too, and stay out of the attack windows.
+ */
+const CRAFTED_REFUSALS: ReadonlySet<string> = new Set(['partly_transparent']);
+
+/** Whether an event counts as an attack in the windows: an adversarial verdict, or a crafted file refused. */
+export function countsAsAttack(event: Pick<VerdictEvent, 'verdict' | 'reason'>): boolean {
+  if (event.verdict === 'adversarial') return true;
+  return event.verdict === 'rejected' && event.reason !== undefined && CRAFTED_REFUSALS.has(event.reason);
+}
+
+/**
  * Counts every verdict per day and in the global and per-source windows; adversarial ones
- * there too as attacks. When a window's attacks cross the threshold, beyond what the calibrated
+ * (and crafted files refused, countsAsAttack) there too as attacks. When a window's attacks cross the threshold, beyond what the calibrated
  * false-positive rate explains for what it screened, outside its cooldown, one alert is raised
  * for the event, naming the source's window when it fired (it says who), else the global one.
  */
 export async function monitorEvent(event: VerdictEvent, deps: MonitorDependencies): Promise<AlertJob | null> {
   const atMs = Date.parse(event.at);
   const eventId = objectJobId('event', event.object);
-  const adversarial = event.verdict === 'adversarial';
+  const adversarial = countsAsAttack(event);
   // Independent scripts: sent together, one round trip to Redis instead of three.
   const [, ...outcomes] = await Promise.all([
     deps.daily.count({ id: eventId, atMs, source: event.source, verdict: event.verdict }),
@@ -42,6 +55,7 @@ export async function monitorEvent(event: VerdictEvent, deps: MonitorDependencie
     lastAt: event.at,
     sampleKeys: [`s3://${event.object.bucket}/${event.object.key}`],
     ...(event.layer ? { layer: event.layer } : {}),
+    ...(event.verdict === 'rejected' && event.reason ? { reason: event.reason } : {}),
   };
   await deps.queues.alerts.add('alert', alert, { jobId: `alert-${eventId}` });
   return alert;
