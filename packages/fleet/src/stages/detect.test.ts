@@ -14,6 +14,7 @@ import { type DetectDependencies, detectObject } from './detect.ts';
 import { createOutcomeWriter } from './outcome-records.ts';
 
 const PHOTOS = new URL('../../../../test/fixtures/photos/', import.meta.url).pathname;
+const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 
 /** Queues that record what was added (the stage's only side effects besides S3 writes). */
 function recordingQueues() {
@@ -72,7 +73,7 @@ describe('detectObject', () => {
     const root = await mkdtemp(path.join(tmpdir(), 'advscreen-detect-'));
     const store = new LocalFolderStore(root);
     const bytes = await readFile(path.join(PHOTOS, 'dog_0__PGD_8-255.png'));
-    const md5 = createHash('md5').update(bytes).digest('hex');
+    const contentId = md5(bytes);
     await store.put('a.png', bytes);
     await store.put('b.png', bytes);
     const base = createResidualScorer(loadDetectorModel());
@@ -86,7 +87,7 @@ describe('detectObject', () => {
     };
     const { added, queues } = recordingQueues();
     const deps = dependenciesOn(store, { scorer, queues, cache: mapCache().cache });
-    const job = (key: string) => detectJob(key, md5);
+    const job = (key: string) => detectJob(key, contentId);
     const summaries = [await detectObject(job('a.png'), deps), await detectObject(job('b.png'), deps)];
 
     expect(scored).toBe(1);
@@ -113,7 +114,6 @@ describe('detectObject', () => {
     const store = new LocalFolderStore(root);
     const adversarial = await readFile(path.join(PHOTOS, 'dog_0__PGD_8-255.png'));
     const clean = await readFile(path.join(PHOTOS, 'dog_0.png'));
-    const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
     const { entries: cached, cache } = mapCache();
     const deps = dependenciesOn(store, { cache });
     // Ingest saw the adversarial image's ETag; the uploader replaced it with a clean one before
@@ -145,7 +145,6 @@ describe('detectObject', () => {
     const store = new BucketLikeStore(root);
     const adversarial = await readFile(path.join(PHOTOS, 'dog_0__PGD_8-255.png'));
     const clean = await readFile(path.join(PHOTOS, 'dog_0.png'));
-    const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
     const { added, queues } = recordingQueues();
     const deps = dependenciesOn(store, { queues });
     // Queued as the adversarial image, replaced by a clean one since: the clean version has its
@@ -179,7 +178,7 @@ describe('detectObject', () => {
       const png = queries[i] as Buffer;
       const key = `${source}/${i}.png`;
       await store.put(key, png);
-      const etag = createHash('md5').update(png).digest('hex');
+      const etag = md5(png);
       await detectObject(detectJob(key, etag, source), deps);
       return JSON.parse(
         await readFile(path.join(root, 'results/uploads', `${key}.json`), 'utf8').catch(() => 'null'),
