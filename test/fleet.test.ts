@@ -147,7 +147,14 @@ describe('the fleet on real Redis and S3 servers', () => {
       uploaded.push(key);
     }
     const hostile = await hostileFiles(await readFile(path.join(PHOTOS, 'dog_0.jpg')));
-    for (const name of ['truncated.jpg', 'notes.png', 'vector.jpg', 'empty.jpg', 'sticker.png']) {
+    for (const name of [
+      'truncated.jpg',
+      'notes.png',
+      'vector.jpg',
+      'drawing.svg',
+      'empty.jpg',
+      'sticker.png',
+    ]) {
       const key = `from-bot-7/broken ${name}`;
       await client.send(new PutObjectCommand({ Bucket: uploads, Key: key, Body: hostile[name]?.bytes }));
       uploaded.push(key);
@@ -242,9 +249,13 @@ describe('the fleet on real Redis and S3 servers', () => {
     });
     expect(outcomes.get('from-bot-7/broken vector.jpg')).toMatchObject({
       verdict: 'rejected',
+      reason: 'disguised_format',
+    });
+    expect(outcomes.get('from-bot-7/broken drawing.svg')).toMatchObject({
+      verdict: 'rejected',
       reason: 'unsupported_format',
     });
-    // A crafted file refused counts towards the sender's attack window (countsAsAttack).
+    // Crafted files refused count towards the sender's attack window (countsAsAttack).
     expect(outcomes.get('from-bot-7/broken sticker.png')).toMatchObject({
       verdict: 'rejected',
       reason: 'partly_transparent',
@@ -257,7 +268,7 @@ describe('the fleet on real Redis and S3 servers', () => {
     expect(slack.messages).toHaveLength(1);
     expect(slack.messages[0]).toMatch(/from source bot-7/);
     expect(slack.messages[0]).toMatch(
-      /The image that raised it (was flagged by the (detector|consistency|sanity) check|repeats its sender's recent uploads|was refused as partly transparent)/,
+      /The image that raised it (was flagged by the (detector|consistency|sanity) check|repeats its sender's recent uploads|was refused as partly transparent)|The file that raised it was refused as an SVG or PDF under an image's name/,
     );
     expect(slack.messages[0]).toMatch(/images screened in that window: false positives would explain about/);
 

@@ -21,10 +21,14 @@ export async function hostileFiles(
       bytes: Buffer.from(
         '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><image href="file:///etc/passwd"/></svg>',
       ),
-      reason: 'unsupported_format',
+      reason: 'disguised_format',
     },
     'document.png': {
       bytes: Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n'),
+      reason: 'disguised_format',
+    },
+    'drawing.svg': {
+      bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>'),
       reason: 'unsupported_format',
     },
     'bomb.png': { bytes: bomb, reason: 'too_many_pixels' },

@@ -20,6 +20,7 @@ export const RejectReason = z.enum([
   'read_failed',
   'processing_failed',
   'partly_transparent',
+  'disguised_format',
 ]);
 export type RejectReason = z.infer<typeof RejectReason>;
 

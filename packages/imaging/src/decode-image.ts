@@ -140,7 +140,8 @@ function sniffRefusedFormat(bytes: Buffer): string | null {
 
 function classifyDecoderError(error: unknown, bytes: Buffer): RejectedInputError {
   const refused = sniffRefusedFormat(bytes);
-  if (refused) return new RejectedInputError('unsupported_format', `${refused} files are not screened`);
+  if (refused)
+    return new RejectedInputError('unsupported_format', `${refused} files are not screened`, refused);
   const message = error instanceof Error ? error.message : String(error);
   if (/pixel limit/i.test(message)) return new RejectedInputError('too_many_pixels', message);
   if (/unsupported image format/i.test(message)) return new RejectedInputError('not_an_image', message);

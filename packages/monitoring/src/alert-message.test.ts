@@ -40,6 +40,9 @@ describe('formatAlertText', () => {
     expect(formatAlertText({ ...alert, reason: 'partly_transparent' })).toMatch(
       /refused as partly transparent: its picture depends on the background/,
     );
+    expect(formatAlertText({ ...alert, reason: 'disguised_format' })).toMatch(
+      /refused as an SVG or PDF under an image's name/,
+    );
   });
 
   it('says how many images the window screened and how many false positives would explain', () => {

@@ -21,6 +21,10 @@ export function formatAlertText(alert: AlertJob): string {
     lines.push(
       'The image that raised it was refused as partly transparent: its picture depends on the background it is drawn on (an alpha-channel attack).',
     );
+  else if (alert.reason === 'disguised_format')
+    lines.push(
+      "The file that raised it was refused as an SVG or PDF under an image's name: active content disguised as a picture.",
+    );
   if (alert.scopesFired.length > 1)
     lines.push(`Windows over the threshold: ${alert.scopesFired.join(', ')}.`);
   if (alert.sampleKeys.length > 0)

@@ -25,12 +25,24 @@ export interface ScreenOutcome {
   analysis: RgbImage | null;
 }
 
+/** Names under which a file claims to be a raster image. */
+const IMAGE_NAME = /\.(jpe?g|jpe|jfif|png|gif|webp|avif|tiff?|bmp|hei[cf])$/i;
+
 /**
  * Errors that describe the input itself. They become a final `rejected` verdict; anything else
- * (network, permissions) is thrown so the caller can retry.
+ * (network, permissions) is thrown so the caller can retry. An SVG or PDF under an image's name
+ * is `disguised_format`: honest clients name such files for what they are, and both can carry
+ * scripts and external references that a viewer trusting the name might run.
  */
-function rejectionOf(error: unknown): { reason: RejectReason; detail: string } | null {
-  if (error instanceof RejectedInputError) return { reason: error.reason, detail: error.message };
+export function rejectionOf(error: unknown, key: string): { reason: RejectReason; detail: string } | null {
+  if (error instanceof RejectedInputError) {
+    if (error.reason === 'unsupported_format' && error.refusedFormat !== null && IMAGE_NAME.test(key))
+      return {
+        reason: 'disguised_format',
+        detail: `${error.refusedFormat} content under an image's name (${key.slice(key.lastIndexOf('.'))}); not screened`,
+      };
+    return { reason: error.reason, detail: error.message };
+  }
   if (error instanceof ObjectTooLargeError) return { reason: 'too_large', detail: error.message };
   if (error instanceof UnsafeKeyError) return { reason: 'unsafe_key', detail: error.message };
   if (error instanceof ObjectNotFoundError) return { reason: 'read_failed', detail: error.message };
@@ -86,7 +98,7 @@ export async function screenObject(deps: ScreenDependencies, key: string): Promi
       },
     };
   } catch (error) {
-    const rejection = rejectionOf(error);
+    const rejection = rejectionOf(error, key);
     if (!rejection) throw error;
     return {
       bytes,

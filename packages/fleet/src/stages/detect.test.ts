@@ -140,6 +140,22 @@ describe('detectObject', () => {
     expect(cached.has(md5(truncated))).toBe(false);
   });
 
+  it('refuses the same SVG bytes as unsupported under its own name and as disguised under an image name', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'advscreen-detect-'));
+    const store = new LocalFolderStore(root);
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>');
+    const deps = dependenciesOn(store, { cache: mapCache().cache });
+    for (const key of ['logo.svg', 'cat.jpg', 'logo-again.svg']) {
+      await store.put(key, svg);
+      await detectObject(detectJob(key, md5(svg)), deps);
+    }
+    const reasonOf = async (key: string) =>
+      JSON.parse(await readFile(path.join(root, `results/uploads/${key}.json`), 'utf8')).reason;
+    expect(await reasonOf('logo.svg')).toBe('unsupported_format');
+    expect(await reasonOf('cat.jpg')).toBe('disguised_format');
+    expect(await reasonOf('logo-again.svg')).toBe('unsupported_format');
+  });
+
   it('leaves a version overwritten since it was queued to its successor, and reads a damaged transfer again', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'advscreen-detect-'));
     const store = new BucketLikeStore(root);

@@ -31,11 +31,13 @@ export interface DetectDependencies {
 }
 
 /**
- * Rejections that say something about the bytes (not about reading or decoding them this time)
- * can be reused. Not `corrupt`: it is also what an unrecognised decoder failure becomes (memory
- * pressure on a busy host), and one such failure would otherwise reject every copy for 7 days.
+ * Rejections that say something about the bytes alone (not about reading or decoding them this
+ * time, nor about the key) can be reused. Not `corrupt`: it is also what an unrecognised decoder
+ * failure becomes (memory pressure on a busy host), and one such failure would otherwise reject
+ * every copy for 7 days. Not `unsupported_format` or `disguised_format`: the same SVG is one or
+ * the other by the name it was uploaded under.
  */
-const CACHEABLE_REJECTIONS = new Set(['empty', 'not_an_image', 'unsupported_format', 'too_many_pixels']);
+const CACHEABLE_REJECTIONS = new Set(['empty', 'not_an_image', 'too_many_pixels']);
 
 /** What one detect job decided, for the role's own metrics (its job's return value). */
 export interface DetectSummary {

@@ -5,6 +5,7 @@ describe('countsAsAttack', () => {
   it('counts adversarial verdicts and refusals of crafted files, not ordinary refusals', () => {
     expect(countsAsAttack({ verdict: 'adversarial' })).toBe(true);
     expect(countsAsAttack({ verdict: 'rejected', reason: 'partly_transparent' })).toBe(true);
+    expect(countsAsAttack({ verdict: 'rejected', reason: 'disguised_format' })).toBe(true);
     // Broken uploads and formats phones send (HEIC) are no campaign.
     for (const reason of [
       'corrupt',

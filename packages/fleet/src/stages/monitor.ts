@@ -11,10 +11,11 @@ export interface MonitorDependencies {
 
 /**
  * Refusals that only a crafted file earns: an image whose picture depends on the page it is
- * drawn on (alpha-channel attacks). Others (corrupt, empty, too large, unsupported formats such as
- * phones' HEIC) come from ordinary clients too, and stay out of the attack windows.
+ * drawn on (alpha-channel attacks), an SVG or PDF under an image's name. Others (corrupt, empty,
+ * too large, unsupported formats such as phones' HEIC or an SVG named .svg) come from ordinary
+ * clients too, and stay out of the attack windows.
  */
-const CRAFTED_REFUSALS: ReadonlySet<string> = new Set(['partly_transparent']);
+const CRAFTED_REFUSALS: ReadonlySet<string> = new Set(['partly_transparent', 'disguised_format']);
 
 /** Whether an event counts as an attack in the windows: an adversarial verdict, or a crafted file refused. */
 export function countsAsAttack(event: Pick<VerdictEvent, 'verdict' | 'reason'>): boolean {
