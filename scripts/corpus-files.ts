@@ -56,12 +56,13 @@ export async function attacksFlippedByJpegAlone(
   const checked = new Set<CorpusManifestLine>();
   for (const { manifest } of manifests) {
     for (const line of manifest.lines) {
-      const quality = (line as { jpeg_quality?: unknown }).jpeg_quality;
-      const clean = cleanPngs.get(cropOf(line));
       if (line.kind !== 'adv' || line.success !== true || line.format !== 'jpeg') continue;
+      const quality = (line as { jpeg_quality?: unknown }).jpeg_quality;
+      const crop = cropOf(line);
+      const clean = cleanPngs.get(crop);
       if (typeof quality !== 'number' || !clean) continue;
       checked.add(line);
-      const key = `${cropOf(line)}\u0000${quality}`;
+      const key = `${crop}\u0000${quality}`;
       let fools = verdicts.get(key);
       if (fools === undefined) {
         const png = await clean.store.read(clean.path, config.decode.maxBytes);

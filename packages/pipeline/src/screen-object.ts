@@ -34,7 +34,7 @@ const IMAGE_NAME = /\.(jpe?g|jpe|jfif|png|gif|webp|avif|tiff?|bmp|hei[cf])$/i;
  * is `disguised_format`: honest clients name such files for what they are, and both can carry
  * scripts and external references that a viewer trusting the name might run.
  */
-export function rejectionOf(error: unknown, key: string): { reason: RejectReason; detail: string } | null {
+function rejectionOf(error: unknown, key: string): { reason: RejectReason; detail: string } | null {
   if (error instanceof RejectedInputError) {
     if (error.reason === 'unsupported_format' && error.refusedFormat !== null && IMAGE_NAME.test(key))
       return {
