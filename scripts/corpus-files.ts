@@ -2,11 +2,10 @@
 // paths are relative to.
 import type { AdvscreenConfig } from '@advscreen/config';
 import type { CorpusManifestLine, RgbImage } from '@advscreen/contracts';
-import { decodeImage } from '@advscreen/imaging';
+import { decodeImage, encodeJpeg } from '@advscreen/imaging';
 import type { Model } from '@advscreen/inference';
 import { type CorpusManifest, readCorpusManifest } from '@advscreen/pipeline';
 import { LocalFolderStore } from '@advscreen/storage';
-import sharp from 'sharp';
 
 /** The manifests in order; those in `trainOnly` are fitted on and left out of the tables. */
 export async function loadManifests(paths: readonly string[], trainOnly: readonly string[] = []) {
@@ -66,7 +65,7 @@ export async function attacksFlippedByJpegAlone(
       let fools = verdicts.get(key);
       if (fools === undefined) {
         const png = await clean.store.read(clean.path, config.decode.maxBytes);
-        const jpeg = await sharp(png).jpeg({ quality }).toBuffer();
+        const jpeg = await encodeJpeg(png, { quality, chroma: '4:2:0' });
         fools = await stillFools(victim, (await decodeImage(jpeg, config.decode)).analysis, line.label_clean);
         verdicts.set(key, fools);
       }
