@@ -159,6 +159,16 @@ describe('the fleet on real Redis and S3 servers', () => {
       await client.send(new PutObjectCommand({ Bucket: uploads, Key: key, Body: hostile[name]?.bytes }));
       uploaded.push(key);
     }
+    // No image name, but sent as one: the ingest role's HEAD carries the claim to the detector.
+    await client.send(
+      new PutObjectCommand({
+        Bucket: uploads,
+        Key: 'from-bot-7/broken upload-7f3a',
+        Body: hostile['drawing.svg']?.bytes,
+        ContentType: 'image/jpeg',
+      }),
+    );
+    uploaded.push('from-bot-7/broken upload-7f3a');
     await client.send(
       new PutObjectCommand({
         Bucket: uploads,
@@ -254,6 +264,11 @@ describe('the fleet on real Redis and S3 servers', () => {
     expect(outcomes.get('from-bot-7/broken drawing.svg')).toMatchObject({
       verdict: 'rejected',
       reason: 'unsupported_format',
+    });
+    expect(outcomes.get('from-bot-7/broken upload-7f3a')).toMatchObject({
+      verdict: 'rejected',
+      reason: 'disguised_format',
+      detail: expect.stringMatching(/sent as image\/jpeg/),
     });
     // Crafted files refused count towards the sender's attack window (countsAsAttack).
     expect(outcomes.get('from-bot-7/broken sticker.png')).toMatchObject({

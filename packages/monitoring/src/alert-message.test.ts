@@ -41,7 +41,7 @@ describe('formatAlertText', () => {
       /refused as partly transparent: its picture depends on the background/,
     );
     expect(formatAlertText({ ...alert, reason: 'disguised_format' })).toMatch(
-      /refused as an SVG or PDF under an image's name/,
+      /refused as an SVG or PDF passed off as an image \(by its name or media type\)/,
     );
   });
 

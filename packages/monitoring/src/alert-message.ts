@@ -23,7 +23,7 @@ export function formatAlertText(alert: AlertJob): string {
     );
   else if (alert.reason === 'disguised_format')
     lines.push(
-      "The file that raised it was refused as an SVG or PDF under an image's name: active content disguised as a picture.",
+      'The file that raised it was refused as an SVG or PDF passed off as an image (by its name or media type): active content disguised as a picture.',
     );
   if (alert.scopesFired.length > 1)
     lines.push(`Windows over the threshold: ${alert.scopesFired.join(', ')}.`);

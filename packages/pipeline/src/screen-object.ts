@@ -27,20 +27,32 @@ export interface ScreenOutcome {
 
 /** Names under which a file claims to be a raster image. */
 const IMAGE_NAME = /\.(jpe?g|jpe|jfif|png|gif|webp|avif|tiff?|bmp|hei[cf])$/i;
+/** Media types that claim a raster image (`image/svg+xml` is an SVG's honest type). */
+const RASTER_TYPE = /^image\/(?!svg)/i;
+
+/** How the object claims to be a raster image, if it does: by its name, else by its media type. */
+function rasterClaimOf(key: string, contentType: string | null): string | null {
+  if (IMAGE_NAME.test(key)) return `under an image's name (${key.slice(key.lastIndexOf('.'))})`;
+  if (contentType !== null && RASTER_TYPE.test(contentType)) return `sent as ${contentType}`;
+  return null;
+}
 
 /**
  * Errors that describe the input itself. They become a final `rejected` verdict; anything else
- * (network, permissions) is thrown so the caller can retry. An SVG or PDF under an image's name
- * is `disguised_format`: honest clients name such files for what they are, and both can carry
- * scripts and external references that a viewer trusting the name might run.
+ * (network, permissions) is thrown so the caller can retry. An SVG or PDF claiming to be a
+ * raster image, by its name or its Content-Type, is `disguised_format`: honest clients name and
+ * label such files for what they are, and both can carry scripts and external references that
+ * a viewer trusting the claim might run.
  */
-function rejectionOf(error: unknown, key: string): { reason: RejectReason; detail: string } | null {
+function rejectionOf(
+  error: unknown,
+  key: string,
+  contentType: string | null,
+): { reason: RejectReason; detail: string } | null {
   if (error instanceof RejectedInputError) {
-    if (error.reason === 'unsupported_format' && error.refusedFormat !== null && IMAGE_NAME.test(key))
-      return {
-        reason: 'disguised_format',
-        detail: `${error.refusedFormat} content under an image's name (${key.slice(key.lastIndexOf('.'))}); not screened`,
-      };
+    const claim = error.reason === 'unsupported_format' ? rasterClaimOf(key, contentType) : null;
+    if (claim !== null && error.refusedFormat !== null)
+      return { reason: 'disguised_format', detail: `${error.refusedFormat} content ${claim}; not screened` };
     return { reason: error.reason, detail: error.message };
   }
   if (error instanceof ObjectTooLargeError) return { reason: 'too_large', detail: error.message };
@@ -69,8 +81,15 @@ export function rejectedRecord(
   };
 }
 
-/** Read, decode, score and route one object: the per-image stage shared by scan and fleet. */
-export async function screenObject(deps: ScreenDependencies, key: string): Promise<ScreenOutcome> {
+/**
+ * Read, decode, score and route one object: the per-image stage shared by scan and fleet.
+ * `contentType` is the object's stored media type where the caller has it (the fleet's HEAD).
+ */
+export async function screenObject(
+  deps: ScreenDependencies,
+  key: string,
+  contentType: string | null = null,
+): Promise<ScreenOutcome> {
   const now = deps.now ?? performance.now.bind(performance);
   const started = now();
   let bytes: Buffer | null = null;
@@ -98,7 +117,7 @@ export async function screenObject(deps: ScreenDependencies, key: string): Promi
       },
     };
   } catch (error) {
-    const rejection = rejectionOf(error, key);
+    const rejection = rejectionOf(error, key, contentType);
     if (!rejection) throw error;
     return {
       bytes,

@@ -59,11 +59,16 @@ function mapCache(): { entries: Map<string, VerdictRecord>; cache: DetectionCach
   };
 }
 
-const detectJob = (key: string, etag: string, source = 'bot'): DetectJob => ({
+const detectJob = (
+  key: string,
+  etag: string,
+  source = 'bot',
+  contentType: string | null = null,
+): DetectJob => ({
   v: 1,
   object: { bucket: 'uploads', key, etag },
   size: 0,
-  contentType: null,
+  contentType,
   source,
   receivedAt: '2026-11-24T00:00:00Z',
 });
@@ -140,20 +145,22 @@ describe('detectObject', () => {
     expect(cached.has(md5(truncated))).toBe(false);
   });
 
-  it('refuses the same SVG bytes as unsupported under its own name and as disguised under an image name', async () => {
+  it('refuses the same SVG bytes as unsupported under its own name and as disguised under an image name or type', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'advscreen-detect-'));
     const store = new LocalFolderStore(root);
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>');
     const deps = dependenciesOn(store, { cache: mapCache().cache });
-    for (const key of ['logo.svg', 'cat.jpg', 'logo-again.svg']) {
+    const typeOf: Record<string, string> = { 'upload-7f3a': 'image/png', 'logo.svg': 'image/svg+xml' };
+    for (const key of ['logo.svg', 'cat.jpg', 'logo-again.svg', 'upload-7f3a']) {
       await store.put(key, svg);
-      await detectObject(detectJob(key, md5(svg)), deps);
+      await detectObject(detectJob(key, md5(svg), 'bot', typeOf[key] ?? null), deps);
     }
     const reasonOf = async (key: string) =>
       JSON.parse(await readFile(path.join(root, `results/uploads/${key}.json`), 'utf8')).reason;
     expect(await reasonOf('logo.svg')).toBe('unsupported_format');
     expect(await reasonOf('cat.jpg')).toBe('disguised_format');
     expect(await reasonOf('logo-again.svg')).toBe('unsupported_format');
+    expect(await reasonOf('upload-7f3a')).toBe('disguised_format');
   });
 
   it('leaves a version overwritten since it was queued to its successor, and reads a damaged transfer again', async () => {

@@ -35,7 +35,7 @@ export interface DetectDependencies {
  * time, nor about the key) can be reused. Not `corrupt`: it is also what an unrecognised decoder
  * failure becomes (memory pressure on a busy host), and one such failure would otherwise reject
  * every copy for 7 days. Not `unsupported_format` or `disguised_format`: the same SVG is one or
- * the other by the name it was uploaded under.
+ * the other by the name or media type it was uploaded under.
  */
 const CACHEABLE_REJECTIONS = new Set(['empty', 'not_an_image', 'too_many_pixels']);
 
@@ -93,6 +93,7 @@ async function screenAndRoute(job: DetectJob, deps: DetectDependencies): Promise
         limits: deps.limits,
       },
       object.key,
+      job.contentType,
     );
     ({ record, bytes } = screened);
     const cacheable = record.verdict !== 'rejected' || CACHEABLE_REJECTIONS.has(record.reason ?? '');
