@@ -146,7 +146,10 @@ describe('decodeImage', () => {
   describe('transparency', () => {
     const side = limits.analysisSize;
     /** A PNG at analysis size from per-pixel RGBA. */
-    const rgbaPng = (pixel: (x: number, y: number) => [number, number, number, number]) => {
+    const rgbaPng = (
+      pixel: (x: number, y: number) => [number, number, number, number],
+      side = limits.analysisSize,
+    ) => {
       const data = Buffer.alloc(side * side * 4);
       for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) data.set(pixel(x, y), 4 * (y * side + x));
       return sharp(data, { raw: { width: side, height: side, channels: 4 } })
@@ -193,6 +196,51 @@ describe('decodeImage', () => {
         return [...colour(x, y), Math.round(255 * Math.min(1, Math.max(0, 12 - r)))];
       });
       expect((await decodeImage(disc, limits)).analysis.data.length).toBe(side * side * 3);
+    });
+
+    // The rule reads 32-pixel tiles: these images are at the usual analysis size.
+    const usual = { ...limits, analysisSize: 224 };
+    /** 8-pixel checks: a picture with edges, hidden in the left 40% of an opaque photo-like image. */
+    const checks = (x: number, y: number) => (((x >> 3) + (y >> 3)) % 2 ? 200 : 40);
+    const hiddenInLeft = (hide: (x: number, y: number) => [number, number, number, number]) =>
+      rgbaPng(
+        (x, y) => (x < 0.4 * usual.analysisSize ? hide(x, y) : [...colour(x, y), 255]),
+        usual.analysisSize,
+      );
+
+    it('refuses a picture hidden in part of the image for a dark page or for a model that drops alpha', async () => {
+      // White pixels whose alpha draws the checks: on a dark page only.
+      const forDarkPages = await decodeImage(
+        await hiddenInLeft((x, y) => [255, 255, 255, checks(x, y)]),
+        usual,
+      )
+        .then(() => null)
+        .catch((error: RejectedInputError) => error);
+      expect(forDarkPages).toMatchObject({ reason: 'partly_transparent' });
+      expect(forDarkPages?.message).toMatch(
+        /a dark page or the colour channels alone show shapes a white page does not/,
+      );
+      // Colours carry the checks and the alpha evens them out to one grey on a white page
+      // (alpha = (255 - 200) / (255 - colour)): flat to people, checks to a model reading RGB.
+      const forColourReaders = await hiddenInLeft((x, y) => {
+        const c = checks(x, y) / 2;
+        return [c, c, c, Math.round((255 * 55) / (255 - c))];
+      });
+      await expect(decodeImage(forColourReaders, usual)).rejects.toMatchObject({
+        reason: 'partly_transparent',
+      });
+    });
+
+    it('keeps honest translucency: a see-through part shows the same shapes on any page', async () => {
+      // A third of the image is a translucent blue pane with dark bars across it, like a wing or
+      // a glass: lighter on a white page, darker on a black one, the same shapes on both.
+      const size = usual.analysisSize;
+      const pane = await rgbaPng(
+        (x, y) =>
+          x < size / 3 ? (y % 32 < 4 ? [20, 20, 60, 230] : [60, 90, 200, 110]) : [...colour(x, y), 255],
+        size,
+      );
+      expect((await decodeImage(pane, usual)).analysis.data.length).toBe(size * size * 3);
     });
   });
 

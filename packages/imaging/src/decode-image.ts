@@ -8,6 +8,7 @@ import {
   meanQuantStep,
 } from './jpeg-quantisation.ts';
 import { RejectedInputError } from './rejected-input.ts';
+import { compositeOverWhite } from './transparency.ts';
 import { webpCompression } from './webp-container.ts';
 
 export interface DecodeLimits {
@@ -90,38 +91,6 @@ export function restrictLoaders(): boolean {
 
 // At import, before this process decodes anything or starts a thread that does.
 restrictLoaders();
-
-/**
- * Most share of pixels that may be partly transparent (alpha 16-239 of 255). Cut-outs, logos and
- * their anti-aliased edges stay under it. Over it, what the image shows depends on the
- * background it is drawn on: white pixels with a graded alpha draw a picture on a dark page and
- * nothing on a white one, so no one composite is what every viewer sees, and a model fed
- * the colour channels alone sees neither (the alpha-channel attacks of AlphaDog, NDSS 2025).
- */
-export const MAX_PARTLY_TRANSPARENT_SHARE = 0.1;
-
-/**
- * RGBA to RGB as a white page shows it; refuses images too much of which is partly transparent.
- * Opaque pixels are kept exactly, so an opaque image with an alpha channel scores as without it.
- */
-function compositeOverWhite(rgba: Uint8Array): Uint8Array {
-  const count = rgba.length / 4;
-  let partly = 0;
-  const rgb = new Uint8Array(count * 3);
-  for (let i = 0; i < count; i++) {
-    const alpha = rgba[4 * i + 3] as number;
-    if (alpha >= 16 && alpha <= 239) partly++;
-    for (let c = 0; c < 3; c++)
-      rgb[3 * i + c] = Math.round(((rgba[4 * i + c] as number) * alpha + 255 * (255 - alpha)) / 255);
-  }
-  if (partly > MAX_PARTLY_TRANSPARENT_SHARE * count) {
-    throw new RejectedInputError(
-      'partly_transparent',
-      `${((100 * partly) / count).toFixed(0)}% of the image is partly transparent (over ${MAX_PARTLY_TRANSPARENT_SHARE * 100}%): what it shows depends on the background it is drawn on`,
-    );
-  }
-  return rgb;
-}
 
 function screenedFormatOf(metadata: Metadata): ScreenedFormat | null {
   if (metadata.format === 'heif') return metadata.compression === 'av1' ? 'avif' : null;
@@ -222,7 +191,7 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           analysis: {
             width: info.width,
             height: info.height,
-            data: metadata.hasAlpha ? compositeOverWhite(pixels) : pixels,
+            data: metadata.hasAlpha ? compositeOverWhite(pixels, info.width, info.height) : pixels,
           },
           format,
           width,
