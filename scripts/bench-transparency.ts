@@ -12,7 +12,7 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
-import { decodeImage, RejectedInputError } from '@advscreen/imaging';
+import { decodeImage, isPartlyTransparent, RejectedInputError } from '@advscreen/imaging';
 import sharp from 'sharp';
 import { describeMachine } from './machine.ts';
 
@@ -46,8 +46,7 @@ async function partlyShare(bytes: Buffer): Promise<number> {
     .raw()
     .toBuffer();
   let partly = 0;
-  for (let i = 3; i < data.length; i += 4)
-    if ((data[i] as number) >= 16 && (data[i] as number) <= 239) partly++;
+  for (let i = 3; i < data.length; i += 4) if (isPartlyTransparent(data[i] as number)) partly++;
   return partly / (side * side);
 }
 

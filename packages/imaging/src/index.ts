@@ -24,4 +24,5 @@ export {
   jpegLumaQuantTable,
 } from './jpeg-quantisation.ts';
 export { RejectedInputError } from './rejected-input.ts';
+export { isPartlyTransparent } from './transparency.ts';
 export { webpCompression } from './webp-container.ts';

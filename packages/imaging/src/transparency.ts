@@ -9,8 +9,8 @@ import { RejectedInputError } from './rejected-input.ts';
  * wings, glows, shadows, anti-aliased edges) also looks different on a dark page, but it shows
  * the same shapes: its edges are where the white page's are. So the rule compares edges per
  * tile between what a white page shows, what a black page shows and the colour channels alone
- * (docs/detection.md, "Transparent images"; measured on 7,873 clip-art PNGs, 692 icons and
- * AlphaDog-style files made from the development photos).
+ * (docs/detection.md, "Transparent images"; `bench:transparency` on 6,662 clip-art PNGs, 222
+ * icons and AlphaDog-style files made from clean photos).
  */
 
 /** Below this share of partly transparent pixels an image is composited without further checks. */
@@ -27,7 +27,8 @@ const MIN_EDGE_CORRELATION = 0.3;
 /** Share of the image's tiles that may show another picture. */
 const MAX_HIDING_TILES = 0.03;
 
-function isPartly(alpha: number): boolean {
+/** Alpha 16-239 of 255: neither a page's colour nor the image's alone shows there. */
+export function isPartlyTransparent(alpha: number): boolean {
   return alpha >= 16 && alpha <= 239;
 }
 
@@ -100,7 +101,7 @@ function hiddenPictureShare(rgba: Uint8Array, width: number, height: number): nu
         for (let x = tx * TILE; x < (tx + 1) * TILE; x++) {
           const i = y * width + x;
           pixels.push(i);
-          if (isPartly(rgba[4 * i + 3] as number)) partly++;
+          if (isPartlyTransparent(rgba[4 * i + 3] as number)) partly++;
         }
       if (partly < TILE_PARTLY_SHARE * pixels.length) continue;
       const whiteEdges = pixels.map((i) => white[i] as number);
@@ -125,7 +126,7 @@ export function compositeOverWhite(rgba: Uint8Array, width: number, height: numb
   const rgb = new Uint8Array(count * 3);
   for (let i = 0; i < count; i++) {
     const alpha = rgba[4 * i + 3] as number;
-    if (isPartly(alpha)) partly++;
+    if (isPartlyTransparent(alpha)) partly++;
     for (let c = 0; c < 3; c++)
       rgb[3 * i + c] = Math.round(((rgba[4 * i + c] as number) * alpha + 255 * (255 - alpha)) / 255);
   }
