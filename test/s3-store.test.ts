@@ -113,6 +113,15 @@ describe('advscreen scan s3://bucket/prefix', () => {
     await client.send(
       new PutObjectCommand({ Bucket: source, Key: 'elsewhere/skip.jpg', Body: 'outside the prefix' }),
     );
+    // Listing gives no media types: the scan asks for this one's when its bytes turn out an SVG.
+    await client.send(
+      new PutObjectCommand({
+        Bucket: source,
+        Key: 'batch/upload-5c2e',
+        Body: '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><script>alert(1)</script></svg>',
+        ContentType: 'image/jpeg',
+      }),
+    );
 
     const out = path.join(await mkdtemp(path.join(tmpdir(), 'advscreen-s3-scan-')), 'verdicts.jsonl');
     const result = await runCli(
@@ -124,8 +133,13 @@ describe('advscreen scan s3://bucket/prefix', () => {
 
     const records = await readVerdicts(out);
     expect(records.map((r) => r.key).sort()).toEqual(
-      [...names.map((n) => `batch/${n}`), 'batch/readme.jpg'].sort(),
+      [...names.map((n) => `batch/${n}`), 'batch/readme.jpg', 'batch/upload-5c2e'].sort(),
     );
+    expect(records.find((r) => r.key === 'batch/upload-5c2e')).toMatchObject({
+      verdict: 'rejected',
+      reason: 'disguised_format',
+      detail: expect.stringMatching(/^SVG content sent as image\/jpeg;/),
+    });
     expect(records.find((r) => r.key === 'batch/readme.jpg')).toMatchObject({
       verdict: 'rejected',
       reason: 'not_an_image',

@@ -10,8 +10,12 @@ import {
 import { routeVerdict } from './route-verdict.ts';
 
 export interface ScreenDependencies {
-  /** Only read: screening one object needs nothing else of a store. */
-  store: Pick<ObjectStore, 'read'>;
+  /**
+   * Read, and where the store has it, head: asked for the object's media type only when the
+   * caller passed none and a refused SVG or PDF under a name that claims nothing makes it matter
+   * (`scan` lists a bucket without the types).
+   */
+  store: Pick<ObjectStore, 'read'> & Partial<Pick<ObjectStore, 'head'>>;
   scorer: Scorer;
   limits: DecodeLimits;
   now?: () => number;
@@ -31,10 +35,20 @@ const IMAGE_NAME = /\.(jpe?g|jpe|jfif|png|gif|webp|avif|tiff?|bmp|hei[cf])$/i;
 const RASTER_TYPE = /^image\/(?!svg)/i;
 
 /** How the object claims to be a raster image, if it does: by its name, else by its media type. */
-function rasterClaimOf(key: string, contentType: string | null): string | null {
+async function rasterClaimOf(
+  key: string,
+  contentTypeOf: () => Promise<string | null>,
+): Promise<string | null> {
   if (IMAGE_NAME.test(key)) return `under an image's name (${key.slice(key.lastIndexOf('.'))})`;
+  const contentType = await contentTypeOf();
   if (contentType !== null && RASTER_TYPE.test(contentType)) return `sent as ${contentType}`;
   return null;
+}
+
+/** The stored media type by a HEAD; none where the store cannot tell or the HEAD fails. */
+async function storedTypeOf(store: ScreenDependencies['store'], key: string): Promise<string | null> {
+  if (!store.head) return null;
+  return (await store.head(key).catch(() => null))?.contentType ?? null;
 }
 
 /**
@@ -44,14 +58,15 @@ function rasterClaimOf(key: string, contentType: string | null): string | null {
  * label such files for what they are, and both can carry scripts and external references that
  * a viewer trusting the claim might run.
  */
-function rejectionOf(
+async function rejectionOf(
   error: unknown,
   key: string,
-  contentType: string | null,
-): { reason: RejectReason; detail: string } | null {
+  contentTypeOf: () => Promise<string | null>,
+): Promise<{ reason: RejectReason; detail: string } | null> {
   if (error instanceof RejectedInputError) {
-    const claim = error.reason === 'unsupported_format' ? rasterClaimOf(key, contentType) : null;
-    if (claim !== null && error.refusedFormat !== null)
+    const vector = error.reason === 'unsupported_format' && error.refusedFormat !== null;
+    const claim = vector ? await rasterClaimOf(key, contentTypeOf) : null;
+    if (claim !== null)
       return { reason: 'disguised_format', detail: `${error.refusedFormat} content ${claim}; not screened` };
     return { reason: error.reason, detail: error.message };
   }
@@ -83,12 +98,13 @@ export function rejectedRecord(
 
 /**
  * Read, decode, score and route one object: the per-image stage shared by scan and fleet.
- * `contentType` is the object's stored media type where the caller has it (the fleet's HEAD).
+ * `contentType` is the object's stored media type where the caller has it (the fleet's HEAD;
+ * null: it has none); left out, the store is asked when it matters.
  */
 export async function screenObject(
   deps: ScreenDependencies,
   key: string,
-  contentType: string | null = null,
+  contentType?: string | null,
 ): Promise<ScreenOutcome> {
   const now = deps.now ?? performance.now.bind(performance);
   const started = now();
@@ -117,7 +133,9 @@ export async function screenObject(
       },
     };
   } catch (error) {
-    const rejection = rejectionOf(error, key, contentType);
+    const contentTypeOf = async () =>
+      contentType !== undefined ? contentType : storedTypeOf(deps.store, key);
+    const rejection = await rejectionOf(error, key, contentTypeOf);
     if (!rejection) throw error;
     return {
       bytes,
