@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@advscreen/config';
 import { QueueName } from '@advscreen/contracts';
@@ -24,7 +25,7 @@ import { hostileFiles } from './support/hostile-files.ts';
 import { nearDuplicatePngs } from './support/near-duplicates.ts';
 import { promtool } from './support/prometheus.ts';
 import { createTestBucket, testS3Client, testS3Environment } from './support/s3.ts';
-import { startSilentServer } from './support/servers.ts';
+import { startRestartableRedis, startSilentServer } from './support/servers.ts';
 
 const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
 let client: S3Client;
@@ -91,6 +92,22 @@ async function enqueueBucket(bucket: string): Promise<void> {
   const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
   await enqueuePrefix({ store: storesByBucket(client)(bucket), bucket, prefix: '', queues, via: 'enqueue' });
   await queues.close();
+}
+
+/** Each test photo `copies` times (`copy-<n>/<name>`); returns the keys. */
+async function uploadPhotoCopies(bucket: string, copies: number): Promise<string[]> {
+  const names = (await readdir(PHOTOS)).filter((name) => /\.(png|jpg)$/.test(name));
+  const keys: string[] = [];
+  for (let copy = 0; copy < copies; copy++) {
+    for (const name of names) {
+      const key = `copy-${copy}/${name}`;
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(path.join(PHOTOS, name)) }),
+      );
+      keys.push(key);
+    }
+  }
+  return keys;
 }
 
 /**
@@ -372,17 +389,7 @@ describe('the fleet on real Redis and S3 servers', () => {
     });
     for (const role of ['inference', 'ingest'] as const) running.push(await startRole(role, config, logger));
 
-    const names = (await readdir(PHOTOS)).filter((name) => /\.(png|jpg)$/.test(name));
-    const uploaded: string[] = [];
-    for (let copy = 0; copy < 4; copy++) {
-      for (const name of names) {
-        const key = `copy-${copy}/${name}`;
-        await client.send(
-          new PutObjectCommand({ Bucket: uploads, Key: key, Body: await readFile(path.join(PHOTOS, name)) }),
-        );
-        uploaded.push(key);
-      }
-    }
+    const uploaded = await uploadPhotoCopies(uploads, 4);
     const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
     await enqueuePrefix({
       store: storesByBucket(client)(uploads),
@@ -427,6 +434,82 @@ describe('the fleet on real Redis and S3 servers', () => {
     expect(await queues.detect.getJobCounts('failed')).toEqual({ failed: 0 });
     await queues.close();
   });
+
+  it('loses no object and no role when Redis restarts mid-batch', async () => {
+    const redisServer = await startRestartableRedis(await mkdtemp(path.join(tmpdir(), 'redis-aof-')));
+    const { uploads, results } = await freshFleet('restart', {
+      ADVSCREEN_REDIS_URL: redisServer.url,
+      ADVSCREEN_DETECTOR_CONCURRENCY: '1',
+      // A job whose reply the restart cut off stays active with nobody renewing its lock; the
+      // stalled-job check hands it out again once the lock lapses (30-60 s at the default 30 s).
+      ADVSCREEN_JOB_LOCK_MS: '5000',
+    });
+    const roles = (['ingest', 'detector', 'inference', 'monitor'] as const).map((role) =>
+      spawn(process.execPath, [path.join(REPO_ROOT, `apps/${role}/src/main.ts`)], {
+        env: { ...process.env, ADVSCREEN_LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      }),
+    );
+    const logs = roles.map((role) => {
+      const log = { text: '' };
+      role.stderr?.on('data', (chunk) => {
+        log.text += chunk;
+      });
+      return log;
+    });
+    // The test's own connection waits out the outage it causes, without a line per retry.
+    const connection = new Redis(redisServer.url, { maxRetriesPerRequest: null }).on('error', () => {});
+    const queues = createFleetQueues(connection);
+    try {
+      const uploaded = await uploadPhotoCopies(uploads, 4);
+      await enqueuePrefix({
+        store: storesByBucket(client)(uploads),
+        bucket: uploads,
+        prefix: '',
+        queues,
+        via: 'enqueue',
+      });
+      await waitFor('the first outcomes', async () =>
+        (await listKeys(client, results, 'outcomes/')).length >= 5 ? true : null,
+      );
+      await redisServer.stop();
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect((await listKeys(client, results, 'outcomes/')).length).toBeLessThan(uploaded.length);
+      await redisServer.start();
+
+      const outcomeKeys = await waitFor('an outcome for every object', async () => {
+        const keys = await listKeys(client, results, 'outcomes/');
+        return keys.length >= uploaded.length ? keys : null;
+      });
+      expect(outcomeKeys.sort()).toEqual(uploaded.map((key) => `outcomes/${uploads}/${key}.json`).sort());
+      // The monitor took every object's event (one per object: event ids are the object's).
+      await waitFor('the monitor to take every event', async () =>
+        (await queues.events.getCompletedCount()) === uploaded.length ? true : null,
+      );
+      for (const queue of [queues.ingest, queues.detect, queues.infer, queues.events])
+        expect(await queue.getJobCounts('failed', 'waiting', 'delayed')).toEqual({
+          failed: 0,
+          waiting: 0,
+          delayed: 0,
+        });
+      expect(roles.map((role) => role.exitCode)).toEqual([null, null, null, null]);
+      // Each process said once that Redis was gone and once that it was back (the detector also
+      // from its scoring thread), in its structured log, instead of an error per reconnect attempt.
+      for (const log of logs) {
+        const lines = log.text.split('\n').filter((line) => line !== '');
+        const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+        const lost = messages.filter((msg) => msg.startsWith('redis unreachable')).length;
+        expect(lost).toBeGreaterThanOrEqual(1);
+        expect(lost).toBeLessThanOrEqual(2);
+        expect(messages.filter((msg) => msg === 'redis reachable again')).toHaveLength(lost);
+        expect(messages.filter((msg) => /error/.test(msg))).toEqual([]);
+      }
+    } finally {
+      for (const role of roles) if (role.exitCode === null) role.kill('SIGKILL');
+      await queues.close();
+      await redisServer.stop();
+    }
+  }, 120_000);
 
   it('logs queue depths in CloudWatch embedded metric format for EC2 scaling policies', async () => {
     const { config } = await freshFleet('emf', { ADVSCREEN_CLOUDWATCH_METRICS_S: '1' });

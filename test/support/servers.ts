@@ -115,14 +115,16 @@ export async function startRedis(): Promise<{ server: RedisTestServer; stop: Sto
     }
   }
   const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const ready = new Promise<void>((resolve, reject) => {
+  const stop = await spawnRedisServer(port, ['--save', '', '--appendonly', 'no']);
+  return { server: { kind: 'redis-server', url: `redis://127.0.0.1:${port}` }, stop };
+}
+
+/** Debian's redis-server on a port, once it accepts connections; `stop` ends it with SIGTERM. */
+async function spawnRedisServer(port: number, settings: string[]): Promise<Stop> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...settings], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
     child.once('error', (error) =>
       reject(new Error(`cannot start redis-server (install Debian's redis-server): ${error.message}`)),
     );
@@ -130,13 +132,34 @@ export async function startRedis(): Promise<{ server: RedisTestServer; stop: Sto
       if (chunk.toString().includes('Ready to accept connections')) resolve();
     });
   });
-  await ready;
   child.stdout?.resume();
+  return async () => {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  };
+}
+
+/**
+ * A Redis of one test's own that it can take down and bring back on the same address with its
+ * data, as a restart or failover of a production Redis with an append-only file does: every write
+ * is on disk before Redis answers it, so what the clients were told is kept.
+ */
+export async function startRestartableRedis(dataDir: string): Promise<{
+  url: string;
+  stop: Stop;
+  start(): Promise<void>;
+}> {
+  const port = await freePort();
+  const settings = ['--dir', dataDir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+  let stopRunning: Stop | null = await spawnRedisServer(port, settings);
   return {
-    server: { kind: 'redis-server', url: `redis://127.0.0.1:${port}` },
-    stop: async () => {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      await stopRunning?.();
+      stopRunning = null;
+    },
+    async start() {
+      stopRunning ??= await spawnRedisServer(port, settings);
     },
   };
 }

@@ -8,6 +8,7 @@ import {
 } from '@advscreen/contracts';
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { isRedisConnectionError } from './redis-outages.ts';
 
 /** Workers block on Redis; BullMQ requires `maxRetriesPerRequest: null` on their connections. */
 export function createRedisConnection(url: string): Redis {
@@ -64,9 +65,20 @@ export interface FleetQueues {
   close(): Promise<void>;
 }
 
-export function createFleetQueues(connection: Redis): FleetQueues {
+/**
+ * The fleet's queues on one connection. A queue's 'error' events are its connection's, passed on;
+ * without a listener BullMQ prints each to stderr, once per reconnect attempt during an outage.
+ * Those that say Redis is unreachable are left to the connection's owner (logRedisOutages); the
+ * rest go to `onError`.
+ */
+export function createFleetQueues(
+  connection: Redis,
+  onError: (error: Error) => void = () => {},
+): FleetQueues {
   const make = <T>(name: QueueName, defaultJobOptions = JOB_OPTIONS) =>
-    new Queue<T>(name, { connection, defaultJobOptions });
+    new Queue<T>(name, { connection, defaultJobOptions }).on('error', (error) => {
+      if (!isRedisConnectionError(error)) onError(error);
+    });
   const queues = {
     ingest: make<IngestJob>(QueueName.ingest),
     detect: make<DetectJob>(QueueName.detect),

@@ -3,6 +3,7 @@ import type { Logger } from '@advscreen/observability';
 import { createS3Client, type ObjectStore } from '@advscreen/storage';
 import type { Redis } from 'ioredis';
 import { createFleetQueues, createRedisConnection, type FleetQueues } from './queues.ts';
+import { logRedisOutages } from './redis-outages.ts';
 import { createOutcomeWriter, type OutcomeWriter } from './stages/outcome-records.ts';
 import { parseS3Uri, storesByBucket } from './stores.ts';
 
@@ -27,8 +28,8 @@ export function openRoleContext(config: AdvscreenConfig, logger: Logger, role: s
   const s3 = createS3Client(config.s3);
   const storeFor = storesByBucket(s3);
   const redis = createRedisConnection(config.fleet.redisUrl);
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-  const queues = createFleetQueues(redis);
+  logRedisOutages(redis, logger);
+  const queues = createFleetQueues(redis, (error) => logger.warn({ err: error }, 'queue error'));
   return {
     config,
     logger,

@@ -2,6 +2,7 @@ import type { Logger } from '@advscreen/observability';
 import { type Job, type Processor, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
+import { isRedisConnectionError } from './redis-outages.ts';
 
 /** Validates a payload on the way in; a malformed one fails at once instead of retrying. */
 export function parsePayload<T>(schema: z.ZodType<T>, data: unknown, jobId: string | undefined): T {
@@ -64,6 +65,10 @@ export function startValidatedWorker<T>(
       }
     }
   });
-  worker.on('error', (error) => options.logger.error({ queue: options.queue, err: error }, 'worker error'));
+  // An outage is logged once, by the connection (logRedisOutages), not once per retry here.
+  worker.on('error', (error) => {
+    if (!isRedisConnectionError(error))
+      options.logger.error({ queue: options.queue, err: error }, 'worker error');
+  });
   return worker;
 }
