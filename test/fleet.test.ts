@@ -10,6 +10,7 @@ import { QueueName } from '@advscreen/contracts';
 import {
   createFleetQueues,
   enqueuePrefix,
+  type FleetQueues,
   type RunningRole,
   startRole,
   storesByBucket,
@@ -88,10 +89,16 @@ async function detectJobsSeen(): Promise<number> {
 }
 
 /** What `advscreen enqueue s3://<bucket>/` does: a job per object in the bucket. */
-async function enqueueBucket(bucket: string): Promise<void> {
-  const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
-  await enqueuePrefix({ store: storesByBucket(client)(bucket), bucket, prefix: '', queues, via: 'enqueue' });
-  await queues.close();
+async function enqueueBucket(bucket: string, queues?: FleetQueues): Promise<void> {
+  const into = queues ?? createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
+  await enqueuePrefix({
+    store: storesByBucket(client)(bucket),
+    bucket,
+    prefix: '',
+    queues: into,
+    via: 'enqueue',
+  });
+  if (!queues) await into.close();
 }
 
 /** Each test photo `copies` times (`copy-<n>/<name>`); returns the keys. */
@@ -391,13 +398,7 @@ describe('the fleet on real Redis and S3 servers', () => {
 
     const uploaded = await uploadPhotoCopies(uploads, 4);
     const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
-    await enqueuePrefix({
-      store: storesByBucket(client)(uploads),
-      bucket: uploads,
-      prefix: '',
-      queues,
-      via: 'enqueue',
-    });
+    await enqueueBucket(uploads, queues);
 
     // A detector in its own process, killed without warning once it is part-way through.
     const detector = spawn(process.execPath, [path.join(REPO_ROOT, 'apps/detector/src/main.ts')], {
@@ -462,13 +463,7 @@ describe('the fleet on real Redis and S3 servers', () => {
     const queues = createFleetQueues(connection);
     try {
       const uploaded = await uploadPhotoCopies(uploads, 4);
-      await enqueuePrefix({
-        store: storesByBucket(client)(uploads),
-        bucket: uploads,
-        prefix: '',
-        queues,
-        via: 'enqueue',
-      });
+      await enqueueBucket(uploads, queues);
       await waitFor('the first outcomes', async () =>
         (await listKeys(client, results, 'outcomes/')).length >= 5 ? true : null,
       );
