@@ -12,15 +12,17 @@ import {
   enqueuePrefix,
   type FleetQueues,
   type RunningRole,
+  retryFailedJobs,
   startRole,
   storesByBucket,
 } from '@advscreen/fleet';
 import { createLogger } from '@advscreen/observability';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT } from './support/cli.ts';
+import { REPO_ROOT, runCli } from './support/cli.ts';
 import { listKeys, startWebhookReceiver, waitFor } from './support/fleet.ts';
 import { hostileFiles } from './support/hostile-files.ts';
 import { nearDuplicatePngs } from './support/near-duplicates.ts';
@@ -505,6 +507,89 @@ describe('the fleet on real Redis and S3 servers', () => {
       await redisServer.stop();
     }
   }, 120_000);
+
+  it('hands back the jobs an S3 outage failed for good with `retry-failed`, and each object gets its outcome', async () => {
+    const { uploads, results, config, logger } = await freshFleet('redrive', {});
+    const uploaded = await uploadPhotoCopies(uploads, 1);
+    const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
+    try {
+      // An ingest role that cannot reach S3, and jobs of one attempt each: the outage outlasts
+      // their retries at once instead of after the 15 s of five attempts' backoff.
+      const cutOff = await startRole(
+        'ingest',
+        { ...config, s3: { ...config.s3, endpoint: 'http://127.0.0.1:9' } },
+        pino({ level: 'silent' }),
+      );
+      for (const key of uploaded) {
+        await queues.ingest.add(
+          'ingest',
+          {
+            v: 1,
+            object: { bucket: uploads, key, etag: null },
+            via: 'enqueue',
+            receivedAt: new Date().toISOString(),
+          },
+          { attempts: 1 },
+        );
+      }
+      await waitFor('every ingest job failed for good', async () =>
+        (await queues.ingest.getFailedCount()) === uploaded.length ? true : null,
+      );
+      await cutOff.close();
+      expect(await listKeys(client, results, 'outcomes/')).toEqual([]);
+
+      for (const role of ['inference', 'detector', 'ingest'] as const)
+        running.push(await startRole(role, config, logger));
+      const redrive = await runCli(['retry-failed']);
+      expect(redrive.stderr).toBe('');
+      expect(JSON.parse(redrive.stdout)).toEqual({
+        retried: { ingest: uploaded.length, detect: 0, infer: 0, events: 0, alerts: 0 },
+      });
+      const outcomeKeys = await waitFor('an outcome for every object', async () => {
+        const keys = await listKeys(client, results, 'outcomes/');
+        return keys.length >= uploaded.length ? keys : null;
+      });
+      expect(outcomeKeys.sort()).toEqual(uploaded.map((key) => `outcomes/${uploads}/${key}.json`).sort());
+      expect(await queues.ingest.getFailedCount()).toBe(0);
+      // Nothing is left to hand back.
+      expect(JSON.parse((await runCli(['retry-failed', '--queue', 'ingest'])).stdout).retried.ingest).toBe(0);
+      const misnamed = await runCli(['retry-failed', '--queue', 'ingset']);
+      expect(misnamed.code).toBe(2);
+      expect(misnamed.stderr).toContain('retry-failed takes --queue ingest|detect|infer|events|alerts');
+    } finally {
+      await queues.close();
+    }
+  });
+
+  it('hands each failed job back once when two redrives run at the same time', async () => {
+    const connection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
+    const queues = createFleetQueues(connection);
+    const failing = new Worker(
+      QueueName.alerts,
+      async () => {
+        throw new Error('Slack unreachable');
+      },
+      { connection },
+    );
+    try {
+      const count = 40;
+      for (let i = 0; i < count; i++) await queues.alerts.add('alert', { i } as never, { attempts: 1 });
+      await waitFor('every job failed', async () =>
+        (await queues.alerts.getFailedCount()) === count ? true : null,
+      );
+      await failing.close();
+      const [first, second] = await Promise.all([
+        retryFailedJobs(queues, ['alerts']),
+        retryFailedJobs(queues, ['alerts']),
+      ]);
+      expect(first.alerts + second.alerts).toBe(count);
+      expect(await queues.alerts.getJobCounts('failed', 'waiting')).toEqual({ failed: 0, waiting: count });
+    } finally {
+      await failing.close();
+      await queues.close();
+      connection.disconnect();
+    }
+  });
 
   it('logs queue depths in CloudWatch embedded metric format for EC2 scaling policies', async () => {
     const { config } = await freshFleet('emf', { ADVSCREEN_CLOUDWATCH_METRICS_S: '1' });

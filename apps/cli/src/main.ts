@@ -6,6 +6,7 @@ import { runCalibrateCommand } from './commands/calibrate.ts';
 import { runCalibrateModelCommand } from './commands/calibrate-model.ts';
 import { runEnqueueCommand } from './commands/enqueue.ts';
 import { runReportCommand } from './commands/report.ts';
+import { runRetryFailedCommand } from './commands/retry-failed.ts';
 import { runScanCommand } from './commands/scan.ts';
 import { runTrainDetectorCommand } from './commands/train-detector.ts';
 import { runWorkerCommand } from './commands/worker.ts';
@@ -31,6 +32,7 @@ Usage:
   advscreen worker ingest|detector|inference|monitor
   advscreen enqueue s3://bucket/prefix
   advscreen report [--days 7] [--json]
+  advscreen retry-failed [--queue ingest|detect|infer|events|alerts ...]
   advscreen attack square --manifest manifest.jsonl --out DIR [--eps 4/255,8/255] [--queries 1000] [--seed 1]
   advscreen attack fgsm|pgd --manifest manifest.jsonl --out DIR [--eps 4/255,8/255] [--steps 10] [--seed 1] [--on logits|probabilities]
   advscreen attack cw --manifest manifest.jsonl --out DIR [--c 1] [--steps 100]
@@ -65,6 +67,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runEnqueueCommand(rest);
       case 'report':
         return await runReportCommand(rest);
+      case 'retry-failed':
+        return await runRetryFailedCommand(rest);
       case 'attack':
         return await runAttackCommand(rest);
       case undefined:
