@@ -75,6 +75,8 @@ export const DetectorModelFile = z
       webp: branchSchema('webp').optional(),
       /** AVIF on its own pixels; absent (before v15): the lossless model. */
       avif: branchSchema('avif').optional(),
+      /** Palette images (GIF, palette PNG) on their own pixels; absent (before v16): the lossless model. */
+      palette: branchSchema('palette').optional(),
     }),
     /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch (heads share it). */
     threshold: z.number(),
@@ -101,6 +103,11 @@ export const DetectorModelFile = z
       balanceAttacks: z.boolean().optional(),
       /** The stripes heads' share of their branch's budget (absent: half). */
       stripesShare: z.number().gt(0).lt(1).optional(),
+      /**
+       * The palette branch, when it is the lossless models at an operating point of its own: the
+       * clean palette images that set it (scripts/palette-operating-point.ts; absent: none, before v16).
+       */
+      paletteOperatingPoint: z.object({ manifests: z.array(z.string()), clean: z.number() }).optional(),
     }),
     createdAt: z.string(),
   })
@@ -134,7 +141,7 @@ export const CalibrationFile = z.object({
 });
 export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
-export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v15.json', import.meta.url);
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v16.json', import.meta.url);
 
 function readJson(path: string | URL, what: string): unknown {
   try {

@@ -147,6 +147,19 @@ describe('createResidualScorer', () => {
     expect(denseAbove).toBeGreaterThan(lossless);
   });
 
+  it('scores a palette image by its own model, and by the lossless one in files without it', () => {
+    const gif = { format: 'gif', jpegQuantStep: null, ownPixels: true, jpegBlocks: null, palette: true };
+    const { palette: _, ...withoutPalette } = model.branches;
+    const older = createResidualScorer({ ...model, branches: withoutPalette });
+    expect(older.score(image, gif)).toEqual(older.score(image, ownPng));
+    const scorer = createResidualScorer({
+      ...model,
+      branches: { ...withoutPalette, palette: raisedByOne(model.branches.lossless) },
+    });
+    expect(scorer.score(image, gif).signals.paletteBranch).toBe(1);
+    expect(scorer.score(image, gif).score).toBeCloseTo(older.score(image, ownPng).score - 1, 9);
+  });
+
   it('records which model scored an input so that scoredBranch reads it back', () => {
     const jpeg = (jpegQuantStep: number, jpegChroma: '4:2:0' | '4:2:2' | '4:4:4') => ({
       format: 'jpeg',
@@ -166,6 +179,7 @@ describe('createResidualScorer', () => {
       jpeg422Fine: jpeg(1, '4:2:2'),
       webp: { ...ownPng, format: 'webp', lossyWebp: true },
       avif: { ...ownPng, format: 'avif' },
+      palette: { ...ownPng, format: 'gif', palette: true },
     };
     // Every JPEG branch given a model (the 4:2:0 one), so that none falls back.
     const scorer = createResidualScorer({
@@ -179,6 +193,7 @@ describe('createResidualScorer', () => {
         ),
         webp: model.branches.lossless,
         avif: model.branches.lossless,
+        palette: model.branches.lossless,
       },
     });
     for (const [branch, origin] of Object.entries(origins))

@@ -78,6 +78,7 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
           ...(branchName === 'resized' ? { resizedBranch: 1 } : {}),
           ...(branchName === 'webp' ? { webpBranch: 1 } : {}),
           ...(branchName === 'avif' ? { avifBranch: 1 } : {}),
+          ...(branchName === 'palette' ? { paletteBranch: 1 } : {}),
           ...(origin.jpegQuantStep !== null ? { jpegQuantStep: origin.jpegQuantStep } : {}),
           chromaNoiseRate: chromaNoiseRate(residual),
           // Strongest vertical chroma stripes (top-quarter tiles, R-G or B-G), in 8-bit steps.
@@ -93,6 +94,7 @@ export function scoredBranch(signals: Readonly<Record<string, number>>): Branch 
   if (signals.resizedBranch === 1) return 'resized';
   if (signals.webpBranch === 1) return 'webp';
   if (signals.avifBranch === 1) return 'avif';
+  if (signals.paletteBranch === 1) return 'palette';
   if (signals.jpegBranch !== 1) return 'lossless';
   const fine = signals.fineQuantBranch === 1;
   if (signals.fullChromaBranch === 1) return fine ? 'jpeg444Fine' : 'jpeg444';

@@ -34,4 +34,6 @@ export interface ImageOrigin {
   lossyWebp?: boolean;
   /** AVIF inputs coded as RGB, as lossless AVIF is (imaging's avifStoresRgb); absent: false. */
   losslessAvif?: boolean;
+  /** Colours from a palette (GIF, palette PNG; imaging's DecodedImage.palette); absent: false. */
+  palette?: boolean;
 }

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, restrictLoaders } from './decode-image.ts';
 import { encodeJpeg } from './encode-jpeg.ts';
-import { encodeLossy, LOSSY_FORMATS } from './encode-lossy.ts';
+import { encodeLossy, encodePalette, LOSSY_FORMATS, PALETTE_ENCODINGS } from './encode-lossy.ts';
 import { RejectedInputError } from './rejected-input.ts';
 
 const limits = { maxBytes: 2_000_000, maxPixels: 4_000_000, timeoutMs: 5_000, analysisSize: 32 };
@@ -48,6 +48,14 @@ describe('decodeImage', () => {
     expect([lossy.format, lossy.lossyWebp]).toEqual(['webp', true]);
     expect([lossless.format, lossless.lossyWebp]).toEqual(['webp', false]);
     expect((await decodeImage(await photoLike('jpeg', 32, 32), limits)).lossyWebp).toBe(false);
+  });
+
+  it('says whether the colours come from a palette: GIF, palette PNG, and no RGB PNG or JPEG', async () => {
+    const png = await photoLike('png', 32, 32);
+    for (const encoding of PALETTE_ENCODINGS)
+      expect((await decodeImage(await encodePalette(png, encoding), limits)).palette, encoding).toBe(true);
+    expect((await decodeImage(png, limits)).palette).toBe(false);
+    expect((await decodeImage(await photoLike('jpeg', 32, 32), limits)).palette).toBe(false);
   });
 
   it('says whether an AVIF is coded as RGB (lossless), and no other format is', async () => {

@@ -45,6 +45,8 @@ export interface DecodedImage {
   lossyWebp: boolean;
   /** An AVIF coded as RGB, as lossless AVIF is: see avifStoresRgb. */
   losslessAvif: boolean;
+  /** Colours from a palette of at most 256 (GIF, 8-bit palette PNG), usually dithered. */
+  palette: boolean;
 }
 
 /** Formats a CV pipeline accepts. Everything else (SVG, PDF, RAW, JP2, ...) is refused. */
@@ -202,6 +204,7 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           jpegChroma: format === 'jpeg' ? jpegChromaSubsampling(bytes) : null,
           lossyWebp: format === 'webp' && webpCompression(bytes) === 'lossy',
           losslessAvif: format === 'avif' && avifStoresRgb(bytes),
+          palette: metadata.isPalette === true,
         };
       })(),
       limits.timeoutMs,

@@ -44,3 +44,26 @@ export function encodeLossy(
       return encodeAvif(input, { quality, effort: options.avifEffort });
   }
 }
+
+/**
+ * Palette encodings as the web writes them: GIF dithered (sharp's default: 256 colours, Floyd-
+ * Steinberg) and undithered, and 8-bit palette PNG (libimagequant, as pngquant and image
+ * optimisers write it). For training and benchmarks.
+ */
+export const PALETTE_ENCODINGS = ['gif', 'gif-undithered', 'png8'] as const;
+export type PaletteEncoding = (typeof PALETTE_ENCODINGS)[number];
+
+export const isPaletteEncoding = (value: string): value is PaletteEncoding =>
+  (PALETTE_ENCODINGS as readonly string[]).includes(value);
+
+export function encodePalette(input: Uint8Array, encoding: PaletteEncoding): Promise<Buffer> {
+  const image = sharp(input).removeAlpha();
+  switch (encoding) {
+    case 'gif':
+      return image.gif().toBuffer();
+    case 'gif-undithered':
+      return image.gif({ dither: 0 }).toBuffer();
+    case 'png8':
+      return image.png({ palette: true }).toBuffer();
+  }
+}

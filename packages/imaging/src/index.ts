@@ -13,9 +13,13 @@ export {
 } from './encode-jpeg.ts';
 export {
   encodeLossy,
+  encodePalette,
   isLossyFormat,
+  isPaletteEncoding,
   LOSSY_FORMATS,
   type LossyFormat,
+  PALETTE_ENCODINGS,
+  type PaletteEncoding,
 } from './encode-lossy.ts';
 export {
   type JpegChroma,

@@ -31,6 +31,7 @@ const BRANCH_LABELS: Record<Branch, string> = {
   jpeg422Fine: 'JPEG 4:2:2 above quality 95',
   webp: 'lossy WebP',
   avif: 'AVIF',
+  palette: 'palette (GIF, palette PNG)',
   resized: 'resized',
 };
 

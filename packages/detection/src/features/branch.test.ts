@@ -37,6 +37,13 @@ describe('branchOf', () => {
     expect(branchOf({ format: 'avif', ownPixels: false })).toBe('resized');
   });
 
+  it('gives palette images (GIF, palette PNG) on their own pixels a branch of their own, unless resized', () => {
+    expect(branchOf({ format: 'gif', ownPixels: true, palette: true })).toBe('palette');
+    expect(branchOf({ format: 'png', ownPixels: true, palette: true })).toBe('palette');
+    expect(branchOf({ format: 'png', ownPixels: true, palette: false })).toBe('lossless');
+    expect(branchOf({ format: 'gif', ownPixels: false, palette: true })).toBe('resized');
+  });
+
   it('gives JPEGs with 4:4:4 and with 4:2:2 chroma their own branches, unless resized for analysis', () => {
     const jpeg = (jpegChroma: '4:2:0' | '4:2:2' | '4:4:4' | 'other' | null, ownPixels = true) =>
       branchOf({ format: 'jpeg', ownPixels, jpegChroma });
@@ -74,6 +81,7 @@ describe('nearestAvailable', () => {
     expect(nearestAvailable('resized', having('lossless', 'jpeg'))).toBe('lossless');
     expect(nearestAvailable('webp', having('lossless', 'jpeg'))).toBe('lossless');
     expect(nearestAvailable('avif', having('lossless', 'jpeg', 'webp'))).toBe('lossless');
+    expect(nearestAvailable('palette', having('lossless', 'jpeg', 'avif'))).toBe('lossless');
     expect(nearestAvailable('jpeg', having())).toBe('lossless');
   });
 
