@@ -445,7 +445,7 @@ describe('the fleet on real Redis and S3 servers', () => {
       ADVSCREEN_DETECTOR_CONCURRENCY: '1',
       // A job whose reply the restart cut off stays active with nobody renewing its lock; the
       // stalled-job check hands it out again once the lock lapses (30-60 s at the default 30 s).
-      ADVSCREEN_JOB_LOCK_MS: '5000',
+      ADVSCREEN_JOB_LOCK_MS: '10000',
     });
     const roles = (['ingest', 'detector', 'inference', 'monitor'] as const).map((role) =>
       spawn(process.execPath, [path.join(REPO_ROOT, `apps/${role}/src/main.ts`)], {
@@ -491,15 +491,19 @@ describe('the fleet on real Redis and S3 servers', () => {
         });
       expect(roles.map((role) => role.exitCode)).toEqual([null, null, null, null]);
       // Each process said once that Redis was gone and once that it was back (the detector also
-      // from its scoring thread), in its structured log, instead of an error per reconnect attempt.
+      // from its scoring thread), in its structured log, instead of an error per reconnect attempt
+      // (65 lines here before, with 145 raw stack traces). On a loaded machine a job's lock can lapse
+      // during the outage: BullMQ then reports that job, at warn.
       for (const log of logs) {
         const lines = log.text.split('\n').filter((line) => line !== '');
-        const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+        const records = lines.map((line) => JSON.parse(line) as { msg: string });
+        const messages = records.map((record) => record.msg);
         const lost = messages.filter((msg) => msg.startsWith('redis unreachable')).length;
         expect(lost).toBeGreaterThanOrEqual(1);
         expect(lost).toBeLessThanOrEqual(2);
         expect(messages.filter((msg) => msg === 'redis reachable again')).toHaveLength(lost);
-        expect(messages.filter((msg) => /error/.test(msg))).toEqual([]);
+        expect(records.filter((record) => /error/.test(record.msg))).toEqual([]);
+        expect(messages.filter((msg) => msg.startsWith('job lock lapsed')).length).toBeLessThanOrEqual(4);
       }
     } finally {
       for (const role of roles) if (role.exitCode === null) role.kill('SIGKILL');

@@ -28,6 +28,9 @@ export interface ValidatedWorkerOptions<T> {
   extra?: Partial<WorkerOptions>;
 }
 
+/** BullMQ's words for a job whose lock this worker no longer holds. */
+const LAPSED_LOCK = /^could not renew lock for job|^Missing lock for job/;
+
 /** A BullMQ worker whose handler receives validated, typed payloads. */
 export function startValidatedWorker<T>(
   options: ValidatedWorkerOptions<T>,
@@ -65,10 +68,14 @@ export function startValidatedWorker<T>(
       }
     }
   });
-  // An outage is logged once, by the connection (logRedisOutages), not once per retry here.
+  // An outage is logged once, by the connection (logRedisOutages), not once per retry here. A
+  // lock that lapsed (renewals held up by an outage or a blocked process) is BullMQ's at-least-once
+  // delivery at work, not a fault: the stalled-job check hands the job out again.
   worker.on('error', (error) => {
-    if (!isRedisConnectionError(error))
-      options.logger.error({ queue: options.queue, err: error }, 'worker error');
+    if (isRedisConnectionError(error)) return;
+    if (LAPSED_LOCK.test(error.message))
+      options.logger.warn({ queue: options.queue, err: error }, 'job lock lapsed; the job may run again');
+    else options.logger.error({ queue: options.queue, err: error }, 'worker error');
   });
   return worker;
 }
