@@ -46,6 +46,7 @@ const dense: number[] = [];
 const stripes: number[] = [];
 const shippedScores: number[] = [];
 const shippedScorer = createResidualScorer(base);
+const decodedImages: Awaited<ReturnType<typeof decodeImage>>[] = [];
 let skipped = 0;
 for (const { manifest, store } of await loadManifests(values.manifest)) {
   for (const line of manifest.lines.filter((l) => l.kind === 'clean')) {
@@ -54,6 +55,7 @@ for (const { manifest, store } of await loadManifests(values.manifest)) {
       skipped++;
       continue;
     }
+    decodedImages.push(decoded);
     const { signals } = scorer.score(decoded.analysis, decoded);
     dense.push(signals.denseScore as number);
     if (signals.stripesScore !== undefined) stripes.push(signals.stripesScore);
@@ -89,13 +91,7 @@ const model: DetectorModelFile = {
   createdAt: new Date().toISOString(),
 };
 const newScorer = createResidualScorer(model);
-const combined = [];
-for (const { manifest, store } of await loadManifests(values.manifest)) {
-  for (const line of manifest.lines.filter((l) => l.kind === 'clean')) {
-    const decoded = await decodeImage(await store.read(line.path, limits.maxBytes), limits);
-    if (branchOf(decoded) === 'palette') combined.push(newScorer.score(decoded.analysis, decoded).score);
-  }
-}
+const combined = decodedImages.map((decoded) => newScorer.score(decoded.analysis, decoded).score);
 await writeFile(values.out, `${JSON.stringify(DetectorModelFile.parse(model), null, 2)}\n`);
 const percent = (rate: number) => `${(100 * rate).toFixed(1)}%`;
 console.log(
