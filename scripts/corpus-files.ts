@@ -29,6 +29,20 @@ export async function stillFools(
   return output?.kind === 'classification' && output.index !== labelClean;
 }
 
+/**
+ * A labelled file's `success` once written as `bytes` (re-encoded, palette, ...): an attack's is
+ * asked of the victim on the decoded bytes, as the writing can undo it; other lines keep theirs.
+ */
+export async function successOnceWritten(
+  victim: Model,
+  line: CorpusManifestLine,
+  bytes: Buffer,
+  limits: AdvscreenConfig['decode'],
+): Promise<boolean | null> {
+  if (line.kind !== 'adv' || line.label_clean === undefined) return line.success;
+  return stillFools(victim, (await decodeImage(bytes, limits)).analysis, line.label_clean);
+}
+
 /** A crop's name: `adv/dog_0__FGSM_8-255.png` and `clean/dog_0.png` are both crop `dog_0` of their photo. */
 const cropOf = (line: CorpusManifestLine) =>
   `${line.source_photo}\u0000${(line.path.split('/').pop() ?? '').split('__')[0]?.replace(/\.[a-z0-9]+$/i, '')}`;

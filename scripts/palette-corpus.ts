@@ -9,10 +9,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
 import type { CorpusManifestLine } from '@advscreen/contracts';
-import { decodeImage, encodePalette, isPaletteEncoding, PALETTE_ENCODINGS } from '@advscreen/imaging';
+import { encodePalette, isPaletteEncoding, PALETTE_ENCODINGS } from '@advscreen/imaging';
 import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
 import { writeCorpusManifest } from '@advscreen/pipeline';
-import { loadManifests, stillFools } from './corpus-files.ts';
+import { loadManifests, successOnceWritten } from './corpus-files.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,14 +36,7 @@ for (const { manifest, store } of await loadManifests(values.manifest)) {
     const lossless = await store.read(line.path, config.decode.maxBytes);
     for (const encoding of encodings.filter(isPaletteEncoding)) {
       const bytes = await encodePalette(lossless, encoding);
-      let success = line.success;
-      if (line.kind === 'adv' && line.label_clean !== undefined) {
-        success = await stillFools(
-          model,
-          (await decodeImage(bytes, config.decode)).analysis,
-          line.label_clean,
-        );
-      }
+      const success = await successOnceWritten(model, line, bytes, config.decode);
       const file = line.path.replace(/\.png$/, `_${encoding}.${encoding === 'png8' ? 'png' : 'gif'}`);
       await mkdir(path.join(values.out, path.dirname(file)), { recursive: true });
       await writeFile(path.join(values.out, file), bytes);

@@ -12,16 +12,10 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import type { CorpusManifestLine } from '@advscreen/contracts';
-import {
-  decodeImage,
-  encodeLossy,
-  isJpegEncodeChroma,
-  isLossyFormat,
-  type LossyFormat,
-} from '@advscreen/imaging';
+import { encodeLossy, isJpegEncodeChroma, isLossyFormat, type LossyFormat } from '@advscreen/imaging';
 import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
 import { writeCorpusManifest } from '@advscreen/pipeline';
-import { loadManifests, stillFools } from './corpus-files.ts';
+import { loadManifests, successOnceWritten } from './corpus-files.ts';
 
 const { values } = parseArgs({
   options: {
@@ -78,10 +72,7 @@ for (const { manifest, store } of await loadManifests(values.manifest)) {
     const quality = low + Math.floor(random() * (high - low + 1));
     const lossless = await store.read(line.path, config.decode.maxBytes);
     const bytes = await encodeLossy(lossless, format, { quality, chroma });
-    let success = line.success;
-    if (line.kind === 'adv' && line.label_clean !== undefined) {
-      success = await stillFools(model, (await decodeImage(bytes, config.decode)).analysis, line.label_clean);
-    }
+    const success = await successOnceWritten(model, line, bytes, config.decode);
     const file = line.path.replace(/\.png$/, writer.suffix(quality));
     await mkdir(path.join(values.out, path.dirname(file)), { recursive: true });
     await writeFile(path.join(values.out, file), bytes);

@@ -7,7 +7,12 @@ export {
   JOB_OPTIONS,
   openCommandConnection,
 } from './queues.ts';
-export { RETRYABLE_QUEUES, type RetryableQueue, retryFailedJobs } from './retry-failed.ts';
+export {
+  isRetryableQueue,
+  RETRYABLE_QUEUES,
+  type RetryableQueue,
+  retryFailedJobs,
+} from './retry-failed.ts';
 export { ROLES, type Role, type RunningRole, runRoleUntilSignalled, startRole } from './roles.ts';
 export { attributeSource, ingestObject, normaliseEtag, UNATTRIBUTED } from './stages/ingest.ts';
 export { parseS3Uri, storesByBucket } from './stores.ts';

@@ -4,6 +4,9 @@ import type { FleetQueues } from './queues.ts';
 export const RETRYABLE_QUEUES = ['ingest', 'detect', 'infer', 'events', 'alerts'] as const;
 export type RetryableQueue = (typeof RETRYABLE_QUEUES)[number];
 
+export const isRetryableQueue = (name: string): name is RetryableQueue =>
+  (RETRYABLE_QUEUES as readonly string[]).includes(name);
+
 const PAGE = 500;
 
 /**

@@ -2,15 +2,12 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
 import {
   createFleetQueues,
+  isRetryableQueue,
   openCommandConnection,
   RETRYABLE_QUEUES,
-  type RetryableQueue,
   retryFailedJobs,
 } from '@advscreen/fleet';
 import { UsageError } from '../usage-error.ts';
-
-const isRetryableQueue = (name: string): name is RetryableQueue =>
-  (RETRYABLE_QUEUES as readonly string[]).includes(name);
 
 /**
  * `advscreen retry-failed [--queue detect ...]`: every job that failed for good, on every queue
@@ -23,14 +20,13 @@ export async function runRetryFailedCommand(argv: string[]): Promise<number> {
     options: { queue: { type: 'string', multiple: true } },
   });
   const names = values.queue ?? [...RETRYABLE_QUEUES];
-  const unknown = names.filter((name) => !isRetryableQueue(name));
-  if (positionals.length > 0 || unknown.length > 0)
+  if (positionals.length > 0 || !names.every(isRetryableQueue))
     throw new UsageError(`retry-failed takes --queue ${RETRYABLE_QUEUES.join('|')} (repeatable)`);
   const config = loadConfig();
   const redis = await openCommandConnection(config.fleet.redisUrl);
   const queues = createFleetQueues(redis);
   try {
-    const retried = await retryFailedJobs(queues, names.filter(isRetryableQueue));
+    const retried = await retryFailedJobs(queues, names);
     process.stdout.write(`${JSON.stringify({ retried })}\n`);
     return 0;
   } finally {
