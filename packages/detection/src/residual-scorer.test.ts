@@ -98,26 +98,31 @@ describe('createResidualScorer', () => {
     expect(scorer.score(image, fine).signals.fineQuantBranch).toBeUndefined();
   });
 
-  it('scores a lossy WebP with its own model, or the lossless one when the file has none', () => {
-    const lossyWebp = {
-      format: 'webp',
-      jpegQuantStep: null,
-      ownPixels: true,
-      jpegBlocks: null,
-      lossyWebp: true,
-    };
-    const { webp: _, ...withoutWebp } = model.branches;
-    const older = createResidualScorer({ ...model, branches: withoutWebp });
-    expect(older.score(image, lossyWebp)).toEqual(older.score(image, ownPng));
-    const scorer = createResidualScorer({
-      ...model,
-      branches: { ...withoutWebp, webp: raisedByOne(model.branches.lossless) },
-    });
-    expect(scorer.score(image, lossyWebp).signals.webpBranch).toBe(1);
-    expect(scorer.score(image, lossyWebp).score).toBeCloseTo(older.score(image, ownPng).score - 1, 9);
-    // A lossless WebP stays with the lossless model.
-    expect(scorer.score(image, { ...lossyWebp, lossyWebp: false })).toEqual(older.score(image, ownPng));
-  });
+  // Lossy WebP and palette images: a model of their own on the lossless features where the file
+  // has one, else the lossless model; the same format without that trait stays lossless.
+  it.each([
+    {
+      branch: 'webp',
+      own: { format: 'webp', lossyWebp: true },
+      lossless: { format: 'webp', lossyWebp: false },
+    },
+    { branch: 'palette', own: { format: 'gif', palette: true }, lossless: { format: 'png', palette: false } },
+  ] as const)(
+    'scores $branch inputs with their own model, or the lossless one when the file has none',
+    ({ branch, own, lossless }) => {
+      const origin = { ...ownPng, ...own };
+      const { [branch]: _, ...without } = model.branches;
+      const older = createResidualScorer({ ...model, branches: without });
+      expect(older.score(image, origin)).toEqual(older.score(image, ownPng));
+      const scorer = createResidualScorer({
+        ...model,
+        branches: { ...without, [branch]: raisedByOne(model.branches.lossless) },
+      });
+      expect(scorer.score(image, origin).signals[`${branch}Branch`]).toBe(1);
+      expect(scorer.score(image, origin).score).toBeCloseTo(older.score(image, ownPng).score - 1, 9);
+      expect(scorer.score(image, { ...ownPng, ...lossless })).toEqual(older.score(image, ownPng));
+    },
+  );
 
   it('scores an AVIF by the larger of its own model and the lossless one (alone when the file has no AVIF model)', () => {
     const avif = { format: 'avif', jpegQuantStep: null, ownPixels: true, jpegBlocks: null };
@@ -145,19 +150,6 @@ describe('createResidualScorer', () => {
     const denseAbove = withAvif(-5).signals.denseScore as number;
     expect(withAvif(-5).score).toBe(denseAbove);
     expect(denseAbove).toBeGreaterThan(lossless);
-  });
-
-  it('scores a palette image by its own model, and by the lossless one in files without it', () => {
-    const gif = { format: 'gif', jpegQuantStep: null, ownPixels: true, jpegBlocks: null, palette: true };
-    const { palette: _, ...withoutPalette } = model.branches;
-    const older = createResidualScorer({ ...model, branches: withoutPalette });
-    expect(older.score(image, gif)).toEqual(older.score(image, ownPng));
-    const scorer = createResidualScorer({
-      ...model,
-      branches: { ...withoutPalette, palette: raisedByOne(model.branches.lossless) },
-    });
-    expect(scorer.score(image, gif).signals.paletteBranch).toBe(1);
-    expect(scorer.score(image, gif).score).toBeCloseTo(older.score(image, ownPng).score - 1, 9);
   });
 
   it('records which model scored an input so that scoredBranch reads it back', () => {
