@@ -39,11 +39,12 @@ export {
   type Head,
   headFeatureCounts,
   headFeatures,
+  type InputFeatures,
+  inputFeatures,
   isJpegBranch,
   JPEG_CHROMAS,
   type JpegBranchChroma,
   type JpegEvidence,
-  jpegEvidence,
 } from './features/branch.ts';
 export { DCT_FEATURE_COUNT, extractJpegDctFeatures } from './features/dct-features.ts';
 export {

@@ -4,17 +4,15 @@ import {
   type Branch,
   branchOf,
   type Head,
-  headFeatures,
+  inputFeatures,
   isFineQuantBranch,
   isFullChromaBranch,
   isHalfChromaBranch,
   isJpegBranch,
-  jpegEvidence,
   nearestAvailable,
   SECOND_OPINION,
 } from './features/branch.ts';
-import { chromaNoiseRate, extractResidualFeatures } from './features/residual-features.ts';
-import { extractStripeFeatures } from './features/stripe-features.ts';
+import { chromaNoiseRate } from './features/residual-features.ts';
 import type { ImageOrigin, Scorer } from './scorer.ts';
 import { linearScore } from './training/logistic-regression.ts';
 import type { TrainedBranch } from './training/train-detector.ts';
@@ -55,11 +53,8 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
     score(image: RgbImage, origin: ImageOrigin) {
       const branchName = nearestAvailable(branchOf(origin), hasModel);
       const branch = model.branches[branchName] ?? model.branches.lossless;
-      const residual = extractResidualFeatures(image);
       // Inputs resized for analysis have no stripes head; the signal is recorded for every branch.
-      const stripes = extractStripeFeatures(image);
-      const jpeg = jpegEvidence(image, origin, branchName);
-      const features = headFeatures(branchName, residual, stripes, jpeg);
+      const { residual, stripes, heads: features } = inputFeatures(image, origin, branchName);
       const [denseScore, stripesScore] = headScores(branch, features);
       // A second opinion on the same features (AVIF: the lossless model), when the branch has one.
       const second = SECOND_OPINION[branchName];

@@ -1,13 +1,5 @@
 import type { CorpusManifestLine, RgbImage } from '@advscreen/contracts';
-import {
-  type Branch,
-  branchOf,
-  extractResidualFeatures,
-  extractStripeFeatures,
-  headFeatures,
-  jpegEvidence,
-  type TrainingExample,
-} from '@advscreen/detection';
+import { type Branch, branchOf, inputFeatures, type TrainingExample } from '@advscreen/detection';
 import {
   type DecodedImage,
   type DecodeLimits,
@@ -50,12 +42,7 @@ export interface TrainingExampleOptions {
 export const AVIF_TRAINING_EFFORT = 2;
 
 const featuresOf = (branch: Branch, decoded: DecodedImage) =>
-  headFeatures(
-    branch,
-    extractResidualFeatures(decoded.analysis),
-    extractStripeFeatures(decoded.analysis),
-    jpegEvidence(decoded.analysis, decoded),
-  );
+  inputFeatures(decoded.analysis, decoded, branch).heads;
 
 /**
  * Decodes every manifest file through the worker's decoder and computes its branch's features;

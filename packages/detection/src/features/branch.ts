@@ -3,12 +3,14 @@ import { luminance, reusedPlane } from '../pixels.ts';
 import type { ImageOrigin } from '../scorer.ts';
 import { DCT_FEATURE_COUNT, DCT_FEATURES_ID, extractJpegDctFeatures } from './dct-features.ts';
 import {
+  extractResidualFeatures,
   MERGED_RESIDUAL_FEATURE_COUNT,
   mergeChromaDirections,
   RESIDUAL_FEATURE_COUNT,
 } from './residual-features.ts';
 import {
   extractLumaStripeFeatures,
+  extractStripeFeatures,
   LUMA_STRIPE_FEATURE_COUNT,
   LUMA_STRIPE_FEATURES_ID,
   STRIPE_FEATURE_COUNT,
@@ -20,10 +22,11 @@ import {
  * JPEG resized for analysis has had that noise averaged away and looks like the resized photos
  * the lossless model learned from: scored by the JPEG model, 3.5-10.6% of clean wallpaper
  * crops at 240-1024 px were flagged, by the lossless model 0-1.4% (bench:resized-lossy). Inputs
- * resized (or re-oriented) for analysis have a model of their own when the detector file has
- * one (`resized`, on the lossless features): an attack carried onto a large file reaches the
- * analysis image smoothed, and taught to the lossless model it cost that model its 224 px
- * catch (docs/detection.md). Without one they go to the lossless model.
+ * resized for analysis (not those only re-oriented: an orientation tag is no way around a
+ * model) have a model of their own when the detector file has one (`resized`, on the lossless
+ * features): an attack carried onto a large file reaches the analysis image smoothed, and
+ * taught to the lossless model it cost that model its 224 px catch (docs/detection.md).
+ * Without one they go to the lossless model.
  */
 export const BRANCHES = [
   'lossless',
@@ -191,7 +194,7 @@ export interface JpegEvidence {
 const lumaPlane = reusedPlane();
 
 /** `branch`: the model that will score the input (a detector may lack the one `branchOf` names). */
-export function jpegEvidence(image: RgbImage, origin: ImageOrigin, branch = branchOf(origin)): JpegEvidence {
+function jpegEvidence(image: RgbImage, origin: ImageOrigin, branch: Branch): JpegEvidence {
   const luma = isJpegBranch(branch) ? luminance(image, lumaPlane(image.width * image.height)) : null;
   return {
     quantStep: origin.jpegQuantStep,
@@ -199,6 +202,21 @@ export function jpegEvidence(image: RgbImage, origin: ImageOrigin, branch = bran
     dct: origin.jpegBlocks && luma ? extractJpegDctFeatures(luma, origin.jpegBlocks.lumaTable) : null,
     lumaStripes: luma ? extractLumaStripeFeatures(luma) : null,
   };
+}
+
+/** An input's features, as its branch's heads read them, with the two feature sets the scorer also reports. */
+export interface InputFeatures {
+  residual: Float64Array;
+  stripes: Float64Array;
+  heads: Record<Head, number[]>;
+}
+
+/** Every feature of an analysis image for `branch`: what the scorer and training both compute. */
+export function inputFeatures(image: RgbImage, origin: ImageOrigin, branch: Branch): InputFeatures {
+  const residual = extractResidualFeatures(image);
+  const stripes = extractStripeFeatures(image);
+  const jpeg = jpegEvidence(image, origin, branch);
+  return { residual, stripes, heads: headFeatures(branch, residual, stripes, jpeg) };
 }
 
 const MISSING_DCT = new Float64Array(DCT_FEATURE_COUNT).fill(Number.NaN);
