@@ -97,7 +97,9 @@ describe('decodeImage', () => {
       .withMetadata({ orientation: 8 })
       .jpeg()
       .toBuffer();
-    expect(await decodeImage(reoriented, limits)).toMatchObject({ ownPixels: false, jpegBlocks: null });
+    // Re-oriented on its own pixels: the detector reads the stored samples, on their blocks.
+    expect(await decodeImage(reoriented, limits)).toMatchObject({ ownPixels: true, orientation: 8 });
+    expect((await decodeImage(reoriented, limits)).jpegBlocks?.lumaTable).toHaveLength(64);
     expect((await decodeImage(await photoLike('png', 32, 32), limits)).jpegBlocks).toBeNull();
   });
 
@@ -149,6 +151,7 @@ describe('decodeImage', () => {
       .toBuffer();
     const decoded = await decodeImage(rotated, limits);
     expect([decoded.width, decoded.height]).toEqual([30, 40]);
+    expect(decoded.orientation).toBe(6);
   });
 
   describe('transparency', () => {

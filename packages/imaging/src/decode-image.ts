@@ -28,8 +28,13 @@ export interface DecodedImage {
   height: number;
   /** JPEG inputs: mean step of the luminance quantisation table (see jpegLumaQuantStep); else null. */
   jpegQuantStep: number | null;
-  /** The analysis image is the file's own pixels: already analysis size, and not re-oriented. */
+  /**
+   * The analysis image is the file's own pixels: already analysis size, so not resized (perhaps
+   * re-oriented: `orientation`).
+   */
   ownPixels: boolean;
+  /** The EXIF orientation (1-8) applied to the analysis image, as viewers and the model see it; 1: none. */
+  orientation: number;
   /**
    * JPEG inputs analysed on their own pixels, so their 8x8 blocks are the encoder's: the
    * luminance table (see jpegLumaQuantTable). Else null.
@@ -47,6 +52,23 @@ export interface DecodedImage {
   losslessAvif: boolean;
   /** Colours from a palette of at most 256 (GIF, 8-bit palette PNG), usually dithered. */
   palette: boolean;
+}
+
+/**
+ * A JPEG's blocks in the image as shown. An orientation turns or mirrors the encoder's 8x8 blocks
+ * with the image: still whole blocks on the grid when the side is a multiple of 8 (else none is
+ * left), their coefficients transposed by the orientations that swap the axes (5-8), so the
+ * table is transposed with them; mirroring only changes coefficients' signs.
+ */
+function orientedBlocks(
+  lumaTable: number[],
+  orientation: number,
+  side: number,
+): { lumaTable: number[] } | null {
+  if (orientation === 1) return { lumaTable };
+  if (side % 8 !== 0) return null;
+  if (orientation < 5) return { lumaTable };
+  return { lumaTable: lumaTable.map((_, i) => lumaTable[(i % 8) * 8 + Math.floor(i / 8)] as number) };
 }
 
 /** Formats a CV pipeline accepts. Everything else (SVG, PDF, RAW, JP2, ...) is refused. */
@@ -176,10 +198,8 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
         const width = metadata.autoOrient?.width ?? metadata.width ?? 0;
         const height = metadata.autoOrient?.height ?? metadata.height ?? 0;
         const lumaTable = format === 'jpeg' ? jpegLumaQuantTable(bytes) : null;
-        const ownPixels =
-          width === limits.analysisSize &&
-          height === limits.analysisSize &&
-          (metadata.orientation ?? 1) === 1;
+        const ownPixels = width === limits.analysisSize && height === limits.analysisSize;
+        const orientation = metadata.orientation ?? 1;
         const resized = open()
           .resize(limits.analysisSize, limits.analysisSize, { fit: 'fill', kernel: 'linear' })
           .toColourspace('srgb');
@@ -200,7 +220,9 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           height,
           jpegQuantStep: lumaTable ? meanQuantStep(lumaTable) : null,
           ownPixels,
-          jpegBlocks: lumaTable && ownPixels ? { lumaTable } : null,
+          orientation,
+          jpegBlocks:
+            lumaTable && ownPixels ? orientedBlocks(lumaTable, orientation, limits.analysisSize) : null,
           jpegChroma: format === 'jpeg' ? jpegChromaSubsampling(bytes) : null,
           lossyWebp: format === 'webp' && webpCompression(bytes) === 'lossy',
           losslessAvif: format === 'avif' && avifStoresRgb(bytes),

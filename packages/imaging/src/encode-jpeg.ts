@@ -54,3 +54,23 @@ function runCjpeg(args: string[], input: Buffer): Promise<Buffer> {
     child.stdin.end(input);
   });
 }
+
+/**
+ * The JPEG with an EXIF orientation tag (1-8) spliced in after its start marker, its data
+ * untouched: what a tool that only edits metadata writes. The segment is taken from a JPEG
+ * sharp writes. For tests and benchmarks, not the screening path.
+ */
+export async function tagJpegOrientation(jpeg: Buffer, orientation: number): Promise<Buffer> {
+  const carrier = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+    .withMetadata({ orientation })
+    .jpeg()
+    .toBuffer();
+  for (let at = 2; at + 4 <= carrier.length; ) {
+    const length = carrier.readUInt16BE(at + 2);
+    if (carrier[at + 1] === 0xe1) {
+      return Buffer.concat([jpeg.subarray(0, 2), carrier.subarray(at, at + 2 + length), jpeg.subarray(2)]);
+    }
+    at += 2 + length;
+  }
+  throw new Error('sharp wrote no EXIF segment');
+}

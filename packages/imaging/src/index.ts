@@ -10,6 +10,7 @@ export {
   isJpegEncodeChroma,
   JPEG_ENCODE_CHROMAS,
   type JpegEncodeChroma,
+  tagJpegOrientation,
 } from './encode-jpeg.ts';
 export {
   encodeLossy,
