@@ -9,15 +9,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
-import {
-  branchOf,
-  createResidualScorer,
-  DetectorModelFile,
-  rateAbove,
-  thresholdAtFpr,
-} from '@advscreen/detection';
+import { branchOf, createResidualScorer, DetectorModelFile, rateAbove } from '@advscreen/detection';
 import { decodeImage } from '@advscreen/imaging';
 import { loadManifests } from './corpus-files.ts';
+import { losslessAtOwnPoint } from './lossless-operating-point.ts';
 
 const { values } = parseArgs({
   options: {
@@ -62,24 +57,7 @@ for (const { manifest, store } of await loadManifests(values.manifest)) {
     shippedScores.push(shippedScorer.score(decoded.analysis, decoded).score);
   }
 }
-const stripesShare = base.trainedOn.stripesShare ?? 0.5;
-const denseShare = lossless.stripes ? 1 - stripesShare : 1;
-const palette = {
-  dense: {
-    ...lossless.dense,
-    offset: thresholdAtFpr(dense, base.targetFpr * denseShare),
-    clean: dense.length,
-  },
-  ...(lossless.stripes
-    ? {
-        stripes: {
-          ...lossless.stripes,
-          offset: thresholdAtFpr(stripes, base.targetFpr * stripesShare),
-          clean: stripes.length,
-        },
-      }
-    : {}),
-};
+const palette = losslessAtOwnPoint(base, { dense, stripes }, base.targetFpr);
 const model: DetectorModelFile = {
   ...base,
   version: values.version,

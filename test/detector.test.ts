@@ -88,6 +88,29 @@ describe('the bundled detector on fixture photos', () => {
     }
   });
 
+  it('asks the lossless models at their own point about a file resized for analysis', async () => {
+    // A 224 px attack upscaled whole keeps its perturbation sharp, which the resized model reads
+    // as a clean downscaled photo (v16 scored these below its threshold); resizedLossless catches
+    // them (docs/decisions/0013-resized-second-opinion.md).
+    const scorer = createResidualScorer(loadDetectorModel());
+    const limits = loadConfig({}).decode;
+    for (const [name, verdict] of [
+      ['dog_0__Square_16-255.png', true],
+      ['kite_1__PGD_8-255.png', true],
+      ['dog_0.png', false],
+      ['kite_1.png', false],
+    ] as const) {
+      for (const size of [240, 320]) {
+        const upscaled = await sharp(path.join(PHOTOS, name)).resize(size, size).png().toBuffer();
+        const decoded = await decodeImage(upscaled, limits);
+        const { score, signals } = scorer.score(decoded.analysis, decoded);
+        expect(signals.resizedBranch, name).toBe(1);
+        expect(signals.secondOpinionScore, name).toBeDefined();
+        expect(score > scorer.threshold, `${name} at ${size} px`).toBe(verdict);
+      }
+    }
+  });
+
   it('refuses a calibration made for another detector', () => {
     const model = loadDetectorModel();
     const calibration = {

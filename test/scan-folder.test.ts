@@ -142,7 +142,7 @@ describe('advscreen scan <folder>', () => {
       const jpeg = record.format === 'jpeg';
       // The fixture photos are 224x224: JPEGs among them are scored on their own 8x8 blocks (a
       // dense and a stripes head, as PNGs); the 300 px one is resized for analysis and scored by
-      // the resized model (dense head only).
+      // the resized model (dense head only) with the lossless models' second opinion (v17).
       const resized = key === 'dog_0_300px.jpg';
       const fine = FINE_JPEGS[key as keyof typeof FINE_JPEGS];
       const avifModel = record.format === 'avif' && key !== LOSSLESS_AVIF.name;
@@ -156,7 +156,7 @@ describe('advscreen scan <folder>', () => {
         ...(jpeg ? ['jpegQuantStep'] : []),
         ...(key in PALETTE_FILES ? ['paletteBranch'] : []),
         ...(resized ? ['resizedBranch'] : []),
-        ...(avifModel ? ['secondOpinionScore'] : []),
+        ...(avifModel || resized ? ['secondOpinionScore'] : []),
         ...(resized ? [] : ['stripesScore']),
         ...(record.format === 'webp' ? ['webpBranch'] : []),
       ]);
@@ -170,7 +170,7 @@ describe('advscreen scan <folder>', () => {
           record.signals.secondOpinionScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
-      expect(record.detector).toBe('residual-cooccurrence@16');
+      expect(record.detector).toBe('residual-cooccurrence@17');
       expect(record.threshold).toBe(0);
     }
     for (const name of Object.keys(FINE_JPEGS))

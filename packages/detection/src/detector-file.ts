@@ -77,6 +77,11 @@ export const DetectorModelFile = z
       avif: branchSchema('avif').optional(),
       /** Palette images (GIF, palette PNG) on their own pixels; absent (before v16): the lossless model. */
       palette: branchSchema('palette').optional(),
+      /**
+       * The lossless models at an operating point set on clean resized files: the resized
+       * branch's second opinion (SECOND_OPINION); absent (before v17): none.
+       */
+      resizedLossless: branchSchema('resizedLossless').optional(),
     }),
     /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch (heads share it). */
     threshold: z.number(),
@@ -108,6 +113,13 @@ export const DetectorModelFile = z
        * clean palette images that set it (scripts/palette-operating-point.ts; absent: none, before v16).
        */
       paletteOperatingPoint: z.object({ manifests: z.array(z.string()), clean: z.number() }).optional(),
+      /**
+       * The resizedLossless branch: the clean resized files that set it and the share of them it
+       * may flag (scripts/resized-second-opinion.ts; absent: none, before v17).
+       */
+      resizedSecondOpinion: z
+        .object({ photos: z.array(z.string()), clean: z.number(), share: z.number() })
+        .optional(),
     }),
     createdAt: z.string(),
   })
@@ -141,7 +153,7 @@ export const CalibrationFile = z.object({
 });
 export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
-export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v16.json', import.meta.url);
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v17.json', import.meta.url);
 
 function readJson(path: string | URL, what: string): unknown {
   try {

@@ -33,6 +33,7 @@ const BRANCH_LABELS: Record<Branch, string> = {
   avif: 'AVIF',
   palette: 'palette (GIF, palette PNG)',
   resized: 'resized',
+  resizedLossless: 'resized, second opinion (lossless models)',
 };
 
 const REENCODED_TITLES: Record<ReencodingKind, string> = {

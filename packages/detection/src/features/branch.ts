@@ -40,6 +40,7 @@ export const BRANCHES = [
   'avif',
   'palette',
   'resized',
+  'resizedLossless',
 ] as const;
 export type Branch = (typeof BRANCHES)[number];
 
@@ -106,9 +107,16 @@ export const NEAREST_BRANCH: Readonly<Partial<Record<Branch, Branch>>> = {
  * as between heads. AVIF: its own model reads weak FGSM and PGD better, the lossless model strong
  * FGSM and Square (on 19 other photos at AVIF 50-80, Square 4/255 caught 62% by the AVIF model
  * alone, 71% by the lossless one, 76% by the larger; no clean file flagged by either:
- * docs/decisions/0011-avif.md).
+ * docs/decisions/0011-avif.md). Resized inputs: the resized model reads perturbations smoothed
+ * by the upscale, the lossless one those an upscale left sharp (a 224 px attack upscaled whole by
+ * an image tool: FGSM 16/255 caught 0-13% by the resized model, 81-83% by the lossless one);
+ * `resizedLossless` is the lossless models at an operating point set on clean resized files,
+ * which no input is routed to (docs/decisions/0013-resized-second-opinion.md).
  */
-export const SECOND_OPINION: Readonly<Partial<Record<Branch, Branch>>> = { avif: 'lossless' };
+export const SECOND_OPINION: Readonly<Partial<Record<Branch, Branch>>> = {
+  avif: 'lossless',
+  resized: 'resizedLossless',
+};
 
 /** The branch whose model scores a branch's inputs: its own where there is one, else the nearest that is. */
 export function nearestAvailable(branch: Branch, available: (branch: Branch) => boolean): Branch {
