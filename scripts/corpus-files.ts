@@ -1,10 +1,12 @@
 // Labelled corpora for the benches and fitting scripts: each manifest with the folder store its
 // paths are relative to.
-import type { AdvscreenConfig } from '@advscreen/config';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type AdvscreenConfig, loadConfig } from '@advscreen/config';
 import type { CorpusManifestLine, RgbImage } from '@advscreen/contracts';
 import { decodeImage, encodeJpeg } from '@advscreen/imaging';
-import type { Model } from '@advscreen/inference';
-import { type CorpusManifest, readCorpusManifest } from '@advscreen/pipeline';
+import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec, type Model } from '@advscreen/inference';
+import { type CorpusManifest, readCorpusManifest, writeCorpusManifest } from '@advscreen/pipeline';
 import { LocalFolderStore } from '@advscreen/storage';
 
 /** The manifests in order; those in `trainOnly` are fitted on and left out of the tables. */
@@ -87,4 +89,55 @@ export async function attacksFlippedByJpegAlone(
     }
   }
   return { flipped, checked };
+}
+
+/** One way of writing a corpus file anew: its name's new ending, its format in the manifest, its bytes. */
+export interface Rewrite {
+  suffix: string;
+  /** The manifest's `format`, so that the benches' tables tell the ways apart. */
+  format: string;
+  /** Appended to the line's `generator`. */
+  says: string;
+  write: (bytes: Buffer) => Promise<Buffer>;
+}
+
+/**
+ * Writes each file of labelled corpora the ways `rewritesOf` gives for its line (none: skipped)
+ * under `out`, with a manifest in the corpus format: each attack's success asked of the victim
+ * model (the bundled spec) on the written file, since the writing can undo it. Prints a summary.
+ */
+export async function writeRewrittenCorpus(
+  manifestPaths: readonly string[],
+  out: string,
+  rewritesOf: (line: CorpusManifestLine) => readonly Rewrite[],
+): Promise<void> {
+  const config = loadConfig();
+  const victim = await createOnnxModel(loadModelSpec(BUNDLED_MODEL_SPEC), 'cpu');
+  const written: CorpusManifestLine[] = [];
+  for (const { manifest, store } of await loadManifests(manifestPaths)) {
+    for (const line of manifest.lines) {
+      const rewrites = rewritesOf(line);
+      if (rewrites.length === 0) continue;
+      const source = await store.read(line.path, config.decode.maxBytes);
+      for (const { suffix, format, says, write } of rewrites) {
+        const bytes = await write(source);
+        const file = line.path.replace(/\.[a-z0-9]+$/i, suffix);
+        await mkdir(path.join(out, path.dirname(file)), { recursive: true });
+        await writeFile(path.join(out, file), bytes);
+        written.push({
+          ...line,
+          path: file,
+          format,
+          success: await successOnceWritten(victim, line, bytes, config.decode),
+          generator: `${line.generator ?? 'corpus file'}; ${says}`,
+        });
+      }
+    }
+  }
+  await victim.close();
+  await writeCorpusManifest(path.join(out, 'manifest.jsonl'), written);
+  const attacks = written.filter((line) => line.kind === 'adv');
+  console.log(
+    `${written.length} files in ${out}: ${written.length - attacks.length} clean, ${attacks.length} attacks, ${attacks.filter((line) => line.success).length} still fooling the model`,
+  );
 }

@@ -4,15 +4,9 @@
 // attack's success is asked of the victim model (the bundled spec) on the decoded file. For the
 // palette branch's operating point (scripts/palette-operating-point.ts) and for bench:detect and
 // bench:cascade on palette inputs (docs/detection.md, "Palette images").
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '@advscreen/config';
-import type { CorpusManifestLine } from '@advscreen/contracts';
 import { encodePalette, isPaletteEncoding, PALETTE_ENCODINGS } from '@advscreen/imaging';
-import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec } from '@advscreen/inference';
-import { writeCorpusManifest } from '@advscreen/pipeline';
-import { loadManifests, successOnceWritten } from './corpus-files.ts';
+import { writeRewrittenCorpus } from './corpus-files.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,32 +22,13 @@ if (!values.manifest?.length || !values.out || !encodings.every(isPaletteEncodin
   );
   process.exit(2);
 }
-const config = loadConfig();
-const model = await createOnnxModel(loadModelSpec(BUNDLED_MODEL_SPEC), 'cpu');
-const written: CorpusManifestLine[] = [];
-for (const { manifest, store } of await loadManifests(values.manifest)) {
-  for (const line of manifest.lines.filter((l) => l.format === 'png')) {
-    const lossless = await store.read(line.path, config.decode.maxBytes);
-    for (const encoding of encodings.filter(isPaletteEncoding)) {
-      const bytes = await encodePalette(lossless, encoding);
-      const success = await successOnceWritten(model, line, bytes, config.decode);
-      const file = line.path.replace(/\.png$/, `_${encoding}.${encoding === 'png8' ? 'png' : 'gif'}`);
-      await mkdir(path.join(values.out, path.dirname(file)), { recursive: true });
-      await writeFile(path.join(values.out, file), bytes);
-      written.push({
-        ...line,
-        path: file,
-        // The encoding, so that the benches' tables tell them apart.
+await writeRewrittenCorpus(values.manifest, values.out, (line) =>
+  line.format === 'png'
+    ? encodings.filter(isPaletteEncoding).map((encoding) => ({
+        suffix: `_${encoding}.${encoding === 'png8' ? 'png' : 'gif'}`,
         format: encoding,
-        success,
-        generator: `${line.generator ?? 'corpus file'}; written as ${encoding}`,
-      });
-    }
-  }
-}
-await model.close();
-await writeCorpusManifest(path.join(values.out, 'manifest.jsonl'), written);
-const attacks = written.filter((line) => line.kind === 'adv');
-console.log(
-  `${written.length} palette files in ${values.out}: ${written.length - attacks.length} clean, ${attacks.length} attacks, ${attacks.filter((line) => line.success).length} still fooling the model`,
+        says: `written as ${encoding}`,
+        write: (bytes: Buffer) => encodePalette(bytes, encoding),
+      }))
+    : [],
 );
