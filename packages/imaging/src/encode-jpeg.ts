@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import sharp from 'sharp';
+import { headerSegments } from './jpeg-quantisation.ts';
 
 /** Chroma subsampling a JPEG can be written with here. */
 export const JPEG_ENCODE_CHROMAS = ['4:2:0', '4:4:4', '4:2:2'] as const;
@@ -65,12 +66,10 @@ export async function tagJpegOrientation(jpeg: Buffer, orientation: number): Pro
     .withMetadata({ orientation })
     .jpeg()
     .toBuffer();
-  for (let at = 2; at + 4 <= carrier.length; ) {
-    const length = carrier.readUInt16BE(at + 2);
-    if (carrier[at + 1] === 0xe1) {
-      return Buffer.concat([jpeg.subarray(0, 2), carrier.subarray(at, at + 2 + length), jpeg.subarray(2)]);
-    }
-    at += 2 + length;
+  for (const { marker, payload, end } of headerSegments(carrier)) {
+    // The segment from its marker (4 bytes before the payload) to its end.
+    if (marker === 0xe1)
+      return Buffer.concat([jpeg.subarray(0, 2), carrier.subarray(payload - 4, end), jpeg.subarray(2)]);
   }
   throw new Error('sharp wrote no EXIF segment');
 }

@@ -22,7 +22,7 @@ export function meanQuantStep(table: readonly number[]): number {
 }
 
 /** One marker segment of a JPEG header: its marker byte and where its payload (after the length) starts and ends. */
-interface HeaderSegment {
+export interface HeaderSegment {
   marker: number;
   payload: number;
   end: number;
@@ -32,7 +32,7 @@ interface HeaderSegment {
  * The marker segments before the first scan (SOS), read without decoding; stops quietly at
  * anything malformed (the decoder reports that).
  */
-function* headerSegments(bytes: Uint8Array): Generator<HeaderSegment> {
+export function* headerSegments(bytes: Uint8Array): Generator<HeaderSegment> {
   if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 2;
