@@ -70,16 +70,16 @@ describe('the bundled detector on fixture photos', () => {
     }
     // A JPEG tagged without re-encoding it: its blocks are the encoder's, turned, and its table
     // is turned with them, so its DCT features are the untagged file's.
+    const dct = (d: Awaited<ReturnType<typeof decodeImage>>) =>
+      Array.from(extractJpegDctFeatures(luminance(d.analysis), d.jpegBlocks?.lumaTable ?? []));
     for (const name of ['dog_0.jpg', 'person_2__FGSM_8-255_q90.jpg']) {
       const jpeg = await readFile(path.join(PHOTOS, name));
       const plain = await scored(jpeg);
+      const expected = dct(plain.decoded);
       for (const orientation of [3, 6, 7]) {
         const tagged = await scored(await tagJpegOrientation(jpeg, orientation));
         expect(tagged.decoded.orientation, name).toBe(orientation);
         expect(tagged.signals.jpegBranch, name).toBe(1);
-        const dct = (d: typeof plain.decoded) =>
-          Array.from(extractJpegDctFeatures(luminance(d.analysis), d.jpegBlocks?.lumaTable ?? []));
-        const expected = dct(plain.decoded);
         dct(tagged.decoded).forEach((value, i) => {
           expect(value, `${name} ${orientation} feature ${i}`).toBeCloseTo(expected[i] as number, 2);
         });

@@ -97,9 +97,10 @@ describe('decodeImage', () => {
       .withMetadata({ orientation: 8 })
       .jpeg()
       .toBuffer();
-    // Re-oriented on its own pixels: the detector reads the stored samples, on their blocks.
-    expect(await decodeImage(reoriented, limits)).toMatchObject({ ownPixels: true, orientation: 8 });
-    expect((await decodeImage(reoriented, limits)).jpegBlocks?.lumaTable).toHaveLength(64);
+    // Re-oriented at the analysis size: still its own pixels, shown turned, its blocks turned with them.
+    const turned = await decodeImage(reoriented, limits);
+    expect(turned).toMatchObject({ ownPixels: true, orientation: 8 });
+    expect(turned.jpegBlocks?.lumaTable).toHaveLength(64);
     expect((await decodeImage(await photoLike('png', 32, 32), limits)).jpegBlocks).toBeNull();
   });
 
