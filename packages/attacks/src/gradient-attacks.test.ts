@@ -51,6 +51,13 @@ describe('fgsm', () => {
     // d CE(class 0) / d x = (p - onehot) . W / 100: the sign of (W1 - W0) per pixel.
     expect(Array.from(attacked?.data ?? [])).toEqual([92, 8, 242, 108, 120, 13]);
   });
+
+  it('along the grey axis moves a pixel by the sign of its summed channel gradients, so grey stays grey', async () => {
+    const grey: RgbImage = { width: 2, height: 1, data: Uint8Array.from([100, 100, 100, 50, 50, 50]) };
+    const [attacked] = await fgsm([grey], [0], linearVictim(WEIGHTS), { eps: 8, greyAxis: true });
+    // W1 - W0 per channel: (-2, 2, -2) sums to -2 on the first pixel, (2, -2, 3) to 3 on the second.
+    expect(Array.from(attacked?.data ?? [])).toEqual([92, 92, 92, 58, 58, 58]);
+  });
 });
 
 describe('pgd', () => {
@@ -67,6 +74,22 @@ describe('pgd', () => {
     );
     const margin = (z: number[] | undefined) => (z?.[0] as number) - (z?.[1] as number);
     expect(margin(after)).toBeLessThan(margin(before));
+  });
+
+  it('along the grey axis starts and steps alike on every channel of a pixel', async () => {
+    const grey: RgbImage = { width: 2, height: 1, data: Uint8Array.from([100, 100, 100, 50, 50, 50]) };
+    const [attacked] = await pgd([grey], [0], linearVictim(WEIGHTS), {
+      eps: 4,
+      random: seededRandom(3),
+      greyAxis: true,
+    });
+    const data = Array.from(attacked?.data ?? []);
+    expect(data.slice(0, 3)).toEqual([data[0], data[0], data[0]]);
+    expect(data.slice(3)).toEqual([data[3], data[3], data[3]]);
+    expect(data).not.toEqual(Array.from(grey.data));
+    data.forEach((v, i) => {
+      expect(Math.abs(v - (grey.data[i] as number))).toBeLessThanOrEqual(4);
+    });
   });
 });
 

@@ -18,6 +18,22 @@ export interface LossOptions {
    * torchattacks does to a model that ends in softmax).
    */
   on?: 'probabilities' | 'logits';
+  /**
+   * Move each pixel's three channels alike (by the sum of their gradients: the gradient along
+   * the grey axis), so that a grey image stays grey: the attack for a grayscale file.
+   */
+  greyAxis?: boolean;
+}
+
+/** Each pixel's channel gradients replaced by their sum, in place. */
+function alongGreyAxis(gradient: Float32Array): Float32Array {
+  for (let i = 0; i < gradient.length; i += 3) {
+    const sum = (gradient[i] as number) + (gradient[i + 1] as number) + (gradient[i + 2] as number);
+    gradient[i] = sum;
+    gradient[i + 1] = sum;
+    gradient[i + 2] = sum;
+  }
+  return gradient;
 }
 
 /** d CE(label) / d logits from the model's probabilities p, for cross-entropy on the logits or on p. */
@@ -70,14 +86,21 @@ async function signedSteps(
   images: readonly RgbImage[],
   labels: readonly number[],
   victim: GradientVictim,
-  options: { steps: number; stepSize: number; eps: number; on: 'probabilities' | 'logits' },
+  options: {
+    steps: number;
+    stepSize: number;
+    eps: number;
+    on: 'probabilities' | 'logits';
+    greyAxis: boolean;
+  },
 ): Promise<RgbImage[]> {
   for (let step = 0; step < options.steps; step++) {
     const gradients = await lossGradients(start, labels, victim, options.on);
     start.forEach((x, i) => {
+      const gradient = gradients[i] as Float32Array;
       signStep(
         x.data,
-        gradients[i] as Float32Array,
+        options.greyAxis ? alongGreyAxis(gradient) : gradient,
         (images[i] as RgbImage).data,
         options.stepSize,
         options.eps,
@@ -100,6 +123,7 @@ export function fgsm(
     stepSize: eps,
     eps,
     on: options.on ?? 'logits',
+    greyAxis: options.greyAxis === true,
   });
 }
 
@@ -115,17 +139,21 @@ export function pgd(
   options: LossOptions & { eps: number; steps?: number; stepSize?: number; random: () => number },
 ): Promise<RgbImage[]> {
   const { eps } = options;
-  const start = images.map((image) => ({
-    ...image,
-    data: Float32Array.from(image.data, (v) =>
-      Math.min(255, Math.max(0, v + (2 * options.random() - 1) * eps)),
-    ),
-  }));
+  const greyAxis = options.greyAxis === true;
+  const start = images.map((image) => {
+    let shift = 0;
+    const data = Float32Array.from(image.data, (v, i) => {
+      if (!greyAxis || i % 3 === 0) shift = (2 * options.random() - 1) * eps;
+      return Math.min(255, Math.max(0, v + shift));
+    });
+    return { ...image, data };
+  });
   return signedSteps(start, images, labels, victim, {
     steps: options.steps ?? 10,
     stepSize: options.stepSize ?? eps / 4,
     eps,
     on: options.on ?? 'logits',
+    greyAxis,
   });
 }
 

@@ -103,24 +103,28 @@ export function gradientCorpusAttack(options: {
   steps: number;
   seed: number;
   on: 'probabilities' | 'logits';
+  /** Every channel of a pixel moved alike (see the attacks' `greyAxis`): a grey image stays grey. */
+  greyAxis?: boolean;
   victim: GradientVictim;
   victimName: string;
 }): CorpusAttack {
   const eps = epsSteps(options.eps);
   const random = seededRandom(options.seed);
   const { on, steps } = options;
+  const greyAxis = options.greyAxis === true;
+  const alike = greyAxis ? ', channels moved alike (grey axis)' : '';
   return {
     name: options.kind,
     eps: options.eps,
     suffix: options.eps.replace('/', '-'),
     generator:
       options.kind === 'FGSM'
-        ? `advscreen attack fgsm (Goodfellow et al. 2015), cross-entropy on ${on}, victim ${options.victimName}`
-        : `advscreen attack pgd (Madry et al. 2018), ${steps} steps of eps/4, random start, cross-entropy on ${on}, seed ${options.seed}, victim ${options.victimName}`,
+        ? `advscreen attack fgsm (Goodfellow et al. 2015), cross-entropy on ${on}${alike}, victim ${options.victimName}`
+        : `advscreen attack pgd (Madry et al. 2018), ${steps} steps of eps/4, random start, cross-entropy on ${on}${alike}, seed ${options.seed}, victim ${options.victimName}`,
     run: async (images, labels) =>
       (options.kind === 'FGSM'
-        ? await fgsm(images, labels, options.victim, { eps, on })
-        : await pgd(images, labels, options.victim, { eps, steps, on, random })
+        ? await fgsm(images, labels, options.victim, { eps, on, greyAxis })
+        : await pgd(images, labels, options.victim, { eps, steps, on, random, greyAxis })
       ).map((image) => ({ image, record: {} })),
   };
 }
