@@ -111,6 +111,31 @@ describe('the bundled detector on fixture photos', () => {
     }
   });
 
+  it('scores a grey image with the grey model, which sees attacks the colour models read as clean', async () => {
+    // The colour models read no chroma noise as clean: v17 gave every grey file the same score,
+    // far below its threshold (docs/decisions/0014-grey-images.md).
+    const scorer = createResidualScorer(loadDetectorModel());
+    const limits = loadConfig({}).decode;
+    for (const [name, verdict] of [
+      ['dog_0__FGSM_16-255.png', true],
+      ['kite_1__FGSM_16-255.png', true],
+      ['person_2__FGSM_16-255.png', true],
+      ['dog_0.png', false],
+      ['person_2.png', false],
+    ] as const) {
+      const grey = sharp(path.join(PHOTOS, name)).grayscale();
+      for (const bytes of [
+        await grey.clone().png().toBuffer(),
+        await grey.clone().jpeg({ quality: 90 }).toBuffer(),
+      ]) {
+        const decoded = await decodeImage(bytes, limits);
+        const { score, signals } = scorer.score(decoded.analysis, decoded);
+        expect(signals.greyBranch, name).toBe(1);
+        expect(score > scorer.threshold, `${name} as ${decoded.format}`).toBe(verdict);
+      }
+    }
+  });
+
   it('refuses a calibration made for another detector', () => {
     const model = loadDetectorModel();
     const calibration = {

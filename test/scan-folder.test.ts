@@ -170,7 +170,7 @@ describe('advscreen scan <folder>', () => {
           record.signals.secondOpinionScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
-      expect(record.detector).toBe('residual-cooccurrence@17');
+      expect(record.detector).toBe('residual-cooccurrence@18');
       expect(record.threshold).toBe(0);
     }
     for (const name of Object.keys(FINE_JPEGS))

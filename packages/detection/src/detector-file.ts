@@ -77,6 +77,8 @@ export const DetectorModelFile = z
       avif: branchSchema('avif').optional(),
       /** Palette images (GIF, palette PNG) on their own pixels; absent (before v16): the lossless model. */
       palette: branchSchema('palette').optional(),
+      /** Grey images on their own pixels; absent (before v18): the lossless model. */
+      grey: branchSchema('grey').optional(),
       /**
        * The lossless models at an operating point set on clean resized files: the resized
        * branch's second opinion (SECOND_OPINION); absent (before v17): none.
@@ -153,7 +155,7 @@ export const CalibrationFile = z.object({
 });
 export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
-export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v17.json', import.meta.url);
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v18.json', import.meta.url);
 
 function readJson(path: string | URL, what: string): unknown {
   try {

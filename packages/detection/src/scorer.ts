@@ -36,4 +36,6 @@ export interface ImageOrigin {
   losslessAvif?: boolean;
   /** Colours from a palette (GIF, palette PNG; imaging's DecodedImage.palette); absent: false. */
   palette?: boolean;
+  /** Every analysis pixel grey (imaging's DecodedImage.grey); absent: false. */
+  grey?: boolean;
 }

@@ -41,6 +41,28 @@ describe('decodeImage', () => {
     },
   );
 
+  it('says whether every analysis pixel is grey: grayscale files and colour files of a grey image', async () => {
+    const colour = await photoLike('png', 32, 32);
+    const grey = sharp(colour).grayscale();
+    expect((await decodeImage(colour, limits)).grey).toBe(false);
+    expect((await decodeImage(await photoLike('jpeg', 32, 32), limits)).grey).toBe(false);
+    for (const bytes of [
+      await grey.clone().png().toBuffer(),
+      await grey.clone().jpeg({ quality: 90 }).toBuffer(),
+      await grey.clone().toColourspace('srgb').jpeg({ quality: 90 }).toBuffer(),
+      await grey.clone().toColourspace('srgb').webp({ quality: 90 }).toBuffer(),
+    ])
+      expect((await decodeImage(bytes, limits)).grey).toBe(true);
+    // One coloured pixel is enough to make it a colour image.
+    const levels = await grey.clone().extractChannel(0).raw().toBuffer();
+    const tinted = Buffer.from(Array.from(levels).flatMap((v) => [v, v, v]));
+    tinted[0] = ((tinted[0] as number) + 2) % 256;
+    const tintedPng = await sharp(tinted, { raw: { width: 32, height: 32, channels: 3 } })
+      .png()
+      .toBuffer();
+    expect((await decodeImage(tintedPng, limits)).grey).toBe(false);
+  });
+
   it('says whether a WebP is lossy, and no other format is', async () => {
     const png = await photoLike('png', 32, 32);
     const lossy = await decodeImage(await sharp(png).webp({ quality: 80 }).toBuffer(), limits);

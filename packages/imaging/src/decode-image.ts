@@ -52,6 +52,11 @@ export interface DecodedImage {
   losslessAvif: boolean;
   /** Colours from a palette of at most 256 (GIF, 8-bit palette PNG), usually dithered. */
   palette: boolean;
+  /**
+   * Every analysis pixel is grey (its channels within 1 of each other: grayscale files, and
+   * colour files of a grey image, whose encoders round chroma by at most that).
+   */
+  grey: boolean;
 }
 
 /**
@@ -209,12 +214,9 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
         const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
         if (info.channels !== (metadata.hasAlpha ? 4 : 3))
           throw new RejectedInputError('corrupt', `decoded to ${info.channels} channels`);
+        const rgb = metadata.hasAlpha ? compositeOverWhite(pixels, info.width, info.height) : pixels;
         return {
-          analysis: {
-            width: info.width,
-            height: info.height,
-            data: metadata.hasAlpha ? compositeOverWhite(pixels, info.width, info.height) : pixels,
-          },
+          analysis: { width: info.width, height: info.height, data: rgb },
           format,
           width,
           height,
@@ -227,6 +229,7 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           lossyWebp: format === 'webp' && webpCompression(bytes) === 'lossy',
           losslessAvif: format === 'avif' && avifStoresRgb(bytes),
           palette: metadata.isPalette === true,
+          grey: isGrey(rgb),
         };
       })(),
       limits.timeoutMs,
@@ -235,4 +238,15 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
     if (error instanceof RejectedInputError) throw error;
     throw classifyDecoderError(error, bytes);
   }
+}
+
+/** Whether every pixel of interleaved RGB has its channels within 1 of each other. */
+function isGrey(rgb: Uint8Array): boolean {
+  for (let i = 0; i < rgb.length; i += 3) {
+    const r = rgb[i] as number;
+    const g = rgb[i + 1] as number;
+    const b = rgb[i + 2] as number;
+    if (Math.max(r, g, b) - Math.min(r, g, b) > 1) return false;
+  }
+  return true;
 }

@@ -85,8 +85,8 @@ export async function buildTrainingExamples(
       ownPixels: decoded.ownPixels,
     });
     // Only files analysed on their own pixels: a re-encoded JPEG of another size would not be
-    // scored by the JPEG model.
-    if (branch !== 'lossless' || !decoded.ownPixels) continue;
+    // scored by the JPEG model. A grey file's re-encodings stay grey, for the grey model.
+    if ((branch !== 'lossless' && branch !== 'grey') || !decoded.ownPixels) continue;
     for (const { format, quality, chroma } of reencodings) {
       const encoded = await encodeLossy(bytes, format, { quality, chroma, avifEffort });
       const reencoded = await decodeImage(encoded, limits);

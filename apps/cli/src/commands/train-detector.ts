@@ -32,6 +32,7 @@ const BRANCH_LABELS: Record<Branch, string> = {
   webp: 'lossy WebP',
   avif: 'AVIF',
   palette: 'palette (GIF, palette PNG)',
+  grey: 'grey (grayscale files, colour files of a grey image)',
   resized: 'resized',
   resizedLossless: 'resized, second opinion (lossless models)',
 };

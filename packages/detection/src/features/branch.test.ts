@@ -44,6 +44,15 @@ describe('branchOf', () => {
     expect(branchOf({ format: 'gif', ownPixels: false, palette: true })).toBe('resized');
   });
 
+  it('gives grey images on their own pixels the grey branch, whatever their format, unless resized', () => {
+    for (const format of ['png', 'jpeg', 'webp', 'gif'])
+      expect(branchOf({ format, ownPixels: true, jpegChroma: null, palette: true, grey: true }), format).toBe(
+        'grey',
+      );
+    expect(branchOf({ format: 'png', ownPixels: false, grey: true })).toBe('resized');
+    expect(branchOf({ format: 'png', ownPixels: true, grey: false })).toBe('lossless');
+  });
+
   it('gives JPEGs with 4:4:4 and with 4:2:2 chroma their own branches, unless resized for analysis', () => {
     const jpeg = (jpegChroma: '4:2:0' | '4:2:2' | '4:4:4' | 'other' | null, ownPixels = true) =>
       branchOf({ format: 'jpeg', ownPixels, jpegChroma });

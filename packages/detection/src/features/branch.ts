@@ -39,6 +39,7 @@ export const BRANCHES = [
   'webp',
   'avif',
   'palette',
+  'grey',
   'resized',
   'resizedLossless',
 ] as const;
@@ -69,13 +70,18 @@ export const FINE_QUANT_STEP = 5;
  * lossless AVIF (coded as RGB) holds the encoder's input pixels, as a PNG does: `lossless`.
  * Palette images (GIF, palette PNG) are dithered to at most 256 colours, noise the lossless model
  * reads as perturbation (43-45% of the development corpus's clean crops written so were flagged
- * by detector v15): `palette`, on the lossless features.
+ * by detector v15): `palette`, on the lossless features. Grey images (every pixel's channels
+ * alike, whatever the format) have no chroma, and the colour models read no chroma noise as
+ * clean: every attack written as a grayscale PNG or JPEG went through detector v17 (FGSM and PGD
+ * at 2-16/255 0%, docs/detection.md): `grey`, on the lossless features, without a stripes head
+ * (the stripes are chroma's).
  */
 export function branchOf(
   origin: Pick<ImageOrigin, 'format' | 'ownPixels' | 'jpegChroma'> &
-    Partial<Pick<ImageOrigin, 'jpegQuantStep' | 'lossyWebp' | 'losslessAvif' | 'palette'>>,
+    Partial<Pick<ImageOrigin, 'jpegQuantStep' | 'lossyWebp' | 'losslessAvif' | 'palette' | 'grey'>>,
 ): Branch {
   if (!origin.ownPixels) return 'resized';
+  if (origin.grey) return 'grey';
   if (origin.palette) return 'palette';
   if (origin.format === 'webp' && origin.lossyWebp) return 'webp';
   if (origin.format === 'avif') return origin.losslessAvif ? 'lossless' : 'avif';
@@ -100,6 +106,7 @@ export const NEAREST_BRANCH: Readonly<Partial<Record<Branch, Branch>>> = {
   webp: 'lossless',
   avif: 'lossless',
   palette: 'lossless',
+  grey: 'lossless',
 };
 
 /**

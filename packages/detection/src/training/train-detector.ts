@@ -136,7 +136,10 @@ const reencodingKindOf = (branch: Branch): ReencodingKind | null =>
   branch === 'webp' || branch === 'avif' ? branch : isJpegBranch(branch) ? chromaOfBranch(branch) : null;
 
 const DEFAULT_STRIPE_ATTACKS = ['Square'];
-const DEFAULT_STRIPES_BRANCHES: readonly Branch[] = BRANCHES.filter((branch) => branch !== 'resized');
+// Grey inputs have no chroma, whose stripes the stripes head reads.
+const DEFAULT_STRIPES_BRANCHES: readonly Branch[] = BRANCHES.filter(
+  (branch) => branch !== 'resized' && branch !== 'grey',
+);
 
 function fit(examples: readonly TrainingExample[], head: Head, options: TrainingOptions): LinearModel {
   return fitLogisticRegression(
