@@ -4,7 +4,8 @@
 // "Routes through file traits"): `cmyk-jpeg` (CMYK JPEG quality 95), `tiff-jpeg` (TIFF with JPEG
 // compression, quality 90), `gray` (grayscale PNG) and `gray-jpeg` (grayscale JPEG quality 90),
 // `wide` and `tall` (upscaled to 320x224 and 224x320 with sharp's default kernel, PNG: the
-// decode squashes them back), `up-jpeg` (upscaled to 320 px, then JPEG quality 90). With a
+// decode squashes them back), `up-jpeg` (upscaled to 320 px, then JPEG quality 90), `gray-up`
+// (grayscale, upscaled to 320 px, PNG: a grey file resized for analysis). With a
 // manifest in the corpus format; each attack's success is asked of the victim model (the bundled
 // spec) on the decoded file. `--ways`: only those (default all). For bench:detect and
 // bench:cascade, and `gray` for training the grey model.
@@ -19,7 +20,7 @@ const { values } = parseArgs({
     ways: { type: 'string' },
   },
 });
-const WAYS = ['cmyk-jpeg', 'tiff-jpeg', 'gray', 'gray-jpeg', 'wide', 'tall', 'up-jpeg'];
+const WAYS = ['cmyk-jpeg', 'tiff-jpeg', 'gray', 'gray-jpeg', 'wide', 'tall', 'up-jpeg', 'gray-up'];
 const ways = values.ways?.split(',') ?? WAYS;
 if (!values.manifest?.length || !values.out || !ways.every((w) => WAYS.includes(w))) {
   console.error(
@@ -46,6 +47,7 @@ await writeRewrittenCorpus(values.manifest, values.out, (line) =>
         way('wide', '_320x224.png', (b) => sharp(b).resize(320, 224, { fit: 'fill' }).png().toBuffer()),
         way('tall', '_224x320.png', (b) => sharp(b).resize(224, 320, { fit: 'fill' }).png().toBuffer()),
         way('up-jpeg', '_320_q90.jpg', (b) => sharp(b).resize(320, 320).jpeg({ quality: 90 }).toBuffer()),
+        way('gray-up', '_gray_320.png', (b) => sharp(b).grayscale().resize(320, 320).png().toBuffer()),
       ])
     : [],
 );

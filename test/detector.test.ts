@@ -133,6 +133,14 @@ describe('the bundled detector on fixture photos', () => {
         expect(signals.greyBranch, name).toBe(1);
         expect(score > scorer.threshold, `${name} as ${decoded.format}`).toBe(verdict);
       }
+      // Resized for analysis too: the resized model gives every grey file one score as well.
+      const upscaled = await decodeImage(await grey.clone().resize(320, 320).png().toBuffer(), limits);
+      const { signals } = scorer.score(upscaled.analysis, upscaled);
+      expect([upscaled.ownPixels, signals.greyBranch, signals.resizedBranch], name).toEqual([
+        false,
+        1,
+        undefined,
+      ]);
     }
   });
 

@@ -44,13 +44,14 @@ describe('branchOf', () => {
     expect(branchOf({ format: 'gif', ownPixels: false, palette: true })).toBe('resized');
   });
 
-  it('gives grey images on their own pixels the grey branch, whatever their format, unless resized', () => {
+  it('gives grey images the grey branch, whatever their format and size', () => {
     for (const format of ['png', 'jpeg', 'webp', 'gif'])
-      expect(branchOf({ format, ownPixels: true, jpegChroma: null, palette: true, grey: true }), format).toBe(
-        'grey',
-      );
-    expect(branchOf({ format: 'png', ownPixels: false, grey: true })).toBe('resized');
+      for (const ownPixels of [true, false])
+        expect(branchOf({ format, ownPixels, jpegChroma: null, palette: true, grey: true }), format).toBe(
+          'grey',
+        );
     expect(branchOf({ format: 'png', ownPixels: true, grey: false })).toBe('lossless');
+    expect(branchOf({ format: 'png', ownPixels: false, grey: false })).toBe('resized');
   });
 
   it('gives JPEGs with 4:4:4 and with 4:2:2 chroma their own branches, unless resized for analysis', () => {

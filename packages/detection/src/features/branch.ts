@@ -74,14 +74,15 @@ export const FINE_QUANT_STEP = 5;
  * alike, whatever the format) have no chroma, and the colour models read no chroma noise as
  * clean: every attack written as a grayscale PNG or JPEG went through detector v17 (FGSM and PGD
  * at 2-16/255 0%, docs/detection.md): `grey`, on the lossless features, without a stripes head
- * (the stripes are chroma's).
+ * (the stripes are chroma's), whatever the file's size: the resized model leans on chroma too
+ * and gave grey files resized for analysis one score as well.
  */
 export function branchOf(
   origin: Pick<ImageOrigin, 'format' | 'ownPixels' | 'jpegChroma'> &
     Partial<Pick<ImageOrigin, 'jpegQuantStep' | 'lossyWebp' | 'losslessAvif' | 'palette' | 'grey'>>,
 ): Branch {
-  if (!origin.ownPixels) return 'resized';
   if (origin.grey) return 'grey';
+  if (!origin.ownPixels) return 'resized';
   if (origin.palette) return 'palette';
   if (origin.format === 'webp' && origin.lossyWebp) return 'webp';
   if (origin.format === 'avif') return origin.losslessAvif ? 'lossless' : 'avif';
