@@ -77,7 +77,7 @@ export const DetectorModelFile = z
       avif: branchSchema('avif').optional(),
       /** Palette images (GIF, palette PNG) on their own pixels; absent (before v16): the lossless model. */
       palette: branchSchema('palette').optional(),
-      /** Grey images on their own pixels; absent (before v18): the lossless model. */
+      /** Grey images, at any size; absent (before v18): the lossless or resized model. */
       grey: branchSchema('grey').optional(),
       /**
        * The lossless models at an operating point set on clean resized files: the resized

@@ -34,6 +34,20 @@ describe('createResidualScorer', () => {
     expect(scored.score).toBeCloseTo(older.score(image, resizedPng).score - 1, 9);
   });
 
+  it('scores a grey input with the grey model, or as before v18 when the file has none', () => {
+    const { grey: _, ...withoutGrey } = model.branches;
+    const older = createResidualScorer({ ...model, branches: withoutGrey });
+    const jpegQ90 = { format: 'jpeg', jpegQuantStep: 11.5, ownPixels: true, jpegBlocks: null };
+    for (const origin of [ownPng, resizedPng, jpegQ90]) {
+      expect(older.score(image, { ...origin, grey: true }), origin.format).toEqual(
+        older.score(image, origin),
+      );
+      expect(createResidualScorer(model).score(image, { ...origin, grey: true }).signals.greyBranch).toBe(1);
+    }
+    expect(older.score(image, { ...resizedPng, grey: true }).signals.resizedBranch).toBe(1);
+    expect(older.score(image, { ...jpegQ90, grey: true }).signals.jpegBranch).toBe(1);
+  });
+
   it('scores a JPEG with full-resolution chroma with its own model, or the JPEG one when the file has none', () => {
     const jpegQ90 = { format: 'jpeg', jpegQuantStep: 11.5, ownPixels: true, jpegBlocks: null };
     const fullChroma = { ...jpegQ90, jpegChroma: '4:4:4' as const };

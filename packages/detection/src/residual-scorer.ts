@@ -2,15 +2,14 @@ import type { RgbImage } from '@advscreen/contracts';
 import type { CalibrationFile, DetectorModelFile } from './detector-file.ts';
 import {
   type Branch,
-  branchOf,
   type Head,
   inputFeatures,
   isFineQuantBranch,
   isFullChromaBranch,
   isHalfChromaBranch,
   isJpegBranch,
-  nearestAvailable,
   SECOND_OPINION,
+  scoringBranch,
 } from './features/branch.ts';
 import { chromaNoiseRate } from './features/residual-features.ts';
 import type { ImageOrigin, Scorer } from './scorer.ts';
@@ -51,7 +50,7 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
     name,
     threshold: calibration?.threshold ?? model.threshold,
     score(image: RgbImage, origin: ImageOrigin) {
-      const branchName = nearestAvailable(branchOf(origin), hasModel);
+      const branchName = scoringBranch(origin, hasModel);
       const branch = model.branches[branchName] ?? model.branches.lossless;
       // Inputs resized for analysis have no stripes head; the signal is recorded for every branch.
       const { residual, stripes, heads: features } = inputFeatures(image, origin, branchName);

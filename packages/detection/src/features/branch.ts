@@ -133,6 +133,23 @@ export function nearestAvailable(branch: Branch, available: (branch: Branch) => 
   return nearest ?? 'lossless';
 }
 
+/**
+ * The model that scores an input, given which branches a detector file has: its own branch's,
+ * else the nearest. A grey input under a file without a grey model (before v18) is scored as it
+ * was then, as the branch it would have without being grey (a grey JPEG by a JPEG model, a grey
+ * file resized for analysis by the resized one).
+ */
+export function scoringBranch(
+  origin: Parameters<typeof branchOf>[0],
+  available: (branch: Branch) => boolean,
+) {
+  const branch = branchOf(origin);
+  return nearestAvailable(
+    branch === 'grey' && !available(branch) ? branchOf({ ...origin, grey: false }) : branch,
+    available,
+  );
+}
+
 /** Branches whose inputs are JPEGs on their own pixels, with JPEG features (quantisation, DCT, luminance stripes). */
 export const isJpegBranch = (branch: Branch) => branch.startsWith('jpeg');
 
