@@ -101,6 +101,14 @@ export interface Rewrite {
   write: (bytes: Buffer) => Promise<Buffer>;
 }
 
+/** A rewrite whose manifest `format` names it and whose generator says `written as <format>`. */
+export const writtenAs = (format: string, suffix: string, write: Rewrite['write']): Rewrite => ({
+  suffix,
+  format,
+  says: `written as ${format}`,
+  write,
+});
+
 /**
  * Writes each file of labelled corpora the ways `rewritesOf` gives for its line (none: skipped)
  * under `out`, with a manifest in the corpus format: each attack's success asked of the victim

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { tagJpegOrientation } from '@advscreen/imaging';
 import sharp from 'sharp';
-import { type Rewrite, writeRewrittenCorpus } from './corpus-files.ts';
+import { writtenAs as way, writeRewrittenCorpus } from './corpus-files.ts';
 
 const { values } = parseArgs({
   options: { manifest: { type: 'string', multiple: true }, out: { type: 'string' } },
@@ -19,12 +19,6 @@ if (!values.manifest?.length || !values.out) {
   process.exit(2);
 }
 const turned = (bytes: Buffer) => sharp(bytes).rotate(270).withMetadata({ orientation: 6 });
-const way = (format: string, suffix: string, write: Rewrite['write']): Rewrite => ({
-  suffix,
-  format,
-  says: `written as ${format}`,
-  write,
-});
 await writeRewrittenCorpus(values.manifest, values.out, (line) => {
   if (line.format === 'jpeg')
     return [way('jpeg-spliced', '_spliced_o6.jpg', (bytes) => tagJpegOrientation(bytes, 6))];

@@ -6,7 +6,7 @@
 // bench:cascade on palette inputs (docs/detection.md, "Palette images").
 import { parseArgs } from 'node:util';
 import { encodePalette, isPaletteEncoding, PALETTE_ENCODINGS } from '@advscreen/imaging';
-import { writeRewrittenCorpus } from './corpus-files.ts';
+import { writeRewrittenCorpus, writtenAs } from './corpus-files.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,11 +24,12 @@ if (!values.manifest?.length || !values.out || !encodings.every(isPaletteEncodin
 }
 await writeRewrittenCorpus(values.manifest, values.out, (line) =>
   line.format === 'png'
-    ? encodings.filter(isPaletteEncoding).map((encoding) => ({
-        suffix: `_${encoding}.${encoding === 'png8' ? 'png' : 'gif'}`,
-        format: encoding,
-        says: `written as ${encoding}`,
-        write: (bytes: Buffer) => encodePalette(bytes, encoding),
-      }))
+    ? encodings
+        .filter(isPaletteEncoding)
+        .map((encoding) =>
+          writtenAs(encoding, `_${encoding}.${encoding === 'png8' ? 'png' : 'gif'}`, (bytes) =>
+            encodePalette(bytes, encoding),
+          ),
+        )
     : [],
 );

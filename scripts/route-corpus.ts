@@ -11,7 +11,7 @@
 // bench:cascade, and `gray` for training the grey model.
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { type Rewrite, writeRewrittenCorpus } from './corpus-files.ts';
+import { writeRewrittenCorpus, writtenAs } from './corpus-files.ts';
 
 const { values } = parseArgs({
   options: {
@@ -20,7 +20,20 @@ const { values } = parseArgs({
     ways: { type: 'string' },
   },
 });
-const WAYS = ['cmyk-jpeg', 'tiff-jpeg', 'gray', 'gray-jpeg', 'wide', 'tall', 'up-jpeg', 'gray-up'];
+// Each way once: its name (the manifest's format), the file's new ending, how it is written.
+const REWRITES = [
+  writtenAs('cmyk-jpeg', '_cmyk_q95.jpg', (b) =>
+    sharp(b).toColourspace('cmyk').jpeg({ quality: 95 }).toBuffer(),
+  ),
+  writtenAs('tiff-jpeg', '_q90.tif', (b) => sharp(b).tiff({ compression: 'jpeg', quality: 90 }).toBuffer()),
+  writtenAs('gray', '_gray.png', (b) => sharp(b).grayscale().png().toBuffer()),
+  writtenAs('gray-jpeg', '_gray_q90.jpg', (b) => sharp(b).grayscale().jpeg({ quality: 90 }).toBuffer()),
+  writtenAs('wide', '_320x224.png', (b) => sharp(b).resize(320, 224, { fit: 'fill' }).png().toBuffer()),
+  writtenAs('tall', '_224x320.png', (b) => sharp(b).resize(224, 320, { fit: 'fill' }).png().toBuffer()),
+  writtenAs('up-jpeg', '_320_q90.jpg', (b) => sharp(b).resize(320, 320).jpeg({ quality: 90 }).toBuffer()),
+  writtenAs('gray-up', '_gray_320.png', (b) => sharp(b).grayscale().resize(320, 320).png().toBuffer()),
+];
+const WAYS = REWRITES.map((rewrite) => rewrite.format);
 const ways = values.ways?.split(',') ?? WAYS;
 if (!values.manifest?.length || !values.out || !ways.every((w) => WAYS.includes(w))) {
   console.error(
@@ -28,26 +41,5 @@ if (!values.manifest?.length || !values.out || !ways.every((w) => WAYS.includes(
   );
   process.exit(2);
 }
-const way = (format: string, suffix: string, write: Rewrite['write']): Rewrite => ({
-  suffix,
-  format,
-  says: `written as ${format}`,
-  write,
-});
-const chosen = (rewrites: Rewrite[]) => rewrites.filter((rewrite) => ways.includes(rewrite.format));
-await writeRewrittenCorpus(values.manifest, values.out, (line) =>
-  line.format === 'png'
-    ? chosen([
-        way('cmyk-jpeg', '_cmyk_q95.jpg', (b) =>
-          sharp(b).toColourspace('cmyk').jpeg({ quality: 95 }).toBuffer(),
-        ),
-        way('tiff-jpeg', '_q90.tif', (b) => sharp(b).tiff({ compression: 'jpeg', quality: 90 }).toBuffer()),
-        way('gray', '_gray.png', (b) => sharp(b).grayscale().png().toBuffer()),
-        way('gray-jpeg', '_gray_q90.jpg', (b) => sharp(b).grayscale().jpeg({ quality: 90 }).toBuffer()),
-        way('wide', '_320x224.png', (b) => sharp(b).resize(320, 224, { fit: 'fill' }).png().toBuffer()),
-        way('tall', '_224x320.png', (b) => sharp(b).resize(224, 320, { fit: 'fill' }).png().toBuffer()),
-        way('up-jpeg', '_320_q90.jpg', (b) => sharp(b).resize(320, 320).jpeg({ quality: 90 }).toBuffer()),
-        way('gray-up', '_gray_320.png', (b) => sharp(b).grayscale().resize(320, 320).png().toBuffer()),
-      ])
-    : [],
-);
+const chosen = REWRITES.filter((rewrite) => ways.includes(rewrite.format));
+await writeRewrittenCorpus(values.manifest, values.out, (line) => (line.format === 'png' ? chosen : []));
