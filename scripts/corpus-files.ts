@@ -4,10 +4,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type AdvscreenConfig, loadConfig } from '@advscreen/config';
 import type { CorpusManifestLine, RgbImage } from '@advscreen/contracts';
+import { lumaImage } from '@advscreen/detection';
 import { decodeImage, encodeJpeg } from '@advscreen/imaging';
 import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec, type Model } from '@advscreen/inference';
 import { type CorpusManifest, readCorpusManifest, writeCorpusManifest } from '@advscreen/pipeline';
 import { LocalFolderStore } from '@advscreen/storage';
+import sharp from 'sharp';
 
 /** The manifests in order; those in `trainOnly` are fitted on and left out of the tables. */
 export async function loadManifests(paths: readonly string[], trainOnly: readonly string[] = []) {
@@ -89,6 +91,25 @@ export async function attacksFlippedByJpegAlone(
     }
   }
   return { flipped, checked };
+}
+
+/** A file's pixels as 8-bit RGB (alpha dropped), as sharp decodes them. */
+export async function rgbPixels(bytes: Buffer): Promise<RgbImage> {
+  const { data, info } = await sharp(bytes)
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data };
+}
+
+/** A grey PNG of the image's BT.601 luma, rounded as the detector's luminance model reads it (`lumaImage`). */
+export function lumaPng(image: RgbImage): Promise<Buffer> {
+  const luma = lumaImage(image).data.filter((_, i) => i % 3 === 0);
+  return sharp(Buffer.from(luma), { raw: { width: image.width, height: image.height, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer();
 }
 
 /** One way of writing a corpus file anew: its name's new ending, its format in the manifest, its bytes. */

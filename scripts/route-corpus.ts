@@ -5,13 +5,14 @@
 // compression, quality 90), `gray` (grayscale PNG) and `gray-jpeg` (grayscale JPEG quality 90),
 // `wide` and `tall` (upscaled to 320x224 and 224x320 with sharp's default kernel, PNG: the
 // decode squashes them back), `up-jpeg` (upscaled to 320 px, then JPEG quality 90), `gray-up`
-// (grayscale, upscaled to 320 px, PNG: a grey file resized for analysis). With a
+// (grayscale, upscaled to 320 px, PNG: a grey file resized for analysis), `luma` (the BT.601
+// luma the detector's luminance model reads, as a grey PNG: its training files). With a
 // manifest in the corpus format; each attack's success is asked of the victim model (the bundled
 // spec) on the decoded file. `--ways`: only those (default all). For bench:detect and
 // bench:cascade, and `gray` for training the grey model.
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { writeRewrittenCorpus, writtenAs } from './corpus-files.ts';
+import { lumaPng, rgbPixels, writeRewrittenCorpus, writtenAs } from './corpus-files.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +33,7 @@ const REWRITES = [
   writtenAs('tall', '_224x320.png', (b) => sharp(b).resize(224, 320, { fit: 'fill' }).png().toBuffer()),
   writtenAs('up-jpeg', '_320_q90.jpg', (b) => sharp(b).resize(320, 320).jpeg({ quality: 90 }).toBuffer()),
   writtenAs('gray-up', '_gray_320.png', (b) => sharp(b).grayscale().resize(320, 320).png().toBuffer()),
+  writtenAs('luma', '_luma.png', async (b) => lumaPng(await rgbPixels(b))),
 ];
 const WAYS = REWRITES.map((rewrite) => rewrite.format);
 const ways = values.ways?.split(',') ?? WAYS;

@@ -144,6 +144,41 @@ describe('the bundled detector on fixture photos', () => {
     }
   });
 
+  it('asks the luminance model about colour PNGs, which sees a perturbation moved alike on every channel', async () => {
+    // Such a perturbation leaves chroma clean, and the colour models lean on chroma
+    // (docs/decisions/0015-luminance-model.md). Here each pixel's channels are all moved by 16/255
+    // the way the fixture's FGSM moved most of them (the sign of their summed change), as
+    // `advscreen attack fgsm --grey-axis` moves them by the summed gradient's sign.
+    const model = loadDetectorModel();
+    const scorer = createResidualScorer(model);
+    const { luma: _, ...colourModels } = model.branches;
+    const colourOnly = createResidualScorer({ ...model, branches: colourModels });
+    const limits = loadConfig({}).decode;
+    for (const name of ['dog_0', 'kite_1', 'person_2']) {
+      const clean = await decodeImage(await readFile(path.join(PHOTOS, `${name}.png`)), limits);
+      const fgsm = await decodeImage(await readFile(path.join(PHOTOS, `${name}__FGSM_16-255.png`)), limits);
+      const moved = Uint8Array.from(clean.analysis.data);
+      for (let p = 0; p < moved.length; p += 3) {
+        let change = 0;
+        for (let c = 0; c < 3; c++)
+          change += (fgsm.analysis.data[p + c] as number) - (clean.analysis.data[p + c] as number);
+        for (let c = 0; c < 3; c++)
+          moved[p + c] = Math.max(0, Math.min(255, (moved[p + c] as number) + 16 * Math.sign(change)));
+      }
+      const greyAxis = { ...clean.analysis, data: moved };
+      expect(colourOnly.score(greyAxis, clean).score, `${name}: the colour models alone`).toBeLessThanOrEqual(
+        scorer.threshold,
+      );
+      const { score, signals } = scorer.score(greyAxis, clean);
+      expect(signals.lumaScore, name).toBeGreaterThan(0);
+      expect(score, name).toBeGreaterThan(scorer.threshold);
+      // The clean photo: the luminance model stays below its point, and the score is the colour models'.
+      const cleanScore = scorer.score(clean.analysis, clean);
+      expect(cleanScore.signals.lumaScore, name).toBeLessThanOrEqual(0);
+      expect(cleanScore.score, name).toBe(colourOnly.score(clean.analysis, clean).score);
+    }
+  });
+
   it('refuses a calibration made for another detector', () => {
     const model = loadDetectorModel();
     const calibration = {

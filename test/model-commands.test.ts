@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CorpusManifestLine } from '@advscreen/contracts';
@@ -111,7 +111,7 @@ describe('advscreen scan --model', () => {
     const result = await runCli(['scan', PHOTOS, '--model', 'default', '--model-checks', stale, '--json']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(
-      /joint rule was set on the scores of residual-cooccurrence@9, but the detector is residual-cooccurrence@18: run advscreen calibrate-model again/,
+      /joint rule was set on the scores of residual-cooccurrence@9, but the detector is residual-cooccurrence@19: run advscreen calibrate-model again/,
     );
   });
 });
@@ -159,7 +159,7 @@ describe('advscreen calibrate-model', () => {
     expect(carried.stdout).toMatch(/Joint rule .* threshold moved to/);
     expect(joint?.threshold).toBeLessThan(1e6);
     // Its threshold now rests on the bundled detector's scores, and the file says so.
-    expect(joint?.detector).toBe('residual-cooccurrence@18');
+    expect(joint?.detector).toBe('residual-cooccurrence@19');
     // The sanity checks keep the share their bounds were fitted for (0.1% + 0.2%) out of its budget.
     expect(joint?.sanityShare).toBeCloseTo(0.003, 10);
     expect(carried.stdout).toMatch(/the detector and the sanity checks \(0\.3%\) flag 2% of these images/);
@@ -232,6 +232,37 @@ describe('advscreen attack square|fgsm|pgd|cw', () => {
       }
     },
   );
+});
+
+describe('advscreen attack, on a corpus written another way', () => {
+  it('attacks the clean PNG files whatever format its manifest names (route-corpus writes luma, gray, ...)', async () => {
+    const corpus = await mkdtemp(path.join(tmpdir(), 'advscreen-luma-corpus-'));
+    const lines = (await readFile(path.join(PHOTOS, 'manifest.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.kind === 'clean' && line.format === 'png')
+      .map((line) => ({ ...line, format: 'luma' }));
+    for (const line of lines) await copyFile(path.join(PHOTOS, line.path), path.join(corpus, line.path));
+    await writeFile(
+      path.join(corpus, 'manifest.jsonl'),
+      `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`,
+    );
+    const out = path.join(corpus, 'out');
+    const args = [
+      '--manifest',
+      path.join(corpus, 'manifest.jsonl'),
+      '--out',
+      out,
+      '--eps',
+      '8/255',
+      '--limit',
+      '1',
+    ];
+    const result = await runCli(['attack', 'fgsm', ...args]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/FGSM 8-255: \d of 1 succeeded/);
+  });
 });
 
 describe('advscreen attack deepfool', () => {

@@ -146,6 +146,8 @@ describe('advscreen scan <folder>', () => {
       const resized = key === 'dog_0_300px.jpg';
       const fine = FINE_JPEGS[key as keyof typeof FINE_JPEGS];
       const avifModel = record.format === 'avif' && key !== LOSSLESS_AVIF.name;
+      // Colour files at the analysis size that no other model takes: the luminance model asks too (v19).
+      const lossless = !jpeg && !resized && !avifModel && !(key in PALETTE_FILES) && record.format !== 'webp';
       expect(Object.keys(record.signals).sort()).toEqual([
         ...(avifModel ? ['avifBranch'] : []),
         'chromaNoiseRate',
@@ -154,6 +156,7 @@ describe('advscreen scan <folder>', () => {
         ...(fine ? fine.signals : []),
         'jpegBranch',
         ...(jpeg ? ['jpegQuantStep'] : []),
+        ...(lossless ? ['lumaScore'] : []),
         ...(key in PALETTE_FILES ? ['paletteBranch'] : []),
         ...(resized ? ['resizedBranch'] : []),
         ...(avifModel || resized ? ['secondOpinionScore'] : []),
@@ -170,7 +173,7 @@ describe('advscreen scan <folder>', () => {
           record.signals.secondOpinionScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
-      expect(record.detector).toBe('residual-cooccurrence@18');
+      expect(record.detector).toBe('residual-cooccurrence@19');
       expect(record.threshold).toBe(0);
     }
     for (const name of Object.keys(FINE_JPEGS))

@@ -84,6 +84,11 @@ export const DetectorModelFile = z
        * branch's second opinion (SECOND_OPINION); absent (before v17): none.
        */
       resizedLossless: branchSchema('resizedLossless').optional(),
+      /**
+       * The luminance model: scores the luma of the LUMA_OPINION branches' colour inputs, flagging
+       * at its own point; absent (before v19): none.
+       */
+      luma: branchSchema('luma').optional(),
     }),
     /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch (heads share it). */
     threshold: z.number(),
@@ -155,7 +160,7 @@ export const CalibrationFile = z.object({
 });
 export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
-export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v18.json', import.meta.url);
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v19.json', import.meta.url);
 
 function readJson(path: string | URL, what: string): unknown {
   try {

@@ -49,6 +49,7 @@ export {
 export { DCT_FEATURE_COUNT, extractJpegDctFeatures } from './features/dct-features.ts';
 export {
   chromaNoiseRate,
+  extractGreyResidualFeatures,
   extractResidualFeatures,
   MERGED_RESIDUAL_FEATURE_COUNT,
   RESIDUAL_FEATURE_COUNT,
@@ -62,7 +63,7 @@ export {
   STRIPE_FEATURES_ID,
 } from './features/stripe-features.ts';
 export { magnitudeSpectrum } from './fft2d.ts';
-export { type LumaPlane, luminance, toGray8 } from './pixels.ts';
+export { type LumaPlane, lumaImage, luminance, roundedLuma, toGray8 } from './pixels.ts';
 export { createResidualScorer, detectorName, scoredBranch } from './residual-scorer.ts';
 export type { ImageOrigin, ImageScore, Scorer } from './scorer.ts';
 export {

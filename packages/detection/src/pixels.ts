@@ -35,6 +35,36 @@ export function luminance(image: RgbImage, into?: Float64Array): LumaPlane {
   return { width, height, data: luma };
 }
 
+/** BT.601 luma per pixel, rounded to 8 bits: a colour image as the grey models see it, one plane. */
+export function roundedLuma(image: RgbImage): Uint8Array {
+  const { data, width, height } = image;
+  const luma = new Uint8Array(width * height);
+  for (let i = 0, p = 0; i < luma.length; i++, p += 3) {
+    // (y + 0.5) | 0 is Math.round(y) for every 8-bit (R, G, B) (checked over all 2^24), and cheaper.
+    luma[i] =
+      (0.299 * (data[p] as number) +
+        0.587 * (data[p + 1] as number) +
+        0.114 * (data[p + 2] as number) +
+        0.5) |
+      0;
+  }
+  return luma;
+}
+
+/**
+ * `roundedLuma` in all three channels. The luminance model reads colour inputs through it
+ * (residual-scorer.ts, from the plane alone), and its training files are written through it
+ * (scripts/route-corpus.ts, `luma`), so both round alike.
+ */
+export function lumaImage(image: RgbImage): RgbImage {
+  const luma = roundedLuma(image);
+  const data = new Uint8Array(luma.length * 3);
+  luma.forEach((y, i) => {
+    data.fill(y, 3 * i, 3 * i + 3);
+  });
+  return { width: image.width, height: image.height, data };
+}
+
 /**
  * A per-pixel plane reused from call to call (contents left as they were): the scorer's
  * working planes are 400 KB each at 224x224, and allocating them per image had V8 run a full

@@ -48,6 +48,46 @@ describe('createResidualScorer', () => {
     expect(older.score(image, { ...jpegQ90, grey: true }).signals.jpegBranch).toBe(1);
   });
 
+  it("asks the luminance model about lossless colour inputs, which only ever flags: below its point the colour models' score stands", () => {
+    // The lossless model's point raised far enough that this image scores below it.
+    const { lossless } = model.branches;
+    const { luma: _, ...withoutLuma } = {
+      ...model.branches,
+      lossless: {
+        dense: { ...lossless.dense, offset: lossless.dense.offset + 50 },
+        ...(lossless.stripes
+          ? { stripes: { ...lossless.stripes, offset: lossless.stripes.offset + 50 } }
+          : {}),
+      },
+    };
+    const colourOnly = createResidualScorer({ ...model, branches: withoutLuma }).score(image, ownPng);
+    expect(colourOnly.signals.lumaScore).toBeUndefined();
+    const withLuma = (offsetBy: number) => {
+      const luma = model.branches.luma ?? model.branches.grey;
+      if (!luma) throw new Error('the bundled detector has neither a luminance nor a grey model');
+      const dense = { ...luma.dense, offset: luma.dense.offset + offsetBy };
+      return createResidualScorer({ ...model, branches: { ...withoutLuma, luma: { dense } } });
+    };
+    const below = withLuma(1000).score(image, ownPng);
+    expect(below.signals.lumaScore).toBeLessThan(0);
+    expect(below.score).toBe(colourOnly.score);
+    const above = withLuma(-1000).score(image, ownPng);
+    expect(above.signals.lumaScore).toBeGreaterThan(0);
+    expect(above.score).toBe(above.signals.lumaScore);
+    // Between the colour models' score and its own point, it does not move the score either.
+    expect(colourOnly.score).toBeLessThan(0);
+    const between = withLuma((below.signals.lumaScore as number) + 1000 - colourOnly.score / 2).score(
+      image,
+      ownPng,
+    );
+    expect(between.signals.lumaScore).toBeCloseTo(colourOnly.score / 2, 9);
+    expect(between.score).toBe(colourOnly.score);
+    // Other inputs are not asked.
+    const jpegQ90 = { format: 'jpeg', jpegQuantStep: 11.5, ownPixels: true, jpegBlocks: null };
+    for (const origin of [jpegQ90, resizedPng, { ...ownPng, grey: true }])
+      expect(withLuma(-1000).score(image, origin).signals.lumaScore, JSON.stringify(origin)).toBeUndefined();
+  });
+
   it('scores a JPEG with full-resolution chroma with its own model, or the JPEG one when the file has none', () => {
     const jpegQ90 = { format: 'jpeg', jpegQuantStep: 11.5, ownPixels: true, jpegBlocks: null };
     const fullChroma = { ...jpegQ90, jpegChroma: '4:4:4' as const };

@@ -8,10 +8,12 @@ import {
   isFullChromaBranch,
   isHalfChromaBranch,
   isJpegBranch,
+  LUMA_OPINION,
   SECOND_OPINION,
   scoringBranch,
 } from './features/branch.ts';
-import { chromaNoiseRate } from './features/residual-features.ts';
+import { chromaNoiseRate, extractGreyResidualFeatures } from './features/residual-features.ts';
+import { roundedLuma } from './pixels.ts';
 import type { ImageOrigin, Scorer } from './scorer.ts';
 import { linearScore } from './training/logistic-regression.ts';
 import type { TrainedBranch } from './training/train-detector.ts';
@@ -35,8 +37,8 @@ export function detectorName(model: DetectorModelFile): string {
  * co-occurrences) and, on JPEG and lossless inputs, a stripes head (chroma stripes; on JPEG also
  * luminance stripes), each a linear model. The score is the
  * larger of the heads' log-odds of "adversarial", each less its offset, so 0 is the default
- * operating point of every branch; a calibration file moves the threshold to the user's own
- * traffic.
+ * operating point of every branch; on lossless colour inputs the luminance model's, where it is
+ * above its own point. A calibration file moves the threshold to the user's own traffic.
  */
 export function createResidualScorer(model: DetectorModelFile, calibration?: CalibrationFile): Scorer {
   const name = detectorName(model);
@@ -59,12 +61,23 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
       const second = SECOND_OPINION[branchName];
       const secondModel = second ? model.branches[second] : undefined;
       const secondScore = secondModel ? Math.max(...headScores(secondModel, features)) : undefined;
+      const colourScore = Math.max(denseScore, stripesScore, secondScore ?? Number.NEGATIVE_INFINITY);
+      const lumaModel = LUMA_OPINION.includes(branchName) ? model.branches.luma : undefined;
+      const lumaScore = lumaModel
+        ? linearScore(
+            lumaModel.dense.model,
+            extractGreyResidualFeatures(roundedLuma(image), image.width, image.height),
+          ) - lumaModel.dense.offset
+        : undefined;
       return {
-        score: Math.max(denseScore, stripesScore, secondScore ?? Number.NEGATIVE_INFINITY),
+        // The luminance model only ever flags: below its point the score stays the colour models',
+        // which the model stage's joint rule was fitted on.
+        score: lumaScore !== undefined && lumaScore > 0 ? Math.max(colourScore, lumaScore) : colourScore,
         signals: {
           denseScore,
           ...(branch.stripes ? { stripesScore } : {}),
           ...(secondScore !== undefined ? { secondOpinionScore: secondScore } : {}),
+          ...(lumaScore !== undefined ? { lumaScore } : {}),
           jpegBranch: isJpegBranch(branchName) ? 1 : 0,
           ...(isFullChromaBranch(branchName) ? { fullChromaBranch: 1 } : {}),
           ...(isHalfChromaBranch(branchName) ? { halfChromaBranch: 1 } : {}),

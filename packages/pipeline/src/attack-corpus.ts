@@ -204,7 +204,8 @@ export async function writeAttackCorpus(options: AttackCorpusOptions): Promise<C
     await copyFile(path.join(manifest.root, line.path), path.join(out, target));
     lines.push({ ...line, path: target });
   }
-  const sources = clean.filter((line) => line.format === 'png').slice(0, options.limit);
+  // PNG files, whatever way the manifest names them (route-corpus writes `gray`, `luma`, ...).
+  const sources = clean.filter((line) => /\.png$/i.test(line.path)).slice(0, options.limit);
   let done = 0;
   for (const attack of options.attacks) {
     for (let at = 0; at < sources.length; at += BATCH) {

@@ -35,6 +35,7 @@ const BRANCH_LABELS: Record<Branch, string> = {
   grey: 'grey (grayscale files, colour files of a grey image)',
   resized: 'resized',
   resizedLossless: 'resized, second opinion (lossless models)',
+  luma: 'luminance of lossless colour inputs (second opinion)',
 };
 
 const REENCODED_TITLES: Record<ReencodingKind, string> = {

@@ -1,6 +1,11 @@
 import type { RgbImage } from '@advscreen/contracts';
 import { describe, expect, it } from 'vitest';
-import { chromaNoiseRate, extractResidualFeatures, RESIDUAL_FEATURE_COUNT } from './residual-features.ts';
+import {
+  chromaNoiseRate,
+  extractGreyResidualFeatures,
+  extractResidualFeatures,
+  RESIDUAL_FEATURE_COUNT,
+} from './residual-features.ts';
 
 // Histogram bin of the residual pair (a, b) after merging with (-a, -b): the smaller of the
 // indices (a+3)*7+(b+3) and its mirror 48 - index.
@@ -123,5 +128,35 @@ describe('extractResidualFeatures', () => {
       ...merged(colour),
     ];
     expect(Array.from(extractResidualFeatures({ width, height, data }))).toEqual(expected);
+  });
+});
+
+describe('extractGreyResidualFeatures', () => {
+  it("gives a grey image's features exactly as extractResidualFeatures does, from its one plane", () => {
+    let state = 7;
+    const next = () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state >>> 24;
+    };
+    for (const [width, height] of [
+      [224, 224],
+      [37, 5],
+      [3, 1],
+      [1, 3],
+      [2, 2],
+      [1, 1],
+    ] as const) {
+      // Smooth runs with noise, so that residuals fall both inside and outside the clip.
+      const grey = new Uint8Array(width * height);
+      for (let i = 0; i < grey.length; i++)
+        grey[i] = Math.max(0, Math.min(255, 128 + ((i % 13) - 6) * 3 + (next() % 7) - 3));
+      const rgb = new Uint8Array(grey.length * 3);
+      grey.forEach((v, i) => {
+        rgb.fill(v, 3 * i, 3 * i + 3);
+      });
+      expect(Array.from(extractGreyResidualFeatures(grey, width, height)), `${width}x${height}`).toEqual(
+        Array.from(extractResidualFeatures({ width, height, data: rgb })),
+      );
+    }
   });
 });

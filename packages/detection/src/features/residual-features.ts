@@ -122,6 +122,67 @@ export function extractResidualFeatures(image: RgbImage): Float64Array {
   return features;
 }
 
+/**
+ * What `extractResidualFeatures` gives for a grey image (every pixel's three channels equal to
+ * `grey`), from the one plane and about a third of the work: the luminance model scores every
+ * lossless colour input's luma (residual-scorer.ts). With the channels alike, every residual is
+ * the same in R, G and B: the cross-channel histogram holds the residuals' own distribution on its
+ * diagonal, both chroma histograms all their pairs in the zero bin, and the colour histogram the
+ * pairs of consecutive residuals. Each count is a whole multiple of the general count, so the
+ * normalised features are identical (a unit test compares them).
+ */
+export function extractGreyResidualFeatures(grey: Uint8Array, width: number, height: number): Float64Array {
+  // Pairs of consecutive residuals along each direction, and each row's and column's first
+  // residual: every residual is one pair's second or a first, so the residuals' own distribution
+  // is summed from these at the end instead of counted (a third fewer increments).
+  const colour = new Int32Array(BINS);
+  const first = new Int32Array(SIDE);
+  const binOf = (p: number, q: number) =>
+    CLIPPED_BIN[(grey[q] as number) - (grey[p] as number) + 510] as number;
+  if (width >= 2) {
+    for (let y = 0; y < height; y++) {
+      let p = y * width;
+      let before = binOf(p, p + 1);
+      bump(first, before);
+      for (p++; p < (y + 1) * width - 1; p++) {
+        const bin = binOf(p, p + 1);
+        bump(colour, before * SIDE + bin);
+        before = bin;
+      }
+    }
+  }
+  if (height >= 2) {
+    const above = new Int32Array(width);
+    for (let x = 0; x < width; x++) {
+      above[x] = binOf(x, x + width);
+      bump(first, above[x] as number);
+    }
+    for (let p = width; p < (height - 1) * width; p++) {
+      const x = p % width;
+      const bin = binOf(p, p + width);
+      bump(colour, (above[x] as number) * SIDE + bin);
+      above[x] = bin;
+    }
+  }
+  const cross = new Int32Array(BINS);
+  for (let bin = 0; bin < SIDE; bin++) {
+    let residuals = first[bin] as number;
+    for (let before = 0; before < SIDE; before++) residuals += colour[before * SIDE + bin] as number;
+    cross[bin * SIDE + bin] = residuals;
+  }
+  const zeroChroma = (pairs: number) => {
+    const counts = new Int32Array(BINS);
+    counts[(BINS - 1) / 2] = pairs;
+    return counts;
+  };
+  const features = new Float64Array(RESIDUAL_FEATURE_COUNT);
+  symmetriseInto(cross, features, 0);
+  symmetriseInto(zeroChroma(height * Math.max(0, width - 2)), features, HALF);
+  symmetriseInto(zeroChroma(width * Math.max(0, height - 2)), features, 2 * HALF);
+  symmetriseInto(colour, features, 3 * HALF);
+  return features;
+}
+
 /** Residuals between horizontal neighbours. */
 function countAcross(image: RgbImage, tallies: Int32Array): void {
   const { width: w, height: h, data } = image;
