@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type AdvscreenConfig, loadConfig } from '@advscreen/config';
 import type { CorpusManifestLine, RgbImage } from '@advscreen/contracts';
-import { lumaImage } from '@advscreen/detection';
+import { roundedLuma } from '@advscreen/detection';
 import { decodeImage, encodeJpeg } from '@advscreen/imaging';
 import { BUNDLED_MODEL_SPEC, createOnnxModel, loadModelSpec, type Model } from '@advscreen/inference';
 import { type CorpusManifest, readCorpusManifest, writeCorpusManifest } from '@advscreen/pipeline';
@@ -103,10 +103,11 @@ export async function rgbPixels(bytes: Buffer): Promise<RgbImage> {
   return { width: info.width, height: info.height, data };
 }
 
-/** A grey PNG of the image's BT.601 luma, rounded as the detector's luminance model reads it (`lumaImage`). */
+/** A grey PNG of the image's BT.601 luma, rounded as the detector's luminance model reads it (`roundedLuma`). */
 export function lumaPng(image: RgbImage): Promise<Buffer> {
-  const luma = lumaImage(image).data.filter((_, i) => i % 3 === 0);
-  return sharp(Buffer.from(luma), { raw: { width: image.width, height: image.height, channels: 1 } })
+  return sharp(Buffer.from(roundedLuma(image)), {
+    raw: { width: image.width, height: image.height, channels: 1 },
+  })
     .toColourspace('b-w')
     .png()
     .toBuffer();

@@ -2,7 +2,7 @@
 // Clean training files for the detector's luminance model: each clean PNG of labelled corpora with
 // white Gaussian grain added (sigma drawn from 1 to --max-sigma 8-bit steps; the same draw in all
 // three channels or one per channel; both drawn per file from its path), written as the BT.601
-// luma the luminance model reads (`lumaImage`), a grey PNG. Film grain and low-light sensor noise
+// luma the luminance model reads (`roundedLuma`), a grey PNG. Film grain and low-light sensor noise
 // are what the grey model read as perturbation on colour photos' luminance
 // (docs/decisions/0015-luminance-model.md). Attacks are skipped.
 import { createHash } from 'node:crypto';

@@ -63,7 +63,7 @@ export {
   STRIPE_FEATURES_ID,
 } from './features/stripe-features.ts';
 export { magnitudeSpectrum } from './fft2d.ts';
-export { type LumaPlane, lumaImage, luminance, roundedLuma, toGray8 } from './pixels.ts';
+export { type LumaPlane, luminance, roundedLuma, toGray8 } from './pixels.ts';
 export { createResidualScorer, detectorName, scoredBranch } from './residual-scorer.ts';
 export type { ImageOrigin, ImageScore, Scorer } from './scorer.ts';
 export {

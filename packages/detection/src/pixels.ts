@@ -35,7 +35,11 @@ export function luminance(image: RgbImage, into?: Float64Array): LumaPlane {
   return { width, height, data: luma };
 }
 
-/** BT.601 luma per pixel, rounded to 8 bits: a colour image as the grey models see it, one plane. */
+/**
+ * BT.601 luma per pixel, rounded to 8 bits: a colour image as the grey models see it, one plane.
+ * The luminance model reads colour inputs through it (residual-scorer.ts), and its training files
+ * are written through it (scripts/route-corpus.ts, `luma`), so both round alike.
+ */
 export function roundedLuma(image: RgbImage): Uint8Array {
   const { data, width, height } = image;
   const luma = new Uint8Array(width * height);
@@ -49,20 +53,6 @@ export function roundedLuma(image: RgbImage): Uint8Array {
       0;
   }
   return luma;
-}
-
-/**
- * `roundedLuma` in all three channels. The luminance model reads colour inputs through it
- * (residual-scorer.ts, from the plane alone), and its training files are written through it
- * (scripts/route-corpus.ts, `luma`), so both round alike.
- */
-export function lumaImage(image: RgbImage): RgbImage {
-  const luma = roundedLuma(image);
-  const data = new Uint8Array(luma.length * 3);
-  luma.forEach((y, i) => {
-    data.fill(y, 3 * i, 3 * i + 3);
-  });
-  return { width: image.width, height: image.height, data };
 }
 
 /**

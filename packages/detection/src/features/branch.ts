@@ -129,7 +129,7 @@ export const SECOND_OPINION: Readonly<Partial<Record<Branch, Branch>>> = {
 
 /**
  * Branches whose inputs' luminance the luminance model (`luma`, which no input is routed to) also
- * scores: the BT.601 luma of the analysis image (`lumaImage`) on the lossless features, by a model
+ * scores: the BT.601 luma of the analysis image (`roundedLuma`) on the lossless features, by a model
  * trained on grey files with grain among its clean ones. The colour models lean on chroma, and a
  * perturbation that moves each pixel's channels alike leaves chroma clean: the lossless model
  * ranked such attacks on the 19 other photos at AUROC 0.47-0.71 (docs/decisions/0015-luminance-model.md).
