@@ -22,6 +22,10 @@ export interface LumaPlane {
   data: Float64Array;
 }
 
+/** BT.601 luma (JFIF's Y) of the pixel at byte `p` of interleaved RGB, unrounded. */
+const bt601 = (data: Uint8Array, p: number) =>
+  0.299 * (data[p] as number) + 0.587 * (data[p + 1] as number) + 0.114 * (data[p + 2] as number);
+
 /**
  * BT.601 luminance (JFIF's Y) per pixel, unrounded. A JPEG's DCT and luminance stripe features
  * both read it: computed once per image (jpegEvidence) and handed to each.
@@ -30,7 +34,7 @@ export function luminance(image: RgbImage, into?: Float64Array): LumaPlane {
   const { data, width, height } = image;
   const luma = into ?? new Float64Array(width * height);
   for (let i = 0, p = 0; i < luma.length; i++, p += 3) {
-    luma[i] = 0.299 * (data[p] as number) + 0.587 * (data[p + 1] as number) + 0.114 * (data[p + 2] as number);
+    luma[i] = bt601(data, p);
   }
   return { width, height, data: luma };
 }
@@ -45,12 +49,7 @@ export function roundedLuma(image: RgbImage): Uint8Array {
   const luma = new Uint8Array(width * height);
   for (let i = 0, p = 0; i < luma.length; i++, p += 3) {
     // (y + 0.5) | 0 is Math.round(y) for every 8-bit (R, G, B) (checked over all 2^24), and cheaper.
-    luma[i] =
-      (0.299 * (data[p] as number) +
-        0.587 * (data[p + 1] as number) +
-        0.114 * (data[p + 2] as number) +
-        0.5) |
-      0;
+    luma[i] = (bt601(data, p) + 0.5) | 0;
   }
   return luma;
 }

@@ -16,15 +16,17 @@ import { chromaNoiseRate, extractGreyResidualFeatures } from './features/residua
 import { roundedLuma } from './pixels.ts';
 import type { ImageOrigin, Scorer } from './scorer.ts';
 import { linearScore } from './training/logistic-regression.ts';
-import type { TrainedBranch } from './training/train-detector.ts';
+import type { TrainedBranch, TrainedHead } from './training/train-detector.ts';
+
+/** A head's score less its offset: 0 is its operating point. */
+const offsetScore = (head: TrainedHead, features: ArrayLike<number>) =>
+  linearScore(head.model, features) - head.offset;
 
 /** Each head's offset score for a branch's model; a branch without a stripes head scores -Infinity there. */
 function headScores(branch: TrainedBranch, features: Record<Head, number[]>): [number, number] {
   return [
-    linearScore(branch.dense.model, features.dense) - branch.dense.offset,
-    branch.stripes
-      ? linearScore(branch.stripes.model, features.stripes) - branch.stripes.offset
-      : Number.NEGATIVE_INFINITY,
+    offsetScore(branch.dense, features.dense),
+    branch.stripes ? offsetScore(branch.stripes, features.stripes) : Number.NEGATIVE_INFINITY,
   ];
 }
 
@@ -64,10 +66,10 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
       const colourScore = Math.max(denseScore, stripesScore, secondScore ?? Number.NEGATIVE_INFINITY);
       const lumaModel = LUMA_OPINION.includes(branchName) ? model.branches.luma : undefined;
       const lumaScore = lumaModel
-        ? linearScore(
-            lumaModel.dense.model,
+        ? offsetScore(
+            lumaModel.dense,
             extractGreyResidualFeatures(roundedLuma(image), image.width, image.height),
-          ) - lumaModel.dense.offset
+          )
         : undefined;
       return {
         // The luminance model only ever flags: below its point the score stays the colour models',
