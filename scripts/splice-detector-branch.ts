@@ -5,8 +5,9 @@
 // not read (e.g. JPEG re-encodings for the WebP branch) fits the same models for it as a full
 // run would: check that the branches both files have came out equal (the script says which
 // differ). `--as`: put the branch's models in another branch of the file (v19: a run's grey model
-// as the luminance model, `--branch grey --as luma`). How detectors v14, v15, v18 and v19 were made
-// (docs/decisions/0010-lossy-webp.md, 0011-avif.md, 0014-grey-images.md, 0015-luminance-model.md).
+// as the luminance model, `--branch grey --as luma`). How detectors v14, v15, v18, v19 and v20 were
+// made (docs/decisions/0010-lossy-webp.md, 0011-avif.md, 0014-grey-images.md, 0015-luminance-model.md,
+// 0016-graphics.md).
 import { readFile, writeFile } from 'node:fs/promises';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { BRANCHES, type Branch, DetectorModelFile } from '@advscreen/detection';

@@ -1,6 +1,7 @@
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { flatPixels } from '@advscreen/attacks';
 import type { CorpusManifestLine } from '@advscreen/contracts';
 import { JOINT_FEATURES, ModelChecksFile } from '@advscreen/inference';
 import { type CorpusManifest, readCorpusManifest } from '@advscreen/pipeline';
@@ -111,7 +112,7 @@ describe('advscreen scan --model', () => {
     const result = await runCli(['scan', PHOTOS, '--model', 'default', '--model-checks', stale, '--json']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(
-      /joint rule was set on the scores of residual-cooccurrence@9, but the detector is residual-cooccurrence@19: run advscreen calibrate-model again/,
+      /joint rule was set on the scores of residual-cooccurrence@9, but the detector is residual-cooccurrence@20: run advscreen calibrate-model again/,
     );
   });
 });
@@ -159,7 +160,7 @@ describe('advscreen calibrate-model', () => {
     expect(carried.stdout).toMatch(/Joint rule .* threshold moved to/);
     expect(joint?.threshold).toBeLessThan(1e6);
     // Its threshold now rests on the bundled detector's scores, and the file says so.
-    expect(joint?.detector).toBe('residual-cooccurrence@19');
+    expect(joint?.detector).toBe('residual-cooccurrence@20');
     // The sanity checks keep the share their bounds were fitted for (0.1% + 0.2%) out of its budget.
     expect(joint?.sanityShare).toBeCloseTo(0.003, 10);
     expect(carried.stdout).toMatch(/the detector and the sanity checks \(0\.3%\) flag 2% of these images/);
@@ -262,6 +263,69 @@ describe('advscreen attack, on a corpus written another way', () => {
     const result = await runCli(['attack', 'fgsm', ...args]);
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/FGSM 8-255: \d of 1 succeeded/);
+  });
+});
+
+describe('advscreen attack --keep-flat', () => {
+  it('moves no pixel that equals a neighbour, so a graphic keeps every flat area', async () => {
+    const corpus = await mkdtemp(path.join(tmpdir(), 'advscreen-graphics-corpus-'));
+    await mkdir(path.join(corpus, 'img'));
+    await copyFile(
+      path.join(REPO_ROOT, 'test/fixtures/graphics/window.png'),
+      path.join(corpus, 'img/window.png'),
+    );
+    const line = {
+      path: 'img/window.png',
+      kind: 'clean',
+      attack: null,
+      eps: null,
+      source_photo: 'window',
+      success: null,
+    };
+    await writeFile(path.join(corpus, 'manifest.jsonl'), `${JSON.stringify(line)}\n`);
+    const out = path.join(corpus, 'out');
+    const result = await runCli([
+      'attack',
+      'fgsm',
+      '--manifest',
+      path.join(corpus, 'manifest.jsonl'),
+      '--out',
+      out,
+      '--eps',
+      '16/255',
+      '--keep-flat',
+    ]);
+    expect(result.stderr).toBe('');
+    const [attack] = (await readFile(path.join(out, 'attacks.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((text) => JSON.parse(text))
+      .filter((attackLine) => attackLine.path.endsWith('.png'));
+    expect(attack.generator).toMatch(/flat areas kept/);
+    const pixels = async (file: string) =>
+      await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const clean = await pixels(path.join(corpus, 'img/window.png'));
+    const attacked = await pixels(path.join(out, attack.path));
+    const image = { width: clean.info.width, height: clean.info.height, data: new Uint8Array(clean.data) };
+    const flat = flatPixels(image);
+    let moved = 0;
+    for (let p = 0; p < flat.length; p++) {
+      const changed = [0, 1, 2].some((c) => attacked.data[3 * p + c] !== clean.data[3 * p + c]);
+      if (flat[p]) expect(changed, `flat pixel ${p}`).toBe(false);
+      else if (changed) moved++;
+    }
+    expect(moved).toBeGreaterThan(100);
+    await expect(
+      runCli([
+        'attack',
+        'cw',
+        '--manifest',
+        path.join(corpus, 'manifest.jsonl'),
+        '--out',
+        out,
+        '--keep-flat',
+      ]),
+    ).resolves.toMatchObject({ code: 2 });
   });
 });
 

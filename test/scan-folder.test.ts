@@ -148,21 +148,24 @@ describe('advscreen scan <folder>', () => {
       const avifModel = record.format === 'avif' && key !== LOSSLESS_AVIF.name;
       // Colour files at the analysis size that no other model takes: the luminance model asks too (v19).
       const lossless = !jpeg && !resized && !avifModel && !(key in PALETTE_FILES) && record.format !== 'webp';
-      expect(Object.keys(record.signals).sort()).toEqual([
-        ...(avifModel ? ['avifBranch'] : []),
-        'chromaNoiseRate',
-        'chromaStripes',
-        'denseScore',
-        ...(fine ? fine.signals : []),
-        'jpegBranch',
-        ...(jpeg ? ['jpegQuantStep'] : []),
-        ...(lossless ? ['lumaScore'] : []),
-        ...(key in PALETTE_FILES ? ['paletteBranch'] : []),
-        ...(resized ? ['resizedBranch'] : []),
-        ...(avifModel || resized ? ['secondOpinionScore'] : []),
-        ...(resized ? [] : ['stripesScore']),
-        ...(record.format === 'webp' ? ['webpBranch'] : []),
-      ]);
+      expect(Object.keys(record.signals).sort()).toEqual(
+        [
+          ...(avifModel ? ['avifBranch'] : []),
+          'chromaNoiseRate',
+          'chromaStripes',
+          'denseScore',
+          ...(fine ? fine.signals : []),
+          'flatShare',
+          'jpegBranch',
+          ...(jpeg ? ['jpegQuantStep'] : []),
+          ...(lossless ? ['lumaScore'] : []),
+          ...(key in PALETTE_FILES ? ['paletteBranch'] : []),
+          ...(resized ? ['resizedBranch'] : []),
+          ...(avifModel || resized ? ['secondOpinionScore'] : []),
+          ...(resized ? [] : ['stripesScore']),
+          ...(record.format === 'webp' ? ['webpBranch'] : []),
+        ].sort(),
+      );
       expect(record.signals.jpegBranch).toBe(jpeg && !resized ? 1 : 0);
       // The score is the larger head's (inputs resized for analysis have only the dense head), or
       // on AVIF the lossless model's second opinion where that is larger.
@@ -173,7 +176,7 @@ describe('advscreen scan <folder>', () => {
           record.signals.secondOpinionScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
-      expect(record.detector).toBe('residual-cooccurrence@19');
+      expect(record.detector).toBe('residual-cooccurrence@20');
       expect(record.threshold).toBe(0);
     }
     for (const name of Object.keys(FINE_JPEGS))

@@ -60,6 +60,41 @@ describe('fgsm', () => {
   });
 });
 
+describe('keeping flat areas', () => {
+  // A 3x1 image whose first two pixels are equal (a flat pair) and whose third differs.
+  const graphic = (): RgbImage => ({
+    width: 3,
+    height: 1,
+    data: Uint8Array.from([100, 100, 100, 100, 100, 100, 10, 20, 30]),
+  });
+  const weights = [
+    [1, -1, 2, 0, 1, -2, 1, 1, 1],
+    [-1, 1, 0, 2, -1, 1, -1, -1, -1],
+  ];
+
+  it('FGSM moves only the pixels equal to no neighbour', async () => {
+    const [attacked] = await fgsm([graphic()], [0], linearVictim(weights), { eps: 8, keepFlat: true });
+    // The third pixel's W1 - W0 is (-2, -2, -2): every channel down by eps.
+    expect(Array.from(attacked?.data ?? [])).toEqual([100, 100, 100, 100, 100, 100, 2, 12, 22]);
+    const [plain] = await fgsm([graphic()], [0], linearVictim(weights), { eps: 8 });
+    expect(Array.from(plain?.data.subarray(0, 6) ?? [])).not.toEqual([100, 100, 100, 100, 100, 100]);
+  });
+
+  it('PGD starts and steps only on the pixels equal to no neighbour', async () => {
+    const [attacked] = await pgd([graphic()], [0], linearVictim(weights), {
+      eps: 4,
+      random: seededRandom(3),
+      keepFlat: true,
+    });
+    const data = Array.from(attacked?.data ?? []);
+    expect(data.slice(0, 6)).toEqual([100, 100, 100, 100, 100, 100]);
+    expect(data.slice(6)).not.toEqual([10, 20, 30]);
+    data.slice(6).forEach((v, i) => {
+      expect(Math.abs(v - (graphic().data[6 + i] as number))).toBeLessThanOrEqual(4);
+    });
+  });
+});
+
 describe('pgd', () => {
   it('stays within eps of the original and in range, and lowers the true class', async () => {
     const victim = linearVictim(WEIGHTS);

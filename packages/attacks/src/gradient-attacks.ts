@@ -23,6 +23,33 @@ export interface LossOptions {
    * the grey axis), so that a grey image stays grey: the attack for a grayscale file.
    */
   greyAxis?: boolean;
+  /**
+   * Leave every pixel that equals a neighbour (across or down, in all three channels) unmoved,
+   * so that the image keeps every flat area: a graphic stays a graphic to the detector's router
+   * (GRAPHICS_FLAT_SHARE), and only its edges, gradients and texture carry the perturbation.
+   */
+  keepFlat?: boolean;
+}
+
+/** 1 for each pixel equal in all three channels to a neighbour across or down, else 0. */
+export function flatPixels({ width, height, data }: RgbImage): Uint8Array {
+  const flat = new Uint8Array(width * height);
+  const same = (a: number, b: number) =>
+    data[3 * a] === data[3 * b] && data[3 * a + 1] === data[3 * b + 1] && data[3 * a + 2] === data[3 * b + 2];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x;
+      if (x + 1 < width && same(p, p + 1)) flat[p] = flat[p + 1] = 1;
+      if (y + 1 < height && same(p, p + width)) flat[p] = flat[p + width] = 1;
+    }
+  }
+  return flat;
+}
+
+/** The gradient zeroed at the `flat` pixels, in place. */
+function offFlat(gradient: Float32Array, flat: Uint8Array): Float32Array {
+  for (let p = 0; p < flat.length; p++) if (flat[p]) gradient.fill(0, 3 * p, 3 * p + 3);
+  return gradient;
 }
 
 /** Each pixel's channel gradients replaced by their sum, in place. */
@@ -92,12 +119,17 @@ async function signedSteps(
     eps: number;
     on: 'probabilities' | 'logits';
     greyAxis: boolean;
+    /** Per image, the pixels left unmoved (keepFlat); null: none. */
+    frozen: readonly Uint8Array[] | null;
   },
 ): Promise<RgbImage[]> {
   for (let step = 0; step < options.steps; step++) {
     const gradients = await lossGradients(start, labels, victim, options.on);
     start.forEach((x, i) => {
-      const gradient = gradients[i] as Float32Array;
+      const frozen = options.frozen?.[i];
+      const gradient = frozen
+        ? offFlat(gradients[i] as Float32Array, frozen)
+        : (gradients[i] as Float32Array);
       signStep(
         x.data,
         options.greyAxis ? alongGreyAxis(gradient) : gradient,
@@ -124,6 +156,7 @@ export function fgsm(
     eps,
     on: options.on ?? 'logits',
     greyAxis: options.greyAxis === true,
+    frozen: options.keepFlat ? images.map(flatPixels) : null,
   });
 }
 
@@ -140,11 +173,12 @@ export function pgd(
 ): Promise<RgbImage[]> {
   const { eps } = options;
   const greyAxis = options.greyAxis === true;
-  const start = images.map((image) => {
+  const frozen = options.keepFlat ? images.map(flatPixels) : null;
+  const start = images.map((image, n) => {
     let shift = 0;
     const data = Float32Array.from(image.data, (v, i) => {
       if (!greyAxis || i % 3 === 0) shift = (2 * options.random() - 1) * eps;
-      return Math.min(255, Math.max(0, v + shift));
+      return frozen?.[n]?.[Math.floor(i / 3)] ? v : Math.min(255, Math.max(0, v + shift));
     });
     return { ...image, data };
   });
@@ -154,6 +188,7 @@ export function pgd(
     eps,
     on: options.on ?? 'logits',
     greyAxis,
+    frozen,
   });
 }
 

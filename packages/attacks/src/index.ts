@@ -10,6 +10,7 @@ export {
   crossEntropySeed,
   cwL2,
   fgsm,
+  flatPixels,
   type GradientVictim,
   type LossOptions,
   pgd,

@@ -89,6 +89,8 @@ export const DetectorModelFile = z
        * at its own point; absent (before v19): none.
        */
       luma: branchSchema('luma').optional(),
+      /** Graphics stored losslessly (screenshots, diagrams, icons), at any size; absent (before v20): their format's model. */
+      graphics: branchSchema('graphics').optional(),
     }),
     /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch (heads share it). */
     threshold: z.number(),
@@ -160,7 +162,7 @@ export const CalibrationFile = z.object({
 });
 export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
-export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v19.json', import.meta.url);
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v20.json', import.meta.url);
 
 function readJson(path: string | URL, what: string): unknown {
   try {

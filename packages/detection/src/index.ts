@@ -35,6 +35,7 @@ export {
   BRANCHES,
   type Branch,
   branchOf,
+  GRAPHICS_FLAT_SHARE,
   HEADS,
   type Head,
   headFeatureCounts,

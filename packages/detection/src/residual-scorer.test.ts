@@ -48,6 +48,25 @@ describe('createResidualScorer', () => {
     expect(older.score(image, { ...jpegQ90, grey: true }).signals.jpegBranch).toBe(1);
   });
 
+  it('scores a graphic (mostly flat pairs) with the graphics model, or as before v20 when the file has none', () => {
+    const { graphics: _, ...withoutGraphics } = model.branches;
+    const older = createResidualScorer({ ...model, branches: withoutGraphics });
+    const graphic = { ...ownPng, flatShare: 0.9 };
+    expect(older.score(image, graphic).score).toBe(older.score(image, ownPng).score);
+    expect(older.score(image, graphic).signals).toMatchObject({ flatShare: 0.9 });
+    expect(older.score(image, graphic).signals.graphicsBranch).toBeUndefined();
+
+    // A graphics model that is the lossless dense head with its point 1 higher: 1 lower than that head.
+    const graphics = { dense: raisedByOne(model.branches.lossless).dense };
+    const scored = createResidualScorer({ ...model, branches: { ...withoutGraphics, graphics } }).score(
+      image,
+      graphic,
+    );
+    expect(scored.signals.graphicsBranch).toBe(1);
+    expect(scored.signals.lumaScore).toBeUndefined();
+    expect(scored.score).toBeCloseTo((older.score(image, ownPng).signals.denseScore as number) - 1, 9);
+  });
+
   it("asks the luminance model about lossless colour inputs, which only ever flags: below its point the colour models' score stands", () => {
     // The lossless model's point raised far enough that this image scores below it.
     const { lossless } = model.branches;

@@ -89,6 +89,8 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
           ...(branchName === 'avif' ? { avifBranch: 1 } : {}),
           ...(branchName === 'palette' ? { paletteBranch: 1 } : {}),
           ...(branchName === 'grey' ? { greyBranch: 1 } : {}),
+          ...(branchName === 'graphics' ? { graphicsBranch: 1 } : {}),
+          ...(origin.flatShare !== undefined ? { flatShare: origin.flatShare } : {}),
           ...(origin.jpegQuantStep !== null ? { jpegQuantStep: origin.jpegQuantStep } : {}),
           chromaNoiseRate: chromaNoiseRate(residual),
           // Strongest vertical chroma stripes (top-quarter tiles, R-G or B-G), in 8-bit steps.
@@ -106,6 +108,7 @@ export function scoredBranch(signals: Readonly<Record<string, number>>): Branch 
   if (signals.avifBranch === 1) return 'avif';
   if (signals.paletteBranch === 1) return 'palette';
   if (signals.greyBranch === 1) return 'grey';
+  if (signals.graphicsBranch === 1) return 'graphics';
   if (signals.jpegBranch !== 1) return 'lossless';
   const fine = signals.fineQuantBranch === 1;
   if (signals.fullChromaBranch === 1) return fine ? 'jpeg444Fine' : 'jpeg444';

@@ -38,4 +38,6 @@ export interface ImageOrigin {
   palette?: boolean;
   /** Every analysis pixel grey (imaging's DecodedImage.grey); absent: false. */
   grey?: boolean;
+  /** Share of the analysis image's neighbouring pixel pairs that are identical (imaging's DecodedImage.flatShare); absent: 0. */
+  flatShare?: number;
 }

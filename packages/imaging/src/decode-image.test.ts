@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeImage, restrictLoaders } from './decode-image.ts';
+import { decodeImage, flatShare, restrictLoaders } from './decode-image.ts';
 import { encodeJpeg } from './encode-jpeg.ts';
 import { encodeLossy, encodePalette, LOSSY_FORMATS, PALETTE_ENCODINGS } from './encode-lossy.ts';
 import { RejectedInputError } from './rejected-input.ts';
@@ -61,6 +61,21 @@ describe('decodeImage', () => {
       .png()
       .toBuffer();
     expect((await decodeImage(tintedPng, limits)).grey).toBe(false);
+  });
+
+  it('measures the share of neighbouring pixel pairs that are identical', async () => {
+    // 3x2, rows a a b and a b b: one equal pair across in each row, and down the first and last
+    // columns: 4 of the 7 pairs.
+    const a = [9, 9, 9];
+    const b = [9, 9, 8];
+    const image = { width: 3, height: 2, data: Uint8Array.from([...a, ...a, ...b, ...a, ...b, ...b]) };
+    expect(flatShare(image)).toBeCloseTo(4 / 7, 12);
+    expect(flatShare({ width: 1, height: 1, data: Uint8Array.from(a) })).toBe(0);
+    const flat = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#2060a0' } })
+      .png()
+      .toBuffer();
+    expect((await decodeImage(flat, limits)).flatShare).toBe(1);
+    expect((await decodeImage(await photoLike('png', 32, 32), limits)).flatShare).toBeLessThan(0.05);
   });
 
   it('says whether a WebP is lossy, and no other format is', async () => {

@@ -57,6 +57,12 @@ export interface DecodedImage {
    * colour files of a grey image, whose encoders round chroma by at most that).
    */
   grey: boolean;
+  /**
+   * Share of the analysis image's neighbouring pixel pairs (across and down) that are identical
+   * in every channel (flatShare): near 0 for photographs, whose sensor noise leaves few pixels
+   * equal to a neighbour, most of a screenshot, diagram, chart or icon.
+   */
+  flatShare: number;
 }
 
 /**
@@ -230,6 +236,7 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           losslessAvif: format === 'avif' && avifStoresRgb(bytes),
           palette: metadata.isPalette === true,
           grey: isGrey(rgb),
+          flatShare: flatShare({ width: info.width, height: info.height, data: rgb }),
         };
       })(),
       limits.timeoutMs,
@@ -238,6 +245,27 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
     if (error instanceof RejectedInputError) throw error;
     throw classifyDecoderError(error, bytes);
   }
+}
+
+/** Share of an image's neighbouring pixel pairs (across and down) identical in all three channels; 0 for a single pixel. */
+export function flatShare({ width, height, data }: RgbImage): number {
+  let flat = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0, p = 3 * y * width; x < width; x++, p += 3) {
+      if (
+        x + 1 < width &&
+        data[p] === data[p + 3] &&
+        data[p + 1] === data[p + 4] &&
+        data[p + 2] === data[p + 5]
+      )
+        flat++;
+      const q = p + 3 * width;
+      if (y + 1 < height && data[p] === data[q] && data[p + 1] === data[q + 1] && data[p + 2] === data[q + 2])
+        flat++;
+    }
+  }
+  const pairs = (width - 1) * height + width * (height - 1);
+  return pairs > 0 ? flat / pairs : 0;
 }
 
 /** Whether every pixel of interleaved RGB has its channels within 1 of each other. */

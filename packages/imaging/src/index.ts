@@ -2,6 +2,7 @@ export {
   type DecodedImage,
   type DecodeLimits,
   decodeImage,
+  flatShare,
   SCREENED_FORMATS,
   type ScreenedFormat,
 } from './decode-image.ts';

@@ -105,6 +105,8 @@ export function gradientCorpusAttack(options: {
   on: 'probabilities' | 'logits';
   /** Every channel of a pixel moved alike (see the attacks' `greyAxis`): a grey image stays grey. */
   greyAxis?: boolean;
+  /** Pixels equal to a neighbour left unmoved (see the attacks' `keepFlat`): a graphic stays one. */
+  keepFlat?: boolean;
   victim: GradientVictim;
   victimName: string;
 }): CorpusAttack {
@@ -112,7 +114,8 @@ export function gradientCorpusAttack(options: {
   const random = seededRandom(options.seed);
   const { on, steps } = options;
   const greyAxis = options.greyAxis === true;
-  const alike = greyAxis ? ', channels moved alike (grey axis)' : '';
+  const keepFlat = options.keepFlat === true;
+  const alike = `${greyAxis ? ', channels moved alike (grey axis)' : ''}${keepFlat ? ', flat areas kept' : ''}`;
   return {
     name: options.kind,
     eps: options.eps,
@@ -123,8 +126,8 @@ export function gradientCorpusAttack(options: {
         : `advscreen attack pgd (Madry et al. 2018), ${steps} steps of eps/4, random start, cross-entropy on ${on}${alike}, seed ${options.seed}, victim ${options.victimName}`,
     run: async (images, labels) =>
       (options.kind === 'FGSM'
-        ? await fgsm(images, labels, options.victim, { eps, on, greyAxis })
-        : await pgd(images, labels, options.victim, { eps, steps, on, random, greyAxis })
+        ? await fgsm(images, labels, options.victim, { eps, on, greyAxis, keepFlat })
+        : await pgd(images, labels, options.victim, { eps, steps, on, random, greyAxis, keepFlat })
       ).map((image) => ({ image, record: {} })),
   };
 }

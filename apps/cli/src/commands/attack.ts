@@ -22,7 +22,7 @@ import { UsageError } from '../usage-error.ts';
 
 const USAGE =
   'attack takes: square --manifest FILE --out DIR [--eps 4/255,8/255] [--queries N] [--seed N] [--start stripes|clean], ' +
-  'fgsm|pgd --manifest FILE --out DIR [--eps 4/255,8/255] [--steps 10] [--seed N] [--on logits|probabilities] [--grey-axis], ' +
+  'fgsm|pgd --manifest FILE --out DIR [--eps 4/255,8/255] [--steps 10] [--seed N] [--on logits|probabilities] [--grey-axis] [--keep-flat], ' +
   'cw --manifest FILE --out DIR [--c 1] [--steps 100], or ' +
   'deepfool --manifest FILE --out DIR [--overshoot 0.02,0.5] [--steps 50] [--on logits|probabilities] [--rounded]';
 const KINDS = ['square', 'fgsm', 'pgd', 'cw', 'deepfool'] as const;
@@ -51,6 +51,7 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
       on: { type: 'string', default: 'logits' },
       rounded: { type: 'boolean', default: false },
       'grey-axis': { type: 'boolean', default: false },
+      'keep-flat': { type: 'boolean', default: false },
       'jpeg-quality': { type: 'string', default: '90' },
       limit: { type: 'string' },
     },
@@ -72,8 +73,8 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
   if (start !== 'stripes' && start !== 'clean') throw new UsageError('--start takes stripes or clean');
   if (!eps.every((text) => /^\d+\/255$/.test(text)))
     throw new UsageError('--eps takes values like 4/255,8/255');
-  if (values['grey-axis'] && kind !== 'fgsm' && kind !== 'pgd')
-    throw new UsageError('--grey-axis is for fgsm and pgd');
+  if ((values['grey-axis'] || values['keep-flat']) && kind !== 'fgsm' && kind !== 'pgd')
+    throw new UsageError('--grey-axis and --keep-flat are for fgsm and pgd');
   if (!(maxQueries >= 1) || !overshoots.every((v) => v >= 0) || !(c > 0))
     throw new UsageError('--queries must be >= 1, --overshoot values >= 0, --c > 0');
 
@@ -116,6 +117,7 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
                 seed,
                 on,
                 greyAxis: values['grey-axis'],
+                keepFlat: values['keep-flat'],
                 victim,
                 victimName,
               }),

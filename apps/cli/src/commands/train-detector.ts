@@ -36,6 +36,7 @@ const BRANCH_LABELS: Record<Branch, string> = {
   resized: 'resized',
   resizedLossless: 'resized, second opinion (lossless models)',
   luma: 'luminance of lossless colour inputs (second opinion)',
+  graphics: 'graphics (screenshots, diagrams, icons: lossless files mostly of flat areas)',
 };
 
 const REENCODED_TITLES: Record<ReencodingKind, string> = {

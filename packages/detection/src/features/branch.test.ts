@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   BRANCHES,
   branchOf,
+  GRAPHICS_FLAT_SHARE,
   headFeatureCounts,
   headFeatures,
   NEAREST_BRANCH,
   nearestAvailable,
+  scoringBranch,
 } from './branch.ts';
 import { DCT_FEATURE_COUNT } from './dct-features.ts';
 import { RESIDUAL_FEATURE_COUNT } from './residual-features.ts';
@@ -52,6 +54,30 @@ describe('branchOf', () => {
         );
     expect(branchOf({ format: 'png', ownPixels: true, grey: false })).toBe('lossless');
     expect(branchOf({ format: 'png', ownPixels: false, grey: false })).toBe('resized');
+  });
+
+  it('gives graphics (mostly flat pairs) stored losslessly the graphics branch, whatever their size', () => {
+    const graphic = { ownPixels: true, flatShare: GRAPHICS_FLAT_SHARE };
+    expect(branchOf({ ...graphic, format: 'png' })).toBe('graphics');
+    expect(branchOf({ ...graphic, format: 'png', ownPixels: false })).toBe('graphics');
+    expect(branchOf({ ...graphic, format: 'gif', palette: true, grey: true })).toBe('graphics');
+    expect(branchOf({ ...graphic, format: 'webp', lossyWebp: false })).toBe('graphics');
+    expect(branchOf({ ...graphic, format: 'avif', losslessAvif: true })).toBe('graphics');
+    // Lossy files keep their formats' models.
+    expect(branchOf({ ...graphic, format: 'jpeg' })).toBe('jpeg');
+    expect(branchOf({ ...graphic, format: 'webp', lossyWebp: true })).toBe('webp');
+    expect(branchOf({ ...graphic, format: 'avif' })).toBe('avif');
+    expect(branchOf({ ...graphic, format: 'png', flatShare: GRAPHICS_FLAT_SHARE - 0.01 })).toBe('lossless');
+  });
+
+  it('scores graphics as before under a detector file without a graphics model', () => {
+    const without = (branch: string) => branch !== 'graphics';
+    expect(scoringBranch({ format: 'png', ownPixels: true, flatShare: 0.9 }, () => true)).toBe('graphics');
+    expect(scoringBranch({ format: 'png', ownPixels: true, flatShare: 0.9 }, without)).toBe('lossless');
+    expect(scoringBranch({ format: 'png', ownPixels: false, flatShare: 0.9 }, without)).toBe('resized');
+    expect(scoringBranch({ format: 'png', ownPixels: true, flatShare: 0.9, grey: true }, without)).toBe(
+      'grey',
+    );
   });
 
   it('gives JPEGs with 4:4:4 and with 4:2:2 chroma their own branches, unless resized for analysis', () => {
