@@ -282,7 +282,8 @@ for (let i = 0; i < count; i++) {
   const aspect = size === 224 ? 1 : between(random, 1.2, 1.8);
   const width = Math.round(size * aspect);
   const height = size;
-  const scale = pick(random, renderScales);
+  // Drawn only when there is a choice, so runs with the default draw the scenes they drew before the option.
+  const scale = renderScales.length > 1 ? pick(random, renderScales) : (renderScales[0] as number);
   const body = SCENES[sceneName](random, width, height, pickedTheme);
   const file = `img/${String(i).padStart(4, '0')}_${sceneName}${subpixel ? '_subpixel' : ''}_${width}x${height}${scale === 1 ? '' : `_from${scale}x`}.png`;
   await writeFile(path.join(out, file), await renderPng(body, width, height, subpixel, scale));
