@@ -299,6 +299,8 @@ for (let i = 0; i < count; i++) {
     split: 'graphics',
   } as CorpusManifestLine);
 }
+// Not pipeline's writeCorpusManifest: importing it loads imaging, which blocks sharp's SVG loader
+// for the whole process, and these drawings are SVG.
 await writeFile(
   path.join(out, 'manifest.jsonl'),
   `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`,
