@@ -37,7 +37,7 @@ tools_dir="$ADVSCREEN_ROOT/.tools/prometheus"
 fetch_into_tools() {
   (cd "$download" && { apt-get download -qq "$1" 2>/dev/null ||
     { $sudo apt-get update -qq && apt-get download -qq "$1" 2>/dev/null; }; }) &&
-    dpkg-deb -x "$download/$1"_*.deb "$tools_dir"
+    mkdir -p "$tools_dir" && dpkg-deb -x "$download/$1"_*.deb "$tools_dir"
 }
 for package in prometheus prometheus-alertmanager; do
   if ! command -v "$package" >/dev/null 2>&1 && [ ! -x "$tools_dir/usr/bin/$package" ] &&
