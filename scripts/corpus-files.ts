@@ -165,6 +165,11 @@ export async function writeRewrittenCorpus(
     }
   }
   await victim.close();
+  if (written.length === 0) {
+    throw new Error(
+      `nothing to write: no line of ${manifestPaths.join(', ')} was selected to be rewritten (the scripts select by the manifest's format, most take "png" only)`,
+    );
+  }
   await writeCorpusManifest(path.join(out, 'manifest.jsonl'), written);
   const attacks = written.filter((line) => line.kind === 'adv');
   console.log(
