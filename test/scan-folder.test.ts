@@ -272,6 +272,30 @@ describe('advscreen scan <folder>', () => {
     );
   });
 
+  it('refuses the screenable formats a deployment does not take (ADVSCREEN_ACCEPTED_FORMATS), with a reason', async () => {
+    const out = path.join(folder, '..', `${path.basename(folder)}-accepted.jsonl`);
+    const result = await runCli(['scan', folder, '--out', out, '--json'], {
+      ADVSCREEN_ACCEPTED_FORMATS: 'jpeg,png',
+      ADVSCREEN_MAX_BYTES: String(1_000_000),
+    });
+    expect(result.code).toBe(0);
+    const records = await readVerdicts(out);
+    const refused = photoKeys.filter((key) => /\.(webp|avif|gif)$/.test(key));
+    expect(refused.length).toBeGreaterThanOrEqual(6);
+    for (const key of photoKeys) {
+      const record = records.find((r) => r.key === key);
+      if (refused.includes(key)) {
+        expect(record, key).toMatchObject({
+          verdict: 'rejected',
+          reason: 'format_not_accepted',
+          score: null,
+        });
+        expect(record?.detail).toMatch(/images are not accepted here \(accepted: jpeg, png\)/);
+      } else expect(record?.verdict, key).not.toBe('rejected');
+    }
+    expect(JSON.parse(result.stdout).rejectedReasons.format_not_accepted).toBe(refused.length);
+  });
+
   it('exits 2 naming the variable on invalid configuration', async () => {
     const result = await runCli(['scan', folder], { ADVSCREEN_MAX_PIXELS: 'many' });
     expect(result.code).toBe(2);

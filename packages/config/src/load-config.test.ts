@@ -9,6 +9,7 @@ describe('loadConfig', () => {
       maxPixels: 100000000,
       timeoutMs: 10000,
       analysisSize: 224,
+      acceptedFormats: ['jpeg', 'png', 'webp', 'avif', 'tiff', 'gif'],
     });
     expect(config.s3).toEqual({
       endpoint: undefined,
@@ -32,6 +33,18 @@ describe('loadConfig', () => {
       forcePathStyle: true,
       timeoutMs: 60_000,
     });
+  });
+
+  it('accepts every screened format by default, the named ones when ADVSCREEN_ACCEPTED_FORMATS is set', () => {
+    expect(loadConfig({ ADVSCREEN_ACCEPTED_FORMATS: ' JPEG, png,jpeg ' }).decode.acceptedFormats).toEqual([
+      'jpeg',
+      'png',
+    ]);
+    expect(() => loadConfig({ ADVSCREEN_ACCEPTED_FORMATS: 'jpeg,heic' })).toThrow(
+      /ADVSCREEN_ACCEPTED_FORMATS/,
+    );
+    expect(() => loadConfig({ ADVSCREEN_ACCEPTED_FORMATS: 'svg' })).toThrow(/ADVSCREEN_ACCEPTED_FORMATS/);
+    expect(() => loadConfig({ ADVSCREEN_ACCEPTED_FORMATS: ' , ' })).toThrow(/at least one format/);
   });
 
   it('logs queue depths for CloudWatch only when asked, every 1 to 3600 seconds', () => {

@@ -1,10 +1,26 @@
-import { EXECUTION_PROVIDERS, type ExecutionProvider } from '@advscreen/contracts';
+import {
+  EXECUTION_PROVIDERS,
+  type ExecutionProvider,
+  SCREENED_FORMATS,
+  type ScreenedFormat,
+} from '@advscreen/contracts';
 import { z } from 'zod';
 
 const positiveInt = z.coerce.number().int().positive();
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const formatList = z
+  .string()
+  .transform((value) => [
+    ...new Set(
+      value
+        .split(',')
+        .map((name) => name.trim().toLowerCase())
+        .filter((name) => name !== ''),
+    ),
+  ])
+  .pipe(z.array(z.enum(SCREENED_FORMATS)).min(1, 'name at least one format'));
 
 /**
  * Every environment variable advscreen reads, with its default. Parsed once at start-up so a
@@ -16,6 +32,7 @@ const EnvSchema = z.object({
   ADVSCREEN_MAX_PIXELS: positiveInt.default(100_000_000),
   ADVSCREEN_DECODE_TIMEOUT_MS: positiveInt.default(10_000),
   ADVSCREEN_ANALYSIS_SIZE: positiveInt.default(224),
+  ADVSCREEN_ACCEPTED_FORMATS: formatList.optional(),
   ADVSCREEN_S3_ENDPOINT: z.url().optional(),
   ADVSCREEN_S3_REGION: z.string().min(1).optional(),
   ADVSCREEN_S3_FORCE_PATH_STYLE: booleanFlag.default(false),
@@ -74,6 +91,8 @@ export interface DecodeLimitsConfig {
   maxPixels: number;
   timeoutMs: number;
   analysisSize: number;
+  /** The screened formats this deployment takes; the others are rejected as `format_not_accepted`. */
+  acceptedFormats: readonly ScreenedFormat[];
 }
 
 export interface S3Config {
@@ -173,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPixels: e.ADVSCREEN_MAX_PIXELS,
       timeoutMs: e.ADVSCREEN_DECODE_TIMEOUT_MS,
       analysisSize: e.ADVSCREEN_ANALYSIS_SIZE,
+      acceptedFormats: e.ADVSCREEN_ACCEPTED_FORMATS ?? SCREENED_FORMATS,
     },
     s3: {
       endpoint: e.ADVSCREEN_S3_ENDPOINT,

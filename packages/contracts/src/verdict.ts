@@ -21,6 +21,8 @@ export const RejectReason = z.enum([
   'processing_failed',
   'partly_transparent',
   'disguised_format',
+  /** A screenable format the operator does not accept (`ADVSCREEN_ACCEPTED_FORMATS`). */
+  'format_not_accepted',
 ]);
 export type RejectReason = z.infer<typeof RejectReason>;
 

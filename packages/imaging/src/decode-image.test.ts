@@ -362,6 +362,27 @@ describe('decodeImage', () => {
     expect(await reasonOf(svg)).toBe('unsupported_format');
   });
 
+  it('refuses screenable formats the deployment does not accept, before decoding their pixels', async () => {
+    const onlyJpegAndPng = { ...limits, acceptedFormats: ['jpeg', 'png'] as const };
+    expect((await decodeImage(await photoLike('png'), onlyJpegAndPng)).format).toBe('png');
+    for (const format of ['webp', 'avif', 'gif'] as const) {
+      const error = await decodeImage(await photoLike(format), onlyJpegAndPng).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RejectedInputError);
+      expect(error).toMatchObject({
+        reason: 'format_not_accepted',
+        message: `${format} images are not accepted here (accepted: jpeg, png)`,
+      });
+    }
+    // The pixel limit comes first: libvips enforces it while reading the header, before the format is known here.
+    const bomb = await sharp({ create: { width: 3000, height: 3000, channels: 3, background: '#fff' } })
+      .webp()
+      .toBuffer();
+    const error = await decodeImage(bomb, { ...onlyJpegAndPng, maxPixels: 1_000_000 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ reason: 'too_many_pixels' });
+  });
+
   it('refuses PDF', async () =>
     expect(await reasonOf(Buffer.from('%PDF-1.7\n%%EOF\n'))).toBe('unsupported_format'));
 });

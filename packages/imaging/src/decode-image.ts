@@ -1,4 +1,4 @@
-import type { RgbImage } from '@advscreen/contracts';
+import { type RgbImage, SCREENED_FORMATS, type ScreenedFormat } from '@advscreen/contracts';
 import sharp, { type Metadata } from 'sharp';
 import { avifStoresRgb } from './avif-container.ts';
 import {
@@ -18,6 +18,11 @@ export interface DecodeLimits {
   timeoutMs: number;
   /** Side of the square image the detector sees; the model's input size. */
   analysisSize: number;
+  /**
+   * The screened formats this deployment takes (`ADVSCREEN_ACCEPTED_FORMATS`); others are
+   * refused as `format_not_accepted` before their pixels are decoded. Absent: all of them.
+   */
+  acceptedFormats?: readonly ScreenedFormat[];
 }
 
 export interface DecodedImage {
@@ -81,10 +86,6 @@ function orientedBlocks(
   if (orientation < 5) return { lumaTable };
   return { lumaTable: lumaTable.map((_, i) => lumaTable[(i % 8) * 8 + Math.floor(i / 8)] as number) };
 }
-
-/** Formats a CV pipeline accepts. Everything else (SVG, PDF, RAW, JP2, ...) is refused. */
-export const SCREENED_FORMATS = ['jpeg', 'png', 'webp', 'avif', 'tiff', 'gif'] as const;
-export type ScreenedFormat = (typeof SCREENED_FORMATS)[number];
 
 /**
  * The screened formats' loaders, each with its file, buffer and source variants (unblocking a
@@ -204,6 +205,12 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           throw new RejectedInputError(
             'unsupported_format',
             `${metadata.format ?? 'unknown'} images are not screened`,
+          );
+        }
+        if (limits.acceptedFormats && !limits.acceptedFormats.includes(format)) {
+          throw new RejectedInputError(
+            'format_not_accepted',
+            `${format} images are not accepted here (accepted: ${limits.acceptedFormats.join(', ')})`,
           );
         }
         const width = metadata.autoOrient?.width ?? metadata.width ?? 0;

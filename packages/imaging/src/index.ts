@@ -3,8 +3,6 @@ export {
   type DecodeLimits,
   decodeImage,
   flatShare,
-  SCREENED_FORMATS,
-  type ScreenedFormat,
 } from './decode-image.ts';
 export {
   encodeJpeg,
