@@ -329,6 +329,38 @@ describe('advscreen attack --keep-flat', () => {
   });
 });
 
+describe('advscreen attack --through-jpeg', () => {
+  it('takes FGSM and PGD through JPEG round trips, says so in the manifest, and refuses other attacks or qualities', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'advscreen-through-jpeg-'));
+    const manifest = path.join(PHOTOS, 'manifest.jsonl');
+    const args = ['--manifest', manifest, '--out', out, '--limit', '1'];
+    const result = await runCli([
+      'attack',
+      'pgd',
+      ...args,
+      '--eps',
+      '8/255',
+      '--steps',
+      '2',
+      '--through-jpeg',
+      '50,75',
+    ]);
+    expect(result.stderr).toBe('');
+    const lines = (await readFile(path.join(out, 'attacks.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((text) => JSON.parse(text));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line.generator).toMatch(/loss also through JPEG 50, 75 round trips/);
+    await expect(runCli(['attack', 'cw', ...args, '--through-jpeg', '50'])).resolves.toMatchObject({
+      code: 2,
+    });
+    await expect(runCli(['attack', 'fgsm', ...args, '--through-jpeg', '0'])).resolves.toMatchObject({
+      code: 2,
+    });
+  });
+});
+
 describe('advscreen attack deepfool', () => {
   it('writes DeepFool attacks through the model gradients, small and recorded with their size', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'advscreen-deepfool-'));

@@ -95,6 +95,48 @@ describe('keeping flat areas', () => {
   });
 });
 
+describe('taking the loss through transforms (EOT with straight-through gradients)', () => {
+  // A fake victim whose loss gradient at an image is its pixels less 100: what a transform hands
+  // it shows in the direction of the step.
+  const victim: GradientVictim = {
+    logitsOf: async (images) => images.map(() => [0, 0]),
+    gradientsOf: async (images) =>
+      images.map((im) => ({ gradient: Float32Array.from(im.data, (v) => (v as number) - 100) })),
+  };
+  const constant = Uint8Array.from([200, 200, 0, 0, 0, 0]);
+
+  it("adds the gradient at each transformed 8-bit image to the image's own", async () => {
+    const seen: RgbImage[] = [];
+    const toConstant = async (im: RgbImage): Promise<RgbImage> => {
+      seen.push(im);
+      return { ...im, data: constant };
+    };
+    const [plain] = await fgsm([image()], [0], victim, { eps: 8 });
+    // Own gradient (0, -100, 150, 0, 28, -95): pixels 0 and 3 stay, 4 goes up.
+    expect(Array.from(plain?.data ?? [])).toEqual([100, 0, 255, 100, 136, 0]);
+    const [through] = await fgsm([image()], [0], victim, { eps: 8, through: [toConstant] });
+    // Plus (100, 100, -100, -100, -100, -100): (100, 0, 50, -100, -72, -195).
+    expect(Array.from(through?.data ?? [])).toEqual([108, 0, 255, 92, 120, 0]);
+    expect(seen.map((im) => Array.from(im.data))).toEqual([Array.from(image().data)]);
+    expect(seen[0]?.data).toBeInstanceOf(Uint8Array);
+  });
+
+  it('takes PGD through every transform at every step', async () => {
+    let calls = 0;
+    const counting = async (im: RgbImage): Promise<RgbImage> => {
+      calls++;
+      return im;
+    };
+    await pgd([image(), image()], [0, 0], victim, {
+      eps: 8,
+      steps: 3,
+      random: seededRandom(1),
+      through: [counting, counting],
+    });
+    expect(calls).toBe(2 * 3 * 2);
+  });
+});
+
 describe('pgd', () => {
   it('stays within eps of the original and in range, and lowers the true class', async () => {
     const victim = linearVictim(WEIGHTS);

@@ -29,7 +29,17 @@ export interface LossOptions {
    * (GRAPHICS_FLAT_SHARE), and only its edges, gradients and texture carry the perturbation.
    */
   keepFlat?: boolean;
+  /**
+   * Transforms of the image the loss is also taken through, summed with the image's own
+   * (expectation over transformation, Athalye et al. 2018), each one's gradient passed straight
+   * back as if it were the identity (BPDA): an attack meant to survive, say, a JPEG round trip,
+   * which is the consistency check's squeezer. Each costs one more gradient per step.
+   */
+  through?: readonly ImageTransform[];
 }
+
+/** An image-to-image transform an attack can take its loss through (see LossOptions.through). */
+export type ImageTransform = (image: RgbImage) => Promise<RgbImage>;
 
 /** 1 for each pixel equal in all three channels to a neighbour across or down, else 0. */
 export function flatPixels({ width, height, data }: RgbImage): Uint8Array {
@@ -88,6 +98,29 @@ async function lossGradients(
   return (await victim.gradientsOf(images, seeds)).map((g) => g.gradient);
 }
 
+/**
+ * The loss gradient at each image plus, for each transform, the gradient at the transformed
+ * 8-bit image, passed straight back (see LossOptions.through).
+ */
+async function gradientsThrough(
+  images: readonly FloatRgbImage[],
+  labels: readonly number[],
+  victim: GradientVictim,
+  on: 'probabilities' | 'logits',
+  through: readonly ImageTransform[],
+): Promise<Float32Array[]> {
+  const sums = await lossGradients(images, labels, victim, on);
+  for (const transform of through) {
+    const transformed = await Promise.all(images.map((image) => transform(toBytes(image))));
+    const gradients = await lossGradients(transformed.map(toFloat), labels, victim, on);
+    sums.forEach((sum, i) => {
+      const gradient = gradients[i] as Float32Array;
+      for (let k = 0; k < sum.length; k++) sum[k] = (sum[k] as number) + (gradient[k] as number);
+    });
+  }
+  return sums;
+}
+
 /** One signed step of `step` pixel units up the loss, kept within `eps` of the original and in 0-255. */
 function signStep(
   x: Float32Array,
@@ -121,10 +154,11 @@ async function signedSteps(
     greyAxis: boolean;
     /** Per image, the pixels left unmoved (keepFlat); null: none. */
     frozen: readonly Uint8Array[] | null;
+    through: readonly ImageTransform[];
   },
 ): Promise<RgbImage[]> {
   for (let step = 0; step < options.steps; step++) {
-    const gradients = await lossGradients(start, labels, victim, options.on);
+    const gradients = await gradientsThrough(start, labels, victim, options.on, options.through);
     start.forEach((x, i) => {
       const frozen = options.frozen?.[i];
       const gradient = frozen
@@ -157,6 +191,7 @@ export function fgsm(
     on: options.on ?? 'logits',
     greyAxis: options.greyAxis === true,
     frozen: options.keepFlat ? images.map(flatPixels) : null,
+    through: options.through ?? [],
   });
 }
 
@@ -189,6 +224,7 @@ export function pgd(
     on: options.on ?? 'logits',
     greyAxis,
     frozen,
+    through: options.through ?? [],
   });
 }
 

@@ -12,6 +12,7 @@ export {
   fgsm,
   flatPixels,
   type GradientVictim,
+  type ImageTransform,
   type LossOptions,
   pgd,
 } from './gradient-attacks.ts';

@@ -7,6 +7,7 @@ import {
   deepFool,
   fgsm,
   type GradientVictim,
+  type ImageTransform,
   type JacobianOf,
   type ProbabilitiesOf,
   pgd,
@@ -107,6 +108,8 @@ export function gradientCorpusAttack(options: {
   greyAxis?: boolean;
   /** Pixels equal to a neighbour left unmoved (see the attacks' `keepFlat`): a graphic stays one. */
   keepFlat?: boolean;
+  /** Transforms the loss is also taken through (see the attacks' `through`), and what the generator calls them. */
+  through?: { transforms: readonly ImageTransform[]; says: string };
   victim: GradientVictim;
   victimName: string;
 }): CorpusAttack {
@@ -115,7 +118,8 @@ export function gradientCorpusAttack(options: {
   const { on, steps } = options;
   const greyAxis = options.greyAxis === true;
   const keepFlat = options.keepFlat === true;
-  const alike = `${greyAxis ? ', channels moved alike (grey axis)' : ''}${keepFlat ? ', flat areas kept' : ''}`;
+  const through = options.through?.transforms ?? [];
+  const alike = `${greyAxis ? ', channels moved alike (grey axis)' : ''}${keepFlat ? ', flat areas kept' : ''}${options.through ? `, loss also through ${options.through.says} (EOT, straight-through gradients)` : ''}`;
   return {
     name: options.kind,
     eps: options.eps,
@@ -126,8 +130,8 @@ export function gradientCorpusAttack(options: {
         : `advscreen attack pgd (Madry et al. 2018), ${steps} steps of eps/4, random start, cross-entropy on ${on}${alike}, seed ${options.seed}, victim ${options.victimName}`,
     run: async (images, labels) =>
       (options.kind === 'FGSM'
-        ? await fgsm(images, labels, options.victim, { eps, on, greyAxis, keepFlat })
-        : await pgd(images, labels, options.victim, { eps, steps, on, random, greyAxis, keepFlat })
+        ? await fgsm(images, labels, options.victim, { eps, on, greyAxis, keepFlat, through })
+        : await pgd(images, labels, options.victim, { eps, steps, on, random, greyAxis, keepFlat, through })
       ).map((image) => ({ image, record: {} })),
   };
 }

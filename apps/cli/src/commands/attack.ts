@@ -6,6 +6,7 @@ import {
   BUNDLED_MODEL_SPEC,
   createDifferentiableModel,
   createOnnxModel,
+  jpegRoundTrip,
   loadModelSpec,
 } from '@advscreen/inference';
 import {
@@ -22,7 +23,7 @@ import { UsageError } from '../usage-error.ts';
 
 const USAGE =
   'attack takes: square --manifest FILE --out DIR [--eps 4/255,8/255] [--queries N] [--seed N] [--start stripes|clean], ' +
-  'fgsm|pgd --manifest FILE --out DIR [--eps 4/255,8/255] [--steps 10] [--seed N] [--on logits|probabilities] [--grey-axis] [--keep-flat], ' +
+  'fgsm|pgd --manifest FILE --out DIR [--eps 4/255,8/255] [--steps 10] [--seed N] [--on logits|probabilities] [--grey-axis] [--keep-flat] [--through-jpeg 50,75], ' +
   'cw --manifest FILE --out DIR [--c 1] [--steps 100], or ' +
   'deepfool --manifest FILE --out DIR [--overshoot 0.02,0.5] [--steps 50] [--on logits|probabilities] [--rounded]';
 const KINDS = ['square', 'fgsm', 'pgd', 'cw', 'deepfool'] as const;
@@ -52,6 +53,7 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
       rounded: { type: 'boolean', default: false },
       'grey-axis': { type: 'boolean', default: false },
       'keep-flat': { type: 'boolean', default: false },
+      'through-jpeg': { type: 'string' },
       'jpeg-quality': { type: 'string', default: '90' },
       limit: { type: 'string' },
     },
@@ -73,8 +75,15 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
   if (start !== 'stripes' && start !== 'clean') throw new UsageError('--start takes stripes or clean');
   if (!eps.every((text) => /^\d+\/255$/.test(text)))
     throw new UsageError('--eps takes values like 4/255,8/255');
-  if ((values['grey-axis'] || values['keep-flat']) && kind !== 'fgsm' && kind !== 'pgd')
-    throw new UsageError('--grey-axis and --keep-flat are for fgsm and pgd');
+  if (
+    (values['grey-axis'] || values['keep-flat'] || values['through-jpeg']) &&
+    kind !== 'fgsm' &&
+    kind !== 'pgd'
+  )
+    throw new UsageError('--grey-axis, --keep-flat and --through-jpeg are for fgsm and pgd');
+  const throughQualities = values['through-jpeg']?.split(',').map(Number) ?? [];
+  if (!throughQualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
+    throw new UsageError('--through-jpeg takes JPEG qualities in 1..100, like 50,75');
   if (!(maxQueries >= 1) || !overshoots.every((v) => v >= 0) || !(c > 0))
     throw new UsageError('--queries must be >= 1, --overshoot values >= 0, --c > 0');
 
@@ -118,6 +127,13 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
                 on,
                 greyAxis: values['grey-axis'],
                 keepFlat: values['keep-flat'],
+                through:
+                  throughQualities.length > 0
+                    ? {
+                        transforms: throughQualities.map((q) => (image: RgbImage) => jpegRoundTrip(image, q)),
+                        says: `JPEG ${throughQualities.join(', ')} round trips`,
+                      }
+                    : undefined,
                 victim,
                 victimName,
               }),
