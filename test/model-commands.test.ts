@@ -329,8 +329,8 @@ describe('advscreen attack --keep-flat', () => {
   });
 });
 
-describe('advscreen attack --through-jpeg', () => {
-  it('takes FGSM and PGD through JPEG round trips, says so in the manifest, and refuses other attacks or qualities', async () => {
+describe('advscreen attack --through-jpeg --through-shift', () => {
+  it('takes FGSM and PGD through JPEG round trips and shifted copies, says so, and refuses other attacks or values', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'advscreen-through-jpeg-'));
     const manifest = path.join(PHOTOS, 'manifest.jsonl');
     const args = ['--manifest', manifest, '--out', out, '--limit', '1'];
@@ -344,6 +344,8 @@ describe('advscreen attack --through-jpeg', () => {
       '2',
       '--through-jpeg',
       '50,75',
+      '--through-shift',
+      '2',
     ]);
     expect(result.stderr).toBe('');
     const lines = (await readFile(path.join(out, 'attacks.jsonl'), 'utf8'))
@@ -351,11 +353,17 @@ describe('advscreen attack --through-jpeg', () => {
       .split('\n')
       .map((text) => JSON.parse(text));
     expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) expect(line.generator).toMatch(/loss also through JPEG 50, 75 round trips/);
+    for (const line of lines)
+      expect(line.generator).toMatch(
+        /loss also through JPEG 50, 75 round trips and copies shifted 2 px right and down/,
+      );
     await expect(runCli(['attack', 'cw', ...args, '--through-jpeg', '50'])).resolves.toMatchObject({
       code: 2,
     });
     await expect(runCli(['attack', 'fgsm', ...args, '--through-jpeg', '0'])).resolves.toMatchObject({
+      code: 2,
+    });
+    await expect(runCli(['attack', 'pgd', ...args, '--through-shift', '17'])).resolves.toMatchObject({
       code: 2,
     });
   });

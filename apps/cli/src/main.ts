@@ -34,7 +34,7 @@ Usage:
   advscreen report [--days 7] [--json]
   advscreen retry-failed [--queue ingest|detect|infer|events|alerts ...]
   advscreen attack square --manifest manifest.jsonl --out DIR [--eps 4/255,8/255] [--queries 1000] [--seed 1]
-  advscreen attack fgsm|pgd --manifest manifest.jsonl --out DIR [--eps 4/255,8/255] [--steps 10] [--seed 1] [--on logits|probabilities] [--grey-axis] [--keep-flat] [--through-jpeg 50]
+  advscreen attack fgsm|pgd --manifest manifest.jsonl --out DIR [--eps 4/255,8/255] [--steps 10] [--seed 1] [--on logits|probabilities] [--grey-axis] [--keep-flat] [--through-jpeg 50] [--through-shift 2]
   advscreen attack cw --manifest manifest.jsonl --out DIR [--c 1] [--steps 100]
   advscreen attack deepfool --manifest manifest.jsonl --out DIR [--overshoot 0.02] [--steps 50] [--on logits|probabilities] [--rounded]
 

@@ -107,9 +107,11 @@ describe('taking the loss through transforms (EOT with straight-through gradient
 
   it("adds the gradient at each transformed 8-bit image to the image's own", async () => {
     const seen: RgbImage[] = [];
-    const toConstant = async (im: RgbImage): Promise<RgbImage> => {
-      seen.push(im);
-      return { ...im, data: constant };
+    const toConstant = {
+      apply: (im: RgbImage): RgbImage => {
+        seen.push(im);
+        return { ...im, data: constant };
+      },
     };
     const [plain] = await fgsm([image()], [0], victim, { eps: 8 });
     // Own gradient (0, -100, 150, 0, 28, -95): pixels 0 and 3 stay, 4 goes up.
@@ -123,9 +125,11 @@ describe('taking the loss through transforms (EOT with straight-through gradient
 
   it('takes PGD through every transform at every step', async () => {
     let calls = 0;
-    const counting = async (im: RgbImage): Promise<RgbImage> => {
-      calls++;
-      return im;
+    const counting = {
+      apply: (im: RgbImage): RgbImage => {
+        calls++;
+        return im;
+      },
     };
     await pgd([image(), image()], [0, 0], victim, {
       eps: 8,
@@ -134,6 +138,19 @@ describe('taking the loss through transforms (EOT with straight-through gradient
       through: [counting, counting],
     });
     expect(calls).toBe(2 * 3 * 2);
+  });
+
+  it('carries the gradient back through the transform when it says how', async () => {
+    // Swapping the two pixels; its adjoint swaps the gradient back.
+    const swap = (data: ArrayLike<number>) => [3, 4, 5, 0, 1, 2].map((k) => data[k] as number);
+    const swapped = {
+      apply: (im: RgbImage): RgbImage => ({ ...im, data: Uint8Array.from(swap(im.data)) }),
+      pullBack: (gradient: Float32Array) => Float32Array.from(swap(gradient)),
+    };
+    const [attacked] = await fgsm([image()], [0], victim, { eps: 8, through: [swapped] });
+    // Own (0, -100, 150, 0, 28, -95) plus the gradient at (100, 128, 5, 100, 0, 250), i.e.
+    // (0, 28, -95, 0, -100, 150), swapped back to (0, -100, 150, 0, 28, -95): twice the own.
+    expect(Array.from(attacked?.data ?? [])).toEqual([100, 0, 255, 100, 136, 0]);
   });
 });
 

@@ -31,15 +31,22 @@ export interface LossOptions {
   keepFlat?: boolean;
   /**
    * Transforms of the image the loss is also taken through, summed with the image's own
-   * (expectation over transformation, Athalye et al. 2018), each one's gradient passed straight
-   * back as if it were the identity (BPDA): an attack meant to survive, say, a JPEG round trip,
-   * which is the consistency check's squeezer. Each costs one more gradient per step.
+   * (expectation over transformation, Athalye et al. 2018): an attack meant to survive, say, the
+   * consistency check's JPEG squeezer or its translated copy. Each costs one more gradient per step.
    */
   through?: readonly ImageTransform[];
 }
 
 /** An image-to-image transform an attack can take its loss through (see LossOptions.through). */
-export type ImageTransform = (image: RgbImage) => Promise<RgbImage>;
+export interface ImageTransform {
+  apply(image: RgbImage): RgbImage | Promise<RgbImage>;
+  /**
+   * The loss gradient at the transformed image carried back to the image's pixels (the
+   * transform's adjoint). Absent: passed straight back as if the transform were the identity
+   * (BPDA), for transforms with no useful gradient, such as a JPEG round trip.
+   */
+  pullBack?(gradient: Float32Array, width: number, height: number): Float32Array;
+}
 
 /** 1 for each pixel equal in all three channels to a neighbour across or down, else 0. */
 export function flatPixels({ width, height, data }: RgbImage): Uint8Array {
@@ -100,7 +107,7 @@ async function lossGradients(
 
 /**
  * The loss gradient at each image plus, for each transform, the gradient at the transformed
- * 8-bit image, passed straight back (see LossOptions.through).
+ * 8-bit image carried back (see ImageTransform.pullBack).
  */
 async function gradientsThrough(
   images: readonly FloatRgbImage[],
@@ -111,10 +118,12 @@ async function gradientsThrough(
 ): Promise<Float32Array[]> {
   const sums = await lossGradients(images, labels, victim, on);
   for (const transform of through) {
-    const transformed = await Promise.all(images.map((image) => transform(toBytes(image))));
+    const transformed = await Promise.all(images.map((image) => transform.apply(toBytes(image))));
     const gradients = await lossGradients(transformed.map(toFloat), labels, victim, on);
     sums.forEach((sum, i) => {
-      const gradient = gradients[i] as Float32Array;
+      const at = gradients[i] as Float32Array;
+      const { width, height } = images[i] as FloatRgbImage;
+      const gradient = transform.pullBack ? transform.pullBack(at, width, height) : at;
       for (let k = 0; k < sum.length; k++) sum[k] = (sum[k] as number) + (gradient[k] as number);
     });
   }

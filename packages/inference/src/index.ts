@@ -53,7 +53,13 @@ export {
   topPrediction,
 } from './onnx-model.ts';
 export { detectionDisagreement, outputDistance } from './output-distance.ts';
-export { jpegRoundTrip, medianFilter2x2, reduceBitDepth, translateImage } from './squeeze.ts';
+export {
+  jpegRoundTrip,
+  medianFilter2x2,
+  reduceBitDepth,
+  translateImage,
+  translationAdjoint,
+} from './squeeze.ts';
 export {
   boxIoU,
   type Detection,

@@ -17,7 +17,13 @@ import {
 import { BUNDLED_MODEL_SPEC, loadModelSpec } from './model-spec.ts';
 import { createModelStage, inspectionSettings } from './model-stage.ts';
 import type { ClassificationOutput, Model } from './onnx-model.ts';
-import { jpegRoundTrip, medianFilter2x2, reduceBitDepth, translateImage } from './squeeze.ts';
+import {
+  jpegRoundTrip,
+  medianFilter2x2,
+  reduceBitDepth,
+  translateImage,
+  translationAdjoint,
+} from './squeeze.ts';
 import type { Detection, DetectionOutput } from './yolo-output.ts';
 
 const prediction = (probabilities: number[]): ClassificationOutput => {
@@ -70,6 +76,22 @@ describe('squeezers', () => {
     expect(red(translateImage({ width: 3, height: 2, data }, 2, 0))).toEqual([1, 1, 1, 4, 4, 4]);
     expect(red(translateImage({ width: 3, height: 2, data }, 0, 0))).toEqual([1, 2, 3, 4, 5, 6]);
     expect(translateImage({ width: 3, height: 2, data }, 1, 1).data[2]).toBe(9);
+  });
+
+  it("carries a gradient back through a translation: the adjoint, <T x, g> = <x, T' g>", () => {
+    const [width, height] = [5, 4];
+    const x = Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 37) % 256);
+    const g = Float32Array.from({ length: width * height * 3 }, (_, i) => Math.sin(i));
+    const dot = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+      Array.from(a).reduce((sum, v, i) => sum + v * (b[i] as number), 0);
+    for (const [dx, dy] of [
+      [2, 2],
+      [1, 0],
+      [0, 3],
+    ] as const) {
+      const moved = translateImage({ width, height, data: x }, dx, dy).data;
+      expect(dot(x, translationAdjoint(g, width, height, dx, dy))).toBeCloseTo(dot(moved, g), 3);
+    }
   });
 
   it('round-trips through JPEG: same size, fine noise gone, flat areas kept', async () => {

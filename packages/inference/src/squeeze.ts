@@ -78,3 +78,29 @@ export function translateImage(image: RgbImage, dx: number, dy: number): RgbImag
   }
   return { width: w, height: h, data };
 }
+
+/**
+ * The adjoint of translateImage on a per-channel gradient: what each source pixel feeds is summed
+ * back to it (the repeated edge pixels collect the gap's share). For attacks that take their loss
+ * through the translated copy (`advscreen attack --through-shift`).
+ */
+export function translationAdjoint(
+  gradient: Float32Array,
+  width: number,
+  height: number,
+  dx: number,
+  dy: number,
+): Float32Array {
+  const back = new Float32Array(gradient.length);
+  for (let y = 0; y < height; y++) {
+    const fromRow = Math.min(height - 1, Math.max(0, y - dy)) * width;
+    for (let x = 0; x < width; x++) {
+      const from = 3 * (fromRow + Math.min(width - 1, Math.max(0, x - dx)));
+      const to = 3 * (y * width + x);
+      back[from] = (back[from] as number) + (gradient[to] as number);
+      back[from + 1] = (back[from + 1] as number) + (gradient[to + 1] as number);
+      back[from + 2] = (back[from + 2] as number) + (gradient[to + 2] as number);
+    }
+  }
+  return back;
+}

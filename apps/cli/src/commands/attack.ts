@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ImageTransform } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import type { FloatRgbImage, RgbImage } from '@advscreen/contracts';
 import {
@@ -8,6 +9,8 @@ import {
   createOnnxModel,
   jpegRoundTrip,
   loadModelSpec,
+  translateImage,
+  translationAdjoint,
 } from '@advscreen/inference';
 import {
   type CorpusAttack,
@@ -23,10 +26,43 @@ import { UsageError } from '../usage-error.ts';
 
 const USAGE =
   'attack takes: square --manifest FILE --out DIR [--eps 4/255,8/255] [--queries N] [--seed N] [--start stripes|clean], ' +
-  'fgsm|pgd --manifest FILE --out DIR [--eps 4/255,8/255] [--steps 10] [--seed N] [--on logits|probabilities] [--grey-axis] [--keep-flat] [--through-jpeg 50,75], ' +
+  'fgsm|pgd --manifest FILE --out DIR [--eps 4/255,8/255] [--steps 10] [--seed N] [--on logits|probabilities] [--grey-axis] [--keep-flat] [--through-jpeg 50,75] [--through-shift 2], ' +
   'cw --manifest FILE --out DIR [--c 1] [--steps 100], or ' +
   'deepfool --manifest FILE --out DIR [--overshoot 0.02,0.5] [--steps 50] [--on logits|probabilities] [--rounded]';
 const KINDS = ['square', 'fgsm', 'pgd', 'cw', 'deepfool'] as const;
+
+/**
+ * What `--through-jpeg` (JPEG qualities) and `--through-shift` (pixels right and down) ask the
+ * loss to go through: the consistency check's squeezer and its translated copy, for an attacker
+ * who knows them (see the attacks' `through`).
+ */
+function lossTransforms(
+  jpeg: string | undefined,
+  shift: string | undefined,
+): { transforms: ImageTransform[]; says: string } | undefined {
+  const qualities = jpeg?.split(',').map(Number) ?? [];
+  if (!qualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
+    throw new UsageError('--through-jpeg takes JPEG qualities in 1..100, like 50,75');
+  const shifts = shift?.split(',').map(Number) ?? [];
+  if (!shifts.every((s) => Number.isInteger(s) && s >= 1 && s <= 16))
+    throw new UsageError('--through-shift takes shifts of 1..16 pixels, like 2');
+  const transforms: ImageTransform[] = [
+    ...qualities.map((q) => ({ apply: (image: RgbImage) => jpegRoundTrip(image, q) })),
+    ...shifts.map((s) => ({
+      apply: (image: RgbImage) => translateImage(image, s, s),
+      pullBack: (gradient: Float32Array, width: number, height: number) =>
+        translationAdjoint(gradient, width, height, s, s),
+    })),
+  ];
+  if (transforms.length === 0) return undefined;
+  const says = [
+    qualities.length > 0 ? `JPEG ${qualities.join(', ')} round trips` : null,
+    shifts.length > 0 ? `copies shifted ${shifts.join(', ')} px right and down` : null,
+  ]
+    .filter((part) => part !== null)
+    .join(' and ');
+  return { transforms, says };
+}
 
 /**
  * `advscreen attack square|fgsm|pgd|cw|deepfool --manifest m.jsonl --out DIR`: attacks on a corpus's
@@ -54,6 +90,7 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
       'grey-axis': { type: 'boolean', default: false },
       'keep-flat': { type: 'boolean', default: false },
       'through-jpeg': { type: 'string' },
+      'through-shift': { type: 'string' },
       'jpeg-quality': { type: 'string', default: '90' },
       limit: { type: 'string' },
     },
@@ -75,15 +112,10 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
   if (start !== 'stripes' && start !== 'clean') throw new UsageError('--start takes stripes or clean');
   if (!eps.every((text) => /^\d+\/255$/.test(text)))
     throw new UsageError('--eps takes values like 4/255,8/255');
-  if (
-    (values['grey-axis'] || values['keep-flat'] || values['through-jpeg']) &&
-    kind !== 'fgsm' &&
-    kind !== 'pgd'
-  )
-    throw new UsageError('--grey-axis, --keep-flat and --through-jpeg are for fgsm and pgd');
-  const throughQualities = values['through-jpeg']?.split(',').map(Number) ?? [];
-  if (!throughQualities.every((q) => Number.isInteger(q) && q >= 1 && q <= 100))
-    throw new UsageError('--through-jpeg takes JPEG qualities in 1..100, like 50,75');
+  const gradientOnly = ['grey-axis', 'keep-flat', 'through-jpeg', 'through-shift'] as const;
+  if (gradientOnly.some((name) => values[name]) && kind !== 'fgsm' && kind !== 'pgd')
+    throw new UsageError(`${gradientOnly.map((name) => `--${name}`).join(', ')} are for fgsm and pgd`);
+  const through = lossTransforms(values['through-jpeg'], values['through-shift']);
   if (!(maxQueries >= 1) || !overshoots.every((v) => v >= 0) || !(c > 0))
     throw new UsageError('--queries must be >= 1, --overshoot values >= 0, --c > 0');
 
@@ -127,13 +159,7 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
                 on,
                 greyAxis: values['grey-axis'],
                 keepFlat: values['keep-flat'],
-                through:
-                  throughQualities.length > 0
-                    ? {
-                        transforms: throughQualities.map((q) => (image: RgbImage) => jpegRoundTrip(image, q)),
-                        says: `JPEG ${throughQualities.join(', ')} round trips`,
-                      }
-                    : undefined,
+                through,
                 victim,
                 victimName,
               }),
