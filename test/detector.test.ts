@@ -209,6 +209,9 @@ describe('the bundled detector on graphics', () => {
     expect(before.score(chart.analysis, chart).score, 'the lossless model').toBeGreaterThan(scorer.threshold);
     const { score, signals } = scorer.score(chart.analysis, chart);
     expect(signals.graphicsBranch).toBe(1);
+    // Its margins are uniform bars, but the graphics model scores the whole image, as it learned drawings.
+    expect(chart.picture).not.toBeNull();
+    expect(signals.pictureShare).toBeUndefined();
     expect(score).toBeLessThanOrEqual(scorer.threshold);
   });
 
@@ -231,5 +234,36 @@ describe('the bundled detector on graphics', () => {
     const { score, signals } = scorer.score(attacked, origin);
     expect(signals.graphicsBranch).toBe(1);
     expect(score).toBeGreaterThan(scorer.threshold);
+  });
+});
+
+describe('the bundled detector on letterboxed photos', () => {
+  it('scores the picture inside uniform bars: PGD the padded whole hides is flagged, its clean picture is not', async () => {
+    const scorer = createResidualScorer(loadDetectorModel());
+    const limits = loadConfig({}).decode;
+    // The middle half of each fixture between black bars, as a padded thumbnail or video frame
+    // comes: the perturbation on the picture untouched, the bars exactly uniform.
+    const letterboxed = async (file: string) =>
+      decodeImage(
+        await sharp(path.join(PHOTOS, file))
+          .extract({ left: 0, top: 56, width: 224, height: 112 })
+          .extend({ top: 56, bottom: 56, left: 0, right: 0, background: '#000000' })
+          .png()
+          .toBuffer(),
+        limits,
+      );
+    for (const photo of ['dog_0', 'kite_1', 'person_2']) {
+      const clean = await letterboxed(`${photo}.png`);
+      const attacked = await letterboxed(`${photo}__PGD_8-255.png`);
+      expect(attacked.picture, photo).toEqual({ left: 0, top: 56, width: 224, height: 112 });
+      const attackedScore = scorer.score(attacked.analysis, attacked);
+      expect(attackedScore.score, photo).toBeGreaterThan(scorer.threshold);
+      expect(attackedScore.signals.pictureShare).toBe(0.5);
+      expect(
+        scorer.score(attacked.analysis, { ...attacked, picture: null }).score,
+        `${photo} whole`,
+      ).toBeLessThan(scorer.threshold);
+      expect(scorer.score(clean.analysis, clean).score, `${photo} clean`).toBeLessThan(scorer.threshold);
+    }
   });
 });

@@ -66,3 +66,16 @@ export function reusedPlane(): (length: number) => Float64Array {
     return buffer.subarray(0, length);
   };
 }
+
+/** A rectangle of an interleaved RGB image, copied. */
+export function cropRgb(
+  image: RgbImage,
+  { left, top, width, height }: { left: number; top: number; width: number; height: number },
+): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const from = 3 * ((top + y) * image.width + left);
+    data.set(image.data.subarray(from, from + 3 * width), 3 * y * width);
+  }
+  return { width, height, data };
+}

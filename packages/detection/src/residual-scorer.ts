@@ -13,7 +13,7 @@ import {
   scoringBranch,
 } from './features/branch.ts';
 import { chromaNoiseRate, extractGreyResidualFeatures } from './features/residual-features.ts';
-import { roundedLuma } from './pixels.ts';
+import { cropRgb, roundedLuma } from './pixels.ts';
 import type { ImageOrigin, Scorer } from './scorer.ts';
 import { linearScore } from './training/logistic-regression.ts';
 import type { TrainedBranch, TrainedHead } from './training/train-detector.ts';
@@ -53,8 +53,11 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
   return {
     name,
     threshold: calibration?.threshold ?? model.threshold,
-    score(image: RgbImage, origin: ImageOrigin) {
+    score(whole: RgbImage, origin: ImageOrigin) {
       const branchName = scoringBranch(origin, hasModel);
+      // A picture inside bars is scored on its own (the bars would dilute its features), except
+      // by the graphics model, which learned drawings with their margins.
+      const image = origin.picture && branchName !== 'graphics' ? cropRgb(whole, origin.picture) : whole;
       const branch = model.branches[branchName] ?? model.branches.lossless;
       // Inputs resized for analysis have no stripes head; the signal is recorded for every branch.
       const { residual, stripes, heads: features } = inputFeatures(image, origin, branchName);
@@ -91,6 +94,10 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
           ...(branchName === 'grey' ? { greyBranch: 1 } : {}),
           ...(branchName === 'graphics' ? { graphicsBranch: 1 } : {}),
           ...(origin.flatShare !== undefined ? { flatShare: origin.flatShare } : {}),
+          // Share of the analysis image inside uniform edge bars, when only that was scored.
+          ...(image !== whole
+            ? { pictureShare: (image.width * image.height) / (whole.width * whole.height) }
+            : {}),
           ...(origin.jpegQuantStep !== null ? { jpegQuantStep: origin.jpegQuantStep } : {}),
           chromaNoiseRate: chromaNoiseRate(residual),
           // Strongest vertical chroma stripes (top-quarter tiles, R-G or B-G), in 8-bit steps.

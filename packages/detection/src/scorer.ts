@@ -40,4 +40,9 @@ export interface ImageOrigin {
   grey?: boolean;
   /** Share of the analysis image's neighbouring pixel pairs that are identical (imaging's DecodedImage.flatShare); absent: 0. */
   flatShare?: number;
+  /**
+   * The part of the analysis image inside uniform edge bars, which the photographs' models score
+   * (imaging's DecodedImage.picture); absent or null: all of it.
+   */
+  picture?: { left: number; top: number; width: number; height: number } | null;
 }

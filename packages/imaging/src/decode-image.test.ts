@@ -64,18 +64,56 @@ describe('decodeImage', () => {
   });
 
   it('measures the share of neighbouring pixel pairs that are identical', async () => {
-    // 3x2, rows a a b and a b b: one equal pair across in each row, and down the first and last
-    // columns: 4 of the 7 pairs.
+    // 3x2, rows a a b and b b a: one equal pair across in each row, none down: 2 of the 7 pairs.
     const a = [9, 9, 9];
     const b = [9, 9, 8];
-    const image = { width: 3, height: 2, data: Uint8Array.from([...a, ...a, ...b, ...a, ...b, ...b]) };
-    expect(flatShare(image)).toBeCloseTo(4 / 7, 12);
+    const image = { width: 3, height: 2, data: Uint8Array.from([...a, ...a, ...b, ...b, ...b, ...a]) };
+    expect(flatShare(image)).toBeCloseTo(2 / 7, 12);
     expect(flatShare({ width: 1, height: 1, data: Uint8Array.from(a) })).toBe(0);
+    // One colour per row (a gradient down): measured whole, every pair across equal, none down.
+    const rows = { width: 4, height: 3, data: Uint8Array.from([0, 1, 2].flatMap((y) => Array(12).fill(y))) };
+    expect(flatShare(rows)).toBeCloseTo(9 / 17, 12);
     const flat = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#2060a0' } })
       .png()
       .toBuffer();
     expect((await decodeImage(flat, limits)).flatShare).toBe(1);
     expect((await decodeImage(await photoLike('png', 32, 32), limits)).flatShare).toBeLessThan(0.05);
+  });
+
+  it('finds the picture inside uniform edge bars of a lossless file, and measures its flat share there', async () => {
+    const at64 = { ...limits, analysisSize: 64 };
+    for (const background of ['#000000', '#ffffff']) {
+      const boxed = await sharp(await photoLike('png', 64, 32))
+        .extend({ top: 16, bottom: 16, left: 0, right: 0, background })
+        .png()
+        .toBuffer();
+      const pillared = await sharp(await photoLike('png', 40, 64))
+        .extend({ top: 0, bottom: 0, left: 12, right: 12, background })
+        .png()
+        .toBuffer();
+      const letterboxed = await decodeImage(boxed, at64);
+      expect(letterboxed.picture).toEqual({ left: 0, top: 16, width: 64, height: 32 });
+      expect(letterboxed.flatShare).toBeLessThan(0.05);
+      const pillarboxed = await decodeImage(pillared, at64);
+      expect(pillarboxed.picture).toEqual({ left: 12, top: 0, width: 40, height: 64 });
+      expect(pillarboxed.flatShare).toBeLessThan(0.05);
+      // Lossy files keep their whole image: coding noise leaves bars uneven, and a crop would move the 8x8 blocks.
+      const jpeg = await decodeImage(await sharp(boxed).jpeg({ quality: 95 }).toBuffer(), at64);
+      expect(jpeg.picture).toBeNull();
+    }
+    // A picture under 32 px between the bars is not cut out.
+    const thin = await sharp(await photoLike('png', 64, 20))
+      .extend({ top: 22, bottom: 22, left: 0, right: 0, background: '#000000' })
+      .png()
+      .toBuffer();
+    expect((await decodeImage(thin, at64)).picture).toBeNull();
+    // Bars on a flat picture: every row is of one colour, so there is nothing to cut out.
+    const flatInside = await sharp({ create: { width: 64, height: 32, channels: 3, background: '#2060a0' } })
+      .extend({ top: 16, bottom: 16, left: 0, right: 0, background: '#000000' })
+      .png()
+      .toBuffer();
+    const flat = await decodeImage(flatInside, at64);
+    expect([flat.picture, flat.flatShare > 0.95]).toEqual([null, true]);
   });
 
   it('says whether a WebP is lossy, and no other format is', async () => {

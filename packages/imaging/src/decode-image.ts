@@ -68,6 +68,21 @@ export interface DecodedImage {
    * equal to a neighbour, most of a screenshot, diagram, chart or icon.
    */
   flatShare: number;
+  /**
+   * Lossless inputs framed by uniform bars (letterboxing, padding: rows and columns of one colour
+   * at the edges): the part of the analysis image inside them, which the detector scores and
+   * whose flat share routes it. Null: no bars, or a lossy input, whose coding noise leaves bars
+   * uneven and whose 8x8 blocks a crop would move.
+   */
+  picture: PictureBox | null;
+}
+
+/** A rectangle of the analysis image, in pixels. */
+export interface PictureBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
 }
 
 /**
@@ -228,8 +243,13 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
         if (info.channels !== (metadata.hasAlpha ? 4 : 3))
           throw new RejectedInputError('corrupt', `decoded to ${info.channels} channels`);
         const rgb = metadata.hasAlpha ? compositeOverWhite(pixels, info.width, info.height) : pixels;
+        const analysis = { width: info.width, height: info.height, data: rgb };
+        const lossyWebp = format === 'webp' && webpCompression(bytes) === 'lossy';
+        const losslessAvif = format === 'avif' && avifStoresRgb(bytes);
+        const lossy = format === 'jpeg' || lossyWebp || (format === 'avif' && !losslessAvif);
+        const picture = lossy ? null : pictureInsideBars(analysis);
         return {
-          analysis: { width: info.width, height: info.height, data: rgb },
+          analysis,
           format,
           width,
           height,
@@ -239,11 +259,12 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           jpegBlocks:
             lumaTable && ownPixels ? orientedBlocks(lumaTable, orientation, limits.analysisSize) : null,
           jpegChroma: format === 'jpeg' ? jpegChromaSubsampling(bytes) : null,
-          lossyWebp: format === 'webp' && webpCompression(bytes) === 'lossy',
-          losslessAvif: format === 'avif' && avifStoresRgb(bytes),
+          lossyWebp,
+          losslessAvif,
           palette: metadata.isPalette === true,
           grey: isGrey(rgb),
-          flatShare: flatShare({ width: info.width, height: info.height, data: rgb }),
+          flatShare: flatShare(analysis, picture ?? undefined),
+          picture,
         };
       })(),
       limits.timeoutMs,
@@ -254,25 +275,63 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
   }
 }
 
-/** Share of an image's neighbouring pixel pairs (across and down) identical in all three channels; 0 for a single pixel. */
-export function flatShare({ width, height, data }: RgbImage): number {
+/**
+ * Share of the neighbouring pixel pairs (across and down) of an image, or of a rectangle of it,
+ * identical in all three channels; 0 for a single pixel.
+ */
+export function flatShare(image: RgbImage, box?: PictureBox): number {
+  const { width, data } = image;
+  const { left, top, width: w, height: h } = box ?? { left: 0, top: 0, width, height: image.height };
+  const [right, bottom] = [left + w - 1, top + h - 1];
+  const same = (p: number, q: number) =>
+    data[p] === data[q] && data[p + 1] === data[q + 1] && data[p + 2] === data[q + 2];
   let flat = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0, p = 3 * y * width; x < width; x++, p += 3) {
-      if (
-        x + 1 < width &&
-        data[p] === data[p + 3] &&
-        data[p + 1] === data[p + 4] &&
-        data[p + 2] === data[p + 5]
-      )
-        flat++;
-      const q = p + 3 * width;
-      if (y + 1 < height && data[p] === data[q] && data[p + 1] === data[q + 1] && data[p + 2] === data[q + 2])
-        flat++;
+  for (let y = top; y <= bottom; y++) {
+    for (let x = left, p = 3 * (y * width + x); x <= right; x++, p += 3) {
+      if (x < right && same(p, p + 3)) flat++;
+      if (y < bottom && same(p, p + 3 * width)) flat++;
     }
   }
-  const pairs = (width - 1) * height + width * (height - 1);
+  const pairs = (w - 1) * h + w * (h - 1);
   return pairs > 0 ? flat / pairs : 0;
+}
+
+/**
+ * Below this side the picture inside bars is too small to score on its own, and the whole image
+ * is scored.
+ */
+const MIN_PICTURE_SIDE = 32;
+
+/**
+ * The picture inside an image's uniform edge bars: rows, then columns, of one colour at its
+ * edges (letterboxing, pillarboxing, padding). Scored whole, such bars are half of a padded
+ * photograph's pixel pairs: they made it look like a graphic and diluted a perturbation on the
+ * picture. Null when there are none, or when what is left would be under MIN_PICTURE_SIDE.
+ */
+export function pictureInsideBars(image: RgbImage): PictureBox | null {
+  const { width, height, data } = image;
+  const same = (p: number, q: number) =>
+    data[p] === data[q] && data[p + 1] === data[q + 1] && data[p + 2] === data[q + 2];
+  const rowUniform = (y: number) => {
+    for (let x = 1; x < width; x++) if (!same(3 * y * width, 3 * (y * width + x))) return false;
+    return true;
+  };
+  let [top, bottom] = [0, height - 1];
+  while (top <= bottom && rowUniform(top)) top++;
+  if (top > bottom) return null;
+  while (rowUniform(bottom)) bottom--;
+  const columnUniform = (x: number) => {
+    for (let y = top + 1; y <= bottom; y++)
+      if (!same(3 * (top * width + x), 3 * (y * width + x))) return false;
+    return true;
+  };
+  let [left, right] = [0, width - 1];
+  while (left <= right && columnUniform(left)) left++;
+  if (left > right) return null;
+  while (columnUniform(right)) right--;
+  const box = { left, top, width: right - left + 1, height: bottom - top + 1 };
+  if (box.width === width && box.height === height) return null;
+  return box.width >= MIN_PICTURE_SIDE && box.height >= MIN_PICTURE_SIDE ? box : null;
 }
 
 /** Whether every pixel of interleaved RGB has its channels within 1 of each other. */

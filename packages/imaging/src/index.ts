@@ -3,6 +3,8 @@ export {
   type DecodeLimits,
   decodeImage,
   flatShare,
+  type PictureBox,
+  pictureInsideBars,
 } from './decode-image.ts';
 export {
   encodeJpeg,
