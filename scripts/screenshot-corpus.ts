@@ -5,6 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CorpusManifestLine } from '@advscreen/contracts';
+import { readCorpusManifest, writeCorpusManifest } from '@advscreen/pipeline';
 import sharp from 'sharp';
 
 const [drawingsManifest, photosManifest, out] = process.argv.slice(2);
@@ -12,25 +13,21 @@ if (!drawingsManifest || !photosManifest || !out) {
   console.error('usage: node scripts/screenshot-corpus.ts DRAWINGS.jsonl PHOTOS.jsonl OUT');
   process.exit(2);
 }
-const linesOf = async (file: string) =>
-  (await readFile(file, 'utf8'))
-    .trim()
-    .split('\n')
-    .map((text) => JSON.parse(text) as CorpusManifestLine);
-const drawings = await linesOf(drawingsManifest);
-const photos = (await linesOf(photosManifest)).filter((l) => l.kind === 'clean' && l.format === 'png');
+const drawings = await readCorpusManifest(drawingsManifest);
+const photos = await readCorpusManifest(photosManifest);
+const photoLines = photos.lines.filter((l) => l.kind === 'clean' && l.format === 'png');
 await mkdir(path.join(out, 'img'), { recursive: true });
 const written: CorpusManifestLine[] = [];
-for (const [i, drawing] of drawings.entries()) {
-  const photo = photos[i % photos.length] as CorpusManifestLine;
+for (const [i, drawing] of drawings.lines.entries()) {
+  const photo = photoLines[i % photoLines.length] as CorpusManifestLine;
   const share = [0.35, 0.5, 0.7][i % 3] as number;
   const width = Math.round(224 * Math.sqrt(share) * 1.15);
   const height = Math.round((224 * 224 * share) / width);
-  const inset = await sharp(await readFile(path.join(path.dirname(photosManifest), photo.path)))
+  const inset = await sharp(await readFile(path.join(photos.root, photo.path)))
     .resize(width, height, { fit: 'cover' })
     .png()
     .toBuffer();
-  const png = await sharp(await readFile(path.join(path.dirname(drawingsManifest), drawing.path)))
+  const png = await sharp(await readFile(path.join(drawings.root, drawing.path)))
     .composite([
       { input: inset, left: Math.round((224 - width) / 2), top: Math.min(224 - height, 30 + (i % 4) * 5) },
     ])
@@ -55,8 +52,5 @@ for (const [i, drawing] of drawings.entries()) {
     jpeg_quality: quality,
   } as CorpusManifestLine);
 }
-await writeFile(
-  path.join(out, 'manifest.jsonl'),
-  `${written.map((line) => JSON.stringify(line)).join('\n')}\n`,
-);
+await writeCorpusManifest(path.join(out, 'manifest.jsonl'), written);
 console.log(`${written.length} screenshots (PNG and JPEG) in ${out}`);

@@ -296,11 +296,10 @@ describe('advscreen attack --keep-flat', () => {
       '--keep-flat',
     ]);
     expect(result.stderr).toBe('');
-    const [attack] = (await readFile(path.join(out, 'attacks.jsonl'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((text) => JSON.parse(text))
-      .filter((attackLine) => attackLine.path.endsWith('.png'));
+    const attack = (await readCorpusManifest(path.join(out, 'attacks.jsonl'))).lines.find((attackLine) =>
+      attackLine.path.endsWith('.png'),
+    );
+    if (!attack) throw new Error('no PNG attack written');
     expect(attack.generator).toMatch(/flat areas kept/);
     const pixels = async (file: string) =>
       await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -348,10 +347,7 @@ describe('advscreen attack --through-jpeg --through-shift', () => {
       '2',
     ]);
     expect(result.stderr).toBe('');
-    const lines = (await readFile(path.join(out, 'attacks.jsonl'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((text) => JSON.parse(text));
+    const { lines } = await readCorpusManifest(path.join(out, 'attacks.jsonl'));
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines)
       expect(line.generator).toMatch(

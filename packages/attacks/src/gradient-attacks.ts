@@ -117,8 +117,9 @@ async function gradientsThrough(
   through: readonly ImageTransform[],
 ): Promise<Float32Array[]> {
   const sums = await lossGradients(images, labels, victim, on);
+  const bytes = through.length > 0 ? images.map(toBytes) : [];
   for (const transform of through) {
-    const transformed = await Promise.all(images.map((image) => transform.apply(toBytes(image))));
+    const transformed = await Promise.all(bytes.map((image) => transform.apply(image)));
     const gradients = await lossGradients(transformed.map(toFloat), labels, victim, on);
     sums.forEach((sum, i) => {
       const at = gradients[i] as Float32Array;

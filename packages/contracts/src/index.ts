@@ -11,5 +11,5 @@ export {
   QueueName,
   VerdictEvent,
 } from './jobs.ts';
-export { SCREENED_FORMATS, type ScreenedFormat } from './screened-formats.ts';
+export { isLossyCoded, SCREENED_FORMATS, type ScreenedFormat } from './screened-formats.ts';
 export * from './verdict.ts';

@@ -1,4 +1,4 @@
-import { type RgbImage, SCREENED_FORMATS, type ScreenedFormat } from '@advscreen/contracts';
+import { isLossyCoded, type RgbImage, SCREENED_FORMATS, type ScreenedFormat } from '@advscreen/contracts';
 import sharp, { type Metadata } from 'sharp';
 import { avifStoresRgb } from './avif-container.ts';
 import {
@@ -246,8 +246,9 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
         const analysis = { width: info.width, height: info.height, data: rgb };
         const lossyWebp = format === 'webp' && webpCompression(bytes) === 'lossy';
         const losslessAvif = format === 'avif' && avifStoresRgb(bytes);
-        const lossy = format === 'jpeg' || lossyWebp || (format === 'avif' && !losslessAvif);
-        const picture = lossy ? null : pictureInsideBars(analysis);
+        const picture = isLossyCoded({ format, lossyWebp, losslessAvif })
+          ? null
+          : pictureInsideBars(analysis);
         return {
           analysis,
           format,
@@ -275,6 +276,11 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
   }
 }
 
+/** Whether the interleaved RGB pixels at byte offsets p and q are identical in all three channels. */
+function samePixel(data: Uint8Array, p: number, q: number): boolean {
+  return data[p] === data[q] && data[p + 1] === data[q + 1] && data[p + 2] === data[q + 2];
+}
+
 /**
  * Share of the neighbouring pixel pairs (across and down) of an image, or of a rectangle of it,
  * identical in all three channels; 0 for a single pixel.
@@ -283,13 +289,11 @@ export function flatShare(image: RgbImage, box?: PictureBox): number {
   const { width, data } = image;
   const { left, top, width: w, height: h } = box ?? { left: 0, top: 0, width, height: image.height };
   const [right, bottom] = [left + w - 1, top + h - 1];
-  const same = (p: number, q: number) =>
-    data[p] === data[q] && data[p + 1] === data[q + 1] && data[p + 2] === data[q + 2];
   let flat = 0;
   for (let y = top; y <= bottom; y++) {
     for (let x = left, p = 3 * (y * width + x); x <= right; x++, p += 3) {
-      if (x < right && same(p, p + 3)) flat++;
-      if (y < bottom && same(p, p + 3 * width)) flat++;
+      if (x < right && samePixel(data, p, p + 3)) flat++;
+      if (y < bottom && samePixel(data, p, p + 3 * width)) flat++;
     }
   }
   const pairs = (w - 1) * h + w * (h - 1);
@@ -310,10 +314,8 @@ const MIN_PICTURE_SIDE = 32;
  */
 export function pictureInsideBars(image: RgbImage): PictureBox | null {
   const { width, height, data } = image;
-  const same = (p: number, q: number) =>
-    data[p] === data[q] && data[p + 1] === data[q + 1] && data[p + 2] === data[q + 2];
   const rowUniform = (y: number) => {
-    for (let x = 1; x < width; x++) if (!same(3 * y * width, 3 * (y * width + x))) return false;
+    for (let x = 1; x < width; x++) if (!samePixel(data, 3 * y * width, 3 * (y * width + x))) return false;
     return true;
   };
   let [top, bottom] = [0, height - 1];
@@ -322,7 +324,7 @@ export function pictureInsideBars(image: RgbImage): PictureBox | null {
   while (rowUniform(bottom)) bottom--;
   const columnUniform = (x: number) => {
     for (let y = top + 1; y <= bottom; y++)
-      if (!same(3 * (top * width + x), 3 * (y * width + x))) return false;
+      if (!samePixel(data, 3 * (top * width + x), 3 * (y * width + x))) return false;
     return true;
   };
   let [left, right] = [0, width - 1];

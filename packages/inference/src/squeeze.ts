@@ -58,25 +58,38 @@ export function medianFilter2x2(image: RgbImage): RgbImage {
 }
 
 /**
+ * For each pixel of an image moved `dx` pixels right and `dy` down, the edge rows and columns
+ * repeated into the gap: its byte offset (`to`) and that of the pixel it comes from (`from`).
+ */
+function forEachTranslatedPixel(
+  width: number,
+  height: number,
+  dx: number,
+  dy: number,
+  visit: (to: number, from: number) => void,
+): void {
+  for (let y = 0; y < height; y++) {
+    const fromRow = Math.min(height - 1, Math.max(0, y - dy)) * width;
+    for (let x = 0; x < width; x++)
+      visit(3 * (y * width + x), 3 * (fromRow + Math.min(width - 1, Math.max(0, x - dx))));
+  }
+}
+
+/**
  * The image moved `dx` pixels right and `dy` down, the edge rows and columns repeated into the
  * gap. Not a squeezer (it removes nothing): a CNN's answer on a photo barely moves when its
  * content moves a pixel or two, while an optimised perturbation is tuned to where it sits on the
  * network's stride grid (docs/inference.md, "The translated copy").
  */
 export function translateImage(image: RgbImage, dx: number, dy: number): RgbImage {
-  const { width: w, height: h, data: source } = image;
+  const { width, height, data: source } = image;
   const data = new Uint8Array(source.length);
-  for (let y = 0; y < h; y++) {
-    const fromRow = Math.min(h - 1, Math.max(0, y - dy)) * w;
-    for (let x = 0; x < w; x++) {
-      const from = 3 * (fromRow + Math.min(w - 1, Math.max(0, x - dx)));
-      const to = 3 * (y * w + x);
-      data[to] = source[from] as number;
-      data[to + 1] = source[from + 1] as number;
-      data[to + 2] = source[from + 2] as number;
-    }
-  }
-  return { width: w, height: h, data };
+  forEachTranslatedPixel(width, height, dx, dy, (to, from) => {
+    data[to] = source[from] as number;
+    data[to + 1] = source[from + 1] as number;
+    data[to + 2] = source[from + 2] as number;
+  });
+  return { width, height, data };
 }
 
 /**
@@ -92,15 +105,10 @@ export function translationAdjoint(
   dy: number,
 ): Float32Array {
   const back = new Float32Array(gradient.length);
-  for (let y = 0; y < height; y++) {
-    const fromRow = Math.min(height - 1, Math.max(0, y - dy)) * width;
-    for (let x = 0; x < width; x++) {
-      const from = 3 * (fromRow + Math.min(width - 1, Math.max(0, x - dx)));
-      const to = 3 * (y * width + x);
-      back[from] = (back[from] as number) + (gradient[to] as number);
-      back[from + 1] = (back[from + 1] as number) + (gradient[to + 1] as number);
-      back[from + 2] = (back[from + 2] as number) + (gradient[to + 2] as number);
-    }
-  }
+  forEachTranslatedPixel(width, height, dx, dy, (to, from) => {
+    back[from] = (back[from] as number) + (gradient[to] as number);
+    back[from + 1] = (back[from + 1] as number) + (gradient[to + 1] as number);
+    back[from + 2] = (back[from + 2] as number) + (gradient[to + 2] as number);
+  });
   return back;
 }

@@ -1,4 +1,4 @@
-import type { RgbImage } from '@advscreen/contracts';
+import { isLossyCoded, type RgbImage } from '@advscreen/contracts';
 import { luminance, reusedPlane } from '../pixels.ts';
 import type { ImageOrigin } from '../scorer.ts';
 import { DCT_FEATURE_COUNT, DCT_FEATURES_ID, extractJpegDctFeatures } from './dct-features.ts';
@@ -117,11 +117,7 @@ function isGraphics(
   origin: Pick<ImageOrigin, 'format'> &
     Partial<Pick<ImageOrigin, 'lossyWebp' | 'losslessAvif' | 'flatShare'>>,
 ): boolean {
-  const lossy =
-    origin.format === 'jpeg' ||
-    (origin.format === 'webp' && origin.lossyWebp === true) ||
-    (origin.format === 'avif' && origin.losslessAvif !== true);
-  return !lossy && (origin.flatShare ?? 0) >= GRAPHICS_FLAT_SHARE;
+  return !isLossyCoded(origin) && (origin.flatShare ?? 0) >= GRAPHICS_FLAT_SHARE;
 }
 
 /**
