@@ -58,21 +58,14 @@ export function medianFilter2x2(image: RgbImage): RgbImage {
 }
 
 /**
- * For each pixel of an image moved `dx` pixels right and `dy` down, the edge rows and columns
- * repeated into the gap: its byte offset (`to`) and that of the pixel it comes from (`from`).
+ * Where each row and each column of an image moved `dx` pixels right and `dy` down comes from,
+ * the edge rows and columns repeated into the gap.
  */
-function forEachTranslatedPixel(
-  width: number,
-  height: number,
-  dx: number,
-  dy: number,
-  visit: (to: number, from: number) => void,
-): void {
-  for (let y = 0; y < height; y++) {
-    const fromRow = Math.min(height - 1, Math.max(0, y - dy)) * width;
-    for (let x = 0; x < width; x++)
-      visit(3 * (y * width + x), 3 * (fromRow + Math.min(width - 1, Math.max(0, x - dx))));
-  }
+function translationSources(width: number, height: number, dx: number, dy: number) {
+  return {
+    rows: Int32Array.from({ length: height }, (_, y) => Math.min(height - 1, Math.max(0, y - dy))),
+    columns: Int32Array.from({ length: width }, (_, x) => Math.min(width - 1, Math.max(0, x - dx))),
+  };
 }
 
 /**
@@ -84,11 +77,16 @@ function forEachTranslatedPixel(
 export function translateImage(image: RgbImage, dx: number, dy: number): RgbImage {
   const { width, height, data: source } = image;
   const data = new Uint8Array(source.length);
-  forEachTranslatedPixel(width, height, dx, dy, (to, from) => {
-    data[to] = source[from] as number;
-    data[to + 1] = source[from + 1] as number;
-    data[to + 2] = source[from + 2] as number;
-  });
+  const { rows, columns } = translationSources(width, height, dx, dy);
+  for (let y = 0, to = 0; y < height; y++) {
+    const fromRow = (rows[y] as number) * width;
+    for (let x = 0; x < width; x++, to += 3) {
+      const from = 3 * (fromRow + (columns[x] as number));
+      data[to] = source[from] as number;
+      data[to + 1] = source[from + 1] as number;
+      data[to + 2] = source[from + 2] as number;
+    }
+  }
   return { width, height, data };
 }
 
@@ -105,10 +103,15 @@ export function translationAdjoint(
   dy: number,
 ): Float32Array {
   const back = new Float32Array(gradient.length);
-  forEachTranslatedPixel(width, height, dx, dy, (to, from) => {
-    back[from] = (back[from] as number) + (gradient[to] as number);
-    back[from + 1] = (back[from + 1] as number) + (gradient[to + 1] as number);
-    back[from + 2] = (back[from + 2] as number) + (gradient[to + 2] as number);
-  });
+  const { rows, columns } = translationSources(width, height, dx, dy);
+  for (let y = 0, to = 0; y < height; y++) {
+    const fromRow = (rows[y] as number) * width;
+    for (let x = 0; x < width; x++, to += 3) {
+      const from = 3 * (fromRow + (columns[x] as number));
+      back[from] = (back[from] as number) + (gradient[to] as number);
+      back[from + 1] = (back[from + 1] as number) + (gradient[to + 1] as number);
+      back[from + 2] = (back[from + 2] as number) + (gradient[to + 2] as number);
+    }
+  }
   return back;
 }
