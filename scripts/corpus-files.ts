@@ -11,6 +11,9 @@ import { type CorpusManifest, readCorpusManifest, writeCorpusManifest } from '@a
 import { LocalFolderStore } from '@advscreen/storage';
 import sharp from 'sharp';
 
+/** sharp's resize kernels, for the scripts that resize corpus files (`--kernel`, `--kernels`). */
+export const RESIZE_KERNELS = ['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3'] as const;
+
 /** The manifests in order; those in `trainOnly` are fitted on and left out of the tables. */
 export async function loadManifests(paths: readonly string[], trainOnly: readonly string[] = []) {
   return Promise.all(

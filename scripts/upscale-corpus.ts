@@ -7,9 +7,8 @@
 // (docs/detection.md, "Attacks upscaled whole").
 import { parseArgs } from 'node:util';
 import sharp, { type KernelEnum } from 'sharp';
-import { writeRewrittenCorpus } from './corpus-files.ts';
+import { RESIZE_KERNELS, writeRewrittenCorpus } from './corpus-files.ts';
 
-const KERNELS = ['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3'] as const;
 const { values } = parseArgs({
   options: {
     manifest: { type: 'string', multiple: true },
@@ -19,7 +18,7 @@ const { values } = parseArgs({
   },
 });
 const sizes = (values.sizes ?? '').split(',').map(Number);
-const kernel = KERNELS.find((k) => k === values.kernel);
+const kernel = RESIZE_KERNELS.find((k) => k === values.kernel);
 if (
   !values.manifest?.length ||
   !values.out ||
@@ -27,7 +26,7 @@ if (
   !sizes.every((size) => Number.isInteger(size) && size > 0)
 ) {
   console.error(
-    `usage: node scripts/upscale-corpus.ts --manifest M.jsonl [--manifest ...] --out DIR --sizes 225,256,448 [--kernel ${KERNELS.join('|')}]`,
+    `usage: node scripts/upscale-corpus.ts --manifest M.jsonl [--manifest ...] --out DIR --sizes 225,256,448 [--kernel ${RESIZE_KERNELS.join('|')}]`,
   );
   process.exit(2);
 }

@@ -17,6 +17,7 @@ import { REPO_ROOT } from './support/cli.ts';
 
 const PHOTOS = path.join(REPO_ROOT, 'test/fixtures/photos');
 const GRAPHICS = path.join(REPO_ROOT, 'test/fixtures/graphics');
+const THUMBNAILS = path.join(REPO_ROOT, 'test/fixtures/thumbnails');
 
 describe('the bundled detector on fixture photos', () => {
   it('loads, and scores clean fixtures below and strong attacks above its threshold', async () => {
@@ -263,6 +264,29 @@ describe('the bundled detector on letterboxed photos', () => {
         scorer.score(attacked.analysis, { ...attacked, picture: null }).score,
         `${photo} whole`,
       ).toBeLessThan(scorer.threshold);
+      expect(scorer.score(clean.analysis, clean).score, `${photo} clean`).toBeLessThan(scorer.threshold);
+    }
+  });
+});
+
+describe('the bundled detector on thumbnails', () => {
+  it("flags PGD made on a 112 px file's own pixels, which the upscale hid from the detector before v21", async () => {
+    const model = loadDetectorModel();
+    const scorer = createResidualScorer(model);
+    const { thumbnail: _, ...upscaledOnly } = model.branches;
+    const before = createResidualScorer({ ...model, branches: upscaledOnly });
+    const limits = loadConfig({}).decode;
+    const decoded = async (file: string) => decodeImage(await readFile(path.join(THUMBNAILS, file)), limits);
+    for (const photo of ['dog_0', 'kite_1', 'person_2']) {
+      const clean = await decoded(`${photo}_112.png`);
+      const attacked = await decoded(`${photo}_112__PGD_8-255.png`);
+      expect(attacked.thumbnail?.image.width, photo).toBe(112);
+      const scored = scorer.score(attacked.analysis, attacked);
+      expect(scored.signals.thumbnail, photo).toBe(1);
+      expect(scored.score, photo).toBeGreaterThan(scorer.threshold);
+      expect(before.score(attacked.analysis, attacked).score, `${photo} upscaled`).toBeLessThan(
+        scorer.threshold,
+      );
       expect(scorer.score(clean.analysis, clean).score, `${photo} clean`).toBeLessThan(scorer.threshold);
     }
   });

@@ -91,6 +91,11 @@ export const DetectorModelFile = z
       luma: branchSchema('luma').optional(),
       /** Graphics stored losslessly (screenshots, diagrams, icons), at any size; absent (before v20): their format's model. */
       graphics: branchSchema('graphics').optional(),
+      /**
+       * Lossless colour thumbnails (smaller than the analysis size) on their own pixels; absent
+       * (before v21): thumbnails are scored upscaled, as files resized for analysis.
+       */
+      thumbnail: branchSchema('thumbnail').optional(),
     }),
     /** Default threshold on the offset score: 0, the out-of-fold `targetFpr` point of each branch (heads share it). */
     threshold: z.number(),
@@ -162,7 +167,7 @@ export const CalibrationFile = z.object({
 });
 export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
-export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v20.json', import.meta.url);
+export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v21.json', import.meta.url);
 
 function readJson(path: string | URL, what: string): unknown {
   try {

@@ -10,6 +10,12 @@ const image: RgbImage = {
 };
 const resizedPng = { format: 'png', jpegQuantStep: null, ownPixels: false, jpegBlocks: null };
 const ownPng = { ...resizedPng, ownPixels: true };
+const small: RgbImage = {
+  width: 112,
+  height: 96,
+  data: Uint8Array.from({ length: 112 * 96 * 3 }, (_, i) => (i * 6151) % 241),
+};
+const thumbnailPng = { ...resizedPng, thumbnail: { image: small, jpegBlocks: null } };
 
 /** The branch with each head's operating point 1 higher: it scores every input 1 lower. */
 const raisedByOne = (branch: DetectorModelFile['branches']['jpeg']) => ({
@@ -65,6 +71,41 @@ describe('createResidualScorer', () => {
     expect(scored.signals.graphicsBranch).toBe(1);
     expect(scored.signals.lumaScore).toBeUndefined();
     expect(scored.score).toBeCloseTo((older.score(image, ownPng).signals.denseScore as number) - 1, 9);
+  });
+
+  it('scores a thumbnail on its own pixels with the thumbnail model, or upscaled as before v21 when the file has none', () => {
+    const { thumbnail: _, ...withoutThumbnail } = model.branches;
+    const older = createResidualScorer({ ...model, branches: withoutThumbnail });
+    expect(older.score(image, thumbnailPng)).toEqual(older.score(image, resizedPng));
+
+    // A thumbnail model that is the lossless one with its points 1 higher: 1 under the lossless
+    // model's heads on the thumbnail's own pixels.
+    const thumbnail = raisedByOne(model.branches.lossless);
+    const scorer = createResidualScorer({ ...model, branches: { ...withoutThumbnail, thumbnail } });
+    const scored = scorer.score(image, thumbnailPng);
+    const lossless = older.score(small, ownPng);
+    expect(scored.signals).toMatchObject({ thumbnail: 1, jpegBranch: 0 });
+    expect(scored.signals.resizedBranch).toBeUndefined();
+    expect(scored.signals.lumaScore).toBeUndefined();
+    expect(scored.signals.denseScore).toBeCloseTo((lossless.signals.denseScore as number) - 1, 9);
+    expect(scored.signals.stripesScore).toBeCloseTo((lossless.signals.stripesScore as number) - 1, 9);
+
+    // A JPEG thumbnail meets the JPEG model on its own pixels and blocks.
+    const jpeg = {
+      format: 'jpeg',
+      jpegQuantStep: 11.5,
+      ownPixels: false,
+      jpegBlocks: null,
+      jpegChroma: '4:2:0' as const,
+    };
+    const jpegThumbnail = {
+      ...jpeg,
+      thumbnail: { image: small, jpegBlocks: { lumaTable: Array(64).fill(10) } },
+    };
+    expect(scorer.score(image, jpegThumbnail).signals).toMatchObject({ thumbnail: 1, jpegBranch: 1 });
+    expect(scorer.score(image, jpegThumbnail).score).toBe(
+      older.score(small, { ...jpeg, ownPixels: true, jpegBlocks: jpegThumbnail.thumbnail.jpegBlocks }).score,
+    );
   });
 
   it("asks the luminance model about lossless colour inputs, which only ever flags: below its point the colour models' score stands", () => {
@@ -245,6 +286,7 @@ describe('createResidualScorer', () => {
       webp: { ...ownPng, format: 'webp', lossyWebp: true },
       avif: { ...ownPng, format: 'avif' },
       palette: { ...ownPng, format: 'gif', palette: true },
+      thumbnail: thumbnailPng,
     };
     // Every JPEG branch given a model (the 4:2:0 one), so that none falls back.
     const scorer = createResidualScorer({
@@ -259,6 +301,7 @@ describe('createResidualScorer', () => {
         webp: model.branches.lossless,
         avif: model.branches.lossless,
         palette: model.branches.lossless,
+        thumbnail: model.branches.lossless,
       },
     });
     for (const [branch, origin] of Object.entries(origins))

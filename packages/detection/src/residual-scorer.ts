@@ -11,6 +11,7 @@ import {
   LUMA_OPINION,
   SECOND_OPINION,
   scoringBranch,
+  thumbnailView,
 } from './features/branch.ts';
 import { chromaNoiseRate, extractGreyResidualFeatures } from './features/residual-features.ts';
 import { cropRgb, roundedLuma } from './pixels.ts';
@@ -53,8 +54,11 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
   return {
     name,
     threshold: calibration?.threshold ?? model.threshold,
-    score(whole: RgbImage, origin: ImageOrigin) {
-      const branchName = scoringBranch(origin, hasModel);
+    score(analysis: RgbImage, analysed: ImageOrigin) {
+      const thumbnail = thumbnailView(analysed, hasModel);
+      const origin = thumbnail?.origin ?? analysed;
+      const whole = thumbnail?.image ?? analysis;
+      const branchName = thumbnail?.branch ?? scoringBranch(origin, hasModel);
       // A picture inside bars is scored on its own (the bars would dilute its features), except
       // by the graphics model, which learned drawings with their margins.
       const image = origin.picture && branchName !== 'graphics' ? cropRgb(whole, origin.picture) : whole;
@@ -93,6 +97,8 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
           ...(branchName === 'palette' ? { paletteBranch: 1 } : {}),
           ...(branchName === 'grey' ? { greyBranch: 1 } : {}),
           ...(branchName === 'graphics' ? { graphicsBranch: 1 } : {}),
+          // Scored on a thumbnail's own pixels (by the thumbnail model, or a JPEG model).
+          ...(thumbnail ? { thumbnail: 1 } : {}),
           ...(origin.flatShare !== undefined ? { flatShare: origin.flatShare } : {}),
           // Share of the analysis image inside uniform edge bars, when only that was scored.
           ...(image !== whole
@@ -116,7 +122,7 @@ export function scoredBranch(signals: Readonly<Record<string, number>>): Branch 
   if (signals.paletteBranch === 1) return 'palette';
   if (signals.greyBranch === 1) return 'grey';
   if (signals.graphicsBranch === 1) return 'graphics';
-  if (signals.jpegBranch !== 1) return 'lossless';
+  if (signals.jpegBranch !== 1) return signals.thumbnail === 1 ? 'thumbnail' : 'lossless';
   const fine = signals.fineQuantBranch === 1;
   if (signals.fullChromaBranch === 1) return fine ? 'jpeg444Fine' : 'jpeg444';
   if (signals.halfChromaBranch === 1) return fine ? 'jpeg422Fine' : 'jpeg422';

@@ -45,4 +45,10 @@ export interface ImageOrigin {
    * (imaging's DecodedImage.picture); absent or null: all of it.
    */
   picture?: { left: number; top: number; width: number; height: number } | null;
+  /**
+   * A file smaller than the analysis image on both sides: its own pixels, where a perturbation
+   * made on the file lives, and a JPEG's blocks in them (imaging's DecodedImage.thumbnail).
+   * Absent or null: not a thumbnail.
+   */
+  thumbnail?: { image: RgbImage; jpegBlocks: { lumaTable: readonly number[] } | null } | null;
 }

@@ -179,6 +179,43 @@ describe('decodeImage', () => {
     expect((await decodeImage(await photoLike('png', 32, 32), limits)).jpegBlocks).toBeNull();
   });
 
+  it("keeps a thumbnail's own pixels beside its upscale, and a JPEG thumbnail's blocks", async () => {
+    const thumbLimits = { ...limits, analysisSize: 96 };
+    const png = await photoLike('png', 48, 40);
+    const decoded = await decodeImage(png, thumbLimits);
+    expect(decoded.analysis.width).toBe(96);
+    expect(decoded.ownPixels).toBe(false);
+    expect(decoded.thumbnail?.image).toMatchObject({ width: 48, height: 40 });
+    expect(Buffer.from(decoded.thumbnail?.image.data ?? []).equals(await sharp(png).raw().toBuffer())).toBe(
+      true,
+    );
+    expect(decoded.thumbnail?.jpegBlocks).toBeNull();
+
+    const jpeg = await decodeImage(await photoLike('jpeg', 48, 40), thumbLimits);
+    expect(jpeg.jpegBlocks).toBeNull();
+    expect(jpeg.thumbnail?.jpegBlocks?.lumaTable).toHaveLength(64);
+    // Turned, the blocks stay on the grid only when both sides are multiples of 8.
+    const turned = async (width: number, height: number) =>
+      decodeImage(
+        await sharp(await photoLike('jpeg', width, height))
+          .withMetadata({ orientation: 6 })
+          .jpeg()
+          .toBuffer(),
+        thumbLimits,
+      );
+    expect((await turned(48, 40)).thumbnail).toMatchObject({ image: { width: 40, height: 48 } });
+    expect((await turned(48, 40)).thumbnail?.jpegBlocks?.lumaTable).toHaveLength(64);
+    expect((await turned(48, 42)).thumbnail?.jpegBlocks).toBeNull();
+
+    // Not thumbnails: at or over the analysis size on a side, or under 32 px on one.
+    for (const [width, height] of [
+      [96, 96],
+      [120, 40],
+      [48, 24],
+    ] as const)
+      expect((await decodeImage(await photoLike('png', width, height), thumbLimits)).thumbnail).toBeNull();
+  });
+
   it("analyses a file's own samples, not its colours converted through an embedded profile", async () => {
     // A Display P3 profile, as phone photos carry, spliced into a JPEG without re-encoding it.
     const tagged = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })

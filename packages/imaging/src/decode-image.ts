@@ -1,5 +1,5 @@
 import { isLossyCoded, type RgbImage, SCREENED_FORMATS, type ScreenedFormat } from '@advscreen/contracts';
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { avifStoresRgb } from './avif-container.ts';
 import {
   type JpegChroma,
@@ -75,7 +75,27 @@ export interface DecodedImage {
    * uneven and whose 8x8 blocks a crop would move.
    */
   picture: PictureBox | null;
+  /**
+   * A thumbnail: a file smaller than the analysis size on both sides (and at least
+   * THUMBNAIL_MIN_SIDE on each). The analysis image is its upscale, which smooths a perturbation
+   * made on the file's pixels away from the detector's features (and not from the model, which
+   * sees the same upscale): its own pixels, oriented, sRGB, over white, and for a JPEG its blocks
+   * as `jpegBlocks` gives them for analysis-size files. Null for other files.
+   */
+  thumbnail: Thumbnail | null;
 }
+
+/** A thumbnail's own pixels (see DecodedImage.thumbnail). */
+export interface Thumbnail {
+  image: RgbImage;
+  jpegBlocks: { lumaTable: number[] } | null;
+}
+
+/**
+ * Files under this side are upscaled for analysis as before: too few pixels for the detector's
+ * statistics (the picture inside bars has the same floor).
+ */
+export const THUMBNAIL_MIN_SIDE = 32;
 
 /** A rectangle of the analysis image, in pixels. */
 export interface PictureBox {
@@ -87,17 +107,18 @@ export interface PictureBox {
 
 /**
  * A JPEG's blocks in the image as shown. An orientation turns or mirrors the encoder's 8x8 blocks
- * with the image: still whole blocks on the grid when the side is a multiple of 8 (else none is
- * left), their coefficients transposed by the orientations that swap the axes (5-8), so the
+ * with the image: still whole blocks on the grid when both sides are multiples of 8 (else none
+ * is left), their coefficients transposed by the orientations that swap the axes (5-8), so the
  * table is transposed with them; mirroring only changes coefficients' signs.
  */
 function orientedBlocks(
   lumaTable: number[],
   orientation: number,
-  side: number,
+  width: number,
+  height: number,
 ): { lumaTable: number[] } | null {
   if (orientation === 1) return { lumaTable };
-  if (side % 8 !== 0) return null;
+  if (width % 8 !== 0 || height % 8 !== 0) return null;
   if (orientation < 5) return { lumaTable };
   return { lumaTable: lumaTable.map((_, i) => lumaTable[(i % 8) * 8 + Math.floor(i / 8)] as number) };
 }
@@ -233,17 +254,26 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
         const lumaTable = format === 'jpeg' ? jpegLumaQuantTable(bytes) : null;
         const ownPixels = width === limits.analysisSize && height === limits.analysisSize;
         const orientation = metadata.orientation ?? 1;
-        const resized = open()
-          .resize(limits.analysisSize, limits.analysisSize, { fit: 'fill', kernel: 'linear' })
-          .toColourspace('srgb');
-        const { data, info } = await (metadata.hasAlpha ? resized.ensureAlpha() : resized.removeAlpha())
-          .raw({ depth: 'uchar' })
-          .toBuffer({ resolveWithObject: true });
-        const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
-        if (info.channels !== (metadata.hasAlpha ? 4 : 3))
-          throw new RejectedInputError('corrupt', `decoded to ${info.channels} channels`);
-        const rgb = metadata.hasAlpha ? compositeOverWhite(pixels, info.width, info.height) : pixels;
-        const analysis = { width: info.width, height: info.height, data: rgb };
+        const rgbOf = async (pipeline: Sharp): Promise<RgbImage> => {
+          const srgb = pipeline.toColourspace('srgb');
+          const { data, info } = await (metadata.hasAlpha ? srgb.ensureAlpha() : srgb.removeAlpha())
+            .raw({ depth: 'uchar' })
+            .toBuffer({ resolveWithObject: true });
+          const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
+          if (info.channels !== (metadata.hasAlpha ? 4 : 3))
+            throw new RejectedInputError('corrupt', `decoded to ${info.channels} channels`);
+          const rgb = metadata.hasAlpha ? compositeOverWhite(pixels, info.width, info.height) : pixels;
+          return { width: info.width, height: info.height, data: rgb };
+        };
+        const analysis = await rgbOf(
+          open().resize(limits.analysisSize, limits.analysisSize, { fit: 'fill', kernel: 'linear' }),
+        );
+        const thumbnail: Thumbnail | null = isThumbnailSize(width, height, limits.analysisSize)
+          ? {
+              image: await rgbOf(open()),
+              jpegBlocks: lumaTable ? orientedBlocks(lumaTable, orientation, width, height) : null,
+            }
+          : null;
         const lossyWebp = format === 'webp' && webpCompression(bytes) === 'lossy';
         const losslessAvif = format === 'avif' && avifStoresRgb(bytes);
         const picture = isLossyCoded({ format, lossyWebp, losslessAvif })
@@ -258,14 +288,17 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
           ownPixels,
           orientation,
           jpegBlocks:
-            lumaTable && ownPixels ? orientedBlocks(lumaTable, orientation, limits.analysisSize) : null,
+            lumaTable && ownPixels
+              ? orientedBlocks(lumaTable, orientation, limits.analysisSize, limits.analysisSize)
+              : null,
           jpegChroma: format === 'jpeg' ? jpegChromaSubsampling(bytes) : null,
           lossyWebp,
           losslessAvif,
           palette: metadata.isPalette === true,
-          grey: isGrey(rgb),
+          grey: isGrey(analysis.data),
           flatShare: flatShare(analysis, picture ?? undefined),
           picture,
+          thumbnail,
         };
       })(),
       limits.timeoutMs,
@@ -334,6 +367,11 @@ export function pictureInsideBars(image: RgbImage): PictureBox | null {
   const box = { left, top, width: right - left + 1, height: bottom - top + 1 };
   if (box.width === width && box.height === height) return null;
   return box.width >= MIN_PICTURE_SIDE && box.height >= MIN_PICTURE_SIDE ? box : null;
+}
+
+/** Whether a file of this size is a thumbnail (see DecodedImage.thumbnail). */
+export function isThumbnailSize(width: number, height: number, analysisSize: number): boolean {
+  return width < analysisSize && height < analysisSize && Math.min(width, height) >= THUMBNAIL_MIN_SIDE;
 }
 
 /** Whether every pixel of interleaved RGB has its channels within 1 of each other. */

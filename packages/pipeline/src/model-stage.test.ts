@@ -1,6 +1,6 @@
 import type { VerdictRecord } from '@advscreen/contracts';
 import { describe, expect, it } from 'vitest';
-import { applyModelVerdict } from './model-stage.ts';
+import { applyModelVerdict, detectorReading } from './model-stage.ts';
 
 const clean: VerdictRecord = {
   key: 'a.png',
@@ -43,6 +43,24 @@ describe('applyModelVerdict', () => {
       layer: 'consistency',
       detail: 'squeezed_prediction_disagrees',
       score: -2,
+    });
+  });
+});
+
+describe('detectorReading', () => {
+  it("calls an input JPEG for the joint rule only when the model sees it on its own blocks, not a JPEG thumbnail's upscale", () => {
+    expect(detectorReading('d@1', { score: -1, signals: { jpegBranch: 1 } })).toEqual({
+      detector: 'd@1',
+      score: -1,
+      jpegInput: true,
+    });
+    expect(detectorReading('d@1', { score: -1, signals: { jpegBranch: 1, thumbnail: 1 } }).jpegInput).toBe(
+      false,
+    );
+    expect(detectorReading('d@1', { score: null, signals: { jpegBranch: 0 } })).toEqual({
+      detector: 'd@1',
+      score: 0,
+      jpegInput: false,
     });
   });
 });

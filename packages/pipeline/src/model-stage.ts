@@ -16,7 +16,11 @@ export function detectorReading(
   detector: string,
   scored: { score: number | null; signals?: VerdictRecord['signals'] },
 ): DetectorReading {
-  return { detector, score: scored.score ?? 0, jpegInput: scored.signals?.jpegBranch === 1 };
+  // The joint rule's JPEG input is a model input on the JPEG's own 8x8 blocks, which its JPEG
+  // squeezer moves less. A JPEG thumbnail reaches the model upscaled, off its blocks, even when
+  // the detector scored it by a JPEG model on its own pixels.
+  const jpegInput = scored.signals?.jpegBranch === 1 && scored.signals.thumbnail !== 1;
+  return { detector, score: scored.score ?? 0, jpegInput };
 }
 
 /** The main model and its checks, behind one call (batched by the caller's implementation). */

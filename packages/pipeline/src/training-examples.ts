@@ -1,5 +1,12 @@
 import type { CorpusManifestLine, RgbImage } from '@advscreen/contracts';
-import { type Branch, branchOf, inputFeatures, type TrainingExample } from '@advscreen/detection';
+import {
+  type Branch,
+  branchOf,
+  type Head,
+  inputFeatures,
+  type TrainingExample,
+  thumbnailView,
+} from '@advscreen/detection';
 import {
   type DecodedImage,
   type DecodeLimits,
@@ -41,8 +48,27 @@ export interface TrainingExampleOptions {
  */
 export const AVIF_TRAINING_EFFORT = 2;
 
-const featuresOf = (branch: Branch, decoded: DecodedImage) =>
-  inputFeatures(decoded.analysis, decoded, branch).heads;
+/**
+ * An input's branch and features as the scorer computes them for a detector with every model: a
+ * thumbnail's on its own pixels (thumbnailView), other inputs' on the analysis image.
+ */
+function scoredFeatures(decoded: DecodedImage): {
+  branch: Branch;
+  features: Record<Head, number[]>;
+  ownPixels: boolean;
+} {
+  const thumbnail = thumbnailView(decoded, () => true);
+  if (thumbnail) {
+    const { image, origin, branch } = thumbnail;
+    return { branch, features: inputFeatures(image, origin, branch).heads, ownPixels: true };
+  }
+  const branch = branchOf(decoded);
+  return {
+    branch,
+    features: inputFeatures(decoded.analysis, decoded, branch).heads,
+    ownPixels: decoded.ownPixels,
+  };
+}
 
 /**
  * Decodes every manifest file through the worker's decoder and computes its branch's features;
@@ -67,7 +93,7 @@ export async function buildTrainingExamples(
   for (const line of manifest.lines) {
     const bytes = await store.read(line.path, limits.maxBytes);
     const decoded = await decodeImage(bytes, limits);
-    const branch = branchOf(decoded);
+    const { branch, features, ownPixels } = scoredFeatures(decoded);
     const labels = {
       trainOnly: options.trainOnly ?? false,
       adversarial: line.kind === 'adv',
@@ -78,15 +104,15 @@ export async function buildTrainingExamples(
     };
     examples.push({
       ...labels,
-      features: featuresOf(branch, decoded),
+      features,
       branch,
       format: line.format,
       reencodedQuality: null,
-      ownPixels: decoded.ownPixels,
+      ownPixels,
     });
     // Only files analysed on their own pixels: a re-encoded JPEG of another size would not be
     // scored by the JPEG model. A grey file's re-encodings stay grey, for the grey model.
-    if ((branch !== 'lossless' && branch !== 'grey') || !decoded.ownPixels) continue;
+    if ((branch !== 'lossless' && branch !== 'grey') || !ownPixels) continue;
     for (const { format, quality, chroma } of reencodings) {
       const encoded = await encodeLossy(bytes, format, { quality, chroma, avifEffort });
       const reencoded = await decodeImage(encoded, limits);
@@ -94,15 +120,15 @@ export async function buildTrainingExamples(
         labels.adversarial && options.reencodedSuccess
           ? await options.reencodedSuccess(line, reencoded.analysis)
           : labels.success;
-      const reencodedBranch = branchOf(reencoded);
+      const scored = scoredFeatures(reencoded);
       examples.push({
         ...labels,
         success,
-        features: featuresOf(reencodedBranch, reencoded),
-        branch: reencodedBranch,
+        features: scored.features,
+        branch: scored.branch,
         format,
         reencodedQuality: quality,
-        ownPixels: reencoded.ownPixels,
+        ownPixels: scored.ownPixels,
       });
     }
   }

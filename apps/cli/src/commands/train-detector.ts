@@ -37,6 +37,7 @@ const BRANCH_LABELS: Record<Branch, string> = {
   resizedLossless: 'resized, second opinion (lossless models)',
   luma: 'luminance of lossless colour inputs (second opinion)',
   graphics: 'graphics (screenshots, diagrams, icons: lossless files mostly of flat areas)',
+  thumbnail: 'thumbnails (lossless colour files smaller than the analysis size, on their own pixels)',
 };
 
 const REENCODED_TITLES: Record<ReencodingKind, string> = {

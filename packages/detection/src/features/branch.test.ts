@@ -8,6 +8,7 @@ import {
   NEAREST_BRANCH,
   nearestAvailable,
   scoringBranch,
+  thumbnailView,
 } from './branch.ts';
 import { DCT_FEATURE_COUNT } from './dct-features.ts';
 import { RESIDUAL_FEATURE_COUNT } from './residual-features.ts';
@@ -98,6 +99,45 @@ describe('branchOf', () => {
     expect([jpeg(5.77, '4:2:2'), jpeg(1, '4:2:2')]).toEqual(['jpeg422', 'jpeg422Fine']);
     expect(branchOf({ format: 'png', ownPixels: true, jpegQuantStep: 1 })).toBe('lossless');
     expect(branchOf({ format: 'jpeg', ownPixels: false, jpegQuantStep: 1 })).toBe('resized');
+  });
+});
+
+describe('thumbnailView', () => {
+  const image = { width: 64, height: 48, data: new Uint8Array(64 * 48 * 3) };
+  const png = { format: 'png', jpegQuantStep: null, ownPixels: false, jpegBlocks: null };
+  const thumbnail = { image, jpegBlocks: null };
+  const every = () => true;
+
+  it("scores a lossless colour thumbnail's own pixels with the thumbnail model, JPEGs' with their JPEG model", () => {
+    expect(thumbnailView({ ...png, thumbnail }, every)).toMatchObject({
+      image,
+      branch: 'thumbnail',
+      origin: { ownPixels: true, picture: null },
+    });
+    for (const format of ['tiff', 'webp'])
+      expect(thumbnailView({ ...png, format, thumbnail }, every)?.branch).toBe('thumbnail');
+    const blocks = { lumaTable: Array(64).fill(4) };
+    const jpeg = { ...png, format: 'jpeg', jpegQuantStep: 11.5, jpegChroma: '4:4:4' as const };
+    const view = thumbnailView({ ...jpeg, thumbnail: { image, jpegBlocks: blocks } }, every);
+    expect(view).toMatchObject({ branch: 'jpeg444', origin: { jpegBlocks: blocks, ownPixels: true } });
+    expect(
+      thumbnailView({ ...jpeg, thumbnail }, (b) => b === 'thumbnail' || b === 'jpeg' || b === 'lossless')
+        ?.branch,
+    ).toBe('jpeg');
+  });
+
+  it('leaves other inputs to the analysis image: no thumbnail model, not a thumbnail, graphics, grey, palette, lossy WebP and AVIF', () => {
+    expect(thumbnailView({ ...png, thumbnail }, (b) => b !== 'thumbnail')).toBeNull();
+    expect(thumbnailView(png, every)).toBeNull();
+    expect(thumbnailView({ ...png, thumbnail: null }, every)).toBeNull();
+    for (const origin of [
+      { ...png, flatShare: GRAPHICS_FLAT_SHARE },
+      { ...png, grey: true },
+      { ...png, format: 'gif', palette: true },
+      { ...png, format: 'webp', lossyWebp: true },
+      { ...png, format: 'avif' },
+    ])
+      expect(thumbnailView({ ...origin, thumbnail }, every), JSON.stringify(origin)).toBeNull();
   });
 });
 

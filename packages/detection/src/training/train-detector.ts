@@ -136,9 +136,10 @@ const reencodingKindOf = (branch: Branch): ReencodingKind | null =>
   branch === 'webp' || branch === 'avif' ? branch : isJpegBranch(branch) ? chromaOfBranch(branch) : null;
 
 const DEFAULT_STRIPE_ATTACKS = ['Square'];
-// Grey inputs have no chroma, whose stripes the stripes head reads; graphics have no Square attacks to learn.
+// Grey inputs have no chroma, whose stripes the stripes head reads; graphics and thumbnails have
+// no Square attacks to learn.
 const DEFAULT_STRIPES_BRANCHES: readonly Branch[] = BRANCHES.filter(
-  (branch) => branch !== 'resized' && branch !== 'grey' && branch !== 'graphics',
+  (branch) => branch !== 'resized' && branch !== 'grey' && branch !== 'graphics' && branch !== 'thumbnail',
 );
 
 function fit(examples: readonly TrainingExample[], head: Head, options: TrainingOptions): LinearModel {
