@@ -192,7 +192,7 @@ export function scoringBranch(
 /**
  * What a detector with a thumbnail model scores of a thumbnail (a file smaller than the analysis
  * size: imaging's DecodedImage.thumbnail): its own pixels. Upscaled to the analysis size, an
- * attack made on a 112 px file reached the detector smoothed, and v20 caught none of them (FGSM
+ * attack made on a 112 px file reached the detector smoothed, and v20 caught 0-2% of them (FGSM
  * and PGD 4-8/255), while on the file's own pixels the lossless model ranked them at AUROC
  * 0.99 but flagged 7-16% of clean thumbnails at its point (docs/decisions/0018-thumbnails.md).
  * Lossless colour thumbnails go to the thumbnail model, JPEGs to their JPEG model, on their own
