@@ -77,7 +77,7 @@ export interface DecodedImage {
   picture: PictureBox | null;
   /**
    * A thumbnail: a file smaller than the analysis size on both sides (and at least
-   * THUMBNAIL_MIN_SIDE on each). The analysis image is its upscale, which smooths a perturbation
+   * MIN_SCORED_SIDE on each). The analysis image is its upscale, which smooths a perturbation
    * made on the file's pixels away from the detector's features (and not from the model, which
    * sees the same upscale): its own pixels, oriented, sRGB, over white, and for a JPEG its blocks
    * as `jpegBlocks` gives them for analysis-size files. Null for other files.
@@ -92,10 +92,10 @@ export interface Thumbnail {
 }
 
 /**
- * Files under this side are upscaled for analysis as before: too few pixels for the detector's
- * statistics (the picture inside bars has the same floor).
+ * The smallest side the detector scores on its own: a picture inside bars below it is scored
+ * with its bars, a thumbnail below it upscaled. Fewer pixels are too few for its statistics.
  */
-export const THUMBNAIL_MIN_SIDE = 32;
+const MIN_SCORED_SIDE = 32;
 
 /** A rectangle of the analysis image, in pixels. */
 export interface PictureBox {
@@ -334,16 +334,10 @@ export function flatShare(image: RgbImage, box?: PictureBox): number {
 }
 
 /**
- * Below this side the picture inside bars is too small to score on its own, and the whole image
- * is scored.
- */
-const MIN_PICTURE_SIDE = 32;
-
-/**
  * The picture inside an image's uniform edge bars: rows, then columns, of one colour at its
  * edges (letterboxing, pillarboxing, padding). Scored whole, such bars are half of a padded
  * photograph's pixel pairs: they made it look like a graphic and diluted a perturbation on the
- * picture. Null when there are none, or when what is left would be under MIN_PICTURE_SIDE.
+ * picture. Null when there are none, or when what is left would be under MIN_SCORED_SIDE.
  */
 export function pictureInsideBars(image: RgbImage): PictureBox | null {
   const { width, height, data } = image;
@@ -366,12 +360,12 @@ export function pictureInsideBars(image: RgbImage): PictureBox | null {
   while (columnUniform(right)) right--;
   const box = { left, top, width: right - left + 1, height: bottom - top + 1 };
   if (box.width === width && box.height === height) return null;
-  return box.width >= MIN_PICTURE_SIDE && box.height >= MIN_PICTURE_SIDE ? box : null;
+  return box.width >= MIN_SCORED_SIDE && box.height >= MIN_SCORED_SIDE ? box : null;
 }
 
 /** Whether a file of this size is a thumbnail (see DecodedImage.thumbnail). */
-export function isThumbnailSize(width: number, height: number, analysisSize: number): boolean {
-  return width < analysisSize && height < analysisSize && Math.min(width, height) >= THUMBNAIL_MIN_SIDE;
+function isThumbnailSize(width: number, height: number, analysisSize: number): boolean {
+  return width < analysisSize && height < analysisSize && Math.min(width, height) >= MIN_SCORED_SIDE;
 }
 
 /** Whether every pixel of interleaved RGB has its channels within 1 of each other. */

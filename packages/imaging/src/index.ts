@@ -3,10 +3,8 @@ export {
   type DecodeLimits,
   decodeImage,
   flatShare,
-  isThumbnailSize,
   type PictureBox,
   pictureInsideBars,
-  THUMBNAIL_MIN_SIDE,
   type Thumbnail,
 } from './decode-image.ts';
 export {
