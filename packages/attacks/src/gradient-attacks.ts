@@ -1,4 +1,5 @@
 import type { FloatRgbImage, RgbImage } from '@advscreen/contracts';
+import { forEachIdenticalNeighbourPair } from '@advscreen/imaging';
 import { argmax, softmax, toBytes, toFloat } from './pixels.ts';
 
 /** The victim as white-box attacks see it: its logits, and loss gradients. */
@@ -49,17 +50,11 @@ export interface ImageTransform {
 }
 
 /** 1 for each pixel equal in all three channels to a neighbour across or down, else 0. */
-export function flatPixels({ width, height, data }: RgbImage): Uint8Array {
-  const flat = new Uint8Array(width * height);
-  const same = (a: number, b: number) =>
-    data[3 * a] === data[3 * b] && data[3 * a + 1] === data[3 * b + 1] && data[3 * a + 2] === data[3 * b + 2];
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = y * width + x;
-      if (x + 1 < width && same(p, p + 1)) flat[p] = flat[p + 1] = 1;
-      if (y + 1 < height && same(p, p + width)) flat[p] = flat[p + width] = 1;
-    }
-  }
+export function flatPixels(image: RgbImage): Uint8Array {
+  const flat = new Uint8Array(image.width * image.height);
+  forEachIdenticalNeighbourPair(image, (p, q) => {
+    flat[p] = flat[q] = 1;
+  });
   return flat;
 }
 

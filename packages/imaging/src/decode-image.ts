@@ -315,20 +315,33 @@ function samePixel(data: Uint8Array, p: number, q: number): boolean {
 }
 
 /**
+ * Calls `visit` with the pixel indices (y * width + x) of each neighbouring pair (across, then
+ * down) of an image, or of a rectangle of it, identical in all three channels.
+ */
+export function forEachIdenticalNeighbourPair(
+  image: RgbImage,
+  visit: (p: number, q: number) => void,
+  box?: PictureBox,
+): void {
+  const { width, data } = image;
+  const { left, top, width: w, height: h } = box ?? { left: 0, top: 0, width, height: image.height };
+  const [right, bottom] = [left + w - 1, top + h - 1];
+  for (let y = top; y <= bottom; y++) {
+    for (let x = left, p = y * width + x; x <= right; x++, p++) {
+      if (x < right && samePixel(data, 3 * p, 3 * p + 3)) visit(p, p + 1);
+      if (y < bottom && samePixel(data, 3 * p, 3 * (p + width))) visit(p, p + width);
+    }
+  }
+}
+
+/**
  * Share of the neighbouring pixel pairs (across and down) of an image, or of a rectangle of it,
  * identical in all three channels; 0 for a single pixel.
  */
 export function flatShare(image: RgbImage, box?: PictureBox): number {
-  const { width, data } = image;
-  const { left, top, width: w, height: h } = box ?? { left: 0, top: 0, width, height: image.height };
-  const [right, bottom] = [left + w - 1, top + h - 1];
+  const { width: w, height: h } = box ?? image;
   let flat = 0;
-  for (let y = top; y <= bottom; y++) {
-    for (let x = left, p = 3 * (y * width + x); x <= right; x++, p += 3) {
-      if (x < right && samePixel(data, p, p + 3)) flat++;
-      if (y < bottom && samePixel(data, p, p + 3 * width)) flat++;
-    }
-  }
+  forEachIdenticalNeighbourPair(image, () => flat++, box);
   const pairs = (w - 1) * h + w * (h - 1);
   return pairs > 0 ? flat / pairs : 0;
 }

@@ -3,6 +3,7 @@ export {
   type DecodeLimits,
   decodeImage,
   flatShare,
+  forEachIdenticalNeighbourPair,
   type PictureBox,
   pictureInsideBars,
   type Thumbnail,
