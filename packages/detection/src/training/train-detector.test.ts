@@ -217,6 +217,17 @@ describe('trainDetector', () => {
     expect(merged.branches.jpeg.dense.examples).toBe(40);
   });
 
+  it('lets the nearest model learn a branch whose clean examples cannot set its operating point', () => {
+    // Graphics all upscaled for analysis (thumbnails): clean and adversarial, but none on its own pixels.
+    const upscaledGraphics = corpus()
+      .filter((e) => e.branch === 'lossless')
+      .map((e) => ({ ...e, branch: 'graphics' as const, ownPixels: false }));
+    const merged = trainDetector([...corpus(), ...upscaledGraphics], { l2: 0.01, folds: 5, targetFpr: 0.05 });
+    expect(Object.keys(merged.branches).sort()).toEqual(['jpeg', 'lossless']);
+    expect(merged.branches.lossless.dense.examples).toBe(2 * upscaledGraphics.length);
+    expect(Number.isFinite(merged.branches.lossless.dense.offset)).toBe(true);
+  });
+
   it('gives Square to a stripes head on lossless and JPEG inputs; the dense heads learn the rest', () => {
     const withSquare = trainDetector(corpus({ square: true }), { l2: 0.01, folds: 5, targetFpr: 0.05 });
     for (const branch of ['lossless', 'jpeg'] as const) {

@@ -182,6 +182,13 @@ const fittable = (examples: readonly { adversarial: boolean }[]) =>
   examples.some((e) => e.adversarial) && examples.some((e) => !e.adversarial);
 
 /**
+ * Clean examples whose scores set their branch's operating point: those analysed on their own
+ * pixels, and, for the branch of inputs resized for analysis, those.
+ */
+const setsOperatingPoint = (e: Pick<TrainingExample, 'adversarial' | 'ownPixels' | 'branch'>) =>
+  !e.adversarial && (e.ownPixels || e.branch === 'resized');
+
+/**
  * Grouped k-fold: each example's score from a model fitted (by `fitScorer`) on the other folds'
  * examples that `trainOn` admits; NaN where that training set lacked a class.
  */
@@ -268,10 +275,7 @@ function branchedOutOfFold(
       const offset = thresholdAtFpr(
         scores.filter((score, i) => {
           const e = subset[i] as TrainingExample;
-          // (Resized inputs have a branch of their own, whose operating point they set.)
-          return (
-            !e.adversarial && trainable(e) && (e.ownPixels || branch === 'resized') && !Number.isNaN(score)
-          );
+          return setsOperatingPoint(e) && trainable(e) && !Number.isNaN(score);
         }),
         options.targetFpr * headShare(head, heads, options.stripesShare),
       );
@@ -321,11 +325,17 @@ function trainBranch(
 
 /**
  * The optional branches (inputs resized for analysis, JPEGs with full-resolution chroma or fine
- * quantisation) get a model of their own only when the corpus has clean and adversarial ones;
- * otherwise the nearest model that has learns from them, as before there was one.
+ * quantisation) get a model of their own only when the corpus has clean and adversarial ones,
+ * and clean ones that can set its operating point (graphics that are all thumbnails, scored
+ * upscaled, cannot); otherwise the nearest model that has learns from them, as before there was one.
  */
 function ownBranchOrNearest(examples: readonly TrainingExample[]): readonly TrainingExample[] {
-  const own = new Set(BRANCHES.filter((branch) => fittable(examples.filter((e) => e.branch === branch))));
+  const own = new Set(
+    BRANCHES.filter((branch) => {
+      const ofBranch = examples.filter((e) => e.branch === branch);
+      return fittable(ofBranch) && ofBranch.some(setsOperatingPoint);
+    }),
+  );
   const trainedBy = (branch: Branch) =>
     nearestAvailable(branch, (b) => own.has(b) || b === 'lossless' || b === 'jpeg');
   return examples.map((e) => {
