@@ -1,6 +1,6 @@
 // node scripts/thumbnail-corpus.ts --manifest M.jsonl [--manifest ...] --out DIR --sizes 64,112,160
 //   [--per-crop N] [--kernels lanczos3,cubic,mitchell,linear] [--fgsm 4,8] [--pgd 4,8] [--cw]
-//   [--clean-quality 70-95] [--seed 1]
+//   [--deepfool 0.02,0.5] [--square 4 [--queries 1000]] [--clean-quality 70-95] [--seed 1]
 // Thumbnails: files smaller than the model's input, which the screening pipeline (and the model
 // behind it) sees upscaled to 224 px. Each clean PNG crop of the manifests is written at
 // `--per-crop` of the square sizes (all of them by default; else drawn at random), resized by a
@@ -8,13 +8,23 @@
 // Attacks are made on the thumbnail's own pixels, through the upscale: the victim's loss is
 // taken on sharp's bilinear upscale to the model's input, and its gradient carried back by that
 // upscale's adjoint, read off impulses through sharp, so the attacker models the resize the
-// pipeline does. Each attack is written as PNG and, when it succeeds, as JPEG (quality 90);
+// pipeline does. DeepFool (at the given overshoots, on probabilities, as on the 19 other photos)
+// linearises the model behind the upscale the same way; Square queries it (the modelled upscale,
+// then the model). Each attack is written as PNG and, when it succeeds, as JPEG (quality 90);
 // success is asked of the victim on the file decoded as the pipeline decodes it.
 // For bench:detect, bench:cascade and train-detector (docs/detection.md, "Thumbnails").
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { cwL2, fgsm, type GradientVictim, pgd, seededRandom } from '@advscreen/attacks';
+import {
+  cwL2,
+  fgsm,
+  type GradientVictim,
+  type JacobianOf,
+  type ProbabilitiesOf,
+  pgd,
+  seededRandom,
+} from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';
 import type { CorpusManifestLine, FloatRgbImage, RgbImage } from '@advscreen/contracts';
 import { decodeImage } from '@advscreen/imaging';
@@ -24,7 +34,13 @@ import {
   createOnnxModel,
   loadModelSpec,
 } from '@advscreen/inference';
-import { readCorpusManifest, writeCorpusManifest } from '@advscreen/pipeline';
+import {
+  type CorpusAttack,
+  deepFoolCorpusAttack,
+  readCorpusManifest,
+  squareCorpusAttack,
+  writeCorpusManifest,
+} from '@advscreen/pipeline';
 import sharp, { type KernelEnum } from 'sharp';
 import { RESIZE_KERNELS } from './corpus-files.ts';
 
@@ -38,18 +54,24 @@ const { values } = parseArgs({
     fgsm: { type: 'string', default: '' },
     pgd: { type: 'string', default: '' },
     cw: { type: 'boolean', default: false },
+    deepfool: { type: 'string', default: '' },
+    square: { type: 'string', default: '' },
+    queries: { type: 'string', default: '1000' },
     'clean-quality': { type: 'string', default: '90' },
     seed: { type: 'string', default: '1' },
   },
 });
 const sizes = (values.sizes ?? '').split(',').map(Number);
 const kernels = values.kernels.split(',');
-const epsList = (text: string) => (text ? text.split(',').map(Number) : []);
+const numbers = (text: string) => (text ? text.split(',').map(Number) : []);
 const settings = [
-  ...epsList(values.fgsm).map((eps) => ({ kind: 'FGSM' as const, eps })),
-  ...epsList(values.pgd).map((eps) => ({ kind: 'PGD' as const, eps })),
+  ...numbers(values.fgsm).map((eps) => ({ kind: 'FGSM' as const, eps })),
+  ...numbers(values.pgd).map((eps) => ({ kind: 'PGD' as const, eps })),
   ...(values.cw ? [{ kind: 'CW-L2' as const, eps: 0 }] : []),
+  ...numbers(values.square).map((eps) => ({ kind: 'Square' as const, eps })),
 ];
+const overshoots = numbers(values.deepfool);
+const maxQueries = Number(values.queries);
 const [qualityLow = Number.NaN, qualityHigh = qualityLow] = values['clean-quality'].split('-').map(Number);
 const perCrop = Number(values['per-crop'] ?? sizes.length);
 if (
@@ -58,12 +80,15 @@ if (
   !sizes.every((size) => Number.isInteger(size) && size >= 8) ||
   !kernels.every((k) => (RESIZE_KERNELS as readonly string[]).includes(k)) ||
   !settings.every(({ eps }) => Number.isInteger(eps) && eps >= 0) ||
+  !overshoots.every((overshoot) => overshoot >= 0) ||
+  !(maxQueries >= 1) ||
   !(perCrop >= 1) ||
   !(qualityLow >= 1 && qualityHigh >= qualityLow && qualityHigh <= 100)
 ) {
   console.error(
     'usage: node scripts/thumbnail-corpus.ts --manifest M.jsonl --out DIR --sizes 64,112,160 [--per-crop N]\n' +
-      `  [--kernels ${RESIZE_KERNELS.join(',')}] [--fgsm 4,8] [--pgd 4,8] [--cw] [--clean-quality 70-95] [--seed 1]`,
+      `  [--kernels ${RESIZE_KERNELS.join(',')}] [--fgsm 4,8] [--pgd 4,8] [--cw] [--deepfool 0.02,0.5]\n` +
+      '  [--square 4 [--queries 1000]] [--clean-quality 70-95] [--seed 1]',
   );
   process.exit(2);
 }
@@ -72,7 +97,9 @@ const config = loadConfig();
 const spec = loadModelSpec(BUNDLED_MODEL_SPEC);
 const inputSize = spec.input.size;
 const model = await createOnnxModel(spec, config.fleet.executionProvider);
-const differentiable = settings.length > 0 ? await createDifferentiableModel(spec, 'cpu') : null;
+const differentiable =
+  settings.length + overshoots.length > 0 ? await createDifferentiableModel(spec, 'cpu') : null;
+const victimName = `${spec.id}@${spec.version}`;
 const random = seededRandom(Number(values.seed));
 const draw = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 
@@ -123,22 +150,74 @@ function resample(
   return out;
 }
 
-/** The victim as an attacker on n x n thumbnails sees it: the model behind the pipeline's upscale. */
-async function thumbnailVictim(n: number): Promise<GradientVictim> {
+/**
+ * The attacks on n x n thumbnails, each against the model behind the pipeline's upscale: the
+ * gradient attacks and DeepFool take their gradients back through its adjoint, Square queries it.
+ */
+async function thumbnailAttacks(n: number): Promise<CorpusAttack[]> {
   if (!differentiable) throw new Error('no attacks asked for');
   const taps = await upscaleTaps(n);
-  const up = (image: FloatRgbImage): FloatRgbImage => ({
+  const up = (image: { data: ArrayLike<number> }): FloatRgbImage => ({
     width: inputSize,
     height: inputSize,
     data: resample(taps, n, image.data, false),
   });
-  return {
+  const back = (gradient: Float32Array) => resample(taps, n, gradient, true);
+  const victim: GradientVictim = {
     logitsOf: (images) => differentiable.logits(images.map(up)),
     gradientsOf: async (images, seeds) =>
       (await differentiable.gradients(images.map(up), seeds)).map(({ gradient }) => ({
-        gradient: resample(taps, n, gradient, true),
+        gradient: back(gradient),
       })),
   };
+  const jacobianOf: JacobianOf = async (images) =>
+    (await differentiable.jacobian(images.map(up))).map(({ logits, gradients }) => ({
+      logits,
+      gradients: gradients.map(back),
+    }));
+  const probabilitiesOf: ProbabilitiesOf = async (images) =>
+    (await model.run(images.map(up))).map((output) =>
+      output.kind === 'classification' ? output.probabilities : [],
+    );
+  const gradientAttack = (setting: (typeof settings)[number]): CorpusAttack => {
+    const eps = setting.kind === 'CW-L2' ? 'c=1' : `${setting.eps}/255`;
+    return {
+      name: setting.kind,
+      eps,
+      suffix: eps.replace('/', '-').replace('=', ''),
+      generator: `${setting.kind} ${eps}`,
+      run: async (images, labels) =>
+        (setting.kind === 'FGSM'
+          ? await fgsm(images, labels, victim, { eps: setting.eps })
+          : setting.kind === 'PGD'
+            ? await pgd(images, labels, victim, { eps: setting.eps, steps: 10, random })
+            : await cwL2(images, labels, victim, { c: 1, steps: 100 })
+        ).map((image) => ({ image, record: {} })),
+    };
+  };
+  return [
+    ...settings.map((setting) =>
+      setting.kind === 'Square'
+        ? squareCorpusAttack({
+            eps: `${setting.eps}/255`,
+            maxQueries,
+            seed: Number(values.seed),
+            probabilitiesOf,
+            victimName,
+          })
+        : gradientAttack(setting),
+    ),
+    ...overshoots.map((overshoot) =>
+      deepFoolCorpusAttack({
+        steps: 50,
+        overshoot,
+        on: 'probabilities',
+        check: 'float',
+        jacobianOf,
+        victimName,
+      }),
+    ),
+  ];
 }
 
 const topClassOf = async (bytes: Buffer) => {
@@ -183,7 +262,7 @@ for (const [index, file] of values.manifest.entries()) {
         format: 'jpeg',
         jpeg_quality: quality,
       } as CorpusManifestLine);
-      if (settings.length === 0) continue;
+      if (settings.length + overshoots.length === 0) continue;
       const { data } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
       const entry = {
         name,
@@ -206,36 +285,32 @@ async function writeManifests() {
 
 const BATCH = 16;
 let attacked = 0;
-const total = [...bySize.values()].reduce((sum, list) => sum + list.length, 0) * settings.length;
+const total =
+  [...bySize.values()].reduce((sum, list) => sum + list.length, 0) * (settings.length + overshoots.length);
 for (const [size, entries] of bySize) {
-  const victim = await thumbnailVictim(size);
-  for (const setting of settings) {
+  for (const attack of await thumbnailAttacks(size)) {
     for (let at = 0; at < entries.length; at += BATCH) {
       const batch = entries.slice(at, at + BATCH);
-      const images = batch.map((e) => e.image);
-      const labels = batch.map((e) => e.label);
-      const results =
-        setting.kind === 'FGSM'
-          ? await fgsm(images, labels, victim, { eps: setting.eps })
-          : setting.kind === 'PGD'
-            ? await pgd(images, labels, victim, { eps: setting.eps, steps: 10, random })
-            : await cwL2(images, labels, victim, { c: 1, steps: 100 });
-      for (const [i, result] of results.entries()) {
+      const results = await attack.run(
+        batch.map((e) => e.image),
+        batch.map((e) => e.label),
+      );
+      for (const [i, { image, record }] of results.entries()) {
         const { name, line, label } = batch[i] as (typeof batch)[number];
-        const eps = setting.kind === 'CW-L2' ? 'c=1' : `${setting.eps}/255`;
-        const file = `adv/${name}__${setting.kind}_${eps.replace('/', '-').replace('=', '')}`;
-        const png = await sharp(result.data, { raw: { width: size, height: size, channels: 3 } })
+        const file = `adv/${name}__${attack.name}_${attack.suffix}`;
+        const png = await sharp(image.data, { raw: { width: size, height: size, channels: 3 } })
           .png()
           .toBuffer();
         const success = (await topClassOf(png)) !== label;
         const base = {
           kind: 'adv' as const,
-          attack: setting.kind,
-          eps,
+          attack: attack.name,
+          eps: attack.eps,
           source_photo: line.source_photo,
           label_clean: label,
           split: `thumbnail-${size}`,
-          generator: `scripts/thumbnail-corpus.ts: ${setting.kind} ${eps} on the ${size} px thumbnail through sharp's bilinear upscale to ${inputSize} px`,
+          generator: `scripts/thumbnail-corpus.ts: ${attack.generator} on the ${size} px thumbnail through sharp's bilinear upscale to ${inputSize} px`,
+          ...record,
         };
         await writeFile(path.join(out, `${file}.png`), png);
         written.push({ ...base, path: `${file}.png`, format: 'png', success });
