@@ -245,6 +245,17 @@ describe('trainDetector', () => {
     expect(unseen?.tprAt5).toBeLessThan(0.5);
   });
 
+  it('gives a branch other than lossless and JPEG a stripes head only when its data has Square', () => {
+    const asThumbnails = (examples: TrainingExample[]) =>
+      examples.filter((e) => e.branch === 'lossless').map((e) => ({ ...e, branch: 'thumbnail' as const }));
+    const options = { l2: 0.01, folds: 5, targetFpr: 0.05 };
+    const withSquare = trainDetector([...corpus(), ...asThumbnails(corpus({ square: true }))], options);
+    expect(withSquare.branches.thumbnail?.stripes?.examples).toBe(20);
+    const without = trainDetector([...corpus(), ...asThumbnails(corpus())], options);
+    expect(without.branches.thumbnail?.dense.examples).toBe(30);
+    expect(without.branches.thumbnail?.stripes).toBeUndefined();
+  });
+
   it("splits a branch's budget between its heads as asked: half each by default", () => {
     const options = { l2: 0.01, folds: 5, targetFpr: 0.4 };
     const half = trainDetector(corpus({ square: true }), options);

@@ -62,9 +62,10 @@ export interface TrainingOptions {
    */
   stripeAttacks?: readonly string[];
   /**
-   * Branches with a stripes head (default lossless and JPEG; on JPEG it reads luminance stripes
-   * too, which 4:2:0 chroma subsampling leaves alone). Inputs resized for analysis have none:
-   * resampling smooths one-pixel stripes away.
+   * Branches with a stripes head where their data has Square attacks (default all but resized,
+   * grey and graphics inputs; on JPEG it reads luminance stripes too, which 4:2:0 chroma
+   * subsampling leaves alone). Inputs resized for analysis have none: resampling smooths
+   * one-pixel stripes away.
    */
   stripesBranches?: readonly Branch[];
   /**
@@ -136,10 +137,10 @@ const reencodingKindOf = (branch: Branch): ReencodingKind | null =>
   branch === 'webp' || branch === 'avif' ? branch : isJpegBranch(branch) ? chromaOfBranch(branch) : null;
 
 const DEFAULT_STRIPE_ATTACKS = ['Square'];
-// Grey inputs have no chroma, whose stripes the stripes head reads; graphics and thumbnails have
-// no Square attacks to learn.
+// Grey inputs have no chroma, whose stripes the stripes head reads; graphics have no Square
+// attacks to learn. (A branch gets a stripes head only when its data has Square attacks.)
 const DEFAULT_STRIPES_BRANCHES: readonly Branch[] = BRANCHES.filter(
-  (branch) => branch !== 'resized' && branch !== 'grey' && branch !== 'graphics' && branch !== 'thumbnail',
+  (branch) => branch !== 'resized' && branch !== 'grey' && branch !== 'graphics',
 );
 
 function fit(examples: readonly TrainingExample[], head: Head, options: TrainingOptions): LinearModel {
