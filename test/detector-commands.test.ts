@@ -104,7 +104,7 @@ describe('advscreen calibrate', () => {
     expect(result.stdout).toMatch(/Expected FPR on the \d+ held-out images/);
     expect(result.stdout).toMatch(/Warning: 24 clean images are few/);
     const calibration = CalibrationFile.parse(JSON.parse(await readFile(out, 'utf8')));
-    expect(calibration.detector).toBe('residual-cooccurrence@22');
+    expect(calibration.detector).toBe('residual-cooccurrence@23');
     expect(calibration.sample.images).toBe(24);
     expect(calibration.expectedFpr.heldOut + calibration.sample.fitted).toBe(24);
 

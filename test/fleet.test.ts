@@ -255,7 +255,7 @@ describe('the fleet on real Redis and S3 servers', () => {
         'advscreen-verdict': 'adversarial',
         'advscreen-source': `s3://${uploads}/${key}`,
         'advscreen-sender': key.startsWith('from-agent/') ? 'agent' : 'bot-7',
-        'advscreen-detector': 'residual-cooccurrence@22',
+        'advscreen-detector': 'residual-cooccurrence@23',
       });
       const outcome = outcomes.get(key) as { stage: string; layer: string; quarantineKey: string };
       expect(outcome.quarantineKey).toBe(`held/${uploads}/${key}`);

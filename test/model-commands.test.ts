@@ -112,7 +112,7 @@ describe('advscreen scan --model', () => {
     const result = await runCli(['scan', PHOTOS, '--model', 'default', '--model-checks', stale, '--json']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(
-      /joint rule was set on the scores of residual-cooccurrence@9, but the detector is residual-cooccurrence@22: run advscreen calibrate-model again/,
+      /joint rule was set on the scores of residual-cooccurrence@9, but the detector is residual-cooccurrence@23: run advscreen calibrate-model again/,
     );
   });
 });
@@ -160,7 +160,7 @@ describe('advscreen calibrate-model', () => {
     expect(carried.stdout).toMatch(/Joint rule .* threshold moved to/);
     expect(joint?.threshold).toBeLessThan(1e6);
     // Its threshold now rests on the bundled detector's scores, and the file says so.
-    expect(joint?.detector).toBe('residual-cooccurrence@22');
+    expect(joint?.detector).toBe('residual-cooccurrence@23');
     // The sanity checks keep the share their bounds were fitted for (0.1% + 0.2%) out of its budget.
     expect(joint?.sanityShare).toBeCloseTo(0.003, 10);
     expect(carried.stdout).toMatch(/the detector and the sanity checks \(0\.3%\) flag 2% of these images/);

@@ -176,7 +176,7 @@ describe('advscreen scan <folder>', () => {
           record.signals.secondOpinionScore ?? Number.NEGATIVE_INFINITY,
         ),
       );
-      expect(record.detector).toBe('residual-cooccurrence@22');
+      expect(record.detector).toBe('residual-cooccurrence@23');
       expect(record.threshold).toBe(0);
     }
     for (const name of Object.keys(FINE_JPEGS))

@@ -368,10 +368,10 @@ describe('loadChecksFor', () => {
 
   it("refuses a joint rule set on another detector's scores; a rule that names none is taken", async () => {
     const bundled = loadChecksFor(spec).checks as ModelChecksFile;
-    expect(bundled.joint?.detector).toBe('residual-cooccurrence@22');
-    expect(loadChecksFor(spec, undefined, 'residual-cooccurrence@22').checks).toEqual(bundled);
+    expect(bundled.joint?.detector).toBe('residual-cooccurrence@23');
+    expect(loadChecksFor(spec, undefined, 'residual-cooccurrence@23').checks).toEqual(bundled);
     expect(() => loadChecksFor(spec, undefined, 'residual-cooccurrence@9')).toThrow(
-      /joint rule was set on the scores of residual-cooccurrence@22, but the detector is residual-cooccurrence@9: run advscreen calibrate-model again/,
+      /joint rule was set on the scores of residual-cooccurrence@23, but the detector is residual-cooccurrence@9: run advscreen calibrate-model again/,
     );
     const { detector: _, ...unnamed } = bundled.joint as NonNullable<ModelChecksFile['joint']>;
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'advscreen-checks-')), 'checks.json');

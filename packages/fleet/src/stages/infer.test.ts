@@ -19,7 +19,7 @@ const inferJob = (key: string, etag: string): InferJob => ({
   source: 'bot',
   receivedAt: '2026-11-28T00:00:00Z',
   duplicateOfContent: false,
-  detector: { name: 'residual-cooccurrence@22', score: -3, threshold: 0, signals: {} },
+  detector: { name: 'residual-cooccurrence@23', score: -3, threshold: 0, signals: {} },
 });
 
 /** The stage on a bucket-like folder, with a model stage that passes everything and counts calls. */
