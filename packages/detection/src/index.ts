@@ -46,7 +46,7 @@ export {
   JPEG_CHROMAS,
   type JpegBranchChroma,
   type JpegEvidence,
-  thumbnailView,
+  scoredView,
 } from './features/branch.ts';
 export { DCT_FEATURE_COUNT, extractJpegDctFeatures } from './features/dct-features.ts';
 export {

@@ -10,8 +10,7 @@ import {
   isJpegBranch,
   LUMA_OPINION,
   SECOND_OPINION,
-  scoringBranch,
-  thumbnailView,
+  scoredView,
 } from './features/branch.ts';
 import { chromaNoiseRate, extractGreyResidualFeatures } from './features/residual-features.ts';
 import { cropRgb, roundedLuma } from './pixels.ts';
@@ -55,10 +54,12 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
     name,
     threshold: calibration?.threshold ?? model.threshold,
     score(analysis: RgbImage, analysed: ImageOrigin) {
-      const thumbnail = thumbnailView(analysed, hasModel);
-      const origin = thumbnail?.origin ?? analysed;
-      const whole = thumbnail?.image ?? analysis;
-      const branchName = thumbnail?.branch ?? scoringBranch(origin, hasModel);
+      const {
+        image: whole,
+        origin,
+        branch: branchName,
+        thumbnail,
+      } = scoredView(analysis, analysed, hasModel);
       // A picture inside bars is scored on its own (the bars would dilute its features), except
       // by the graphics model, which learned drawings with their margins.
       const image = origin.picture && branchName !== 'graphics' ? cropRgb(whole, origin.picture) : whole;

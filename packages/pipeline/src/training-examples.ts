@@ -1,11 +1,10 @@
 import type { CorpusManifestLine, RgbImage } from '@advscreen/contracts';
 import {
   type Branch,
-  branchOf,
   type Head,
   inputFeatures,
+  scoredView,
   type TrainingExample,
-  thumbnailView,
 } from '@advscreen/detection';
 import {
   type DecodedImage,
@@ -49,25 +48,16 @@ export interface TrainingExampleOptions {
 export const AVIF_TRAINING_EFFORT = 2;
 
 /**
- * An input's branch and features as the scorer computes them for a detector with every model: a
- * thumbnail's on its own pixels (thumbnailView), other inputs' on the analysis image.
+ * An input's branch and features as the scorer computes them for a detector with every model
+ * (scoredView): a thumbnail's on its own pixels, other inputs' on the analysis image.
  */
 function scoredFeatures(decoded: DecodedImage): {
   branch: Branch;
   features: Record<Head, number[]>;
   ownPixels: boolean;
 } {
-  const thumbnail = thumbnailView(decoded, () => true);
-  if (thumbnail) {
-    const { image, origin, branch } = thumbnail;
-    return { branch, features: inputFeatures(image, origin, branch).heads, ownPixels: true };
-  }
-  const branch = branchOf(decoded);
-  return {
-    branch,
-    features: inputFeatures(decoded.analysis, decoded, branch).heads,
-    ownPixels: decoded.ownPixels,
-  };
+  const { image, origin, branch } = scoredView(decoded.analysis, decoded, () => true);
+  return { branch, features: inputFeatures(image, origin, branch).heads, ownPixels: origin.ownPixels };
 }
 
 /**

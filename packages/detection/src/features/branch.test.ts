@@ -7,6 +7,7 @@ import {
   headFeatures,
   NEAREST_BRANCH,
   nearestAvailable,
+  scoredView,
   scoringBranch,
   thumbnailView,
 } from './branch.ts';
@@ -138,6 +139,30 @@ describe('thumbnailView', () => {
       { ...png, format: 'avif' },
     ])
       expect(thumbnailView({ ...origin, thumbnail }, every), JSON.stringify(origin)).toBeNull();
+  });
+});
+
+describe('scoredView', () => {
+  const analysis = { width: 224, height: 224, data: new Uint8Array(224 * 224 * 3) };
+  const own = { width: 64, height: 48, data: new Uint8Array(64 * 48 * 3) };
+  const png = { format: 'png', jpegQuantStep: null, ownPixels: false, jpegBlocks: null };
+
+  it("gives a thumbnail's own pixels where thumbnailView does, else the analysis image by its scoring branch", () => {
+    const thumbnail = { image: own, jpegBlocks: null };
+    expect(scoredView(analysis, { ...png, thumbnail }, () => true)).toMatchObject({
+      image: own,
+      branch: 'thumbnail',
+      thumbnail: true,
+    });
+    const without = (b: string) => b !== 'thumbnail';
+    expect(scoredView(analysis, { ...png, thumbnail }, without)).toEqual({
+      image: analysis,
+      origin: { ...png, thumbnail },
+      branch: 'resized',
+      thumbnail: false,
+    });
+    const graphic = { ...png, ownPixels: true, flatShare: 0.9 };
+    expect(scoredView(analysis, graphic, without).branch).toBe(scoringBranch(graphic, without));
   });
 });
 

@@ -216,6 +216,21 @@ export function thumbnailView(
   return null;
 }
 
+/**
+ * What a detector scores of an input and by which model: a thumbnail's own pixels where
+ * thumbnailView says so (`thumbnail: true`), else the analysis image by its scoring branch. The
+ * scorer and training both route through it (the scorer then crops a picture inside bars).
+ */
+export function scoredView(
+  analysis: RgbImage,
+  origin: ImageOrigin,
+  available: (branch: Branch) => boolean,
+): { image: RgbImage; origin: ImageOrigin; branch: Branch; thumbnail: boolean } {
+  const view = thumbnailView(origin, available);
+  if (view) return { ...view, thumbnail: true };
+  return { image: analysis, origin, branch: scoringBranch(origin, available), thumbnail: false };
+}
+
 /** Branches whose inputs are JPEGs on their own pixels, with JPEG features (quantisation, DCT, luminance stripes). */
 export const isJpegBranch = (branch: Branch) => branch.startsWith('jpeg');
 
