@@ -1,6 +1,6 @@
 // npm run bench:cascade -- <manifest.jsonl> [more manifests, e.g. attacks.jsonl from advscreen attack]
 //   [--train-only attacks.jsonl ...] [--margin-exceedance 0.001] [--shipped] [--detector-model model.json]
-//   [--joint-raise 0.5,1,1.5]
+//   [--joint-raise 0.5,1,1.5] [--compare-checks other-checks.json ...]
 // The whole cascade on a labelled corpus, through the embedded scan's stages: the detector,
 // then the main model's consistency check (by its own threshold, or jointly with the detector's
 // score and the model's confidence when the checks file has a joint rule) and output sanity
@@ -15,7 +15,10 @@
 // corpus's photos split in two, each half calibrating the detector threshold, the consistency
 // threshold, both bounds and the joint rule's threshold for the other half. With --joint-raise,
 // the shipped points again with the joint rule's threshold raised by each amount: what a stricter
-// rule saves in false positives and costs in catches. Under each table, the per-attack figures
+// rule saves in false positives and costs in catches. With --compare-checks, the shipped points
+// again with each other checks file's rule, bounds and thresholds, on the same evidence (the
+// files must squeeze alike): a refitted rule measured without a second pass over the images.
+// Under each table, the per-attack figures
 // again without the attacks written as JPEG whose clean crop, written at the same quality,
 // already gets another class (the class change is the JPEG's, not the perturbation's).
 import { parseArgs } from 'node:util';
@@ -72,11 +75,12 @@ const { positionals, values } = parseArgs({
     checks: { type: 'string' },
     // Comma-separated amounts to raise the joint rule's threshold by, each printed as a cascade.
     'joint-raise': { type: 'string' },
+    'compare-checks': { type: 'string', multiple: true },
   },
 });
 if (!positionals[0]) {
   console.error(
-    'usage: npm run bench:cascade -- <manifest.jsonl> [more manifests] [--train-only attacks.jsonl ...] [--shipped] [--own-calibration [--calibration-splits 50]] [--detector-model F] [--checks F] [--joint-raise 0.5,1,1.5]',
+    'usage: npm run bench:cascade -- <manifest.jsonl> [more manifests] [--train-only attacks.jsonl ...] [--shipped] [--own-calibration [--calibration-splits 50]] [--detector-model F] [--checks F] [--joint-raise 0.5,1,1.5] [--compare-checks F ...]',
   );
   process.exit(2);
 }
@@ -95,6 +99,14 @@ const config = loadConfig();
 const detectorModel = loadDetectorModel(values['detector-model'] ?? BUNDLED_DETECTOR_PATH);
 const spec = loadModelSpec(BUNDLED_MODEL_SPEC);
 const checks = loadModelChecks(values.checks ?? (spec.checksPath as string));
+const comparedChecks = (values['compare-checks'] ?? []).map((path) => {
+  const other = loadModelChecks(path);
+  if (other.consistency.squeezers.join() !== checks.consistency.squeezers.join())
+    throw new Error(
+      `--compare-checks ${path}: squeezes with ${other.consistency.squeezers.join(', ')}, not as the checks measured`,
+    );
+  return { path, other };
+});
 const model = await createOnnxModel(spec, 'cpu');
 const manifests = await loadManifests(positionals, trainOnly);
 const allRows = await collectCascadeRows(
@@ -247,25 +259,28 @@ function layerAt<R extends CascadeRow>(point: OperatingPoint<R>) {
   };
 }
 
-const shippedPoint: OperatingPoint<CascadeRow> = {
+const shippedPointOf = (shipped: typeof checks): OperatingPoint<CascadeRow> => ({
   detectorScore: (row) => row.detectorScore,
   detectorThreshold: detectorModel.threshold,
-  consistencyThreshold: checks.consistency.threshold,
-  joint: checks.joint ?? null,
-  confidenceBound: checks.confidenceBound,
+  consistencyThreshold: shipped.consistency.threshold,
+  joint: shipped.joint ?? null,
+  confidenceBound: shipped.confidenceBound,
   marginBound:
     marginExceedance === undefined
-      ? (checks.decisionMargin?.bound ?? null)
+      ? (shipped.decisionMargin?.bound ?? null)
       : fitMarginBound(
           rows.filter((r) => r.line.kind === 'clean').map((r) => r.margin),
           marginExceedance,
         ).bound,
-};
+});
+const shippedPoint = shippedPointOf(checks);
 printCascade(
   `Cascade at its shipped operating points${values.shipped ? '' : ' (in-sample)'}`,
   rows,
   once(layerAt(shippedPoint)),
 );
+for (const { path, other } of comparedChecks)
+  printCascade(`Cascade at the operating points of ${path}`, rows, once(layerAt(shippedPointOf(other))));
 // What a stricter joint rule costs: the shipped points with its threshold raised by each amount.
 for (const raise of jointRaises) {
   const joint = shippedPoint.joint;
