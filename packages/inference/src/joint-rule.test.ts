@@ -144,6 +144,11 @@ describe('fitJointRule', () => {
     expect(data.filter((e) => e.adversarial && flagged(e)).length).toBeGreaterThan(95);
   });
 
+  it('refuses evidence that is not finite rather than fit NaN weights', () => {
+    const data = examples().map((e, i) => (i === 7 ? { ...e, detectorScore: Number.NaN } : e));
+    expect(() => fitJointRule(data, 0.02)).toThrow(/finite evidence: 1 of 300 examples .* photo-7/);
+  });
+
   it('leaves the rule only what the detector did not spend of the budget', () => {
     const data = examples().map((e, i) => (!e.adversarial && i < 4 ? { ...e, detectorFlagged: true } : e));
     const rule = fitJointRule(data, 0.02);

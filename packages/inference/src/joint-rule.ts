@@ -206,6 +206,13 @@ export function fitJointRule(
   targetFpr: number,
   options: { l2?: number; folds?: number; sanityShare?: number } = {},
 ): JointRule {
+  // One NaN (an image its detector's recipe left unscored) would make every weight NaN, and the
+  // checks file written from the rule unloadable.
+  const unusable = examples.filter((e) => !jointFeatures(e).every(Number.isFinite));
+  if (unusable.length > 0)
+    throw new Error(
+      `the joint rule needs finite evidence: ${unusable.length} of ${examples.length} examples have none (the first from ${unusable[0]?.group})`,
+    );
   const l2 = options.l2 ?? 0.01;
   const sanityShare = options.sanityShare ?? 0;
   const folds = options.folds ?? 5;
