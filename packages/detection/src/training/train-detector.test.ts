@@ -307,6 +307,18 @@ describe('trainDetector', () => {
     );
   });
 
+  it('refuses a lossless model whose clean examples cannot set its operating point', () => {
+    // Thumbnail graphics alone (scored upscaled): their nearest model is the lossless one, which
+    // then has no clean file on its own pixels.
+    const upscaledGraphicsOnly = corpus()
+      .filter((e) => e.branch === 'lossless')
+      .map((e) => ({ ...e, branch: 'graphics' as const, ownPixels: false }));
+    const jpegs = corpus().filter((e) => e.branch === 'jpeg');
+    expect(() =>
+      trainDetector([...jpegs, ...upscaledGraphicsOnly], { l2: 0.01, folds: 5, targetFpr: 0.05 }),
+    ).toThrow(/lossless model has \d+ examples but no clean one .* on its own pixels/);
+  });
+
   it('refuses a branch without clean examples', () => {
     const noCleanJpeg = corpus().filter((e) => e.adversarial || e.format !== 'jpeg');
     expect(() => trainDetector(noCleanJpeg, { l2: 0.01, folds: 5, targetFpr: 0.05 })).toThrow(
