@@ -18,9 +18,9 @@
 // rule saves in false positives and costs in catches. With --compare-checks, the shipped points
 // again with each other checks file's rule, bounds and thresholds, on the same evidence (the
 // files must squeeze alike): a refitted rule measured without a second pass over the images.
-// Under each table, the per-attack figures
-// again without the attacks written as JPEG whose clean crop, written at the same quality,
-// already gets another class (the class change is the JPEG's, not the perturbation's).
+// Under each table, the per-attack figures again without the attacks written as JPEG whose clean
+// crop, written at the same quality, already gets another class (the class change is the JPEG's,
+// not the perturbation's).
 import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import { loadConfig } from '@advscreen/config';

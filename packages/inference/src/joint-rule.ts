@@ -206,8 +206,8 @@ export function fitJointRule(
   targetFpr: number,
   options: { l2?: number; folds?: number; sanityShare?: number } = {},
 ): JointRule {
-  // One NaN (an image its detector's recipe left unscored) would make every weight NaN, and the
-  // checks file written from the rule unloadable.
+  // One infinite or NaN value (a detector score from a model with no operating point) would make
+  // every weight NaN, and the checks file written from the rule unloadable.
   const unusable = examples.filter((e) => !jointFeatures(e).every(Number.isFinite));
   if (unusable.length > 0)
     throw new Error(
