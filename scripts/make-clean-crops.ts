@@ -38,7 +38,17 @@ for (const folder of positionals) {
   await mkdir(path.join(out, group), { recursive: true });
   for (const file of (await readdir(folder)).sort()) {
     const input = path.join(folder, file);
-    const { width = 0, height = 0 } = await sharp(input).metadata();
+    // Wallpaper packages also ship vector art (gnome-backgrounds' SVGs), which the SVG block that
+    // importing pipeline (imaging) puts on this process refuses: skipped, and said, so the
+    // package's other images still make crops.
+    const metadata = await sharp(input)
+      .metadata()
+      .catch((error: unknown) => {
+        console.error(`skipped ${input}: ${error instanceof Error ? error.message : String(error)}`);
+        return null;
+      });
+    if (!metadata) continue;
+    const { width = 0, height = 0 } = metadata;
     const short = Math.min(width, height);
     if (short < size) continue;
     for (let k = 0; k < 4; k++) {
