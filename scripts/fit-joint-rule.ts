@@ -5,10 +5,9 @@
 // attacks; the detector's scores come out of fold (the shipped recipe retrained with each source
 // photo left out), the model's consistency distances with the checks file's squeezers. The
 // combined false-positive budget covers the detector, the rule and the sanity checks' designed
-// share together (docs/inference.md). Caution: the bundled rule's weights were fitted at stop 29
-// (detector v15). The detector since is spliced from models this recipe does not retrain, and a
-// refit under v23 with the documented manifests (as rebuilt here) caught less at every rate measured
-// (docs/inference.md, "Refitting under v23"): write into a copy (--checks) and compare with
+// share together (docs/inference.md). Caution: the rule is only as good as the rebuilt manifests;
+// with 9 of the 56 wallpaper images missing, a refit caught far less at every rate measured
+// (docs/inference.md, "Refitting under v23"). Write into a copy (--checks) and compare with
 // `bench:cascade --compare-checks` before replacing the bundled file.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
