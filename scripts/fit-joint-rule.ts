@@ -20,6 +20,7 @@ import {
   loadModelChecks,
   loadModelSpec,
   type ModelChecksFile,
+  ruleAllowance,
   sanityShareOf,
 } from '@advscreen/inference';
 import {
@@ -64,7 +65,7 @@ const updated: ModelChecksFile = { ...checks, joint: { ...joint, detector: detec
 await writeFile(checksPath, `${JSON.stringify(updated, null, 2)}\n`);
 const clean = examples.filter((e) => !e.adversarial);
 const flaggedByDetector = clean.filter((e) => e.detectorFlagged).length;
-const ruleShare = Math.max(0, targetFpr - (joint.sanityShare ?? 0) - flaggedByDetector / clean.length);
+const ruleShare = ruleAllowance(clean, targetFpr, joint.sanityShare ?? 0) / clean.length;
 console.log(
   `Joint rule fitted on ${examples.length} images (${clean.length} clean, ${examples.length - clean.length} successful attacks), detector ${detectorName(detectorModel)} out of fold, target combined FPR ${targetFpr} (${joint.sanityShare} of it left to the sanity checks); written to ${checksPath}.`,
 );

@@ -19,6 +19,7 @@ export {
   jointFeatures,
   jointScore,
   jointThreshold,
+  ruleAllowance,
   type TranslatedEvidence,
   usesTranslatedCopy,
 } from './joint-rule.ts';

@@ -7,6 +7,7 @@ import {
   jointFeatures,
   jointScore,
   jointThreshold,
+  ruleAllowance,
   usesTranslatedCopy,
 } from './joint-rule.ts';
 
@@ -161,6 +162,14 @@ describe('fitJointRule', () => {
       examples().filter((e) => !e.adversarial),
     );
     expect(moved).toBeLessThan(Number.MAX_VALUE);
+  });
+
+  it('counts the clean images the rule may flag: the budget less the detector and the sanity share', () => {
+    const clean = (flagged: number) =>
+      Array.from({ length: 200 }, (_, i) => ({ detectorFlagged: i < flagged }));
+    expect(ruleAllowance(clean(0), 0.02, 0)).toBeCloseTo(4, 9);
+    expect(ruleAllowance(clean(1), 0.02, 0.01)).toBeCloseTo(1, 9);
+    expect(ruleAllowance(clean(5), 0.02, 0)).toBe(0);
   });
 
   it('leaves the sanity checks the share their bounds are set to flag', () => {

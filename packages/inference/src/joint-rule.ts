@@ -143,14 +143,23 @@ interface ScoredClean {
 }
 
 /**
- * The rule's threshold: what the detector and the sanity checks left of the budget (`targetFpr`
- * of the clean images, less those the detector flagged and the sanity checks' designed share),
- * as a rate among the ones the detector passed.
+ * How many of these clean images the rule may flag: what the detector and the sanity checks left
+ * of the budget (`targetFpr` of them, less those the detector flagged and the sanity checks'
+ * designed share); 0 when they spent it all.
  */
+export function ruleAllowance(
+  clean: readonly { detectorFlagged: boolean }[],
+  targetFpr: number,
+  sanityShare: number,
+): number {
+  const flagged = clean.filter((e) => e.detectorFlagged).length;
+  return Math.max((targetFpr - sanityShare) * clean.length - flagged, 0);
+}
+
+/** The rule's threshold: its allowance (ruleAllowance) as a rate among the images the detector passed. */
 function thresholdForBudget(clean: readonly ScoredClean[], targetFpr: number, sanityShare: number): number {
   const passed = clean.filter((e) => !e.detectorFlagged);
-  const left = (targetFpr - sanityShare) * clean.length - (clean.length - passed.length);
-  const share = Math.max(left, 0) / Math.max(passed.length, 1);
+  const share = ruleAllowance(clean, targetFpr, sanityShare) / Math.max(passed.length, 1);
   if (share <= 0) return Number.MAX_VALUE; // no budget left: never fires (and stays valid JSON, unlike Infinity)
   return thresholdAtFpr(
     passed.map((e) => e.score),

@@ -357,10 +357,10 @@ export function trainDetector(given: readonly TrainingExample[], options: Traini
   // The lossless and JPEG models are always trained; with clean files but none on its own pixels
   // their operating point would be -Infinity, flagging everything (and written as null).
   for (const branch of ['lossless', 'jpeg'] as const) {
-    const ofBranch = examples.filter((e) => e.branch === branch);
-    if (ofBranch.some((e) => !e.adversarial) && !ofBranch.some(setsOperatingPoint))
+    const branchExamples = examples.filter((e) => e.branch === branch);
+    if (branchExamples.some((e) => !e.adversarial) && !branchExamples.some(setsOperatingPoint))
       throw new Error(
-        `the ${branch} model has ${ofBranch.length} examples but no clean one at analysis size on its own pixels to set its operating point (thumbnails and resized files cannot)`,
+        `the ${branch} model has ${branchExamples.length} examples but no clean one at analysis size on its own pixels to set its operating point (thumbnails and resized files cannot)`,
       );
   }
   const attacks = [
