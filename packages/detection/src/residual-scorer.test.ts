@@ -73,6 +73,33 @@ describe('createResidualScorer', () => {
     expect(scored.score).toBeCloseTo((older.score(image, ownPng).signals.denseScore as number) - 1, 9);
   });
 
+  it('flags a palette file on the graphics route only where the palette model agrees', () => {
+    const paletteGraphic = { ...ownPng, flatShare: 0.9, palette: true };
+    const lossless = model.branches.lossless;
+    // Graphics and palette models that are the lossless dense head at points 1 and 2 higher.
+    const graphics = { dense: raisedByOne(lossless).dense };
+    const palette = { dense: raisedByOne(raisedByOne(lossless)).dense };
+    const scorer = createResidualScorer({ ...model, branches: { ...model.branches, graphics, palette } });
+    const dense = createResidualScorer(model).score(image, ownPng).signals.denseScore as number;
+    const scored = scorer.score(image, paletteGraphic);
+    expect(scored.signals).toMatchObject({ graphicsBranch: 1 });
+    expect(scored.signals.paletteScore).toBeCloseTo(dense - 2, 9);
+    expect(scored.score).toBeCloseTo(dense - 2, 9);
+    // The smaller of the two: a palette model more alarmed than the graphics model does not raise it.
+    const alarmed = { dense: { ...lossless.dense, offset: lossless.dense.offset - 5 } };
+    const vetoed = createResidualScorer({
+      ...model,
+      branches: { ...model.branches, graphics, palette: alarmed },
+    });
+    expect(vetoed.score(image, paletteGraphic).score).toBeCloseTo(dense - 1, 9);
+    // A graphic that is not palette-coded, or a file without a palette model: the graphics model alone.
+    expect(scorer.score(image, { ...paletteGraphic, palette: false }).signals.paletteScore).toBeUndefined();
+    expect(scorer.score(image, { ...paletteGraphic, palette: false }).score).toBeCloseTo(dense - 1, 9);
+    const { palette: _, ...withoutPalette } = model.branches;
+    const older = createResidualScorer({ ...model, branches: { ...withoutPalette, graphics } });
+    expect(older.score(image, paletteGraphic).score).toBeCloseTo(dense - 1, 9);
+  });
+
   it('scores a thumbnail on its own pixels with the thumbnail model, or upscaled as before v21 when the file has none', () => {
     const { thumbnail: _, ...withoutThumbnail } = model.branches;
     const older = createResidualScorer({ ...model, branches: withoutThumbnail });

@@ -71,7 +71,15 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
       const second = SECOND_OPINION[branchName];
       const secondModel = second ? model.branches[second] : undefined;
       const secondScore = secondModel ? Math.max(...headScores(secondModel, features)) : undefined;
-      const colourScore = Math.max(denseScore, stripesScore, secondScore ?? Number.NEGATIVE_INFINITY);
+      // A palette file on the graphics route is flagged only if the palette model agrees: the
+      // graphics model never learned palette dithering and flagged a quarter of palette-coded
+      // photos, the palette model nearly half of palette-coded drawings (docs/decisions/0016-graphics.md).
+      const paletteModel = branchName === 'graphics' && origin.palette ? model.branches.palette : undefined;
+      const paletteScore = paletteModel ? Math.max(...headScores(paletteModel, features)) : undefined;
+      const colourScore = Math.min(
+        Math.max(denseScore, stripesScore, secondScore ?? Number.NEGATIVE_INFINITY),
+        paletteScore ?? Number.POSITIVE_INFINITY,
+      );
       const lumaModel = LUMA_OPINION.includes(branchName) ? model.branches.luma : undefined;
       const lumaScore = lumaModel
         ? offsetScore(
@@ -87,6 +95,7 @@ export function createResidualScorer(model: DetectorModelFile, calibration?: Cal
           denseScore,
           ...(branch.stripes ? { stripesScore } : {}),
           ...(secondScore !== undefined ? { secondOpinionScore: secondScore } : {}),
+          ...(paletteScore !== undefined ? { paletteScore } : {}),
           ...(lumaScore !== undefined ? { lumaScore } : {}),
           jpegBranch: isJpegBranch(branchName) ? 1 : 0,
           ...(isFullChromaBranch(branchName) ? { fullChromaBranch: 1 } : {}),
