@@ -238,6 +238,29 @@ describe('the bundled detector on graphics', () => {
   });
 });
 
+describe('the bundled detector on palette-coded photos', () => {
+  it('passes a 16-colour GIF of a clean photo, which takes the graphics route, unless the palette model flags it too', async () => {
+    const scorer = createResidualScorer(loadDetectorModel());
+    for (const name of ['dog_0', 'kite_1']) {
+      for (const dither of [0, 1]) {
+        const gif = await sharp(path.join(PHOTOS, `${name}.png`))
+          .gif({ colours: 16, dither })
+          .toBuffer();
+        const decoded = await decodeImage(gif, loadConfig({}).decode);
+        // Few colours leave most neighbouring pairs identical: the route of graphics.
+        expect(decoded.palette).toBe(true);
+        expect(decoded.flatShare).toBeGreaterThanOrEqual(GRAPHICS_FLAT_SHARE);
+        const { score, signals } = scorer.score(decoded.analysis, decoded);
+        expect(signals.graphicsBranch, `${name} dither ${dither}`).toBe(1);
+        // The graphics model alone scored these 16-26 (flagged; stop 42): the palette model's smaller score stands.
+        expect(signals.denseScore, `${name} dither ${dither}`).toBeGreaterThan(scorer.threshold);
+        expect(signals.paletteScore).toBeLessThanOrEqual(scorer.threshold);
+        expect(score).toBe(signals.paletteScore);
+      }
+    }
+  });
+});
+
 describe('the bundled detector on letterboxed photos', () => {
   it('scores the picture inside uniform bars: PGD the padded whole hides is flagged, its clean picture is not', async () => {
     const scorer = createResidualScorer(loadDetectorModel());
