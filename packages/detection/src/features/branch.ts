@@ -113,6 +113,7 @@ export const GRAPHICS_FLAT_SHARE = 0.5;
  * text's colour fringes) as perturbation, and flagged about a quarter of screenshots and figures
  * (docs/decisions/0016-graphics.md). Lossy files (JPEG, lossy WebP, lossy AVIF) keep their own
  * models: their coding noise leaves few flat pairs, and no graphics were trained on in them.
+ * Palette files take the route too; the scorer asks the palette model about them as well.
  */
 function isGraphics(
   origin: Pick<ImageOrigin, 'format'> &
