@@ -28,6 +28,7 @@ import {
   BUNDLED_DETECTOR_PATH,
   calibrateThreshold,
   formatDetectionTable,
+  groupedRate,
   loadDetectorModel,
   reportDetection,
   type ScoredExample,
@@ -172,7 +173,7 @@ function printCascade<R extends CascadeRow>(
     cleanDecisions.length === 0
       ? `\n${title}: no clean images in these manifests, so no FPR`
       : `\n${title}: FPR ${((cleanDecisions.filter((l) => l !== null).length / cleanDecisions.length) * 100).toFixed(1)}% on ${cleanDecisions.length / runs} clean images ` +
-          `(detector ${count('detector')}, consistency ${count('consistency')}, sanity ${count('sanity')}${runs === 1 ? '' : ', averaged to one pass over them'})`,
+          `(detector ${count('detector')}, consistency ${count('consistency')}, sanity ${count('sanity')}${runs === 1 ? `; ${photoInterval(rows, decisionsOf)}` : ', averaged to one pass over them'})`,
   );
   console.log('| attack | eps | format | n | caught | by detector | by consistency | by sanity |');
   console.log('|---|---|---|---|---|---|---|---|');
@@ -202,6 +203,23 @@ function printCascade<R extends CascadeRow>(
         runs,
       )}`,
     );
+}
+
+/**
+ * The clean rate's 95% interval with each source photo's crops as one group: a photo the model
+ * is unsure of is flagged in most of its crops, so 152 files of 19 photos are far fewer than
+ * 152 independent draws.
+ */
+function photoInterval<R extends CascadeRow>(
+  rows: readonly R[],
+  decisionsOf: (row: R) => (string | null)[],
+): string {
+  const clean = rows.filter((r) => r.line.kind === 'clean');
+  const { low, high } = groupedRate(
+    clean.map((r) => ({ flagged: decisionsOf(r)[0] !== null, group: r.line.source_photo })),
+  );
+  const photos = new Set(clean.map((r) => r.line.source_photo)).size;
+  return `95% interval ${(low * 100).toFixed(1)}-${(high * 100).toFixed(1)}% over ${photos} photos`;
 }
 
 function perAttack<R extends CascadeRow>(

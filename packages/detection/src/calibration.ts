@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { thresholdAtFpr, wilsonInterval } from './evaluation/metrics.ts';
+import { groupedRate, thresholdAtFpr } from './evaluation/metrics.ts';
 
 export interface CalibrationSample {
   key: string;
@@ -49,42 +49,10 @@ function isHeldOut(sample: CalibrationSample, heldOutShare: number): boolean {
   return digest.readUInt32BE(0) / 2 ** 32 < heldOutShare;
 }
 
-/**
- * How much grouping widens the rate's variance (the design effect of cluster sampling): the
- * spread of false positives between groups against what independent images would give. 1
- * without groups; large when a few groups hold the false positives (one grainy photo's crops,
- * one sender's uploads). With no false positive at all the spread cannot be seen, and the images
- * count as independent.
- */
-function designEffect(
-  samples: readonly CalibrationSample[],
-  flagged: (s: CalibrationSample) => boolean,
-  rate: number,
-): number {
-  const n = samples.length;
-  if (rate === 0 || rate === 1 || !samples.some((s) => s.group !== undefined)) return 1;
-  const groups = new Map<string, { images: number; flagged: number }>();
-  for (const s of samples) {
-    const g = groups.get(groupOf(s)) ?? { images: 0, flagged: 0 };
-    g.images++;
-    if (flagged(s)) g.flagged++;
-    groups.set(groupOf(s), g);
-  }
-  if (groups.size < 2) return n;
-  let squares = 0;
-  for (const g of groups.values()) squares += (g.flagged - rate * g.images) ** 2;
-  const betweenGroups = (groups.size / (groups.size - 1)) * (squares / (n * n));
-  return Math.max(1, betweenGroups / ((rate * (1 - rate)) / n));
-}
-
 /** The rate above `threshold`, its Wilson interval on the effective sample size when the images come in groups. */
 function heldOutRate(samples: readonly CalibrationSample[], threshold: number): HeldOutRate {
-  const flagged = (s: CalibrationSample) => s.score > threshold;
-  const estimate = samples.length === 0 ? 0 : samples.filter(flagged).length / samples.length;
-  const effective = samples.length / designEffect(samples, flagged, estimate);
   return {
-    estimate,
-    ...wilsonInterval(estimate * effective, effective),
+    ...groupedRate(samples.map((s) => ({ flagged: s.score > threshold, group: groupOf(s) }))),
     heldOut: samples.length,
   };
 }

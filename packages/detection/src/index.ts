@@ -30,7 +30,14 @@ export {
   reportDetection,
   type ScoredExample,
 } from './evaluation/detection-report.ts';
-export { auroc, rateAbove, thresholdAtFpr, wilsonInterval } from './evaluation/metrics.ts';
+export {
+  auroc,
+  type GroupedFlag,
+  groupedRate,
+  rateAbove,
+  thresholdAtFpr,
+  wilsonInterval,
+} from './evaluation/metrics.ts';
 export {
   BRANCHES,
   type Branch,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auroc, rateAbove, thresholdAtFpr, wilsonInterval } from './metrics.ts';
+import { auroc, groupedRate, rateAbove, thresholdAtFpr, wilsonInterval } from './metrics.ts';
 
 describe('detection metrics', () => {
   it('computes AUROC as the share of correctly ordered pairs', () => {
@@ -33,5 +33,27 @@ describe('detection metrics', () => {
     const half = wilsonInterval(5, 10);
     expect(half.low).toBeCloseTo(0.2366, 4);
     expect(half.high).toBeCloseTo(0.7634, 4);
+  });
+
+  it('widens the interval when the flagged items crowd into a few groups', () => {
+    // 19 photos of 8 crops each, 7 crops flagged: as independent items, spread one to a photo,
+    // or all in one photo's crops.
+    const items = (flaggedAt: (photo: number, crop: number) => boolean) =>
+      Array.from({ length: 19 * 8 }, (_, i) => ({
+        flagged: flaggedAt(Math.floor(i / 8), i % 8),
+        group: `photo-${Math.floor(i / 8)}`,
+      }));
+    const independent = wilsonInterval(7, 152);
+    const singletons = groupedRate(
+      items((photo, crop) => photo < 7 && crop === 0).map((x, i) => ({ ...x, group: `${i}` })),
+    );
+    expect(singletons).toEqual({ estimate: 7 / 152, ...independent });
+    const spread = groupedRate(items((photo, crop) => photo < 7 && crop === 0));
+    expect(spread.estimate).toBe(7 / 152);
+    expect(spread.high - spread.low).toBeCloseTo(independent.high - independent.low, 2);
+    const crowded = groupedRate(items((photo, crop) => photo === 0 && crop < 7));
+    expect(crowded.estimate).toBe(7 / 152);
+    expect(crowded.high - crowded.low).toBeGreaterThan(2 * (independent.high - independent.low));
+    expect(groupedRate(items(() => false))).toEqual({ estimate: 0, ...wilsonInterval(0, 152) });
   });
 });

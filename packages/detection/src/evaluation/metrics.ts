@@ -49,3 +49,41 @@ export function wilsonInterval(k: number, n: number, z = 1.96): { low: number; h
   const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / denominator;
   return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
+
+/**
+ * How much grouping widens a rate's variance (the design effect of cluster sampling): the
+ * spread of flagged items between groups against what independent items would give. 1 when
+ * every item is its own group; large when a few groups hold the flagged items (one grainy
+ * photo's crops, one sender's uploads). With none flagged, or all, the spread cannot be seen,
+ * and the items count as independent.
+ */
+function designEffect(items: readonly GroupedFlag[], rate: number): number {
+  const n = items.length;
+  if (rate === 0 || rate === 1) return 1;
+  const groups = new Map<string, { items: number; flagged: number }>();
+  for (const { flagged, group } of items) {
+    const g = groups.get(group) ?? { items: 0, flagged: 0 };
+    g.items++;
+    if (flagged) g.flagged++;
+    groups.set(group, g);
+  }
+  if (groups.size === n) return 1;
+  if (groups.size < 2) return n;
+  let squares = 0;
+  for (const g of groups.values()) squares += (g.flagged - rate * g.items) ** 2;
+  const betweenGroups = (groups.size / (groups.size - 1)) * (squares / (n * n));
+  return Math.max(1, betweenGroups / ((rate * (1 - rate)) / n));
+}
+
+export interface GroupedFlag {
+  flagged: boolean;
+  /** Items of one group (crops of one photo) are not independent draws. */
+  group: string;
+}
+
+/** The share flagged, with a 95% Wilson interval on the effective number of items when they come in groups. */
+export function groupedRate(items: readonly GroupedFlag[]): { estimate: number; low: number; high: number } {
+  const estimate = items.length === 0 ? 0 : items.filter((i) => i.flagged).length / items.length;
+  const effective = items.length / designEffect(items, estimate);
+  return { estimate, ...wilsonInterval(estimate * effective, effective) };
+}
