@@ -344,7 +344,7 @@ async function printHeldOut(): Promise<void> {
         ? fitJointRule(
             others.filter(countsForJointRule).map((r) => jointExampleOf(r, detectorModel.threshold)),
             checks.joint.targetFpr,
-            { sanityShare: checks.joint.sanityShare ?? 0 },
+            { sanityShare: checks.joint.sanityShare ?? 0, detectorFloor: checks.joint.detectorFloor },
           )
         : null,
       ...fitBounds(otherClean),

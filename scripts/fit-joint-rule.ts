@@ -1,4 +1,5 @@
 // node scripts/fit-joint-rule.ts --manifest m.jsonl [--manifest more.jsonl] [--target-fpr 0.02] [--checks checks.json]
+//   [--detector-floor=-3]
 // (give it every manifest the detector was trained on, its --train-only ones included)
 // Fits the model stage's joint rule (packages/inference/src/joint-rule.ts) on labelled corpora
 // and writes it into a checks file (default: the bundled model's). Needs clean images and
@@ -8,7 +9,9 @@
 // share together (docs/inference.md). Caution: the rule is only as good as the rebuilt manifests;
 // with 9 of the 56 wallpaper images missing, a refit caught far less at every rate measured
 // (docs/inference.md, "Refitting under v23"). Write into a copy (--checks) and compare with
-// `bench:cascade --compare-checks` before replacing the bundled file.
+// `bench:cascade --compare-checks` before replacing the bundled file. --detector-floor fits the
+// floored rule: the detector's score enters no lower than the floor, without the detector-times-
+// distance term (joint-rule.ts, docs/inference.md).
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
@@ -36,12 +39,18 @@ const { values } = parseArgs({
     manifest: { type: 'string', multiple: true },
     'target-fpr': { type: 'string', default: '0.02' },
     checks: { type: 'string' },
+    'detector-floor': { type: 'string' },
   },
 });
+const detectorFloor = values['detector-floor'] === undefined ? undefined : Number(values['detector-floor']);
 const targetFpr = Number(values['target-fpr']);
-if (!values.manifest?.length || !(targetFpr > 0 && targetFpr < 1)) {
+if (
+  !values.manifest?.length ||
+  !(targetFpr > 0 && targetFpr < 1) ||
+  (detectorFloor !== undefined && !Number.isFinite(detectorFloor))
+) {
   console.error(
-    'usage: node scripts/fit-joint-rule.ts --manifest m.jsonl [--manifest ...] [--target-fpr 0.02] [--checks F]',
+    'usage: node scripts/fit-joint-rule.ts --manifest m.jsonl [--manifest ...] [--target-fpr 0.02] [--checks F] [--detector-floor=N]',
   );
   process.exit(2);
 }
@@ -60,7 +69,7 @@ const rows = await scoreOutOfFold(
 );
 await model.close();
 const examples = rows.filter(countsForJointRule).map((r) => jointExampleOf(r, detectorModel.threshold));
-const joint = fitJointRule(examples, targetFpr, { sanityShare: sanityShareOf(checks) });
+const joint = fitJointRule(examples, targetFpr, { sanityShare: sanityShareOf(checks), detectorFloor });
 const updated: ModelChecksFile = { ...checks, joint: { ...joint, detector: detectorName(detectorModel) } };
 await writeFile(checksPath, `${JSON.stringify(updated, null, 2)}\n`);
 const clean = examples.filter((e) => !e.adversarial);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  FLOORED_JOINT_FEATURES,
   fitJointRule,
   JOINT_FEATURES,
   type JointExample,
@@ -187,5 +188,39 @@ describe('fitJointRule', () => {
     // Moved to other clean images, the rule keeps its share out; a rule from before has none.
     const { sanityShare: _, ...older } = shared;
     expect(jointThreshold(shared, clean)).toBeGreaterThan(jointThreshold(older, clean));
+  });
+
+  it('fits a floored rule: detector scores under the floor count as the floor, without the detector-times-distance term', () => {
+    const data = examples();
+    const rule = JointRule.parse(fitJointRule(data, 0.02, { detectorFloor: -2.5 }));
+    expect(rule.detectorFloor).toBe(-2.5);
+    expect(rule.features).toEqual(FLOORED_JOINT_FEATURES);
+    expect(rule.features).not.toContain('detectorScoreTimesConsistency');
+    const clean = data.filter((e) => !e.adversarial);
+    expect(clean.filter((e) => jointScore(rule, e) > rule.threshold).length).toBeLessThanOrEqual(
+      0.03 * clean.length,
+    );
+    const [first] = clean;
+    if (!first) throw new Error('no clean example');
+    expect(jointScore(rule, { ...first, detectorScore: -9 })).toBe(
+      jointScore(rule, { ...first, detectorScore: -2.5 }),
+    );
+    expect(jointScore(rule, { ...first, detectorScore: -1 })).not.toBe(
+      jointScore(rule, { ...first, detectorScore: -2.5 }),
+    );
+    // An attack the detector cannot see at all, unlike any it was fitted on (DeepFool on a smooth
+    // photo), whose answer moves under squeezing: the floored rule flags it, the plain one reads
+    // its very low detector score as a clean image's.
+    const unseen = {
+      detectorScore: -9,
+      jpegInput: false,
+      consistency: 0.4,
+      topProbability: 0.8,
+      marginDrop: 0.4,
+      translated: { distance: 0.2, marginDrop: 0.4 },
+    };
+    const plain = fitJointRule(data, 0.02);
+    expect(jointScore(rule, unseen)).toBeGreaterThan(rule.threshold);
+    expect(jointScore(plain, unseen)).toBeLessThan(plain.threshold);
   });
 });

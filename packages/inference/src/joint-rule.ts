@@ -40,7 +40,16 @@ export type JointFeature = (typeof JOINT_FEATURES)[number];
  * before the translated copy (up to stop 26).
  */
 const EARLIER_JOINT_FEATURES = [JOINT_FEATURES.slice(0, 8), JOINT_FEATURES.slice(0, 10)];
-const KNOWN_FEATURE_LISTS = [JOINT_FEATURES, ...EARLIER_JOINT_FEATURES].map((names) => names.join());
+/**
+ * The terms of a rule with a detector floor (`detectorFloor`): without the detector score times
+ * the distance, which with the floor would add little but a second pull of the detector's score.
+ */
+export const FLOORED_JOINT_FEATURES: readonly JointFeature[] = JOINT_FEATURES.filter(
+  (name) => name !== 'detectorScoreTimesConsistency',
+);
+const KNOWN_FEATURE_LISTS = [JOINT_FEATURES, FLOORED_JOINT_FEATURES, ...EARLIER_JOINT_FEATURES].map((names) =>
+  names.join(),
+);
 const TRANSLATED_FEATURES: readonly JointFeature[] = JOINT_FEATURES.slice(10);
 
 /** The rule, if any, reads the model's answer on a translated copy of the image (one more model run per image). */
@@ -50,7 +59,7 @@ export const usesTranslatedCopy = (rule: { features: readonly JointFeature[] } |
 export const JointRule = z
   .object({
     features: z.array(z.enum(JOINT_FEATURES)).refine((names) => KNOWN_FEATURE_LISTS.includes(names.join()), {
-      message: `must be ${JOINT_FEATURES.join(', ')} (or its first 8 or 10)`,
+      message: `must be ${JOINT_FEATURES.join(', ')} (or its first 8 or 10, or all but detectorScoreTimesConsistency)`,
     }),
     model: z.object({
       mean: z.array(z.number()),
@@ -74,6 +83,13 @@ export const JointRule = z
      * refuses to start behind one. Absent in files written before stop 17.
      */
     detector: z.string().min(1).optional(),
+    /**
+     * The detector's score enters the rule no lower than this: below it, a smoother photo's
+     * lower score says nothing more about an attack the detector cannot see (DeepFool, CW-L2),
+     * and an unfloored rule reads it as evidence of a clean image (docs/inference.md). Absent:
+     * no floor.
+     */
+    detectorFloor: z.number().optional(),
   })
   .refine(
     ({ features, model }) =>
@@ -104,9 +120,19 @@ export interface TranslatedEvidence {
 }
 
 export function jointFeatures(
-  { detectorScore, jpegInput, consistency, topProbability, marginDrop, translated }: JointEvidence,
+  {
+    detectorScore: rawDetectorScore,
+    jpegInput,
+    consistency,
+    topProbability,
+    marginDrop,
+    translated,
+  }: JointEvidence,
   features: readonly JointFeature[] = JOINT_FEATURES,
+  detectorFloor?: number,
 ): number[] {
+  const detectorScore =
+    detectorFloor === undefined ? rawDetectorScore : Math.max(rawDetectorScore, detectorFloor);
   const topLogOdds = logOdds(topProbability);
   const jpeg = jpegInput ? 1 : 0;
   if (!translated && usesTranslatedCopy({ features })) {
@@ -132,8 +158,11 @@ export function jointFeatures(
   return features.map((name) => values[name]);
 }
 
-export function jointScore(rule: Pick<JointRule, 'features' | 'model'>, evidence: JointEvidence): number {
-  return linearScore(rule.model, jointFeatures(evidence, rule.features));
+export function jointScore(
+  rule: Pick<JointRule, 'features' | 'model' | 'detectorFloor'>,
+  evidence: JointEvidence,
+): number {
+  return linearScore(rule.model, jointFeatures(evidence, rule.features, rule.detectorFloor));
 }
 
 /** A clean image as the threshold sees it: the rule's score, and whether the detector flagged it already. */
@@ -169,7 +198,7 @@ function thresholdForBudget(clean: readonly ScoredClean[], targetFpr: number, sa
 
 /** The threshold of a fitted rule on other clean images: `calibrate-model` moves a rule to a user's own traffic with it. */
 export function jointThreshold(
-  rule: Pick<JointRule, 'features' | 'model' | 'targetFpr' | 'sanityShare'>,
+  rule: Pick<JointRule, 'features' | 'model' | 'targetFpr' | 'sanityShare' | 'detectorFloor'>,
   clean: readonly (JointEvidence & { detectorFlagged: boolean })[],
 ): number {
   return thresholdForBudget(
@@ -190,12 +219,18 @@ export interface JointExample extends JointEvidence {
   group: string;
 }
 
-function fit(examples: readonly JointExample[], l2: number) {
+/** Which terms a rule is fitted on, and the floor its detector score enters at. */
+interface RuleShape {
+  features: readonly JointFeature[];
+  detectorFloor?: number;
+}
+
+function fit(examples: readonly JointExample[], l2: number, shape: RuleShape) {
   if (!examples.some((e) => e.adversarial) || examples.every((e) => e.adversarial)) {
     throw new Error('the joint rule needs clean and adversarial examples');
   }
   return fitLogisticRegression(
-    examples.map((e) => jointFeatures(e)),
+    examples.map((e) => jointFeatures(e, shape.features, shape.detectorFloor)),
     examples.map((e) => (e.adversarial ? 1 : 0)),
     { l2, sampleWeights: balancedWeights(examples) },
   );
@@ -213,8 +248,13 @@ function fit(examples: readonly JointExample[], l2: number) {
 export function fitJointRule(
   examples: readonly JointExample[],
   targetFpr: number,
-  options: { l2?: number; folds?: number; sanityShare?: number } = {},
+  options: { l2?: number; folds?: number; sanityShare?: number; detectorFloor?: number } = {},
 ): JointRule {
+  // A floored rule drops the detector-times-distance term (FLOORED_JOINT_FEATURES).
+  const shape: RuleShape =
+    options.detectorFloor === undefined
+      ? { features: JOINT_FEATURES }
+      : { features: FLOORED_JOINT_FEATURES, detectorFloor: options.detectorFloor };
   // One infinite or NaN value (a detector score from a model with no operating point) would make
   // every weight NaN, and the checks file written from the rule unloadable.
   const unusable = examples.filter((e) => !jointFeatures(e).every(Number.isFinite));
@@ -230,8 +270,8 @@ export function fitJointRule(
     folds,
     () => true,
     (training) => {
-      const model = fit(training, l2);
-      return (e) => linearScore(model, jointFeatures(e));
+      const model = fit(training, l2, shape);
+      return (e) => linearScore(model, jointFeatures(e, shape.features, shape.detectorFloor));
     },
   );
   const clean = examples.flatMap((e, i) =>
@@ -240,10 +280,11 @@ export function fitJointRule(
       : [{ score: outOfFold[i] as number, detectorFlagged: e.detectorFlagged }],
   );
   return {
-    features: [...JOINT_FEATURES],
-    model: fit(examples, l2),
+    features: [...shape.features],
+    model: fit(examples, l2, shape),
     threshold: thresholdForBudget(clean, targetFpr, sanityShare),
     targetFpr,
     sanityShare,
+    ...(shape.detectorFloor === undefined ? {} : { detectorFloor: shape.detectorFloor }),
   };
 }
