@@ -190,7 +190,7 @@ describe('fitJointRule', () => {
     expect(jointThreshold(shared, clean)).toBeGreaterThan(jointThreshold(older, clean));
   });
 
-  it('fits a floored rule: detector scores under the floor count as the floor, without the detector-times-distance term', () => {
+  it('fits a floored rule: lossless inputs scored under the floor count as the floor, without the detector-times-distance term', () => {
     const data = examples();
     const rule = JointRule.parse(fitJointRule(data, 0.02, { detectorFloor: -2.5 }));
     expect(rule.detectorFloor).toBe(-2.5);
@@ -200,14 +200,14 @@ describe('fitJointRule', () => {
     expect(clean.filter((e) => jointScore(rule, e) > rule.threshold).length).toBeLessThanOrEqual(
       0.03 * clean.length,
     );
-    const [first] = clean;
-    if (!first) throw new Error('no clean example');
-    expect(jointScore(rule, { ...first, detectorScore: -9 })).toBe(
-      jointScore(rule, { ...first, detectorScore: -2.5 }),
-    );
-    expect(jointScore(rule, { ...first, detectorScore: -1 })).not.toBe(
-      jointScore(rule, { ...first, detectorScore: -2.5 }),
-    );
+    const lossless = clean.find((e) => !e.jpegInput);
+    if (!lossless) throw new Error('no lossless clean example');
+    const at = (detectorScore: number, jpegInput: boolean) =>
+      jointScore(rule, { ...lossless, detectorScore, jpegInput });
+    expect(at(-9, false)).toBe(at(-2.5, false));
+    expect(at(-1, false)).not.toBe(at(-2.5, false));
+    // A JPEG input keeps its own score.
+    expect(at(-9, true)).not.toBe(at(-2.5, true));
     // An attack the detector cannot see at all, unlike any it was fitted on (DeepFool on a smooth
     // photo), whose answer moves under squeezing: the floored rule flags it, the plain one reads
     // its very low detector score as a clean image's.

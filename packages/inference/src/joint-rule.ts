@@ -84,10 +84,11 @@ export const JointRule = z
      */
     detector: z.string().min(1).optional(),
     /**
-     * The detector's score enters the rule no lower than this: below it, a smoother photo's
-     * lower score says nothing more about an attack the detector cannot see (DeepFool, CW-L2),
-     * and an unfloored rule reads it as evidence of a clean image (docs/inference.md). Absent:
-     * no floor.
+     * The detector's score of an input it did not read with a JPEG model enters the rule no lower
+     * than this: below it, a smoother photo's lower score says nothing more about an attack the
+     * detector cannot see (DeepFool, CW-L2), and an unfloored rule reads it as evidence of a
+     * clean image. JPEG inputs keep their scores: their models' clean scores sit elsewhere, and
+     * one floor for both flagged more clean JPEGs (docs/inference.md). Absent: no floor.
      */
     detectorFloor: z.number().optional(),
   })
@@ -132,7 +133,7 @@ export function jointFeatures(
   detectorFloor?: number,
 ): number[] {
   const detectorScore =
-    detectorFloor === undefined ? rawDetectorScore : Math.max(rawDetectorScore, detectorFloor);
+    detectorFloor === undefined || jpegInput ? rawDetectorScore : Math.max(rawDetectorScore, detectorFloor);
   const topLogOdds = logOdds(topProbability);
   const jpeg = jpegInput ? 1 : 0;
   if (!translated && usesTranslatedCopy({ features })) {
