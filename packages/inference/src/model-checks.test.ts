@@ -362,6 +362,17 @@ describe('loadChecksFor', () => {
     });
   });
 
+  it('loads the floored rule kept beside the bundled checks (stop 43, not bundled) for the same model and detector', () => {
+    const floored = loadChecksFor(
+      spec,
+      path.join(path.dirname(spec.checksPath as string), 'checks-with-floor.json'),
+    ).checks as ModelChecksFile;
+    expect(floored.joint?.detectorFloor).toBe(-3);
+    expect(floored.joint?.features).not.toContain('detectorScoreTimesConsistency');
+    expect(floored.joint?.detector).toBe('residual-cooccurrence@23');
+    expect(floored.consistency).toEqual(loadChecksFor(spec).checks?.consistency);
+  });
+
   it("refuses another model's checks", () => {
     expect(() => loadChecksFor({ ...spec, version: 'other' })).toThrow(ModelChecksMismatchError);
   });
