@@ -42,7 +42,8 @@ export type JointFeature = (typeof JOINT_FEATURES)[number];
 const EARLIER_JOINT_FEATURES = [JOINT_FEATURES.slice(0, 8), JOINT_FEATURES.slice(0, 10)];
 /**
  * The terms of a rule with a detector floor (`detectorFloor`): without the detector score times
- * the distance, which with the floor would add little but a second pull of the detector's score.
+ * the distance, through which a low score would still pull the rule towards clean (dropping it
+ * alone gave about half the floor's gain on DeepFool; docs/inference.md).
  */
 export const FLOORED_JOINT_FEATURES: readonly JointFeature[] = JOINT_FEATURES.filter(
   (name) => name !== 'detectorScoreTimesConsistency',
