@@ -11,6 +11,11 @@ import { seededRandom } from '@advscreen/attacks';
 import type { CorpusManifestLine } from '@advscreen/contracts';
 import sharp from 'sharp';
 
+// @advscreen/attacks (seededRandom) loads imaging, which blocks every sharp loader but the
+// screened formats' process-wide (decode-image.ts); the captions are SVG this script draws, so it
+// lets that one loader back in.
+sharp.unblock({ operation: ['VipsForeignLoadSvgBuffer'] });
+
 const STYLES = ['meme', 'watermark', 'subtitle', 'story'] as const;
 type Style = (typeof STYLES)[number];
 const { values } = parseArgs({
@@ -100,6 +105,7 @@ for (const [i, line] of sources.entries()) {
     jpeg_quality: quality,
   } as CorpusManifestLine);
 }
+await mkdir(values.out, { recursive: true });
 await writeFile(
   path.join(values.out, 'manifest.jsonl'),
   `${written.map((line) => JSON.stringify(line)).join('\n')}\n`,

@@ -16,6 +16,11 @@ import { seededRandom } from '@advscreen/attacks';
 import type { CorpusManifestLine } from '@advscreen/contracts';
 import sharp from 'sharp';
 
+// @advscreen/attacks (seededRandom) loads imaging, which blocks every sharp loader but the
+// screened formats' process-wide (decode-image.ts); this script draws its own SVG, so it lets
+// that one loader back in.
+sharp.unblock({ operation: ['VipsForeignLoadSvgBuffer'] });
+
 const { values } = parseArgs({
   options: {
     out: { type: 'string' },
