@@ -2,18 +2,17 @@
 // with a black outline), watermarks (a handle in a corner), subtitle bars and story captions (a
 // translucent band). Each crop gets one style in turn and is written as PNG and as JPEG (quality
 // 70-95, 4:2:0): `advscreen attack` and `bench:cascade` take the manifest as any other.
-// Not pipeline's manifest helpers: importing them loads imaging, which blocks sharp's SVG loader
-// for the whole process (as in graphics-corpus.ts).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import type { CorpusManifestLine } from '@advscreen/contracts';
+import { writeCorpusManifest } from '@advscreen/pipeline';
 import sharp from 'sharp';
 
-// @advscreen/attacks (seededRandom) loads imaging, which blocks every sharp loader but the
-// screened formats' process-wide (decode-image.ts); the captions are SVG this script draws, so it
-// lets that one loader back in.
+// The project's packages load imaging, which blocks every sharp loader but the screened formats'
+// process-wide (decode-image.ts); the captions are SVG this script draws, so it lets that one
+// loader back in.
 sharp.unblock({ operation: ['VipsForeignLoadSvgBuffer'] });
 
 const STYLES = ['meme', 'watermark', 'subtitle', 'story'] as const;
@@ -72,6 +71,8 @@ function caption(style: Style, width: number, height: number): string {
   }
 }
 
+// The lines as written, not readCorpusManifest's parsed ones, so the captioned lines carry the
+// source's fields and no defaults.
 const root = path.dirname(values.manifest);
 const sources = (await readFile(values.manifest, 'utf8'))
   .split('\n')
@@ -106,8 +107,5 @@ for (const [i, line] of sources.entries()) {
   } as CorpusManifestLine);
 }
 await mkdir(values.out, { recursive: true });
-await writeFile(
-  path.join(values.out, 'manifest.jsonl'),
-  `${written.map((line) => JSON.stringify(line)).join('\n')}\n`,
-);
+await writeCorpusManifest(path.join(values.out, 'manifest.jsonl'), written);
 console.log(`${written.length} captioned files (${sources.length} crops, PNG and JPEG) in ${values.out}`);

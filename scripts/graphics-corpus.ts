@@ -14,11 +14,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { seededRandom } from '@advscreen/attacks';
 import type { CorpusManifestLine } from '@advscreen/contracts';
+import { writeCorpusManifest } from '@advscreen/pipeline';
 import sharp from 'sharp';
 
-// @advscreen/attacks (seededRandom) loads imaging, which blocks every sharp loader but the
-// screened formats' process-wide (decode-image.ts); this script draws its own SVG, so it lets
-// that one loader back in.
+// The project's packages load imaging, which blocks every sharp loader but the screened formats'
+// process-wide (decode-image.ts); this script draws its own SVG, so it lets that one loader back
+// in.
 sharp.unblock({ operation: ['VipsForeignLoadSvgBuffer'] });
 
 const { values } = parseArgs({
@@ -304,10 +305,5 @@ for (let i = 0; i < count; i++) {
     split: 'graphics',
   } as CorpusManifestLine);
 }
-// Not pipeline's writeCorpusManifest: importing it loads imaging, which blocks sharp's SVG loader
-// for the whole process, and these drawings are SVG.
-await writeFile(
-  path.join(out, 'manifest.jsonl'),
-  `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`,
-);
+await writeCorpusManifest(path.join(out, 'manifest.jsonl'), lines);
 console.log(`${lines.length} graphics in ${out}`);
