@@ -1,26 +1,11 @@
 // The corpus scripts that draw SVG (graphics, captions) run in a process where importing the
 // project's packages blocks sharp's SVG loader (imaging's decode restriction): a regression that
 // once left both documented commands failing on their first drawing.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './support/cli.ts';
-
-async function runScript(script: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', script), ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stderr };
-}
+import { REPO_ROOT, runScript } from './support/cli.ts';
 
 describe('corpus scripts that draw SVG', () => {
   it('graphics-corpus draws the committed fixtures again, byte for byte', async () => {

@@ -12,10 +12,19 @@ export interface CliResult {
 }
 
 /** Runs the real `advscreen` command in a child process, as a user would. */
-export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runNode(CLI, args, { ADVSCREEN_LOG_LEVEL: 'warn', ...env });
+}
+
+/** Runs one of the repository's scripts (`scripts/NAME`) in a child process, as its documented command does. */
+export function runScript(name: string, args: string[]): Promise<CliResult> {
+  return runNode(fileURLToPath(new URL(`../../scripts/${name}`, import.meta.url)), args, {});
+}
+
+async function runNode(file: string, args: string[], env: Record<string, string>): Promise<CliResult> {
+  const child = spawn(process.execPath, [file, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ADVSCREEN_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
