@@ -162,8 +162,9 @@ function printCascade<R extends CascadeRow>(
   rows: readonly R[],
   decisionsOf: (row: R) => (string | null)[],
 ): void {
-  const cleanDecisions = rows.filter((r) => r.line.kind === 'clean').flatMap(decisionsOf);
-  const cleanCount = rows.filter((r) => r.line.kind === 'clean').length;
+  const cleanRows = rows.filter((r) => r.line.kind === 'clean');
+  const cleanDecisions = cleanRows.flatMap(decisionsOf);
+  const cleanCount = cleanRows.length;
   // Passes over the clean images (several when calibrated on halves); without any, one per row.
   const runs =
     cleanCount > 0 ? cleanDecisions.length / cleanCount : rows[0] ? decisionsOf(rows[0]).length : 1;
@@ -173,7 +174,7 @@ function printCascade<R extends CascadeRow>(
     cleanDecisions.length === 0
       ? `\n${title}: no clean images in these manifests, so no FPR`
       : `\n${title}: FPR ${((cleanDecisions.filter((l) => l !== null).length / cleanDecisions.length) * 100).toFixed(1)}% on ${cleanDecisions.length / runs} clean images ` +
-          `(detector ${count('detector')}, consistency ${count('consistency')}, sanity ${count('sanity')}${runs === 1 ? `; ${photoInterval(rows, decisionsOf)}` : ', averaged to one pass over them'})`,
+          `(detector ${count('detector')}, consistency ${count('consistency')}, sanity ${count('sanity')}${runs === 1 ? `; ${photoInterval(cleanRows, cleanDecisions)}` : ', averaged to one pass over them'})`,
   );
   console.log('| attack | eps | format | n | caught | by detector | by consistency | by sanity |');
   console.log('|---|---|---|---|---|---|---|---|');
@@ -206,17 +207,13 @@ function printCascade<R extends CascadeRow>(
 }
 
 /**
- * The clean rate's 95% interval with each source photo's crops as one group: a photo the model
- * is unsure of is flagged in most of its crops, so 152 files of 19 photos are far fewer than
- * 152 independent draws.
+ * The clean rate's 95% interval (one pass: a decision per clean row, in order) with each source
+ * photo's crops as one group: a photo the model is unsure of is flagged in most of its crops, so
+ * 152 files of 19 photos are far fewer than 152 independent draws.
  */
-function photoInterval<R extends CascadeRow>(
-  rows: readonly R[],
-  decisionsOf: (row: R) => (string | null)[],
-): string {
-  const clean = rows.filter((r) => r.line.kind === 'clean');
+function photoInterval(clean: readonly CascadeRow[], decisions: readonly (string | null)[]): string {
   const { low, high } = groupedRate(
-    clean.map((r) => ({ flagged: decisionsOf(r)[0] !== null, group: r.line.source_photo })),
+    clean.map((r, i) => ({ flagged: decisions[i] !== null, group: r.line.source_photo })),
   );
   const photos = new Set(clean.map((r) => r.line.source_photo)).size;
   return `95% interval ${(low * 100).toFixed(1)}-${(high * 100).toFixed(1)}% over ${photos} photos`;
