@@ -341,7 +341,11 @@ async function printHeldOut(): Promise<void> {
         ? fitJointRule(
             others.filter(countsForJointRule).map((r) => jointExampleOf(r, detectorModel.threshold)),
             checks.joint.targetFpr,
-            { sanityShare: checks.joint.sanityShare ?? 0, detectorFloor: checks.joint.detectorFloor },
+            {
+              sanityShare: checks.joint.sanityShare ?? 0,
+              features: checks.joint.features,
+              detectorFloor: checks.joint.detectorFloor,
+            },
           )
         : null,
       ...fitBounds(otherClean),

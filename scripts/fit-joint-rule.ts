@@ -9,9 +9,9 @@
 // share together (docs/inference.md). Caution: the rule is only as good as the rebuilt manifests;
 // with 9 of the 56 wallpaper images missing, a refit caught far less at every rate measured
 // (docs/inference.md, "Refitting under v23"). Write into a copy (--checks) and compare with
-// `bench:cascade --compare-checks` before replacing the bundled file. --detector-floor fits the
-// floored rule: the detector's score enters no lower than the floor, without the detector-times-
-// distance term (joint-rule.ts, docs/inference.md).
+// `bench:cascade --compare-checks` before replacing the bundled file. The refit keeps the terms
+// and the detector floor of the rule in the checks file; --detector-floor sets another floor (the
+// detector's score of a non-JPEG input enters no lower: joint-rule.ts, docs/inference.md).
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
@@ -69,7 +69,11 @@ const rows = await scoreOutOfFold(
 );
 await model.close();
 const examples = rows.filter(countsForJointRule).map((r) => jointExampleOf(r, detectorModel.threshold));
-const joint = fitJointRule(examples, targetFpr, { sanityShare: sanityShareOf(checks), detectorFloor });
+const joint = fitJointRule(examples, targetFpr, {
+  sanityShare: sanityShareOf(checks),
+  features: checks.joint?.features,
+  detectorFloor: detectorFloor ?? checks.joint?.detectorFloor,
+});
 const updated: ModelChecksFile = { ...checks, joint: { ...joint, detector: detectorName(detectorModel) } };
 await writeFile(checksPath, `${JSON.stringify(updated, null, 2)}\n`);
 const clean = examples.filter((e) => !e.adversarial);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  FLOORED_JOINT_FEATURES,
   fitJointRule,
   JOINT_FEATURES,
   type JointExample,
@@ -190,12 +189,14 @@ describe('fitJointRule', () => {
     expect(jointThreshold(shared, clean)).toBeGreaterThan(jointThreshold(older, clean));
   });
 
-  it('fits a floored rule: lossless inputs scored under the floor count as the floor, without the detector-times-distance term', () => {
+  it('fits a floored rule: lossless inputs scored under the floor count as the floor, in every term', () => {
     const data = examples();
     const rule = JointRule.parse(fitJointRule(data, 0.02, { detectorFloor: -2.5 }));
     expect(rule.detectorFloor).toBe(-2.5);
-    expect(rule.features).toEqual(FLOORED_JOINT_FEATURES);
-    expect(rule.features).not.toContain('detectorScoreTimesConsistency');
+    expect(rule.features).toEqual(JOINT_FEATURES);
+    expect(fitJointRule(data, 0.02, { features: JOINT_FEATURES.slice(0, 10) }).features).toEqual(
+      JOINT_FEATURES.slice(0, 10),
+    );
     const clean = data.filter((e) => !e.adversarial);
     expect(clean.filter((e) => jointScore(rule, e) > rule.threshold).length).toBeLessThanOrEqual(
       0.03 * clean.length,

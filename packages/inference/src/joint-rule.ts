@@ -250,13 +250,19 @@ function fit(examples: readonly JointExample[], l2: number, shape: RuleShape) {
 export function fitJointRule(
   examples: readonly JointExample[],
   targetFpr: number,
-  options: { l2?: number; folds?: number; sanityShare?: number; detectorFloor?: number } = {},
+  options: {
+    l2?: number;
+    folds?: number;
+    sanityShare?: number;
+    /** The rule's terms (a refit keeps the shape of the rule it replaces). */
+    features?: readonly JointFeature[];
+    detectorFloor?: number;
+  } = {},
 ): JointRule {
-  // A floored rule drops the detector-times-distance term (FLOORED_JOINT_FEATURES).
-  const shape: RuleShape =
-    options.detectorFloor === undefined
-      ? { features: JOINT_FEATURES }
-      : { features: FLOORED_JOINT_FEATURES, detectorFloor: options.detectorFloor };
+  const shape: RuleShape = {
+    features: options.features ?? JOINT_FEATURES,
+    ...(options.detectorFloor === undefined ? {} : { detectorFloor: options.detectorFloor }),
+  };
   // One infinite or NaN value (a detector score from a model with no operating point) would make
   // every weight NaN, and the checks file written from the rule unloadable.
   const unusable = examples.filter((e) => !jointFeatures(e).every(Number.isFinite));
