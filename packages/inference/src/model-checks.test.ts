@@ -362,15 +362,10 @@ describe('loadChecksFor', () => {
     });
   });
 
-  it('loads the floored rule kept beside the bundled checks (stop 43, not bundled) for the same model and detector', () => {
-    const floored = loadChecksFor(
-      spec,
-      path.join(path.dirname(spec.checksPath as string), 'checks-with-floor.json'),
-    ).checks as ModelChecksFile;
-    expect(floored.joint?.detectorFloor).toBe(-3);
-    expect(floored.joint?.features).not.toContain('detectorScoreTimesConsistency');
-    expect(floored.joint?.detector).toBe('residual-cooccurrence@23');
-    expect(floored.consistency).toEqual(loadChecksFor(spec).checks?.consistency);
+  it('bundles the joint rule with a floor under the detector score (stop 44), on all its terms', () => {
+    const joint = loadChecksFor(spec).checks?.joint;
+    expect(joint?.detectorFloor).toBe(-3);
+    expect(joint?.features).toEqual(JOINT_FEATURES);
   });
 
   it("refuses another model's checks", () => {
