@@ -40,17 +40,7 @@ export type JointFeature = (typeof JOINT_FEATURES)[number];
  * before the translated copy (up to stop 26).
  */
 const EARLIER_JOINT_FEATURES = [JOINT_FEATURES.slice(0, 8), JOINT_FEATURES.slice(0, 10)];
-/**
- * The terms of a rule with a detector floor (`detectorFloor`): without the detector score times
- * the distance, through which a low score would still pull the rule towards clean (dropping it
- * alone gave about half the floor's gain on DeepFool; docs/inference.md).
- */
-export const FLOORED_JOINT_FEATURES: readonly JointFeature[] = JOINT_FEATURES.filter(
-  (name) => name !== 'detectorScoreTimesConsistency',
-);
-const KNOWN_FEATURE_LISTS = [JOINT_FEATURES, FLOORED_JOINT_FEATURES, ...EARLIER_JOINT_FEATURES].map((names) =>
-  names.join(),
-);
+const KNOWN_FEATURE_LISTS = [JOINT_FEATURES, ...EARLIER_JOINT_FEATURES].map((names) => names.join());
 const TRANSLATED_FEATURES: readonly JointFeature[] = JOINT_FEATURES.slice(10);
 
 /** The rule, if any, reads the model's answer on a translated copy of the image (one more model run per image). */
@@ -60,7 +50,7 @@ export const usesTranslatedCopy = (rule: { features: readonly JointFeature[] } |
 export const JointRule = z
   .object({
     features: z.array(z.enum(JOINT_FEATURES)).refine((names) => KNOWN_FEATURE_LISTS.includes(names.join()), {
-      message: `must be ${JOINT_FEATURES.join(', ')} (or its first 8 or 10, or all but detectorScoreTimesConsistency)`,
+      message: `must be ${JOINT_FEATURES.join(', ')} (or its first 8 or 10)`,
     }),
     model: z.object({
       mean: z.array(z.number()),
