@@ -161,6 +161,8 @@ describe('advscreen calibrate-model', () => {
     expect(joint?.threshold).toBeLessThan(1e6);
     // Its threshold now rests on the bundled detector's scores, and the file says so.
     expect(joint?.detector).toBe('residual-cooccurrence@23');
+    // The floor under the detector's score moves with the rule (decision 0019).
+    expect(joint?.detectorFloor).toBe(-3);
     // The sanity checks keep the share their bounds were fitted for (0.1% + 0.2%) out of its budget.
     expect(joint?.sanityShare).toBeCloseTo(0.003, 10);
     expect(carried.stdout).toMatch(/the detector and the sanity checks \(0\.3%\) flag 2% of these images/);
