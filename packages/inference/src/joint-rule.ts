@@ -251,7 +251,7 @@ export function fitJointRule(
 ): JointRule {
   const shape: RuleShape = {
     features: options.features ?? JOINT_FEATURES,
-    ...(options.detectorFloor === undefined ? {} : { detectorFloor: options.detectorFloor }),
+    detectorFloor: options.detectorFloor,
   };
   // One infinite or NaN value (a detector score from a model with no operating point) would make
   // every weight NaN, and the checks file written from the rule unloadable.
