@@ -2,7 +2,8 @@
 //   [--detector-model model.json] [--calibration calibration.json]
 // Scores every image of a labelled corpus through the worker's per-image stage (screenObject)
 // and prints, per attack and eps, AUROC and TPR at 1% and 5% FPR for the detector and for the
-// source article's baseline, then the detector at its shipped threshold, then timings.
+// source article's baseline, the detector's per file format (each format's attacks against that
+// format's clean images), then the detector at its shipped threshold, then timings.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
 import {
@@ -14,6 +15,7 @@ import {
   loadDetectorModel,
   rateAbove,
   reportDetection,
+  reportDetectionByFormat,
   type ScoredExample,
   type Scorer,
 } from '@advscreen/detection';
@@ -87,6 +89,18 @@ for (const scorer of [detector, baseline]) {
 
 const [main] = results;
 if (main) {
+  // Each kind of file has a model of its own, offset to 0 at its operating point: below those
+  // points their scores are not on one scale, so the tables above also rank an attack's files
+  // against other models' clean scores (docs/detection.md, "AUROC across models").
+  const byFormat = reportDetectionByFormat(main.examples);
+  for (const [format, report] of byFormat.size > 1 ? byFormat : []) {
+    console.log(
+      formatDetectionTable(
+        report,
+        `${main.scorer.name}: ${format} files against ${format} clean images only`,
+      ),
+    );
+  }
   const clean = main.examples.filter((e) => !e.adversarial).map((e) => e.score);
   const t = main.scorer.threshold;
   console.log(

@@ -28,6 +28,7 @@ export {
   type OperatingPointReport,
   reportAtThreshold,
   reportDetection,
+  reportDetectionByFormat,
   type ScoredExample,
 } from './evaluation/detection-report.ts';
 export {

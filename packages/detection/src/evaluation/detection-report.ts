@@ -80,6 +80,25 @@ export function reportDetection(examples: readonly ScoredExample[]): DetectionRe
   return { clean: clean.length, thresholdAt1, thresholdAt5, rows };
 }
 
+/**
+ * `reportDetection` for each file format apart: a format's attacks against that format's clean
+ * images only (formats with both). The detector scores each kind of file with a model of its own,
+ * each offset so that 0 is its operating point; below those points their scores are not on one
+ * scale, so an AUROC against every clean image also ranks an attack's files against other
+ * models' clean scores. Formats in the examples' order.
+ */
+export function reportDetectionByFormat(examples: readonly ScoredExample[]): Map<string, DetectionReport> {
+  const formats = [...new Set(examples.map((e) => e.format))];
+  const reports = new Map<string, DetectionReport>();
+  for (const format of formats) {
+    const ofFormat = examples.filter((e) => e.format === format);
+    if (!ofFormat.some((e) => !e.adversarial)) continue;
+    const report = reportDetection(ofFormat);
+    if (report.rows.length > 0) reports.set(format, report);
+  }
+  return reports;
+}
+
 export interface OperatingPointReport {
   threshold: number;
   clean: number;
