@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -673,6 +674,38 @@ describe('the fleet on real Redis and S3 servers', () => {
     // Several polls later, each object was still screened once.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(await detectJobsSeen()).toBe(keys.length);
+  });
+
+  it('stops polling when the ingest role closes, a poll in flight included', async () => {
+    // An S3 endpoint that answers every request slowly, and with an error, counting requests.
+    let requests = 0;
+    const slow = createHttpServer((_request, response) => {
+      requests++;
+      setTimeout(() => {
+        response.writeHead(403, { 'content-type': 'application/xml' });
+        response.end('<Error><Code>AccessDenied</Code><Message>no</Message></Error>');
+      }, 300);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const { config, logger } = await freshFleet('poll-close', {
+        ADVSCREEN_POLL: 's3://uploads/incoming/',
+        ADVSCREEN_POLL_INTERVAL_S: '1',
+        ADVSCREEN_S3_ENDPOINT: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`,
+      });
+      const role = await startRole('ingest', config, logger);
+      await waitFor('a poll in flight', async () => (requests > 0 ? true : null));
+      await role.close();
+      // The poll in flight ends on its own (the S3 client retries once on its closed socket);
+      // then two intervals and more, in which a poll it rescheduled would have listed again.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const settled = requests;
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(requests).toBe(settled);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((resolve) => slow.close(resolve));
+    }
   });
 
   it('screens a key overwritten before the detectors ran once, as its newer version', async () => {

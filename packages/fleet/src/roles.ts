@@ -28,6 +28,7 @@ import type { Listening } from './http-listener.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { startNotificationServer } from './notifications.ts';
 import { createDetectorMetrics, createInferenceMetrics } from './process-metrics.ts';
+import { repeatUntilStopped } from './repeat.ts';
 import { openRoleContext, type RoleContext, requireSetting } from './role-context.ts';
 import type { DetectSummary } from './stages/detect.ts';
 import { inferObject } from './stages/infer.ts';
@@ -115,36 +116,32 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
       await ingestObject(job, deps);
     },
   );
-  let polling: NodeJS.Timeout | undefined;
-  if (config.fleet.poll.length > 0) {
-    const poll = async () => {
-      for (const uri of config.fleet.poll) {
-        const { bucket, prefix } = parseS3Uri(uri);
-        const queued = await enqueuePrefix({
-          store: context.storeFor(bucket),
-          bucket,
-          prefix,
-          queues,
-          via: 'poller',
-        });
-        logger.debug({ uri, queued }, 'poll listed');
-      }
-    };
-    const tick = () => {
-      poll()
-        .catch((error: unknown) => logger.error({ err: error }, 'poll failed'))
-        .finally(() => {
-          polling = setTimeout(tick, config.fleet.pollIntervalMs);
-        });
-    };
-    tick();
-  }
+  const poller =
+    config.fleet.poll.length > 0
+      ? repeatUntilStopped(
+          async () => {
+            for (const uri of config.fleet.poll) {
+              const { bucket, prefix } = parseS3Uri(uri);
+              const queued = await enqueuePrefix({
+                store: context.storeFor(bucket),
+                bucket,
+                prefix,
+                queues,
+                via: 'poller',
+              });
+              logger.debug({ uri, queued }, 'poll listed');
+            }
+          },
+          config.fleet.pollIntervalMs,
+          (error) => logger.error({ err: error }, 'poll failed'),
+        )
+      : undefined;
   logger.info({ port: server.port, poll: config.fleet.poll }, 'ingest role started');
   return {
     role: 'ingest',
     port: server.port,
     async close() {
-      clearTimeout(polling);
+      poller?.stop();
       await server.close();
       await worker.close();
     },
