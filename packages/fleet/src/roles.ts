@@ -339,21 +339,20 @@ async function startMonitor(context: RoleContext, sender?: AlertSender): Promise
   const cloudwatch =
     cloudwatchSeconds === undefined
       ? undefined
-      : setInterval(() => {
-          queueCounts().then(
-            (counts) => {
-              for (const document of queueDepthEmf(counts, Date.now())) logger.info(document, 'queue depth');
-            },
-            (error: unknown) => logger.error({ err: error }, 'queue depth for CloudWatch failed'),
-          );
-        }, cloudwatchSeconds * 1000);
-  cloudwatch?.unref();
+      : repeatUntilStopped(
+          async () => {
+            const counts = await queueCounts();
+            for (const document of queueDepthEmf(counts, Date.now())) logger.info(document, 'queue depth');
+          },
+          cloudwatchSeconds * 1000,
+          (error) => logger.error({ err: error }, 'queue depth for CloudWatch failed'),
+        );
   logger.info({ rule, metricsPort: metrics?.port, cloudwatchSeconds }, 'monitor role started');
   return {
     role: 'monitor',
     ...(metrics ? { port: metrics.port } : {}),
     async close() {
-      clearInterval(cloudwatch);
+      cloudwatch?.stop();
       await metrics?.close();
       await events.close();
       await alerts?.close();
