@@ -10,6 +10,7 @@ import { loadConfig } from '@advscreen/config';
 import { QueueName } from '@advscreen/contracts';
 import {
   createFleetQueues,
+  createRedisPolledVersions,
   enqueuePrefix,
   type FleetQueues,
   type RunningRole,
@@ -674,6 +675,43 @@ describe('the fleet on real Redis and S3 servers', () => {
     // Several polls later, each object was still screened once.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(await detectJobsSeen()).toBe(keys.length);
+    // Completed jobs go after a day (or past 100,000): the poller must not screen the prefix again then.
+    const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
+    try {
+      for (const queue of [queues.ingest, queues.detect, queues.infer])
+        await queue.clean(0, 100_000, 'completed');
+      expect(await detectJobsSeen()).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(await detectJobsSeen()).toBe(0);
+      // A key written again with other bytes is another version: screened.
+      await client.send(
+        new PutObjectCommand({
+          Bucket: uploads,
+          Key: keys[0],
+          Body: await readFile(path.join(PHOTOS, 'kite_1.png')),
+        }),
+      );
+      await waitFor('the new version screened', async () => ((await detectJobsSeen()) === 1 ? true : null));
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(await detectJobsSeen()).toBe(1);
+    } finally {
+      await queues.close();
+    }
+  });
+
+  it("remembers the poller's object versions per bucket, in Redis", async () => {
+    const polled = createRedisPolledVersions(redis, `test-${Date.now()}`);
+    const a = { bucket: 'one', key: 'a.png', etag: 'e1' };
+    const b = { bucket: 'two', key: 'a.png', etag: 'e1' };
+    const noEtag = { bucket: 'one', key: 'b.png', etag: null };
+    expect(await polled.unseen([a, b, noEtag])).toEqual([a, b, noEtag]);
+    await polled.remember([a, noEtag]);
+    // Same key in another bucket, and a version without an ETag, are still unseen.
+    expect(await polled.unseen([a, b, noEtag])).toEqual([b, noEtag]);
+    const rewritten = { ...a, etag: 'e2' };
+    expect(await polled.unseen([rewritten])).toEqual([rewritten]);
+    await polled.remember([rewritten, b]);
+    expect(await polled.unseen([a, rewritten, b])).toEqual([a]);
   });
 
   it('stops polling when the ingest role closes, a poll in flight included', async () => {

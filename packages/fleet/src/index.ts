@@ -1,5 +1,6 @@
 export { enqueuePrefix } from './enqueue.ts';
 export { decodeNotificationKey, objectsFromNotification, startNotificationServer } from './notifications.ts';
+export { createRedisPolledVersions, type PolledVersions } from './polled-versions.ts';
 export {
   createFleetQueues,
   createRedisConnection,

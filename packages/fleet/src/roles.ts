@@ -27,6 +27,7 @@ import { enqueuePrefix } from './enqueue.ts';
 import type { Listening } from './http-listener.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { startNotificationServer } from './notifications.ts';
+import { createRedisPolledVersions } from './polled-versions.ts';
 import { createDetectorMetrics, createInferenceMetrics } from './process-metrics.ts';
 import { repeatUntilStopped } from './repeat.ts';
 import { openRoleContext, type RoleContext, requireSetting } from './role-context.ts';
@@ -116,6 +117,7 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
       await ingestObject(job, deps);
     },
   );
+  const polled = createRedisPolledVersions(context.redis);
   const poller =
     config.fleet.poll.length > 0
       ? repeatUntilStopped(
@@ -128,6 +130,7 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
                 prefix,
                 queues,
                 via: 'poller',
+                polled,
               });
               logger.debug({ uri, queued }, 'poll listed');
             }
