@@ -9,6 +9,7 @@ const record = (eventName: string, key: string) => ({
 describe('S3 event notifications', () => {
   it('decodes keys as S3 encodes them (URL-encoding, + for space)', () => {
     expect(decodeNotificationKey('photos/my+cat%2B1.jpg')).toBe('photos/my cat+1.jpg');
+    expect(decodeNotificationKey('photos/100%.jpg')).toBe('photos/100%.jpg');
   });
 
   it('turns ObjectCreated records into ingest jobs and ignores other events', () => {
@@ -68,6 +69,16 @@ describe('startNotificationServer', () => {
       expect(ok.status).toBe(200);
       expect(await ok.json()).toEqual({ queued: 1 });
       expect(queued).toHaveLength(1);
+      // MinIO's auth_token arrives bare; without any header, or with a prefix of the token, no.
+      const bare = (authorization?: string) =>
+        fetch(`${url}/notifications`, {
+          method: 'POST',
+          body: JSON.stringify({ Records: [record('ObjectCreated:Put', 'k.jpg')] }),
+          ...(authorization === undefined ? {} : { headers: { authorization } }),
+        });
+      expect((await bare('a-long-enough-secret')).status).toBe(200);
+      expect((await bare()).status).toBe(401);
+      expect((await bare('Bearer a-long-enough')).status).toBe(401);
     } finally {
       await server.close();
     }

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { IngestJob } from '@advscreen/contracts';
 import { z } from 'zod';
@@ -18,9 +19,17 @@ const S3EventPayload = z.object({
     .default([]),
 });
 
-/** Keys in S3 notifications are URL-encoded with `+` for spaces. */
+/**
+ * Keys in S3 notifications are URL-encoded with `+` for spaces. A key that is not valid
+ * encoding (a sender that did not encode a `%`) is taken as it came: its HEAD then finds the
+ * object or records `read_failed`, where a thrown error would refuse the whole notification.
+ */
 export function decodeNotificationKey(key: string): string {
-  return decodeURIComponent(key.replace(/\+/g, ' '));
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return key;
+  }
 }
 
 export function objectsFromNotification(payload: unknown, receivedAt: string): IngestJob[] {
@@ -53,6 +62,16 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * AWS webhooks via a gateway send "Bearer <token>"; MinIO's auth_token may arrive bare. Compared
+ * through digests in constant time, so response times do not tell a guesser how much was right.
+ */
+function authorised(authorization: string | undefined, token: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  const given = digest(authorization ?? '');
+  return timingSafeEqual(given, digest(`Bearer ${token}`)) || timingSafeEqual(given, digest(token));
+}
+
 export type NotificationServer = Listening;
 
 /**
@@ -77,9 +96,7 @@ export async function startNotificationServer(options: {
         response.writeHead(404).end();
         return;
       }
-      // AWS webhooks via a gateway send "Bearer <token>"; MinIO's auth_token may arrive bare.
-      const authorization = request.headers.authorization;
-      if (options.token && authorization !== `Bearer ${options.token}` && authorization !== options.token) {
+      if (options.token && !authorised(request.headers.authorization, options.token)) {
         response.writeHead(401).end();
         return;
       }
