@@ -22,6 +22,9 @@ const formatList = z
   ])
   .pipe(z.array(z.enum(SCREENED_FORMATS)).min(1, 'name at least one format'));
 
+/** An S3 location, `s3://bucket` or `s3://bucket/prefix`: the bucket named. */
+const s3Location = z.string().regex(/^s3:\/\/[^/\s]+(\/.*)?$/, 'must be s3://bucket/prefix');
+
 /**
  * Every environment variable advscreen reads, with its default. Parsed once at start-up so a
  * typo stops the process with one clear message instead of failing on the first image.
@@ -43,14 +46,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6379'),
-  ADVSCREEN_RESULTS: z
-    .string()
-    .regex(/^s3:\/\//, 'must be s3://bucket/prefix')
-    .optional(),
-  ADVSCREEN_QUARANTINE: z
-    .string()
-    .regex(/^s3:\/\//, 'must be s3://bucket/prefix')
-    .optional(),
+  ADVSCREEN_RESULTS: s3Location.optional(),
+  ADVSCREEN_QUARANTINE: s3Location.optional(),
   ADVSCREEN_INGEST_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   ADVSCREEN_INGEST_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   ADVSCREEN_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -58,7 +55,16 @@ const EnvSchema = z.object({
   ADVSCREEN_INFERENCE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ADVSCREEN_DETECTOR_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ADVSCREEN_CLOUDWATCH_METRICS_S: z.coerce.number().int().min(1).max(3600).optional(),
-  ADVSCREEN_POLL: z.string().optional(),
+  ADVSCREEN_POLL: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((uri) => uri.trim())
+        .filter((uri) => uri !== ''),
+    )
+    .pipe(z.array(s3Location))
+    .default([]),
   ADVSCREEN_POLL_INTERVAL_S: positiveInt.default(60),
   ADVSCREEN_SOURCE_METADATA_KEY: z.string().min(1).default('source'),
   ADVSCREEN_SOURCE_KEY_PATTERN: z.string().optional(),
@@ -211,10 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       detectorMetricsPort: e.ADVSCREEN_DETECTOR_METRICS_PORT,
       cloudwatchMetricsSeconds: e.ADVSCREEN_CLOUDWATCH_METRICS_S,
       ingestToken: e.ADVSCREEN_INGEST_TOKEN,
-      poll: (e.ADVSCREEN_POLL ?? '')
-        .split(',')
-        .map((uri) => uri.trim())
-        .filter((uri) => uri !== ''),
+      poll: e.ADVSCREEN_POLL,
       pollIntervalMs: e.ADVSCREEN_POLL_INTERVAL_S * 1000,
       sourceMetadataKey: e.ADVSCREEN_SOURCE_METADATA_KEY.toLowerCase(),
       sourceKeyPattern,
