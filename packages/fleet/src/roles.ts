@@ -117,7 +117,7 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
       await ingestObject(job, deps);
     },
   );
-  const polled = createRedisPolledVersions(context.redis);
+  const polledVersions = createRedisPolledVersions(context.redis);
   const poller =
     config.fleet.poll.length > 0
       ? repeatUntilStopped(
@@ -130,7 +130,7 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
                 prefix,
                 queues,
                 via: 'poller',
-                polled,
+                polled: polledVersions,
               });
               logger.debug({ uri, queued }, 'poll listed');
             }
