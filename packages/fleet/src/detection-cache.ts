@@ -1,11 +1,14 @@
+import { createHash } from 'node:crypto';
 import { VerdictRecord } from '@advscreen/contracts';
+import type { Scorer } from '@advscreen/detection';
+import type { DecodeLimits } from '@advscreen/imaging';
 import type { Redis } from 'ioredis';
 
 /**
  * Detector verdicts by content: an S3 ETag of a single-part upload is the MD5 of the bytes, so
  * the same image uploaded again under another key (a bot retrying, a campaign reusing one
- * image) is not decoded and scored again. Keys include the detector's name, so a new detector
- * version starts afresh.
+ * image) is not decoded and scored again. Keys include a namespace (detectionCacheNamespace), so
+ * a new detector version, threshold or decode setting starts afresh.
  */
 export interface DetectionCache {
   get(contentId: string): Promise<VerdictRecord | null>;
@@ -19,12 +22,36 @@ export function contentIdOf(etag: string): string | null {
   return /^[0-9a-f]{32}$/.test(etag) ? etag : null;
 }
 
+/**
+ * What a cached verdict depends on besides the bytes: the detector and its threshold (a new
+ * calibration must not reuse old verdicts), and the decode settings (a deployment that stops
+ * accepting a format, or lowers a limit, must not reuse verdicts on files it would now refuse).
+ */
+export function detectionCacheNamespace(
+  scorer: Pick<Scorer, 'name' | 'threshold'>,
+  limits: DecodeLimits,
+): string {
+  const decode = createHash('sha256')
+    .update(
+      JSON.stringify([
+        limits.maxBytes,
+        limits.maxPixels,
+        limits.timeoutMs,
+        limits.analysisSize,
+        limits.acceptedFormats ?? 'all',
+      ]),
+    )
+    .digest('hex')
+    .slice(0, 12);
+  return `${scorer.name}@${scorer.threshold}@${decode}`;
+}
+
 export function createRedisDetectionCache(
   redis: Redis,
-  detectorName: string,
+  namespace: string,
   prefix = 'advscreen',
 ): DetectionCache {
-  const keyOf = (contentId: string) => `${prefix}:content:${detectorName}:${contentId}`;
+  const keyOf = (contentId: string) => `${prefix}:content:${namespace}:${contentId}`;
   return {
     async get(contentId) {
       const text = await redis.get(keyOf(contentId));

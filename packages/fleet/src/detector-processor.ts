@@ -11,7 +11,7 @@ import {
 import { createLogger } from '@advscreen/observability';
 import { createQueryHistory, createRedisQueryHistoryStore } from '@advscreen/query-history';
 import type { Job } from 'bullmq';
-import { createRedisDetectionCache } from './detection-cache.ts';
+import { createRedisDetectionCache, detectionCacheNamespace } from './detection-cache.ts';
 import { openRoleContext, requireSetting } from './role-context.ts';
 import { type DetectDependencies, type DetectSummary, detectObject } from './stages/detect.ts';
 import { parseS3Uri } from './stores.ts';
@@ -35,8 +35,7 @@ function buildDependencies(): DetectDependencies {
   return {
     storeFor: context.storeFor,
     scorer,
-    // The threshold is part of the key: a new calibration must not reuse old verdicts.
-    cache: createRedisDetectionCache(context.redis, `${scorer.name}@${scorer.threshold}`),
+    cache: createRedisDetectionCache(context.redis, detectionCacheNamespace(scorer, config.decode)),
     limits: config.decode,
     quarantine: { store: context.storeFor(quarantine.bucket), prefix: quarantine.prefix },
     outcomes: context.outcomes,
