@@ -20,6 +20,24 @@ describe('formatAlertText', () => {
     expect(text).toContain('`s3://uploads/x.png`');
   });
 
+  it("keeps an uploader's source name and keys from pinging, linking or closing code in Slack", () => {
+    const text = formatAlertText({
+      v: 1,
+      scope: 'source:<!channel> & <https://evil.example|details>',
+      scopesFired: ['global', 'source:<!here>'],
+      count: 12,
+      windowMinutes: 5,
+      threshold: 10,
+      firstAt: '2026-11-24T10:00:00.000Z',
+      lastAt: '2026-11-24T10:03:00.000Z',
+      sampleKeys: ['x` <!everyone> `.png'],
+    });
+    expect(text).not.toMatch(/<!|<https/);
+    expect(text).toContain('from source &lt;!channel&gt; &amp; &lt;https://evil.example|details&gt;');
+    expect(text).toContain('source:&lt;!here&gt;');
+    expect(text).toContain('`xʹ &lt;!everyone&gt; ʹ.png`');
+  });
+
   it('says which check flagged the image that raised it, and what a query-history flag means', () => {
     const alert = {
       v: 1 as const,
