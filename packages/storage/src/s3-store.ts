@@ -11,6 +11,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { decodeMetadataValue, encodeMetadataValue, mapMetadata } from './metadata-encoding.ts';
 import {
   assertSafeKey,
   ObjectChangedError,
@@ -89,7 +90,7 @@ export class S3Store implements ObjectStore {
         size: head.ContentLength ?? 0,
         etag: head.ETag,
         contentType: head.ContentType,
-        metadata: head.Metadata ?? {},
+        metadata: mapMetadata(head.Metadata ?? {}, decodeMetadataValue),
       };
     } catch (error) {
       if (isNotFound(error)) throw new ObjectNotFoundError(`${this.location}/${key} does not exist`);
@@ -172,7 +173,7 @@ export class S3Store implements ObjectStore {
       Key: key,
       Body: body,
       ContentType: options.contentType,
-      Metadata: options.metadata,
+      Metadata: options.metadata && mapMetadata(options.metadata, encodeMetadataValue),
     };
     if (Buffer.isBuffer(body)) {
       await this.#client.send(new PutObjectCommand(params));
@@ -190,7 +191,7 @@ export class S3Store implements ObjectStore {
         Bucket: this.#bucket,
         Key: destinationKey,
         CopySource: `${this.#bucket}/${encodeURIComponent(sourceKey).replaceAll('%2F', '/')}`,
-        Metadata: metadata,
+        Metadata: mapMetadata(metadata, encodeMetadataValue),
         MetadataDirective: 'REPLACE',
       }),
     );
