@@ -714,6 +714,47 @@ describe('the fleet on real Redis and S3 servers', () => {
     expect(await polled.unseen([a, rewritten, b])).toEqual([a]);
   });
 
+  it("records an outcome for keys it cannot file as they are: a backslash, or S3's length limit", async () => {
+    const { uploads, results, quarantine, config, logger } = await freshFleet('odd-keys', {});
+    const unsafe = 'from-bot-7/back\\slash.png';
+    // 1,016 characters: within S3's limit, not once the results and quarantine prefixes join it.
+    const long = `from-bot-7/${'d'.repeat(200)}/${'e'.repeat(200)}/${'f'.repeat(200)}/${'g'.repeat(200)}/${'h'.repeat(197)}.png`;
+    expect(long).toHaveLength(1016);
+    for (const key of [unsafe, long])
+      await client.send(
+        new PutObjectCommand({
+          Bucket: uploads,
+          Key: key,
+          Body: await readFile(path.join(PHOTOS, 'person_2__PGD_8-255.png')),
+        }),
+      );
+    for (const role of ['detector', 'ingest'] as const) running.push(await startRole(role, config, logger));
+    await enqueueBucket(uploads);
+    const hashed = (key: string) => `~${createHash('sha256').update(key).digest('hex')}`;
+    const outcomeKeys = await waitFor('both outcomes', async () => {
+      const found = await listKeys(client, results, 'outcomes/');
+      return found.length >= 2 ? found : null;
+    });
+    expect(outcomeKeys.sort()).toEqual(
+      [hashed(unsafe), hashed(long)].map((h) => `outcomes/${uploads}/${h}.json`).sort(),
+    );
+    const outcomeOf = async (key: string) =>
+      JSON.parse(await bodyOf(results, `outcomes/${uploads}/${hashed(key)}.json`));
+    expect(await outcomeOf(unsafe)).toMatchObject({
+      object: { key: unsafe },
+      verdict: 'rejected',
+      reason: 'unsafe_key',
+    });
+    expect(await outcomeOf(long)).toMatchObject({
+      object: { key: long },
+      verdict: 'adversarial',
+      quarantineKey: `held/${uploads}/${hashed(long)}`,
+    });
+    expect((await listKeys(client, quarantine, 'held/')).sort()).toEqual(
+      [`held/${uploads}/${hashed(long)}`, `held/${uploads}/${hashed(long)}.advscreen.json`].sort(),
+    );
+  });
+
   it('stops polling when the ingest role closes, a poll in flight included', async () => {
     // An S3 endpoint that answers every request slowly, and with an error, counting requests.
     let requests = 0;

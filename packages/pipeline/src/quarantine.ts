@@ -1,5 +1,5 @@
 import type { VerdictRecord } from '@advscreen/contracts';
-import type { ObjectStore } from '@advscreen/storage';
+import { type ObjectStore, storableKey } from '@advscreen/storage';
 
 export const SIDECAR_SUFFIX = '.advscreen.json';
 
@@ -41,8 +41,9 @@ export function quarantineMetadata(
 
 /**
  * Copies a suspicious image into quarantine with its verdict: user metadata on the copy, and
- * a JSON sidecar `<key>.advscreen.json` with score, signals, threshold and provenance.
- * The original is never touched.
+ * a JSON sidecar `<key>.advscreen.json` with score, signals, threshold and provenance (under
+ * `~<sha256 of key>` where the key cannot be filed as it is: storableKey). The original is
+ * never touched.
  */
 export async function quarantineImage(
   target: QuarantineTarget,
@@ -50,7 +51,7 @@ export async function quarantineImage(
   record: VerdictRecord,
   provenance: QuarantineProvenance,
 ): Promise<string> {
-  const key = joinKey(target.prefix, record.key);
+  const key = storableKey(target.prefix, record.key);
   await target.store.put(key, bytes, { metadata: quarantineMetadata(record, provenance) });
   const sidecar = {
     ...record,
@@ -60,7 +61,8 @@ export async function quarantineImage(
       ...(provenance.sender ? { sender: provenance.sender } : {}),
     },
   };
-  await target.store.put(key + SIDECAR_SUFFIX, Buffer.from(`${JSON.stringify(sidecar, null, 2)}\n`), {
+  const sidecarKey = storableKey(target.prefix, record.key, SIDECAR_SUFFIX);
+  await target.store.put(sidecarKey, Buffer.from(`${JSON.stringify(sidecar, null, 2)}\n`), {
     contentType: 'application/json',
   });
   return key;

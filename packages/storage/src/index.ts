@@ -9,6 +9,7 @@ export {
   ObjectTooLargeError,
   type PutOptions,
   type ReadOptions,
+  storableKey,
   UnsafeKeyError,
 } from './object-store.ts';
 export { createS3Client, S3Store } from './s3-store.ts';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
 export interface ObjectInfo {
@@ -75,4 +76,23 @@ export function assertSafeKey(key: string): void {
   if (key.split('/').some((segment) => segment === '..' || segment === '.')) {
     throw new UnsafeKeyError(`key ${JSON.stringify(key)} has a '.' or '..' segment`);
   }
+}
+
+/**
+ * The key under which to file something about an object of key `key` (its outcome record, its
+ * quarantine copy): `prefix/key` + `suffix`, as it is whenever that is a safe key of at most 1024
+ * UTF-8 bytes (S3's limit); otherwise `prefix/~<sha256 of key>` + `suffix`. An object whose key
+ * has a backslash or a '..' segment, or whose key nearly fills S3's limit, still gets its record
+ * (the record names the key in full) instead of failing to be written at all.
+ */
+export function storableKey(prefix: string, key: string, suffix = ''): string {
+  const join = (part: string) => (prefix === '' ? part : `${prefix.replace(/\/$/, '')}/${part}`) + suffix;
+  const whole = join(key);
+  try {
+    assertSafeKey(whole);
+    if (Buffer.byteLength(whole, 'utf8') <= 1024) return whole;
+  } catch (error) {
+    if (!(error instanceof UnsafeKeyError)) throw error;
+  }
+  return join(`~${createHash('sha256').update(key).digest('hex')}`);
 }

@@ -1,6 +1,6 @@
 import { DetectJob, type IngestJob, objectJobId } from '@advscreen/contracts';
 import type { ObjectStore } from '@advscreen/storage';
-import { ObjectNotFoundError } from '@advscreen/storage';
+import { ObjectNotFoundError, UnsafeKeyError } from '@advscreen/storage';
 import type { FleetQueues } from '../queues.ts';
 import { type OutcomeWriter, recordRejection } from './outcome-records.ts';
 
@@ -51,6 +51,11 @@ export async function ingestObject(job: IngestJob, deps: IngestDependencies): Pr
   try {
     head = await store.head(key);
   } catch (error) {
+    // A key the stores refuse (a backslash, a '..' segment): no retry reads it, so record that now.
+    if (error instanceof UnsafeKeyError) {
+      await reject(deps, { ...job.object }, UNATTRIBUTED, 'unsafe_key', error.message);
+      return 'rejected';
+    }
     if (!(error instanceof ObjectNotFoundError)) throw error;
     // Deleted between the announcement and now: record it so the key has an outcome.
     await reject(deps, { ...job.object }, UNATTRIBUTED, 'read_failed', error.message);
@@ -88,7 +93,7 @@ async function reject(
   deps: IngestDependencies,
   object: IngestJob['object'],
   source: string,
-  reason: 'empty' | 'too_large' | 'read_failed',
+  reason: 'empty' | 'too_large' | 'read_failed' | 'unsafe_key',
   detail: string,
 ): Promise<void> {
   await recordRejection(deps, object, source, 'ingest', { reason, detail });

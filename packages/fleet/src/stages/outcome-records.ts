@@ -6,12 +6,13 @@ import {
   type VerdictRecord,
 } from '@advscreen/contracts';
 import { joinKey } from '@advscreen/pipeline';
-import type { ObjectStore } from '@advscreen/storage';
+import { type ObjectStore, storableKey } from '@advscreen/storage';
 import type { FleetQueues } from '../queues.ts';
 
 /**
  * The one outcome record per object version: `<prefix>/<bucket>/<key>.json` in the results
- * location. Its key depends only on the object, so a retried job overwrites rather than adds.
+ * location (`<prefix>/<bucket>/~<sha256 of key>.json` for a key that cannot be filed as it is:
+ * storableKey). Its key depends only on the object, so a retried job overwrites rather than adds.
  */
 export interface OutcomeWriter {
   write(
@@ -23,7 +24,7 @@ export interface OutcomeWriter {
 export function createOutcomeWriter(store: ObjectStore, prefix: string): OutcomeWriter {
   return {
     async write(object, outcome) {
-      const key = joinKey(prefix, `${object.bucket}/${object.key}.json`);
+      const key = storableKey(joinKey(prefix, object.bucket), object.key, '.json');
       const body = { object, ...outcome, writtenAt: new Date().toISOString() };
       await store.put(key, Buffer.from(`${JSON.stringify(body, null, 2)}\n`), {
         contentType: 'application/json',
