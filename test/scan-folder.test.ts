@@ -117,6 +117,35 @@ beforeAll(async () => {
 });
 
 describe('advscreen scan <folder>', () => {
+  it('screens a folder again as the first time, its own verdicts file and quarantine inside it left out', async () => {
+    const inside = await mkdtemp(path.join(tmpdir(), 'advscreen-rescan-'));
+    for (const name of ['kite_1.png', 'dog_0.jpg', 'person_2__PGD_8-255.png'])
+      await copyFile(path.join(PHOTOS, name), path.join(inside, name));
+    const run = async () => {
+      // As a user would run it from inside the folder: relative paths for all three.
+      const result = await runCli(
+        ['scan', '.', '--out', 'verdicts.jsonl', '--quarantine', 'held', '--json'],
+        {},
+        inside,
+      );
+      expect(result.code).toBe(0);
+      return {
+        summary: JSON.parse(result.stdout),
+        records: await readVerdicts(path.join(inside, 'verdicts.jsonl')),
+      };
+    };
+    const first = await run();
+    expect(first.summary).toMatchObject({ total: 3, counts: { clean: 2, adversarial: 1, rejected: 0 } });
+    expect((await readdir(path.join(inside, 'held'))).sort()).toEqual([
+      'person_2__PGD_8-255.png',
+      'person_2__PGD_8-255.png.advscreen.json',
+      'person_2__PGD_8-255.png.metadata.json',
+    ]);
+    const second = await run();
+    expect(second.summary).toMatchObject({ total: 3, counts: first.summary.counts });
+    expect(second.records.map((r) => r.key).sort()).toEqual(first.records.map((r) => r.key).sort());
+  });
+
   it('screens a folder of photos and hostile files to the end, one valid line per file', async () => {
     const out = path.join(folder, '..', `${path.basename(folder)}.jsonl`);
     const quarantine = await mkdtemp(path.join(tmpdir(), 'advscreen-quarantine-'));

@@ -11,19 +11,28 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `advscreen` command in a child process, as a user would. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return runNode(CLI, args, { ADVSCREEN_LOG_LEVEL: 'warn', ...env });
+/** Runs the real `advscreen` command in a child process, as a user would (from `cwd`: the repository). */
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = REPO_ROOT,
+): Promise<CliResult> {
+  return runNode(CLI, args, { ADVSCREEN_LOG_LEVEL: 'warn', ...env }, cwd);
 }
 
 /** Runs one of the repository's scripts (`scripts/NAME`) in a child process, as its documented command does. */
 export function runScript(name: string, args: string[]): Promise<CliResult> {
-  return runNode(fileURLToPath(new URL(`../../scripts/${name}`, import.meta.url)), args, {});
+  return runNode(fileURLToPath(new URL(`../../scripts/${name}`, import.meta.url)), args, {}, REPO_ROOT);
 }
 
-async function runNode(file: string, args: string[], env: Record<string, string>): Promise<CliResult> {
+async function runNode(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<CliResult> {
   const child = spawn(process.execPath, [file, ...args], {
-    cwd: REPO_ROOT,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

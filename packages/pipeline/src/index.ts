@@ -14,6 +14,7 @@ export {
   type ModelStage,
   type ModelVerdict,
 } from './model-stage.ts';
+export { type KeyedLocation, ownOutputKeys } from './own-outputs.ts';
 export {
   joinKey,
   type QuarantineProvenance,

@@ -24,6 +24,8 @@ export interface ScanOptions {
   /** Objects in flight at once; decoding runs on libuv's thread pool, scoring on this thread. */
   concurrency: number;
   onRecord: (record: VerdictRecord) => Promise<void> | void;
+  /** Keys not to screen: the scan's own outputs inside the scanned location (ownOutputKeys). */
+  exclude?: (key: string) => boolean;
   /** Called once the listing is complete, with the number of objects to screen. */
   onListed?: (total: number) => void;
   signal?: AbortSignal;
@@ -54,7 +56,8 @@ const SLOWEST_KEPT = 5;
 export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
   const started = performance.now();
   const keys: string[] = [];
-  for await (const object of options.source.store.list(options.source.prefix)) keys.push(object.key);
+  for await (const object of options.source.store.list(options.source.prefix))
+    if (!options.exclude?.(object.key)) keys.push(object.key);
   options.onListed?.(keys.length);
 
   const summary: ScanSummary = {

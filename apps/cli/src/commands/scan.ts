@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { type AdvscreenConfig, loadConfig } from '@advscreen/config';
 import { attributeSource, UNATTRIBUTED } from '@advscreen/fleet';
 import { createLogger } from '@advscreen/observability';
-import { createVerdictFileWriter, scanLocation } from '@advscreen/pipeline';
+import { createVerdictFileWriter, ownOutputKeys, SIDECAR_SUFFIX, scanLocation } from '@advscreen/pipeline';
 import { createMemoryQueryHistoryStore, createQueryHistory } from '@advscreen/query-history';
 import { createS3Client, resolveLocation } from '@advscreen/storage';
 import { openScanModelStage } from '../model-options.ts';
@@ -81,6 +81,14 @@ export async function runScanCommand(argv: string[]): Promise<number> {
       scorer,
       limits: config.decode,
       quarantine,
+      exclude: ownOutputKeys(
+        { location: source.store.location, prefix: source.prefix },
+        {
+          verdictsFile: values.out,
+          quarantine: quarantine && { location: quarantine.store.location, prefix: quarantine.prefix },
+          sidecarSuffix: SIDECAR_SUFFIX,
+        },
+      ),
       model: model?.stage,
       queryHistory,
       concurrency: model ? Math.max(concurrency, config.fleet.batch.maxBatch) : concurrency,
