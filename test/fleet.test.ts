@@ -755,6 +755,40 @@ describe('the fleet on real Redis and S3 servers', () => {
     );
   });
 
+  it('never screens its own quarantine copies and outcomes when they share the uploads bucket', async () => {
+    const uploads = await createTestBucket(client, 'one-bucket');
+    const { config, logger } = await freshFleet('unused', {
+      ADVSCREEN_QUARANTINE: `s3://${uploads}/held`,
+      ADVSCREEN_RESULTS: `s3://${uploads}/outcomes`,
+    });
+    await client.send(
+      new PutObjectCommand({
+        Bucket: uploads,
+        Key: 'in/attack.png',
+        Body: await readFile(path.join(PHOTOS, 'person_2__PGD_8-255.png')),
+      }),
+    );
+    for (const role of ['detector', 'ingest'] as const) running.push(await startRole(role, config, logger));
+    await enqueueBucket(uploads);
+    await waitFor('the outcome', async () =>
+      (await listKeys(client, uploads, 'outcomes/')).length === 1 ? true : null,
+    );
+    const written = (await listKeys(client, uploads)).sort();
+    expect(written).toEqual(
+      [
+        'in/attack.png',
+        `held/${uploads}/in/attack.png`,
+        `held/${uploads}/in/attack.png.advscreen.json`,
+        `outcomes/${uploads}/in/attack.png.json`,
+      ].sort(),
+    );
+    // As a poller of the whole bucket, or a notification without a prefix filter, would announce them.
+    await enqueueBucket(uploads);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect((await listKeys(client, uploads)).sort()).toEqual(written);
+    expect(await detectJobsSeen()).toBe(1);
+  });
+
   it('stops polling when the ingest role closes, a poll in flight included', async () => {
     // An S3 endpoint that answers every request slowly, and with an error, counting requests.
     let requests = 0;

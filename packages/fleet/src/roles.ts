@@ -33,7 +33,7 @@ import { repeatUntilStopped } from './repeat.ts';
 import { openRoleContext, type RoleContext, requireSetting } from './role-context.ts';
 import type { DetectSummary } from './stages/detect.ts';
 import { inferObject } from './stages/infer.ts';
-import { ingestObject, UNATTRIBUTED } from './stages/ingest.ts';
+import { fleetOutputs, ingestObject, UNATTRIBUTED } from './stages/ingest.ts';
 import { monitorEvent } from './stages/monitor.ts';
 import { recordRejection } from './stages/outcome-records.ts';
 import { parseS3Uri } from './stores.ts';
@@ -87,6 +87,9 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
   };
   const deps = {
     storeFor: context.storeFor,
+    isFleetOutput: fleetOutputs(
+      [config.fleet.results, config.fleet.quarantine].flatMap((uri) => (uri ? [parseS3Uri(uri)] : [])),
+    ),
     queues,
     outcomes: context.outcomes,
     maxBytes: config.decode.maxBytes,

@@ -1,6 +1,6 @@
 import { objectJobId } from '@advscreen/contracts';
 import { describe, expect, it } from 'vitest';
-import { attributeSource, normaliseEtag } from './ingest.ts';
+import { attributeSource, fleetOutputs, normaliseEtag } from './ingest.ts';
 
 describe('attributeSource', () => {
   const attribution = { metadataKey: 'source', keyPattern: /^tenants\/(?<source>[^/]+)\// };
@@ -19,5 +19,23 @@ describe('job identity', () => {
     expect(a).not.toContain(':');
     expect(a).not.toBe(objectJobId('detect', { bucket: 'b', key: 'k:1.jpg', etag: 'e2' }));
     expect(a).not.toBe(objectJobId('infer', { bucket: 'b', key: 'k:1.jpg', etag: 'e1' }));
+  });
+});
+
+describe('fleetOutputs', () => {
+  it("knows the fleet's quarantine copies and outcome records by their location", () => {
+    const own = fleetOutputs([
+      { bucket: 'uploads', prefix: 'held' },
+      { bucket: 'results', prefix: '' },
+    ]);
+    const at = (bucket: string, key: string) => own({ bucket, key, etag: null });
+    expect(at('uploads', 'held/uploads/in/a.png')).toBe(true);
+    expect(at('uploads', 'held/uploads/in/a.png.advscreen.json')).toBe(true);
+    expect(at('results', 'results/in/a.png.json')).toBe(true);
+    // Uploads themselves, and copies of another bucket's objects, are screened.
+    expect(at('uploads', 'in/a.png')).toBe(false);
+    expect(at('uploads', 'held/other/a.png')).toBe(false);
+    expect(at('uploads', 'heldout/uploads/a.png')).toBe(false);
+    expect(at('results', 'in/a.png')).toBe(false);
   });
 });

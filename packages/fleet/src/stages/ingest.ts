@@ -1,4 +1,5 @@
-import { DetectJob, type IngestJob, objectJobId } from '@advscreen/contracts';
+import { DetectJob, type IngestJob, type ObjectRef, objectJobId } from '@advscreen/contracts';
+import { joinKey } from '@advscreen/pipeline';
 import type { ObjectStore } from '@advscreen/storage';
 import { ObjectNotFoundError, UnsafeKeyError } from '@advscreen/storage';
 import type { FleetQueues } from '../queues.ts';
@@ -13,10 +14,26 @@ export interface Attribution {
 
 export interface IngestDependencies {
   storeFor: (bucket: string) => ObjectStore;
+  /** The fleet's own writes (quarantine copies, outcome records): never screened (fleetOutputs). */
+  isFleetOutput: (object: ObjectRef) => boolean;
   queues: Pick<FleetQueues, 'detect' | 'events'>;
   outcomes: OutcomeWriter;
   maxBytes: number;
   attribution: Attribution;
+}
+
+/**
+ * Whether an object is one the fleet wrote: a quarantine copy or an outcome record of an object
+ * from the bucket it sits in (`<prefix>/<bucket>/...` of the quarantine and results locations).
+ * Where those share the uploads bucket, a poller or an unfiltered notification announces them
+ * too; screened, each quarantined copy was copied again one level deeper, without end.
+ */
+export function fleetOutputs(
+  locations: readonly { bucket: string; prefix: string }[],
+): (object: ObjectRef) => boolean {
+  const under = locations.map(({ bucket, prefix }) => ({ bucket, start: `${joinKey(prefix, bucket)}/` }));
+  return (object) =>
+    under.some(({ bucket, start }) => object.bucket === bucket && object.key.startsWith(start));
 }
 
 /** The source of uploads nobody could attribute. */
@@ -44,7 +61,11 @@ export function normaliseEtag(etag: string | undefined | null): string | null {
  * attribution, then a detect job whose id is derived from bucket, key and ETag, so the same
  * object version is screened once however often it is announced.
  */
-export async function ingestObject(job: IngestJob, deps: IngestDependencies): Promise<'queued' | 'rejected'> {
+export async function ingestObject(
+  job: IngestJob,
+  deps: IngestDependencies,
+): Promise<'queued' | 'rejected' | 'fleet_output'> {
+  if (deps.isFleetOutput(job.object)) return 'fleet_output';
   const { bucket, key } = job.object;
   const store = deps.storeFor(bucket);
   let head: Awaited<ReturnType<ObjectStore['head']>>;
