@@ -117,6 +117,27 @@ beforeAll(async () => {
 });
 
 describe('advscreen scan <folder>', () => {
+  it('says in one line, exit 2, when what it should read is missing, a file, or a malformed bucket', async () => {
+    for (const [source, says] of [
+      [path.join(PHOTOS, 'kite_1.png'), /kite_1\.png is not a folder: name the folder that holds it/],
+      [path.join(tmpdir(), 'advscreen-no-such-folder'), /advscreen-no-such-folder does not exist/],
+      ['s3://x', /s3:\/\/x is not a valid s3:\/\/bucket\/prefix location/],
+    ] as const) {
+      const result = await runCli(['scan', source, '--json']);
+      expect(result.code, source).toBe(2);
+      expect(result.stderr.split('\n')[0]).toMatch(says);
+      expect(result.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    }
+    const calibrate = await runCli([
+      'calibrate',
+      path.join(PHOTOS, 'kite_1.png'),
+      '--out',
+      path.join(tmpdir(), 'c.json'),
+    ]);
+    expect(calibrate.code).toBe(2);
+    expect(calibrate.stderr).toMatch(/is not a folder/);
+  });
+
   it('screens a folder again as the first time, its own verdicts file and quarantine inside it left out', async () => {
     const inside = await mkdtemp(path.join(tmpdir(), 'advscreen-rescan-'));
     for (const name of ['kite_1.png', 'dog_0.jpg', 'person_2__PGD_8-255.png'])

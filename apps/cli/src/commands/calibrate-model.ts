@@ -21,8 +21,9 @@ import {
   usesTranslatedCopy,
 } from '@advscreen/inference';
 import { detectorReading } from '@advscreen/pipeline';
-import { createS3Client, resolveLocation } from '@advscreen/storage';
+import { createS3Client } from '@advscreen/storage';
 import { describeGroupSplit, parseGroupPattern } from '../group-pattern.ts';
+import { sourceLocation } from '../locations.ts';
 import { chooseScorer } from '../scorer-options.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -81,7 +82,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
     : null;
   const model = await createOnnxModel(spec, config.fleet.executionProvider);
   const s3 = { client: undefined as ReturnType<typeof createS3Client> | undefined };
-  const source = resolveLocation(positionals[0] as string, () => {
+  const source = sourceLocation(positionals[0] as string, () => {
     s3.client ??= createS3Client(config.s3);
     return s3.client;
   });

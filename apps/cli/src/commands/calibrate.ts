@@ -11,8 +11,9 @@ import {
   scoredBranch,
 } from '@advscreen/detection';
 import { screenObject } from '@advscreen/pipeline';
-import { createS3Client, resolveLocation } from '@advscreen/storage';
+import { createS3Client } from '@advscreen/storage';
 import { describeGroupSplit, parseGroupPattern } from '../group-pattern.ts';
+import { sourceLocation } from '../locations.ts';
 import { UsageError } from '../usage-error.ts';
 
 /**
@@ -43,7 +44,7 @@ export async function runCalibrateCommand(argv: string[]): Promise<number> {
   );
   const scorer = createResidualScorer(model);
   const s3 = { client: undefined as ReturnType<typeof createS3Client> | undefined };
-  const source = resolveLocation(positionals[0] as string, () => {
+  const source = sourceLocation(positionals[0] as string, () => {
     s3.client ??= createS3Client(config.s3);
     return s3.client;
   });

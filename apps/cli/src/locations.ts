@@ -1,0 +1,32 @@
+import { statSync } from 'node:fs';
+import { resolveLocation, type StoreLocation } from '@advscreen/storage';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { UsageError } from './usage-error.ts';
+
+/** An s3:// location, its syntax checked: a malformed one is the user's mistake, said as such. */
+function located(uri: string, s3Client: () => S3Client): StoreLocation {
+  try {
+    return resolveLocation(uri, s3Client);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/**
+ * What a command reads: `s3://bucket/prefix`, or a folder that exists. A missing path or a file
+ * named instead of its folder stops the command with one line saying so (exit 2), not a stack.
+ */
+export function sourceLocation(uri: string, s3Client: () => S3Client): StoreLocation {
+  if (!uri.startsWith('s3://')) {
+    const stats = statSync(uri, { throwIfNoEntry: false });
+    if (!stats) throw new UsageError(`${uri} does not exist`);
+    if (!stats.isDirectory())
+      throw new UsageError(`${uri} is not a folder: name the folder that holds it, or s3://bucket/prefix`);
+  }
+  return located(uri, s3Client);
+}
+
+/** Where a command writes (a quarantine): `s3://bucket/prefix`, or a folder made when needed. */
+export function targetLocation(uri: string, s3Client: () => S3Client): StoreLocation {
+  return located(uri, s3Client);
+}
