@@ -168,5 +168,12 @@ describe('advscreen report', () => {
     const result = await runCli(['report'], { ADVSCREEN_REDIS_URL: 'redis://127.0.0.1:1' });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/cannot connect to Redis at 127.0.0.1:1: .*ECONNREFUSED/);
+    // One line saying what failed; where, only when asked for.
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    const debug = await runCli(['report'], {
+      ADVSCREEN_REDIS_URL: 'redis://127.0.0.1:1',
+      ADVSCREEN_LOG_LEVEL: 'debug',
+    });
+    expect(debug.stderr).toMatch(/\n\s+at openCommandConnection/);
   });
 });

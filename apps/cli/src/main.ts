@@ -91,9 +91,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`advscreen: ${error.message}\n\n${USAGE}\n`);
       return 2;
     }
-    process.stderr.write(
-      `advscreen: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    // The message says what failed (Redis unreachable, a file missing); the stack only where.
+    const debug = /^(debug|trace)$/.test(process.env.ADVSCREEN_LOG_LEVEL ?? '');
+    const said =
+      error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message) : String(error);
+    process.stderr.write(`advscreen: ${said}${debug ? '' : ' (ADVSCREEN_LOG_LEVEL=debug adds where)'}\n`);
     return 1;
   }
 }
