@@ -50,7 +50,13 @@ export interface LoadedModelSpec extends ModelSpec {
 }
 
 export function loadModelSpec(file: string): LoadedModelSpec {
-  const parsed = ModelSpec.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read model spec ${file}: ${(error as Error).message}`);
+  }
+  const parsed = ModelSpec.safeParse(json);
   if (!parsed.success) {
     throw new Error(
       `${file} is not a valid model spec: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
