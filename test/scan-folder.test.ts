@@ -136,6 +136,10 @@ describe('advscreen scan <folder>', () => {
     ]);
     expect(calibrate.code).toBe(2);
     expect(calibrate.stderr).toMatch(/is not a folder/);
+    // A fleet role without a setting it needs is a configuration error too.
+    const role = await runCli(['worker', 'detector']);
+    expect(role.code).toBe(2);
+    expect(role.stderr.split('\n')[0]).toBe('advscreen: the detector role needs ADVSCREEN_RESULTS');
   });
 
   it('screens a folder again as the first time, its own verdicts file and quarantine inside it left out', async () => {

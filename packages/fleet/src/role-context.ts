@@ -1,4 +1,4 @@
-import type { AdvscreenConfig } from '@advscreen/config';
+import { type AdvscreenConfig, ConfigError } from '@advscreen/config';
 import type { Logger } from '@advscreen/observability';
 import { createS3Client, type ObjectStore } from '@advscreen/storage';
 import type { Redis } from 'ioredis';
@@ -19,7 +19,7 @@ export interface RoleContext {
 }
 
 export function requireSetting<T>(value: T | undefined, name: string, role: string): T {
-  if (value === undefined) throw new Error(`the ${role} role needs ${name}`);
+  if (value === undefined) throw new ConfigError(`the ${role} role needs ${name}`);
   return value;
 }
 
