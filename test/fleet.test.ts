@@ -789,6 +789,32 @@ describe('the fleet on real Redis and S3 servers', () => {
     expect(await detectJobsSeen()).toBe(1);
   });
 
+  it("passes over a console's folder marker announced like an upload, recording nothing", async () => {
+    const { uploads, results, config, logger } = await freshFleet('folders', {});
+    await client.send(new PutObjectCommand({ Bucket: uploads, Key: 'incoming/', Body: '' }));
+    running.push(await startRole('ingest', config, logger));
+    const queues = createFleetQueues(new Redis(redisUrl(), { maxRetriesPerRequest: null }));
+    try {
+      await queues.ingest.add('ingest', {
+        v: 1,
+        object: { bucket: uploads, key: 'incoming/', etag: null },
+        via: 'notification',
+        receivedAt: new Date().toISOString(),
+      });
+      await waitFor('the ingest job done', async () =>
+        (await queues.ingest.getCompletedCount()) === 1 ? true : null,
+      );
+      expect(await listKeys(client, results)).toEqual([]);
+      expect(await queues.detect.getJobCounts('waiting', 'active', 'completed')).toEqual({
+        waiting: 0,
+        active: 0,
+        completed: 0,
+      });
+    } finally {
+      await queues.close();
+    }
+  });
+
   it('stops polling when the ingest role closes, a poll in flight included', async () => {
     // An S3 endpoint that answers every request slowly, and with an error, counting requests.
     let requests = 0;

@@ -64,8 +64,11 @@ export function normaliseEtag(etag: string | undefined | null): string | null {
 export async function ingestObject(
   job: IngestJob,
   deps: IngestDependencies,
-): Promise<'queued' | 'rejected' | 'fleet_output'> {
+): Promise<'queued' | 'rejected' | 'fleet_output' | 'folder_marker'> {
   if (deps.isFleetOutput(job.object)) return 'fleet_output';
+  // A console's "folder" (an empty object whose key ends in /) is announced like an upload; a
+  // listing passes over it, and so does ingest: it is no image, and no sender sent it.
+  if (job.object.key.endsWith('/')) return 'folder_marker';
   const { bucket, key } = job.object;
   const store = deps.storeFor(bucket);
   let head: Awaited<ReturnType<ObjectStore['head']>>;
