@@ -3,8 +3,11 @@ import { resolveLocation, type StoreLocation } from '@advscreen/storage';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UsageError } from './usage-error.ts';
 
-/** An s3:// location, its syntax checked: a malformed one is the user's mistake, said as such. */
-function located(uri: string, s3Client: () => S3Client): StoreLocation {
+/**
+ * A folder or `s3://bucket/prefix` to read or write, its syntax checked: a malformed s3://
+ * location is the user's mistake, said as such (exit 2). A folder written to is made when needed.
+ */
+export function checkedLocation(uri: string, s3Client: () => S3Client): StoreLocation {
   try {
     return resolveLocation(uri, s3Client);
   } catch (error) {
@@ -23,10 +26,5 @@ export function sourceLocation(uri: string, s3Client: () => S3Client): StoreLoca
     if (!stats.isDirectory())
       throw new UsageError(`${uri} is not a folder: name the folder that holds it, or s3://bucket/prefix`);
   }
-  return located(uri, s3Client);
-}
-
-/** Where a command writes (a quarantine): `s3://bucket/prefix`, or a folder made when needed. */
-export function targetLocation(uri: string, s3Client: () => S3Client): StoreLocation {
-  return located(uri, s3Client);
+  return checkedLocation(uri, s3Client);
 }

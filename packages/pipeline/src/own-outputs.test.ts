@@ -15,6 +15,13 @@ describe('ownOutputKeys', () => {
         sidecarSuffix,
       },
     );
+    // A folder inside whose name starts with two dots is still inside.
+    expect(
+      ownOutputKeys(
+        { location: root, prefix: '' },
+        { quarantine: { location: path.resolve('/data/in/..held'), prefix: '' }, sidecarSuffix },
+      )('..held/a.png'),
+    ).toBe(true);
     expect(['verdicts.jsonl', 'held/a.png', 'held/a.png.advscreen.json'].map(own)).toEqual([
       true,
       true,

@@ -13,7 +13,7 @@ function prefixWithin(parent: KeyedLocation, child: KeyedLocation): string | nul
   if (parent.location === child.location) return child.prefix;
   if (isS3(parent.location) || isS3(child.location)) return null;
   const relative = path.relative(parent.location, child.location);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) return null;
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return null;
   return [...relative.split(path.sep), child.prefix].filter((part) => part !== '').join('/');
 }
 

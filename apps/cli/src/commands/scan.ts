@@ -5,7 +5,7 @@ import { createLogger } from '@advscreen/observability';
 import { createVerdictFileWriter, ownOutputKeys, SIDECAR_SUFFIX, scanLocation } from '@advscreen/pipeline';
 import { createMemoryQueryHistoryStore, createQueryHistory } from '@advscreen/query-history';
 import { createS3Client } from '@advscreen/storage';
-import { sourceLocation, targetLocation } from '../locations.ts';
+import { checkedLocation, sourceLocation } from '../locations.ts';
 import { openScanModelStage } from '../model-options.ts';
 import { ProgressBar } from '../progress-bar.ts';
 import { formatScanSummaryText, toScanReport } from '../scan-report.ts';
@@ -64,7 +64,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
     return s3Client;
   };
   const source = sourceLocation(positionals[0] as string, getS3Client);
-  const quarantine = values.quarantine ? targetLocation(values.quarantine, getS3Client) : undefined;
+  const quarantine = values.quarantine ? checkedLocation(values.quarantine, getS3Client) : undefined;
   const { scorer, thresholdSource } = chooseScorer(values, config.fleet);
   const writer = values.out ? createVerdictFileWriter(values.out) : null;
   const progress = !jsonOutput && process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
