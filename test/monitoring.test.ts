@@ -1,4 +1,4 @@
-import { AttackWindows, DailyStats, type DayReport, utcDay } from '@advscreen/monitoring';
+import { AttackWindows, DailyStats, type DayReport, OTHER_SOURCES, utcDay } from '@advscreen/monitoring';
 import { Redis } from 'ioredis';
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { runCli } from './support/cli.ts';
@@ -102,6 +102,29 @@ describe('DailyStats on a real Redis', () => {
       'alice:clean': 1,
     });
     expect(await redis.ttl(`${prefix}:daily:2026-11-24`)).toBeGreaterThan(30 * 24 * 3600);
+  });
+
+  it("counts a day's sources apart up to a cap, the rest together", async () => {
+    // Room for the two totals and three source fields.
+    const stats = new DailyStats(redis, prefix, 5);
+    const at = Date.parse('2026-11-24T12:00:00Z');
+    let id = 0;
+    const count = (source: string, verdict: string) =>
+      stats.count({ id: `e${id++}`, atMs: at, source, verdict });
+    await count('alice', 'clean');
+    await count('bot-7', 'adversarial');
+    await count('bot-8', 'adversarial');
+    for (const source of ['rotating-1', 'rotating-2', 'rotating-3']) await count(source, 'adversarial');
+    // A source counted apart before the cap stays apart.
+    await count('alice', 'clean');
+    expect(await stats.read('2026-11-24')).toEqual({
+      clean: 2,
+      adversarial: 5,
+      'alice:clean': 2,
+      'bot-7:adversarial': 1,
+      'bot-8:adversarial': 1,
+      [`${OTHER_SOURCES}:adversarial`]: 3,
+    });
   });
 
   it('counts a redelivered event once', async () => {

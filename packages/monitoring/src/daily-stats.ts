@@ -33,14 +33,30 @@ export function splitDayCounters(counters: Record<string, number>): DayCounters 
   return { totals, bySource };
 }
 
-/** One atomic step: count the event unless its id was already counted that day. */
+/**
+ * Fields of a day's counter hash, at most (a few verdict totals, then one per source and
+ * verdict: 6,700 to 20,000 sources). A source is whatever the uploader's metadata or key says, so
+ * a sender naming every upload differently would otherwise add a field per upload to a hash kept
+ * 40 days. Past the cap a day's new sources count together as OTHER_SOURCES.
+ */
+export const MAX_COUNTER_FIELDS_PER_DAY = 20_000;
+export const OTHER_SOURCES = '(other sources)';
+
+/**
+ * One atomic step: count the event unless its id was already counted that day; its source's
+ * field only while the day has room for it (fields: a few totals, then per source and verdict).
+ */
 const COUNT_ONCE = `
 local counters, seen = KEYS[1], KEYS[2]
 local added = redis.call('SADD', seen, ARGV[1])
 redis.call('EXPIRE', seen, tonumber(ARGV[5]))
 if added == 1 then
   redis.call('HINCRBY', counters, ARGV[2], 1)
-  redis.call('HINCRBY', counters, ARGV[3], 1)
+  local field = ARGV[3]
+  if redis.call('HEXISTS', counters, field) == 0 and redis.call('HLEN', counters) >= tonumber(ARGV[6]) then
+    field = ARGV[7]
+  end
+  redis.call('HINCRBY', counters, field, 1)
   redis.call('EXPIRE', counters, tonumber(ARGV[4]))
 end
 return added
@@ -54,9 +70,12 @@ export class DailyStats {
   readonly #redis: Redis;
   readonly #keys: ReturnType<typeof monitorKeys>;
 
-  constructor(redis: Redis, prefix?: string) {
+  readonly #maxFields: number;
+
+  constructor(redis: Redis, prefix?: string, maxFields = MAX_COUNTER_FIELDS_PER_DAY) {
     this.#redis = redis;
     this.#keys = monitorKeys(prefix);
+    this.#maxFields = maxFields;
   }
 
   /** Returns false when this event id was already counted. */
@@ -72,6 +91,8 @@ export class DailyStats {
       `${event.source}:${event.verdict}`,
       RETENTION_S,
       SEEN_RETENTION_S,
+      this.#maxFields,
+      `${OTHER_SOURCES}:${event.verdict}`,
     );
     return added === 1;
   }
