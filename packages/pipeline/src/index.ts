@@ -16,7 +16,6 @@ export {
 } from './model-stage.ts';
 export { type KeyedLocation, ownOutputKeys } from './own-outputs.ts';
 export {
-  joinKey,
   type QuarantineProvenance,
   type QuarantineTarget,
   quarantineImage,

@@ -15,12 +15,6 @@ export interface QuarantineProvenance {
   sender?: string;
 }
 
-/** Joins a prefix and a key with exactly one slash. */
-export function joinKey(prefix: string, key: string): string {
-  if (prefix === '') return key;
-  return prefix.endsWith('/') ? `${prefix}${key}` : `${prefix}/${key}`;
-}
-
 /**
  * S3 user metadata: small scalar fields only (S3 caps all metadata at 2 KB); the full record
  * goes in the sidecar.

@@ -2,6 +2,7 @@ export { LocalFolderStore, METADATA_SUFFIX } from './local-folder-store.ts';
 export { resolveLocation, type StoreLocation } from './location.ts';
 export {
   assertSafeKey,
+  joinKey,
   ObjectChangedError,
   type ObjectInfo,
   ObjectNotFoundError,

@@ -78,6 +78,12 @@ export function assertSafeKey(key: string): void {
   }
 }
 
+/** Joins a prefix and a key with exactly one slash. */
+export function joinKey(prefix: string, key: string): string {
+  if (prefix === '') return key;
+  return prefix.endsWith('/') ? `${prefix}${key}` : `${prefix}/${key}`;
+}
+
 /**
  * The key under which to file something about an object of key `key` (its outcome record, its
  * quarantine copy): `prefix/key` + `suffix`, as it is whenever that is a safe key of at most 1024
@@ -86,13 +92,12 @@ export function assertSafeKey(key: string): void {
  * (the record names the key in full) instead of failing to be written at all.
  */
 export function storableKey(prefix: string, key: string, suffix = ''): string {
-  const join = (part: string) => (prefix === '' ? part : `${prefix.replace(/\/$/, '')}/${part}`) + suffix;
-  const whole = join(key);
+  const whole = joinKey(prefix, key) + suffix;
   try {
     assertSafeKey(whole);
     if (Buffer.byteLength(whole, 'utf8') <= 1024) return whole;
   } catch (error) {
     if (!(error instanceof UnsafeKeyError)) throw error;
   }
-  return join(`~${createHash('sha256').update(key).digest('hex')}`);
+  return `${joinKey(prefix, `~${createHash('sha256').update(key).digest('hex')}`)}${suffix}`;
 }

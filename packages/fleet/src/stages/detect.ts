@@ -7,9 +7,9 @@ import {
 } from '@advscreen/contracts';
 import type { Scorer } from '@advscreen/detection';
 import type { DecodeLimits } from '@advscreen/imaging';
-import { detectorStageLayer, joinKey, quarantineImage, screenObject } from '@advscreen/pipeline';
+import { detectorStageLayer, quarantineImage, screenObject } from '@advscreen/pipeline';
 import { type QueryHistory, reviewUpload } from '@advscreen/query-history';
-import { ObjectChangedError, type ObjectStore } from '@advscreen/storage';
+import { joinKey, ObjectChangedError, type ObjectStore } from '@advscreen/storage';
 import { contentIdOf, type DetectionCache } from '../detection-cache.ts';
 import { type OnReread, readQueuedVersion } from '../queued-version.ts';
 import type { FleetQueues } from '../queues.ts';

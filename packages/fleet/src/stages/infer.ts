@@ -1,7 +1,7 @@
 import { type InferJob, objectJobId, type VerdictRecord } from '@advscreen/contracts';
 import { type DecodeLimits, decodeImage, RejectedInputError } from '@advscreen/imaging';
-import { detectorReading, joinKey, type ModelStage, quarantineImage } from '@advscreen/pipeline';
-import { ObjectChangedError, ObjectNotFoundError, type ObjectStore } from '@advscreen/storage';
+import { detectorReading, type ModelStage, quarantineImage } from '@advscreen/pipeline';
+import { joinKey, ObjectChangedError, ObjectNotFoundError, type ObjectStore } from '@advscreen/storage';
 import { type OnReread, readQueuedVersion } from '../queued-version.ts';
 import type { FleetQueues } from '../queues.ts';
 import { type OutcomeWriter, recordRejection, verdictEvent } from './outcome-records.ts';

@@ -1,7 +1,5 @@
 import { DetectJob, type IngestJob, type ObjectRef, objectJobId } from '@advscreen/contracts';
-import { joinKey } from '@advscreen/pipeline';
-import type { ObjectStore } from '@advscreen/storage';
-import { ObjectNotFoundError, UnsafeKeyError } from '@advscreen/storage';
+import { joinKey, ObjectNotFoundError, type ObjectStore, UnsafeKeyError } from '@advscreen/storage';
 import type { FleetQueues } from '../queues.ts';
 import { type OutcomeWriter, recordRejection } from './outcome-records.ts';
 

@@ -5,8 +5,7 @@ import {
   type VerdictEvent,
   type VerdictRecord,
 } from '@advscreen/contracts';
-import { joinKey } from '@advscreen/pipeline';
-import { type ObjectStore, storableKey } from '@advscreen/storage';
+import { joinKey, type ObjectStore, storableKey } from '@advscreen/storage';
 import type { FleetQueues } from '../queues.ts';
 
 /**
