@@ -169,7 +169,8 @@ export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
 export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v23.json', import.meta.url);
 
-function readJson(path: string | URL, what: string): unknown {
+/** A JSON file's contents, or an error naming what it was meant to be, the path and why not. */
+export function readJsonFile(path: string | URL, what: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
@@ -189,9 +190,9 @@ function parseOrExplain<T>(schema: z.ZodType<T>, value: unknown, what: string, p
 }
 
 export function loadDetectorModel(path: string | URL = BUNDLED_DETECTOR_PATH): DetectorModelFile {
-  return parseOrExplain(DetectorModelFile, readJson(path, 'detector model'), 'detector model', path);
+  return parseOrExplain(DetectorModelFile, readJsonFile(path, 'detector model'), 'detector model', path);
 }
 
 export function loadCalibration(path: string | URL): CalibrationFile {
-  return parseOrExplain(CalibrationFile, readJson(path, 'calibration'), 'calibration file', path);
+  return parseOrExplain(CalibrationFile, readJsonFile(path, 'calibration'), 'calibration file', path);
 }

@@ -19,6 +19,7 @@ export {
   DetectorModelFile,
   loadCalibration,
   loadDetectorModel,
+  readJsonFile,
 } from './detector-file.ts';
 export {
   type AttackRow,

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readJsonFile } from '@advscreen/detection';
 import { z } from 'zod';
 
 /** One small file describing a model to the inference role (see models/<name>/spec.json). */
@@ -50,13 +50,7 @@ export interface LoadedModelSpec extends ModelSpec {
 }
 
 export function loadModelSpec(file: string): LoadedModelSpec {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new Error(`cannot read model spec ${file}: ${(error as Error).message}`);
-  }
-  const parsed = ModelSpec.safeParse(json);
+  const parsed = ModelSpec.safeParse(readJsonFile(file, 'model spec'));
   if (!parsed.success) {
     throw new Error(
       `${file} is not a valid model spec: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
