@@ -62,14 +62,19 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
 /**
- * AWS webhooks via a gateway send "Bearer <token>"; MinIO's auth_token may arrive bare. Compared
- * through digests in constant time, so response times do not tell a guesser how much was right.
+ * Whether an Authorization header carries the token: AWS webhooks via a gateway send "Bearer
+ * <token>", MinIO's auth_token may arrive bare. Compared through digests in constant time, so
+ * response times do not tell a guesser how much was right.
  */
-function authorised(authorization: string | undefined, token: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text).digest();
-  const given = digest(authorization ?? '');
-  return timingSafeEqual(given, digest(`Bearer ${token}`)) || timingSafeEqual(given, digest(token));
+function tokenCheck(token: string): (authorization: string | undefined) => boolean {
+  const accepted = [digest(`Bearer ${token}`), digest(token)];
+  return (authorization) => {
+    const given = digest(authorization ?? '');
+    return accepted.some((expected) => timingSafeEqual(given, expected));
+  };
 }
 
 export type NotificationServer = Listening;
@@ -86,6 +91,7 @@ export async function startNotificationServer(options: {
   enqueue: (jobs: IngestJob[]) => Promise<void>;
   onError: (error: unknown) => void;
 }): Promise<NotificationServer> {
+  const authorised = options.token ? tokenCheck(options.token) : null;
   const server: Server = createServer(async (request, response) => {
     try {
       if (request.method === 'GET' && request.url === '/healthz') {
@@ -96,7 +102,7 @@ export async function startNotificationServer(options: {
         response.writeHead(404).end();
         return;
       }
-      if (options.token && !authorised(request.headers.authorization, options.token)) {
+      if (authorised && !authorised(request.headers.authorization)) {
         response.writeHead(401).end();
         return;
       }
