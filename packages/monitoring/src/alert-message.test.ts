@@ -2,18 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { formatAlertText } from './alert-message.ts';
 
 describe('formatAlertText', () => {
+  const botAlert = {
+    v: 1 as const,
+    scope: 'source:bot-7',
+    scopesFired: ['global', 'source:bot-7'],
+    count: 12,
+    windowMinutes: 5,
+    threshold: 10,
+    firstAt: '2026-11-24T10:00:00.000Z',
+    lastAt: '2026-11-24T10:03:00.000Z',
+    sampleKeys: ['s3://uploads/x.png'],
+  };
+
   it('names the source, the count, the window and an example', () => {
-    const text = formatAlertText({
-      v: 1,
-      scope: 'source:bot-7',
-      scopesFired: ['global', 'source:bot-7'],
-      count: 12,
-      windowMinutes: 5,
-      threshold: 10,
-      firstAt: '2026-11-24T10:00:00.000Z',
-      lastAt: '2026-11-24T10:03:00.000Z',
-      sampleKeys: ['s3://uploads/x.png'],
-    });
+    const text = formatAlertText(botAlert);
     expect(text).toMatch(/campaign from source bot-7/);
     expect(text).toMatch(/12 images flagged in the last 5 min \(alert threshold 10\)/);
     expect(text).toMatch(/global, source:bot-7/);
@@ -22,14 +24,9 @@ describe('formatAlertText', () => {
 
   it("keeps an uploader's source name and keys from pinging, linking or closing code in Slack", () => {
     const text = formatAlertText({
-      v: 1,
+      ...botAlert,
       scope: 'source:<!channel> & <https://evil.example|details>',
       scopesFired: ['global', 'source:<!here>'],
-      count: 12,
-      windowMinutes: 5,
-      threshold: 10,
-      firstAt: '2026-11-24T10:00:00.000Z',
-      lastAt: '2026-11-24T10:03:00.000Z',
       sampleKeys: ['x` <!everyone> `.png'],
     });
     expect(text).not.toMatch(/<!|<https/);
