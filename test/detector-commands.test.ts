@@ -155,7 +155,7 @@ describe('advscreen calibrate', () => {
   );
 
   it.each(['calibrate', 'calibrate-model'])(
-    '%s refuses, as a usage error, a sample too small to split',
+    '%s refuses a sample too small to split: one line, exit 2',
     async (command) => {
       const dir = await mkdtemp(path.join(tmpdir(), `advscreen-${command}-few-`));
       await writeCleanImages(dir, []);

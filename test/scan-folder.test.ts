@@ -139,7 +139,7 @@ describe('advscreen scan <folder>', () => {
     // A fleet role without a setting it needs is a configuration error too.
     const role = await runCli(['worker', 'detector']);
     expect(role.code).toBe(2);
-    expect(role.stderr.split('\n')[0]).toBe('advscreen: the detector role needs ADVSCREEN_RESULTS');
+    expect(role.stderr).toBe('advscreen: the detector role needs ADVSCREEN_RESULTS\n');
   });
 
   it('screens a folder again as the first time, its own verdicts file and quarantine inside it left out', async () => {
@@ -276,7 +276,8 @@ describe('advscreen scan <folder>', () => {
     const unknown = await runCli(['scan', folder, '--treshold', '0.5']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown option '--treshold'/);
-    expect(unknown.stderr).toMatch(/Usage:/);
+    expect(unknown.stderr).toMatch(/Usage:\n {2}advscreen scan </);
+    expect(unknown.stderr).not.toMatch(/advscreen calibrate/); // the scan's usage, not every command's
     expect(unknown.stderr).not.toMatch(/\n\s+at /); // no stack frames
     const help = await runCli(['attack', '--help']);
     expect(help.code).toBe(0);

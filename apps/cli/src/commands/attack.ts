@@ -24,11 +24,6 @@ import {
 import { LocalFolderStore } from '@advscreen/storage';
 import { UsageError } from '../usage-error.ts';
 
-const USAGE =
-  'attack takes: square --manifest FILE --out DIR [--eps 4/255,8/255] [--queries N] [--seed N] [--start stripes|clean], ' +
-  'fgsm|pgd --manifest FILE --out DIR [--eps 4/255,8/255] [--steps 10] [--seed N] [--on logits|probabilities] [--grey-axis] [--keep-flat] [--through-jpeg 50,75] [--through-shift 2], ' +
-  'cw --manifest FILE --out DIR [--c 1] [--steps 100], or ' +
-  'deepfool --manifest FILE --out DIR [--overshoot 0.02,0.5] [--steps 50] [--on logits|probabilities] [--rounded]';
 const KINDS = ['square', 'fgsm', 'pgd', 'cw', 'deepfool'] as const;
 
 /**
@@ -96,7 +91,8 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
     },
   });
   const kind = KINDS.find((k) => k === positionals[0]);
-  if (!kind || positionals.length !== 1 || !values.manifest || !values.out) throw new UsageError(USAGE);
+  if (!kind || positionals.length !== 1 || !values.manifest || !values.out)
+    throw new UsageError(`attack takes one of ${KINDS.join(', ')}, --manifest FILE and --out DIR`);
   const jpegQuality = Number(values['jpeg-quality']);
   const on = values.on;
   const steps = Number(values.steps ?? { square: 1, fgsm: 1, pgd: 10, cw: 100, deepfool: 50 }[kind]);
