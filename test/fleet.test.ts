@@ -664,9 +664,11 @@ describe('the fleet on real Redis and S3 servers', () => {
         }),
       );
     }
-    await client.send(
-      new PutObjectCommand({ Bucket: uploads, Key: 'elsewhere/skip.jpg', Body: 'outside the polled prefix' }),
-    );
+    // `incoming/` is that folder: not `incoming-old/`, which `incoming` alone would also list.
+    for (const outside of ['elsewhere/skip.jpg', 'incoming-old/skip.jpg'])
+      await client.send(
+        new PutObjectCommand({ Bucket: uploads, Key: outside, Body: 'outside the polled prefix' }),
+      );
     const outcomeKeys = await waitFor('outcomes of the polled objects', async () => {
       const found = await listKeys(client, results, 'outcomes/');
       return found.length >= keys.length ? found : null;

@@ -136,6 +136,9 @@ describe('advscreen scan <folder>', () => {
     ]);
     expect(calibrate.code).toBe(2);
     expect(calibrate.stderr).toMatch(/is not a folder/);
+    const enqueue = await runCli(['enqueue', 's3://x']);
+    expect(enqueue.code).toBe(2);
+    expect(enqueue.stderr.split('\n')[0]).toBe('advscreen: enqueue takes one s3://bucket/prefix');
     // A fleet role without a setting it needs is a configuration error too.
     const role = await runCli(['worker', 'detector']);
     expect(role.code).toBe(2);

@@ -1,6 +1,7 @@
 import {
   EXECUTION_PROVIDERS,
   type ExecutionProvider,
+  readS3Location,
   SCREENED_FORMATS,
   type ScreenedFormat,
 } from '@advscreen/contracts';
@@ -23,7 +24,12 @@ const formatList = z
   .pipe(z.array(z.enum(SCREENED_FORMATS)).min(1, 'name at least one format'));
 
 /** An S3 location, `s3://bucket` or `s3://bucket/prefix`: the bucket named. */
-const s3Location = z.string().regex(/^s3:\/\/[^/\s]+(\/.*)?$/, 'must be s3://bucket/prefix');
+const s3Location = z
+  .string()
+  .refine(
+    (uri) => readS3Location(uri) !== undefined,
+    'must be s3://bucket/prefix (a bucket name of 3+ characters)',
+  );
 
 /**
  * Every environment variable advscreen reads, with its default. Parsed once at start-up so a

@@ -11,5 +11,6 @@ export {
   QueueName,
   VerdictEvent,
 } from './jobs.ts';
+export { parseS3Location, readS3Location, type S3Location } from './s3-location.ts';
 export { isLossyCoded, SCREENED_FORMATS, type ScreenedFormat } from './screened-formats.ts';
 export * from './verdict.ts';

@@ -1,7 +1,7 @@
 // BullMQ runs this file in a worker thread (useWorkerThreads), so decoding and scoring never
 // block the thread that renews job locks: a busy detector's jobs are never reported stalled.
 import { loadConfig } from '@advscreen/config';
-import { DetectJob } from '@advscreen/contracts';
+import { DetectJob, parseS3Location } from '@advscreen/contracts';
 import {
   BUNDLED_DETECTOR_PATH,
   createResidualScorer,
@@ -14,7 +14,6 @@ import type { Job } from 'bullmq';
 import { createRedisDetectionCache, detectionCacheNamespace } from './detection-cache.ts';
 import { openRoleContext, requireSetting } from './role-context.ts';
 import { type DetectDependencies, type DetectSummary, detectObject } from './stages/detect.ts';
-import { parseS3Uri } from './stores.ts';
 import { parsePayload } from './validated-worker.ts';
 
 let dependencies: DetectDependencies | undefined;
@@ -26,7 +25,9 @@ function buildDependencies(): DetectDependencies {
     createLogger({ name: 'advscreen-detector-thread', level: config.logLevel }),
     'detector',
   );
-  const quarantine = parseS3Uri(requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'detector'));
+  const quarantine = parseS3Location(
+    requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'detector'),
+  );
   const model = loadDetectorModel(config.fleet.detectorModel ?? BUNDLED_DETECTOR_PATH);
   const scorer = createResidualScorer(
     model,

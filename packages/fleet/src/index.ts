@@ -16,4 +16,4 @@ export {
 } from './retry-failed.ts';
 export { ROLES, type Role, type RunningRole, runRoleUntilSignalled, startRole } from './roles.ts';
 export { attributeSource, ingestObject, normaliseEtag, UNATTRIBUTED } from './stages/ingest.ts';
-export { parseS3Uri, storesByBucket } from './stores.ts';
+export { storesByBucket } from './stores.ts';

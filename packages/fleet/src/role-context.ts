@@ -1,11 +1,12 @@
 import { type AdvscreenConfig, ConfigError } from '@advscreen/config';
+import { parseS3Location } from '@advscreen/contracts';
 import type { Logger } from '@advscreen/observability';
 import { createS3Client, type ObjectStore } from '@advscreen/storage';
 import type { Redis } from 'ioredis';
 import { createFleetQueues, createRedisConnection, type FleetQueues } from './queues.ts';
 import { logRedisOutages } from './redis-outages.ts';
 import { createOutcomeWriter, type OutcomeWriter } from './stages/outcome-records.ts';
-import { parseS3Uri, storesByBucket } from './stores.ts';
+import { storesByBucket } from './stores.ts';
 
 /** The connections every role shares; opened once per process (or worker thread), closed in reverse. */
 export interface RoleContext {
@@ -24,7 +25,7 @@ export function requireSetting<T>(value: T | undefined, name: string, role: stri
 }
 
 export function openRoleContext(config: AdvscreenConfig, logger: Logger, role: string): RoleContext {
-  const results = parseS3Uri(requireSetting(config.fleet.results, 'ADVSCREEN_RESULTS', role));
+  const results = parseS3Location(requireSetting(config.fleet.results, 'ADVSCREEN_RESULTS', role));
   const s3 = createS3Client(config.s3);
   const storeFor = storesByBucket(s3);
   const redis = createRedisConnection(config.fleet.redisUrl);

@@ -7,6 +7,7 @@ import {
   IngestJob,
   type ObjectRef,
   objectJobId,
+  parseS3Location,
   QueueName,
   VerdictEvent,
 } from '@advscreen/contracts';
@@ -36,7 +37,6 @@ import { inferObject } from './stages/infer.ts';
 import { fleetOutputs, ingestObject, UNATTRIBUTED } from './stages/ingest.ts';
 import { monitorEvent } from './stages/monitor.ts';
 import { recordRejection } from './stages/outcome-records.ts';
-import { parseS3Uri } from './stores.ts';
 import { startValidatedWorker } from './validated-worker.ts';
 
 export const ROLES = ['ingest', 'detector', 'inference', 'monitor'] as const;
@@ -88,7 +88,7 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
   const deps = {
     storeFor: context.storeFor,
     isFleetOutput: fleetOutputs(
-      [config.fleet.results, config.fleet.quarantine].flatMap((uri) => (uri ? [parseS3Uri(uri)] : [])),
+      [config.fleet.results, config.fleet.quarantine].flatMap((uri) => (uri ? [parseS3Location(uri)] : [])),
     ),
     queues,
     outcomes: context.outcomes,
@@ -126,7 +126,7 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
       ? repeatUntilStopped(
           async () => {
             for (const uri of config.fleet.poll) {
-              const { bucket, prefix } = parseS3Uri(uri);
+              const { bucket, prefix } = parseS3Location(uri);
               const queued = await enqueuePrefix({
                 store: context.storeFor(bucket),
                 bucket,
@@ -208,7 +208,9 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
   const spec = loadModelSpec(config.fleet.modelSpec ?? BUNDLED_MODEL_SPEC);
   // The detector role's model, as the shared configuration names it: its scores feed the joint rule.
   const detector = detectorName(loadDetectorModel(config.fleet.detectorModel ?? BUNDLED_DETECTOR_PATH));
-  const quarantine = parseS3Uri(requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'inference'));
+  const quarantine = parseS3Location(
+    requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'inference'),
+  );
   const metricsPort = config.fleet.inferenceMetricsPort;
   const metrics =
     metricsPort === undefined

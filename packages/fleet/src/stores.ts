@@ -13,10 +13,3 @@ export function storesByBucket(client: S3Client): (bucket: string) => ObjectStor
     return store;
   };
 }
-
-/** Splits `s3://bucket/prefix` into its parts. */
-export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!match) throw new Error(`${uri} is not an s3://bucket/prefix location`);
-  return { bucket: match[1] as string, prefix: (match[2] as string).replace(/\/+$/, '') };
-}

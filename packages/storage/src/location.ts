@@ -1,3 +1,4 @@
+import { parseS3Location } from '@advscreen/contracts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { LocalFolderStore } from './local-folder-store.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -11,21 +12,14 @@ export interface StoreLocation {
   uri: string;
 }
 
-const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/;
-
 /**
  * Resolves `s3://bucket/prefix` or a folder path. The S3 client is only built when an S3
  * location is named, so a folder scan needs no AWS configuration.
  */
 export function resolveLocation(uri: string, s3Client: () => S3Client): StoreLocation {
   if (uri.startsWith('s3://')) {
-    const match = S3_URI.exec(uri);
-    if (!match) throw new Error(`${uri} is not a valid s3://bucket/prefix location`);
-    return {
-      store: new S3Store({ bucket: match[1] as string, client: s3Client() }),
-      prefix: match[2] ?? '',
-      uri,
-    };
+    const { bucket, prefix } = parseS3Location(uri);
+    return { store: new S3Store({ bucket, client: s3Client() }), prefix, uri };
   }
   return { store: new LocalFolderStore(uri), prefix: '', uri };
 }

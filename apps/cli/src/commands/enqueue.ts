@@ -1,14 +1,15 @@
 import { loadConfig } from '@advscreen/config';
-import { createFleetQueues, enqueuePrefix, openCommandConnection, parseS3Uri } from '@advscreen/fleet';
+import { readS3Location } from '@advscreen/contracts';
+import { createFleetQueues, enqueuePrefix, openCommandConnection } from '@advscreen/fleet';
 import { createS3Client, S3Store } from '@advscreen/storage';
 import { UsageError } from '../usage-error.ts';
 
 /** `advscreen enqueue s3://bucket/prefix`: queue every object of a prefix for the fleet, once. */
 export async function runEnqueueCommand(argv: string[]): Promise<number> {
-  if (argv.length !== 1 || !argv[0]?.startsWith('s3://'))
-    throw new UsageError('enqueue takes one s3://bucket/prefix');
+  const location = argv.length === 1 && argv[0] ? readS3Location(argv[0]) : undefined;
+  if (!location) throw new UsageError('enqueue takes one s3://bucket/prefix');
   const config = loadConfig();
-  const { bucket, prefix } = parseS3Uri(argv[0]);
+  const { bucket, prefix } = location;
   const redis = await openCommandConnection(config.fleet.redisUrl);
   const s3 = createS3Client(config.s3);
   const queues = createFleetQueues(redis);

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { parseS3Location, readS3Location } from './s3-location.ts';
+
+describe('s3:// locations', () => {
+  it('keeps the prefix as written, so a trailing slash keeps a listing to that folder', () => {
+    expect(readS3Location('s3://uploads/incoming/')).toEqual({ bucket: 'uploads', prefix: 'incoming/' });
+    expect(readS3Location('s3://uploads/incoming')).toEqual({ bucket: 'uploads', prefix: 'incoming' });
+    expect(readS3Location('s3://uploads/')).toEqual({ bucket: 'uploads', prefix: '' });
+    expect(readS3Location('s3://uploads')).toEqual({ bucket: 'uploads', prefix: '' });
+  });
+
+  it('takes legacy bucket names, refuses what names no bucket', () => {
+    expect(readS3Location('s3://Old_Bucket.2015/x')?.bucket).toBe('Old_Bucket.2015');
+    for (const text of ['s3://', 's3:///x', 's3://x', 's3://ab/c', 's3://a b/c', 'uploads/x', 'S3://uploads'])
+      expect(readS3Location(text), text).toBeUndefined();
+    expect(() => parseS3Location('s3://x')).toThrow('s3://x is not a valid s3://bucket/prefix location');
+  });
+});
