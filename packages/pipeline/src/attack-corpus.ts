@@ -1,4 +1,4 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   argmax,
@@ -16,7 +16,7 @@ import {
 } from '@advscreen/attacks';
 import type { CorpusManifestLine, RgbImage } from '@advscreen/contracts';
 import { type DecodeLimits, decodeImage } from '@advscreen/imaging';
-import type { ObjectStore } from '@advscreen/storage';
+import { makeFolder, type ObjectStore } from '@advscreen/storage';
 import sharp from 'sharp';
 import { type CorpusManifest, writeCorpusManifest } from './corpus-manifest.ts';
 
@@ -202,8 +202,8 @@ export async function writeAttackCorpus(options: AttackCorpusOptions): Promise<C
   const decodeForVictim = async (bytes: Buffer) =>
     (await decodeImage(bytes, { ...options.limits, analysisSize: victim.inputSize })).analysis;
 
-  await mkdir(path.join(out, 'clean'), { recursive: true });
-  await mkdir(path.join(out, 'adv'), { recursive: true });
+  await makeFolder(path.join(out, 'clean'));
+  await makeFolder(path.join(out, 'adv'));
   const lines: CorpusManifestLine[] = [];
   const clean = manifest.lines.filter((line) => line.kind === 'clean');
   for (const line of clean) {

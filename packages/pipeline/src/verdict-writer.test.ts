@@ -10,7 +10,7 @@ const base = { threshold: 0.5, detector: 'test@1', bytes: 10, format: 'png', ms:
 describe('createVerdictFileWriter', () => {
   it('writes one schema-valid JSON object per line', async () => {
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'advscreen-jsonl-')), 'v.jsonl');
-    const writer = createVerdictFileWriter(file);
+    const writer = await createVerdictFileWriter(file);
     await writer.write({
       ...base,
       key: 'a "quoted"\nname.png',
@@ -36,8 +36,12 @@ describe('createVerdictFileWriter', () => {
     expect(records[1]?.reason).toBe('corrupt');
   });
 
+  it('fails at once when its folder cannot be made, not spinning forever as a recursive mkdir does under /proc', async () => {
+    await expect(createVerdictFileWriter('/proc/advscreen-no-such/verdicts.jsonl')).rejects.toThrow(/ENOENT/);
+  }, 5_000);
+
   it('fails on close when the file cannot be written', async () => {
-    const writer = createVerdictFileWriter('/proc/advscreen-cannot-write-here.jsonl');
+    const writer = await createVerdictFileWriter('/proc/advscreen-cannot-write-here.jsonl');
     await new Promise((resolve) => setTimeout(resolve, 20));
     await expect(writer.close()).rejects.toThrow(/ENOENT|EACCES|EROFS/);
   });

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import type { VerdictRecord } from '@advscreen/contracts';
+import { makeFolder } from '@advscreen/storage';
 
 /** Appends one JSON object per line; `close()` resolves once every line is on disk. */
 export interface VerdictWriter {
@@ -14,8 +15,8 @@ export function formatVerdictLine(record: VerdictRecord): string {
 }
 
 /** Opens `path` for writing (creating its folder), replacing any earlier content. */
-export function createVerdictFileWriter(path: string): VerdictWriter {
-  mkdirSync(dirname(path), { recursive: true });
+export async function createVerdictFileWriter(path: string): Promise<VerdictWriter> {
+  await makeFolder(dirname(path));
   const stream: WriteStream = createWriteStream(path, { flags: 'w' });
   let failure: Error | null = null;
   stream.on('error', (error) => {

@@ -1,5 +1,6 @@
 export { LocalFolderStore, METADATA_SUFFIX } from './local-folder-store.ts';
 export { resolveLocation, type StoreLocation } from './location.ts';
+export { makeFolder } from './make-folder.ts';
 export {
   assertSafeKey,
   joinKey,

@@ -1,8 +1,9 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, lstat, mkdir, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { makeFolder } from './make-folder.ts';
 import {
   assertSafeKey,
   type ObjectInfo,
@@ -94,7 +95,7 @@ export class LocalFolderStore implements ObjectStore {
 
   async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<void> {
     const file = this.#pathOf(key);
-    await mkdir(path.dirname(file), { recursive: true });
+    await makeFolder(path.dirname(file));
     // Write then rename, so a reader never sees half a file.
     const partial = `${file}.partial-${process.pid}`;
     if (Buffer.isBuffer(body)) await writeFile(partial, body);
@@ -108,7 +109,7 @@ export class LocalFolderStore implements ObjectStore {
   async copy(sourceKey: string, destinationKey: string, metadata: Record<string, string>): Promise<void> {
     await this.head(sourceKey);
     const destination = this.#pathOf(destinationKey);
-    await mkdir(path.dirname(destination), { recursive: true });
+    await makeFolder(path.dirname(destination));
     await copyFile(this.#pathOf(sourceKey), destination);
     await writeFile(destination + METADATA_SUFFIX, `${JSON.stringify(metadata, null, 2)}\n`);
   }

@@ -66,7 +66,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
   const source = sourceLocation(positionals[0] as string, getS3Client);
   const quarantine = values.quarantine ? checkedLocation(values.quarantine, getS3Client) : undefined;
   const { scorer, thresholdSource } = chooseScorer(values, config.fleet);
-  const writer = values.out ? createVerdictFileWriter(values.out) : null;
+  const writer = values.out ? await createVerdictFileWriter(values.out) : null;
   const progress = !jsonOutput && process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
 
   const model = values.model ? await openScanModelStage(config, values, scorer.name) : undefined;

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
@@ -18,7 +18,7 @@ import {
 } from '@advscreen/detection';
 import { isJpegEncodeChroma } from '@advscreen/imaging';
 import { AVIF_TRAINING_EFFORT, buildTrainingExamples, readCorpusManifest } from '@advscreen/pipeline';
-import { LocalFolderStore } from '@advscreen/storage';
+import { LocalFolderStore, makeFolder } from '@advscreen/storage';
 import { UsageError } from '../usage-error.ts';
 
 const BRANCH_LABELS: Record<Branch, string> = {
@@ -172,7 +172,7 @@ export async function runTrainDetectorCommand(argv: string[]): Promise<number> {
     },
     createdAt: new Date().toISOString(),
   };
-  await mkdir(path.dirname(path.resolve(values.out)), { recursive: true });
+  await makeFolder(path.dirname(path.resolve(values.out)));
   await writeFile(values.out, `${JSON.stringify(model, null, 1)}\n`);
 
   const describeBranch = (branchName: Branch, branch: TrainedBranch) => {
