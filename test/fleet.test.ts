@@ -912,6 +912,31 @@ describe('the fleet on real Redis and S3 servers', () => {
     },
   );
 
+  it('stops a role at start when a bucket its settings name does not exist (exit 2)', async () => {
+    const { uploads, quarantine, config, logger } = await freshFleet('typo', {});
+    await expect(
+      startRole(
+        'detector',
+        { ...config, fleet: { ...config.fleet, quarantine: `s3://${quarantine}-typo/held` } },
+        logger,
+      ),
+    ).rejects.toThrow(`ADVSCREEN_QUARANTINE names bucket ${quarantine}-typo, which does not exist`);
+    await expect(
+      startRole(
+        'ingest',
+        { ...config, fleet: { ...config.fleet, poll: [`s3://${uploads}-typo/incoming/`] } },
+        logger,
+      ),
+    ).rejects.toThrow(`ADVSCREEN_POLL names bucket ${uploads}-typo, which does not exist`);
+    const cli = await runCli(['worker', 'inference'], {
+      ADVSCREEN_QUARANTINE: `s3://${quarantine}-typo/held`,
+    });
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toContain(
+      `advscreen: ADVSCREEN_QUARANTINE names bucket ${quarantine}-typo, which does not exist`,
+    );
+  });
+
   it('ends a role with a job stuck in flight once the grace period is over (exit 1)', async () => {
     await freshFleet('stuck', {});
     // An S3 endpoint that accepts connections and never answers: the ingest job's HEAD hangs.

@@ -7,6 +7,7 @@ import {
   ObjectChangedError,
   ObjectNotFoundError,
   ObjectTooLargeError,
+  probeBucket,
   S3Store,
   UnsafeKeyError,
 } from '@advscreen/storage';
@@ -38,6 +39,29 @@ describe('an S3 endpoint that never answers', () => {
     const started = performance.now();
     try {
       await expect(store.read('photo.png', 1000)).rejects.toThrow(/timed? ?out/i);
+      expect(performance.now() - started).toBeLessThan(5000);
+    } finally {
+      silentClient.destroy();
+      await silent.close();
+    }
+  });
+});
+
+describe('probeBucket', () => {
+  it("says a bucket is there or missing on the server's answer, and unknown when it gets none", async () => {
+    const bucket = await createTestBucket(client, 'probed');
+    expect(await probeBucket(client, bucket)).toEqual({ state: 'exists' });
+    expect(await probeBucket(client, `${bucket}-not-made`)).toEqual({ state: 'missing' });
+    const silent = await startSilentServer();
+    const silentClient = createS3Client({
+      endpoint: silent.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      extra: { credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 },
+    });
+    try {
+      const started = performance.now();
+      expect(await probeBucket(silentClient, bucket, 300)).toMatchObject({ state: 'unknown' });
       expect(performance.now() - started).toBeLessThan(5000);
     } finally {
       silentClient.destroy();

@@ -1,7 +1,8 @@
 import { type AdvscreenConfig, ConfigError } from '@advscreen/config';
 import { parseS3Location } from '@advscreen/contracts';
 import type { Logger } from '@advscreen/observability';
-import { createS3Client, type ObjectStore } from '@advscreen/storage';
+import { createS3Client, type ObjectStore, probeBucket } from '@advscreen/storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import { createFleetQueues, createRedisConnection, type FleetQueues } from './queues.ts';
 import { logRedisOutages } from './redis-outages.ts';
@@ -14,6 +15,7 @@ export interface RoleContext {
   logger: Logger;
   redis: Redis;
   queues: FleetQueues;
+  s3: S3Client;
   storeFor: (bucket: string) => ObjectStore;
   outcomes: OutcomeWriter;
   close(): Promise<void>;
@@ -36,6 +38,7 @@ export function openRoleContext(config: AdvscreenConfig, logger: Logger, role: s
     logger,
     redis,
     queues,
+    s3,
     storeFor,
     outcomes: createOutcomeWriter(storeFor(results.bucket), results.prefix),
     async close() {
@@ -44,4 +47,29 @@ export function openRoleContext(config: AdvscreenConfig, logger: Logger, role: s
       s3.destroy();
     },
   };
+}
+
+/**
+ * Stops a role at start when a bucket one of its settings names does not exist (a typo): else
+ * every image's job would fail five times first, and its record with it. A bucket S3 will not
+ * answer about (403 without s3:ListBucket, unreachable) is logged, and the role starts.
+ */
+export async function checkBuckets(
+  context: Pick<RoleContext, 's3' | 'logger'>,
+  settings: readonly (readonly [name: string, uri: string | undefined])[],
+): Promise<void> {
+  const named = settings.flatMap(([name, uri]) =>
+    uri ? [{ name, bucket: parseS3Location(uri).bucket }] : [],
+  );
+  const states = await Promise.all(named.map(({ bucket }) => probeBucket(context.s3, bucket)));
+  named.forEach(({ name, bucket }, i) => {
+    const answer = states[i];
+    if (answer?.state === 'missing')
+      throw new ConfigError(`${name} names bucket ${bucket}, which does not exist`);
+    if (answer?.state === 'unknown')
+      context.logger.warn(
+        { bucket, setting: name, reason: answer.reason },
+        'could not check that the bucket exists',
+      );
+  });
 }

@@ -31,7 +31,7 @@ import { startNotificationServer } from './notifications.ts';
 import { createRedisPolledVersions } from './polled-versions.ts';
 import { createDetectorMetrics, createInferenceMetrics } from './process-metrics.ts';
 import { repeatUntilStopped } from './repeat.ts';
-import { openRoleContext, type RoleContext, requireSetting } from './role-context.ts';
+import { checkBuckets, openRoleContext, type RoleContext, requireSetting } from './role-context.ts';
 import type { DetectSummary } from './stages/detect.ts';
 import { inferObject } from './stages/infer.ts';
 import { fleetOutputs, ingestObject, UNATTRIBUTED } from './stages/ingest.ts';
@@ -369,6 +369,15 @@ async function startMonitor(context: RoleContext, sender?: AlertSender): Promise
 }
 
 /** Starts one role in this process; `close()` drains in-flight jobs, then closes connections. */
+/** The settings naming buckets a role writes to or lists. */
+function bucketSettings(role: Role, config: AdvscreenConfig): [name: string, uri: string | undefined][] {
+  if (role === 'monitor') return [];
+  const results: [string, string | undefined] = ['ADVSCREEN_RESULTS', config.fleet.results];
+  if (role === 'ingest')
+    return [results, ...config.fleet.poll.map((uri): [string, string] => ['ADVSCREEN_POLL', uri])];
+  return [results, ['ADVSCREEN_QUARANTINE', config.fleet.quarantine]];
+}
+
 export async function startRole(
   role: Role,
   config: AdvscreenConfig,
@@ -377,6 +386,7 @@ export async function startRole(
 ): Promise<RunningRole> {
   const context = openRoleContext(config, logger, role);
   try {
+    await checkBuckets(context, bucketSettings(role, config));
     const running =
       role === 'ingest'
         ? await startIngest(context)

@@ -14,4 +14,4 @@ export {
   storableKey,
   UnsafeKeyError,
 } from './object-store.ts';
-export { createS3Client, S3Store } from './s3-store.ts';
+export { type BucketState, createS3Client, probeBucket, S3Store } from './s3-store.ts';

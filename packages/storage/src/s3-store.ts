@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   NoSuchKey,
@@ -65,6 +66,31 @@ function statusOf(error: unknown): number | undefined {
 
 function isNotFound(error: unknown): boolean {
   return error instanceof NotFound || error instanceof NoSuchKey || statusOf(error) === 404;
+}
+
+/** What S3 says of a bucket: there; missing (its own 404); or it would not say, and why. */
+export type BucketState = { state: 'exists' } | { state: 'missing' } | { state: 'unknown'; reason: string };
+
+/**
+ * Whether a bucket exists, asked once (HEAD, no retries past the client's) within `timeoutMs`.
+ * Only a 404 is `missing`: a 403 (HeadBucket needs s3:ListBucket, which a role that only writes
+ * there lacks) or an unreachable endpoint is `unknown`.
+ */
+export async function probeBucket(
+  client: S3Client,
+  bucket: string,
+  timeoutMs = 10_000,
+): Promise<BucketState> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }), {
+      abortSignal: AbortSignal.timeout(timeoutMs),
+    });
+    return { state: 'exists' };
+  } catch (error) {
+    if (isNotFound(error)) return { state: 'missing' };
+    const status = statusOf(error);
+    return { state: 'unknown', reason: status ? `HTTP ${status}` : (error as Error).message };
+  }
 }
 
 /** One bucket as an object store; keys are full S3 object keys. */
