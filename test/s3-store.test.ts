@@ -124,6 +124,22 @@ describe('S3Store reads of one version', () => {
 });
 
 describe('advscreen scan s3://bucket/prefix', () => {
+  it('says in one line, exit 2, that a bucket it should read or write does not exist', async () => {
+    const bucket = await createTestBucket(client, 'exists');
+    const missing = `${bucket}-not-made`;
+    const folder = path.join(REPO_ROOT, 'test/fixtures/photos');
+    for (const [args, says] of [
+      [['scan', `s3://${missing}/batch/`, '--json'], `s3://${missing} does not exist`],
+      [['scan', folder, '--quarantine', `s3://${missing}/held`, '--json'], `s3://${missing} does not exist`],
+      [['calibrate', `s3://${missing}/`, '--out', '/dev/null'], `s3://${missing} does not exist`],
+      [['enqueue', `s3://${missing}/`], `s3://${missing} does not exist`],
+    ] as const) {
+      const result = await runCli([...args], testS3Environment());
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.split('\n')[0]).toBe(`advscreen: ${says}`);
+    }
+  });
+
   it('screens a bucket prefix and quarantines into another bucket with metadata', async () => {
     const source = await createTestBucket(client, 'uploads');
     const quarantine = await createTestBucket(client, 'quarantine');

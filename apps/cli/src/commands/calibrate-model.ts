@@ -82,7 +82,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
     : null;
   const model = await createOnnxModel(spec, config.fleet.executionProvider);
   const s3 = { client: undefined as ReturnType<typeof createS3Client> | undefined };
-  const source = sourceLocation(positionals[0] as string, () => {
+  const source = await sourceLocation(positionals[0] as string, () => {
     s3.client ??= createS3Client(config.s3);
     return s3.client;
   });

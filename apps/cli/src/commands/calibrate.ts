@@ -44,7 +44,7 @@ export async function runCalibrateCommand(argv: string[]): Promise<number> {
   );
   const scorer = createResidualScorer(model);
   const s3 = { client: undefined as ReturnType<typeof createS3Client> | undefined };
-  const source = sourceLocation(positionals[0] as string, () => {
+  const source = await sourceLocation(positionals[0] as string, () => {
     s3.client ??= createS3Client(config.s3);
     return s3.client;
   });

@@ -1,7 +1,7 @@
 import { loadConfig } from '@advscreen/config';
 import { readS3Location } from '@advscreen/contracts';
 import { createFleetQueues, enqueuePrefix, openCommandConnection } from '@advscreen/fleet';
-import { createS3Client, S3Store } from '@advscreen/storage';
+import { createS3Client, probeBucket, S3Store } from '@advscreen/storage';
 import { UsageError } from '../usage-error.ts';
 
 /** `advscreen enqueue s3://bucket/prefix`: queue every object of a prefix for the fleet, once. */
@@ -10,8 +10,12 @@ export async function runEnqueueCommand(argv: string[]): Promise<number> {
   if (!location) throw new UsageError('enqueue takes one s3://bucket/prefix');
   const config = loadConfig();
   const { bucket, prefix } = location;
-  const redis = await openCommandConnection(config.fleet.redisUrl);
   const s3 = createS3Client(config.s3);
+  if ((await probeBucket(s3, bucket)).state === 'missing') {
+    s3.destroy();
+    throw new UsageError(`s3://${bucket} does not exist`);
+  }
+  const redis = await openCommandConnection(config.fleet.redisUrl);
   const queues = createFleetQueues(redis);
   const progress = process.stderr.isTTY ? (n: number) => process.stderr.write(`\rqueued ${n}`) : undefined;
   try {

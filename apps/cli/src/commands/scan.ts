@@ -63,8 +63,8 @@ export async function runScanCommand(argv: string[]): Promise<number> {
     s3Client ??= createS3Client(config.s3);
     return s3Client;
   };
-  const source = sourceLocation(positionals[0] as string, getS3Client);
-  const quarantine = values.quarantine ? checkedLocation(values.quarantine, getS3Client) : undefined;
+  const source = await sourceLocation(positionals[0] as string, getS3Client);
+  const quarantine = values.quarantine ? await checkedLocation(values.quarantine, getS3Client) : undefined;
   const { scorer, thresholdSource } = chooseScorer(values, config.fleet);
   const writer = values.out ? await createVerdictFileWriter(values.out) : null;
   const progress = !jsonOutput && process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
