@@ -89,10 +89,17 @@ describe('formatDailyReport', () => {
       0.02,
     );
     expect(text.split('\n').slice(0, 3)).toEqual([
-      'day         total  clean  adversarial  rejected  adversarial rate  vs 2.0% budget',
-      '2026-11-23      0      0            0         0                 -               -',
-      '2026-11-24      4      3            1         0             25.0%          within',
+      'day         total  clean  adversarial  rejected  adversarial rate   vs 2.0% budget',
+      '2026-11-23      0      0            0         0                 -                -',
+      '2026-11-24      4      3            1         0             25.0%  too few to tell',
     ]);
+    const quiet = buildDayReport('2026-11-25', { clean: 990, adversarial: 10 }, { expectedFpr: 0.02 });
+    expect(
+      formatDailyReport([quiet], 0.02)
+        .split('\n')[1]
+        ?.split(/\s{2,}/)
+        .at(-1),
+    ).toBe('within');
     expect(text).toContain('2026-11-24: bot 1 of 1');
     expect(text).not.toContain('over the false-positive budget');
   });

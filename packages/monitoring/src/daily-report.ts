@@ -94,8 +94,16 @@ export function lastDays(nowMs: number, days: number): string[] {
   );
 }
 
-const budgetCell = (budget: BudgetCheck | null) =>
-  budget === null ? '-' : budget.aboveBudget ? 'ABOVE' : 'within';
+/**
+ * The day against its budget: ABOVE when false positives cannot explain its count; a rate over
+ * the budget on too few images to tell (3 flagged of 7 is 43%, yet likely enough by chance at 2%)
+ * is said as such, not as within.
+ */
+function budgetCell(budget: BudgetCheck | null, adversarial: number): string {
+  if (budget === null) return '-';
+  if (budget.aboveBudget) return 'ABOVE';
+  return adversarial > budget.expected ? 'too few to tell' : 'within';
+}
 
 /**
  * What a day over its budget points to: the sources over it on their own (a campaign has a
@@ -122,7 +130,7 @@ export function formatDailyReport(reports: readonly DayReport[], expectedFpr: nu
     String(r.adversarial),
     String(r.rejected),
     r.adversarialRate === null ? '-' : `${(r.adversarialRate * 100).toFixed(1)}%`,
-    budgetCell(r.budget),
+    budgetCell(r.budget, r.adversarial),
   ]);
   const budgetHeader = expectedFpr > 0 ? `vs ${(expectedFpr * 100).toFixed(1)}% budget` : 'budget';
   const header = ['day', 'total', 'clean', 'adversarial', 'rejected', 'adversarial rate', budgetHeader];
