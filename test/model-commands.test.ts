@@ -184,6 +184,10 @@ describe('advscreen calibrate-model', () => {
     expect(moved.code).toBe(0);
     const exhausted = ModelChecksFile.parse(JSON.parse(await readFile(behindCalibrated, 'utf8'))).joint;
     expect(exhausted?.threshold).toBe(Number.MAX_VALUE);
+    expect(moved.stdout).toMatch(
+      /Joint rule .*: off, it never fires: the detector already flags \d+ of these 18 images/,
+    );
+    expect(moved.stdout).not.toMatch(/e\+308/);
   });
 });
 

@@ -167,7 +167,9 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
             : `No decision-margin bound: ${margin.images} images are too few for its tail fit (10 at least).\n`
           : '') +
         (checks.joint
-          ? `Joint rule (fitted on labelled corpora, from ${spec.checksPath}): its threshold moved to ${checks.joint.threshold.toFixed(4)} so that it, the detector and the sanity checks (${(sanityShare * 100).toFixed(1)}%) flag ${checks.joint.targetFpr * 100}% of these images; the consistency threshold above applies only without it.\n`
+          ? checks.joint.threshold === Number.MAX_VALUE
+            ? `Joint rule (fitted on labelled corpora, from ${spec.checksPath}): off, it never fires: the detector already flags ${observed.filter((o) => o.detectorFlagged).length} of these ${observed.length} images, the whole ${checks.joint.targetFpr * 100}% budget with the sanity checks (${(sanityShare * 100).toFixed(1)}%). Are they all clean? If so, run advscreen calibrate on them first and pass its file with --calibration.\n`
+            : `Joint rule (fitted on labelled corpora, from ${spec.checksPath}): its threshold moved to ${checks.joint.threshold.toFixed(4)} so that it, the detector and the sanity checks (${(sanityShare * 100).toFixed(1)}%) flag ${checks.joint.targetFpr * 100}% of these images; the consistency threshold above applies only without it.\n`
           : previous?.joint
             ? `The model's joint rule was fitted with other squeezers (${previous.consistency.squeezers.join(', ')}) and is dropped: the consistency threshold above decides.\n`
             : '') +
