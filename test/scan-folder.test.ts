@@ -136,6 +136,21 @@ describe('advscreen scan <folder>', () => {
     ]);
     expect(calibrate.code).toBe(2);
     expect(calibrate.stderr).toMatch(/is not a folder/);
+    // A file it is told to load that is not what it should be: one line naming it, exit 2.
+    const wrong = path.join(await mkdtemp(path.join(tmpdir(), 'advscreen-wrong-')), 'wrong.json');
+    await writeFile(wrong, '{"format": "something else"}');
+    for (const [flags, says] of [
+      [['--calibration', wrong], 'is not a valid calibration file: format'],
+      [['--detector-model', wrong], 'is not a valid detector model: format'],
+      [['--model', wrong], 'is not a valid model spec: format'],
+      [['--model', 'default', '--model-checks', wrong], 'is not a valid model checks file: format'],
+      [['--calibration', `${wrong}.missing`], 'cannot read calibration file'],
+    ] as const) {
+      const result = await runCli(['scan', PHOTOS, ...flags, '--json']);
+      expect(result.code, flags.join(' ')).toBe(2);
+      expect(result.stderr.split('\n')).toHaveLength(2);
+      expect(result.stderr).toContain(says);
+    }
     const enqueue = await runCli(['enqueue', 's3://x']);
     expect(enqueue.code).toBe(2);
     expect(enqueue.stderr.split('\n')[0]).toBe('advscreen: enqueue takes one s3://bucket/prefix');

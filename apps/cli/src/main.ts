@@ -1,5 +1,5 @@
 import { ConfigError } from '@advscreen/config';
-import { CalibrationSampleError } from '@advscreen/detection';
+import { CalibrationSampleError, InvalidInputFileError } from '@advscreen/detection';
 import { ModelChecksMismatchError } from '@advscreen/inference';
 import { runAttackCommand } from './commands/attack.ts';
 import { runCalibrateCommand } from './commands/calibrate.ts';
@@ -62,7 +62,8 @@ export async function main(argv: string[]): Promise<number> {
     if (
       error instanceof ConfigError ||
       error instanceof ModelChecksMismatchError ||
-      error instanceof CalibrationSampleError
+      error instanceof CalibrationSampleError ||
+      error instanceof InvalidInputFileError
     ) {
       process.stderr.write(`advscreen: ${error.message}\n`);
       return 2;

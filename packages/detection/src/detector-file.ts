@@ -170,29 +170,33 @@ export type CalibrationFile = z.infer<typeof CalibrationFile>;
 export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v23.json', import.meta.url);
 
 /** A JSON file's contents, or an error naming what it was meant to be, the path and why not. */
-export function readJsonFile(path: string | URL, what: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new Error(`cannot read ${what} ${String(path)}: ${(error as Error).message}`);
-  }
+/** A file the user named (a model, a calibration, a spec) that cannot be read or is not what it should be. */
+export class InvalidInputFileError extends Error {
+  override name = 'InvalidInputFileError';
 }
 
-function parseOrExplain<T>(schema: z.ZodType<T>, value: unknown, what: string, path: string | URL): T {
+/** Reads `path` as JSON and checks it against `schema`; `what` names the kind of file in errors. */
+export function readJsonFileAs<T>(schema: z.ZodType<T>, path: string | URL, what: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new InvalidInputFileError(`cannot read ${what} ${String(path)}: ${(error as Error).message}`);
+  }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const problems = parsed.error.issues
       .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
       .join('; ');
-    throw new Error(`${String(path)} is not a valid ${what}: ${problems}`);
+    throw new InvalidInputFileError(`${String(path)} is not a valid ${what}: ${problems}`);
   }
   return parsed.data;
 }
 
 export function loadDetectorModel(path: string | URL = BUNDLED_DETECTOR_PATH): DetectorModelFile {
-  return parseOrExplain(DetectorModelFile, readJsonFile(path, 'detector model'), 'detector model', path);
+  return readJsonFileAs(DetectorModelFile, path, 'detector model');
 }
 
 export function loadCalibration(path: string | URL): CalibrationFile {
-  return parseOrExplain(CalibrationFile, readJsonFile(path, 'calibration'), 'calibration file', path);
+  return readJsonFileAs(CalibrationFile, path, 'calibration file');
 }

@@ -17,9 +17,10 @@ export {
   CalibrationFile,
   DETECTOR_FEATURES_ID,
   DetectorModelFile,
+  InvalidInputFileError,
   loadCalibration,
   loadDetectorModel,
-  readJsonFile,
+  readJsonFileAs,
 } from './detector-file.ts';
 export {
   type AttackRow,

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { RgbImage } from '@advscreen/contracts';
+import { readJsonFileAs } from '@advscreen/detection';
 import { z } from 'zod';
 import { JointRule, type TranslatedEvidence } from './joint-rule.ts';
 import type { LoadedModelSpec } from './model-spec.ts';
@@ -73,7 +73,7 @@ export function sanityShareOf(checks: Pick<ModelChecksFile, 'confidenceFit' | 'd
 }
 
 export function loadModelChecks(path: string): ModelChecksFile {
-  return ModelChecksFile.parse(JSON.parse(readFileSync(path, 'utf8')));
+  return readJsonFileAs(ModelChecksFile, path, 'model checks file');
 }
 
 /** A checks file made for another model than the one it is given to. */

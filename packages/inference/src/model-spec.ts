@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readJsonFile } from '@advscreen/detection';
+import { readJsonFileAs } from '@advscreen/detection';
 import { z } from 'zod';
 
 /** One small file describing a model to the inference role (see models/<name>/spec.json). */
@@ -50,17 +50,12 @@ export interface LoadedModelSpec extends ModelSpec {
 }
 
 export function loadModelSpec(file: string): LoadedModelSpec {
-  const parsed = ModelSpec.safeParse(readJsonFile(file, 'model spec'));
-  if (!parsed.success) {
-    throw new Error(
-      `${file} is not a valid model spec: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
+  const spec = readJsonFileAs(ModelSpec, file, 'model spec');
   const folder = path.dirname(file);
   return {
-    ...parsed.data,
-    modelPath: path.resolve(folder, parsed.data.path),
-    checksPath: parsed.data.checks ? path.resolve(folder, parsed.data.checks) : undefined,
+    ...spec,
+    modelPath: path.resolve(folder, spec.path),
+    checksPath: spec.checks ? path.resolve(folder, spec.checks) : undefined,
   };
 }
 
