@@ -1,5 +1,6 @@
 import { ConfigError } from '@advscreen/config';
-import { CalibrationSampleError, InvalidInputFileError } from '@advscreen/detection';
+import { InvalidInputFileError } from '@advscreen/contracts';
+import { CalibrationSampleError } from '@advscreen/detection';
 import { ModelChecksMismatchError } from '@advscreen/inference';
 import { runAttackCommand } from './commands/attack.ts';
 import { runCalibrateCommand } from './commands/calibrate.ts';

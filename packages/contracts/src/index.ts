@@ -1,6 +1,7 @@
 export { CorpusManifestLine } from './corpus-manifest.ts';
 export { EXECUTION_PROVIDERS, type ExecutionProvider } from './execution-provider.ts';
 export type { FloatRgbImage, RgbImage } from './image.ts';
+export { InvalidInputFileError } from './input-file.ts';
 export {
   AlertJob,
   DetectJob,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { InvalidInputFileError } from '@advscreen/contracts';
 import { z } from 'zod';
 import {
   type Branch,
@@ -170,11 +171,6 @@ export type CalibrationFile = z.infer<typeof CalibrationFile>;
 export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v23.json', import.meta.url);
 
 /** A JSON file's contents, or an error naming what it was meant to be, the path and why not. */
-/** A file the user named (a model, a calibration, a spec) that cannot be read or is not what it should be. */
-export class InvalidInputFileError extends Error {
-  override name = 'InvalidInputFileError';
-}
-
 /** Reads `path` as JSON and checks it against `schema`; `what` names the kind of file in errors. */
 export function readJsonFileAs<T>(schema: z.ZodType<T>, path: string | URL, what: string): T {
   let value: unknown;

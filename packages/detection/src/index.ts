@@ -17,7 +17,6 @@ export {
   CalibrationFile,
   DETECTOR_FEATURES_ID,
   DetectorModelFile,
-  InvalidInputFileError,
   loadCalibration,
   loadDetectorModel,
   readJsonFileAs,

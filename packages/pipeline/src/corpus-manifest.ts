@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CorpusManifestLine } from '@advscreen/contracts';
+import { CorpusManifestLine, InvalidInputFileError } from '@advscreen/contracts';
 
 export interface CorpusManifest {
   /** Folder the manifest's paths are relative to: the manifest's own folder. */
@@ -8,17 +8,32 @@ export interface CorpusManifest {
   lines: CorpusManifestLine[];
 }
 
-/** Reads a JSONL corpus manifest, naming the line of the first invalid entry. */
+/** Reads a JSONL corpus manifest, naming the line and field of the first invalid entry. */
 export async function readCorpusManifest(file: string): Promise<CorpusManifest> {
-  const text = await readFile(file, 'utf8');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InvalidInputFileError(`cannot read manifest ${file}: ${(error as Error).message}`);
+  }
   const lines = text
     .split('\n')
     .map((line, index) => ({ line, number: index + 1 }))
     .filter(({ line }) => line.trim() !== '')
     .map(({ line, number }) => {
-      const parsed = CorpusManifestLine.safeParse(JSON.parse(line));
-      if (!parsed.success)
-        throw new Error(`${file}:${number}: ${parsed.error.issues[0]?.message ?? 'invalid line'}`);
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (error) {
+        throw new InvalidInputFileError(`${file}:${number}: not JSON (${(error as Error).message})`);
+      }
+      const parsed = CorpusManifestLine.safeParse(value);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new InvalidInputFileError(
+          `${file}:${number}: ${issue?.path.join('.') || '(line)'}: ${issue?.message}`,
+        );
+      }
       return parsed.data;
     });
   return { root: path.dirname(path.resolve(file)), lines };
