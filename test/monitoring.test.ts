@@ -1,3 +1,5 @@
+import type { AlertJob, VerdictEvent } from '@advscreen/contracts';
+import { monitorEvent } from '@advscreen/fleet';
 import { AttackWindows, DailyStats, type DayReport, OTHER_SOURCES, utcDay } from '@advscreen/monitoring';
 import { Redis } from 'ioredis';
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -85,6 +87,59 @@ describe('AttackWindows on a real Redis', () => {
     );
     for (let i = 0; i < 80; i++) await windows.record('global', attack(`e${i}`, 5000 + i));
     expect(await redis.zcard(`${prefix}:window:global`)).toBe(50);
+  });
+});
+
+describe('monitorEvent on a real Redis', () => {
+  it("holds senders' alerts to a shared budget a cooldown period, while the global window still alerts", async () => {
+    const rule = {
+      threshold: 5,
+      windowMs: 300_000,
+      cooldownMs: 1_800_000,
+      expectedFpr: 0,
+      maxSourceAlerts: 10,
+    };
+    const alerts: AlertJob[] = [];
+    const deps = {
+      windows: new AttackWindows(redis, rule, { prefix }),
+      daily: new DailyStats(redis, prefix),
+      queues: { alerts: { add: async (_name: string, alert: AlertJob) => alerts.push(alert) } },
+      rule,
+    };
+    // An agent naming itself afresh every 5 uploads: 15 senders, each of whose windows fills.
+    const start = Date.UTC(2026, 10, 29, 12);
+    for (let sender = 0; sender < 15; sender++)
+      for (let upload = 0; upload < 5; upload++) {
+        const event: VerdictEvent = {
+          v: 1,
+          object: { bucket: 'uploads', key: `agent-${sender}/${upload}.png`, etag: `e${sender}-${upload}` },
+          source: `agent-${sender}`,
+          verdict: 'adversarial',
+          stage: 'detector',
+          score: 1,
+          at: new Date(start + sender * 1000 + upload).toISOString(),
+        };
+        await monitorEvent(event, deps);
+      }
+    const senders = alerts.flatMap((a) => a.scopesFired.filter((scope) => scope.startsWith('source:')));
+    expect(senders).toEqual(Array.from({ length: 10 }, (_, i) => `source:agent-${i}`));
+    expect(alerts.filter((a) => a.scopesFired.includes('global'))).toHaveLength(1);
+    // The next cooldown period has a budget of its own.
+    const later = new Date(start + rule.cooldownMs + 60_000);
+    for (let upload = 0; upload < 5; upload++)
+      await monitorEvent(
+        {
+          v: 1,
+          object: { bucket: 'uploads', key: `late/${upload}.png`, etag: `late-${upload}` },
+          source: 'late-agent',
+          verdict: 'adversarial',
+          stage: 'detector',
+          score: 1,
+          at: new Date(later.getTime() + upload).toISOString(),
+        },
+        deps,
+      );
+    expect(alerts.at(-1)?.scopesFired).toContain('source:late-agent');
   });
 });
 

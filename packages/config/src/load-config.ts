@@ -89,6 +89,7 @@ const EnvSchema = z.object({
   ADVSCREEN_ALERT_WINDOW_MINUTES: z.coerce.number().positive().default(5),
   ADVSCREEN_ALERT_COOLDOWN_MINUTES: z.coerce.number().nonnegative().default(30),
   ADVSCREEN_ALERT_EXPECTED_FPR: z.coerce.number().min(0).lt(1).default(0.02),
+  ADVSCREEN_ALERT_MAX_SOURCES: positiveInt.default(10),
   ADVSCREEN_QUERY_HISTORY: booleanFlag.default(true),
   ADVSCREEN_QUERY_RADIUS: z.coerce.number().positive().max(255).default(3),
   ADVSCREEN_QUERY_NEIGHBOURS: positiveInt.default(5),
@@ -150,7 +151,13 @@ export interface FleetConfig {
   consistencyCheck: boolean;
   modelChecks: string | undefined;
   slackWebhookUrl: string | undefined;
-  alert: { threshold: number; windowMs: number; cooldownMs: number; expectedFpr: number };
+  alert: {
+    threshold: number;
+    windowMs: number;
+    cooldownMs: number;
+    expectedFpr: number;
+    maxSourceAlerts: number;
+  };
   /**
    * Per-source near-duplicate detection of query attacks (detector role): an upload with at
    * least `neighbours` earlier uploads from its source within `radius` is quarantined. Off: null.
@@ -242,6 +249,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         windowMs: e.ADVSCREEN_ALERT_WINDOW_MINUTES * 60_000,
         cooldownMs: e.ADVSCREEN_ALERT_COOLDOWN_MINUTES * 60_000,
         expectedFpr: e.ADVSCREEN_ALERT_EXPECTED_FPR,
+        maxSourceAlerts: e.ADVSCREEN_ALERT_MAX_SOURCES,
       },
       queryHistory: e.ADVSCREEN_QUERY_HISTORY
         ? {

@@ -16,4 +16,5 @@ export {
 } from './retry-failed.ts';
 export { ROLES, type Role, type RunningRole, runRoleUntilSignalled, startRole } from './roles.ts';
 export { attributeSource, ingestObject, normaliseEtag, UNATTRIBUTED } from './stages/ingest.ts';
+export { monitorEvent } from './stages/monitor.ts';
 export { storesByBucket } from './stores.ts';

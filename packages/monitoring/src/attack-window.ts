@@ -148,4 +148,22 @@ export class AttackWindows {
       oldestMs: Number(oldest),
     };
   }
+
+  /**
+   * Claims one of the `limit` alerts that a group of scopes (every sender's) may raise together in
+   * a cooldown period (a window where there is no cooldown): the per-scope cooldown alone lets an
+   * agent that names itself afresh every few uploads raise an alert per name.
+   */
+  async claimGroupAlert(group: string, atMs: number, limit: number): Promise<boolean> {
+    const periodMs = this.#rule.cooldownMs > 0 ? this.#rule.cooldownMs : this.#rule.windowMs;
+    const key = this.#keys.alertBudget(group, Math.floor(atMs / periodMs));
+    const replies = await this.#redis
+      .multi()
+      .incr(key)
+      .pexpire(key, 2 * periodMs)
+      .exec();
+    const [error, claimed] = replies?.[0] ?? [new Error('alert budget: no reply from MULTI'), 0];
+    if (error) throw error;
+    return (claimed as number) <= limit;
+  }
 }

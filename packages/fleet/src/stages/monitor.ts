@@ -1,12 +1,13 @@
 import { type AlertJob, objectJobId, type VerdictEvent } from '@advscreen/contracts';
 import type { AttackWindows, DailyStats } from '@advscreen/monitoring';
-import type { FleetQueues } from '../queues.ts';
 
 export interface MonitorDependencies {
   windows: AttackWindows;
   daily: DailyStats;
-  queues: Pick<FleetQueues, 'alerts'>;
-  rule: { threshold: number; windowMs: number };
+  /** Where alerts are queued (the alerts queue), each under a job id of its event. */
+  queues: { alerts: { add(name: 'alert', alert: AlertJob, options: { jobId: string }): Promise<unknown> } };
+  /** `maxSourceAlerts`: per-sender alerts, all senders together, in a cooldown period. */
+  rule: { threshold: number; windowMs: number; maxSourceAlerts: number };
 }
 
 /**
@@ -28,6 +29,7 @@ export function countsAsAttack(event: Pick<VerdictEvent, 'verdict' | 'reason'>):
  * (and crafted files refused, countsAsAttack) there too as attacks. When a window's attacks cross the threshold, beyond what the calibrated
  * false-positive rate explains for what it screened, outside its cooldown, one alert is raised
  * for the event, naming the source's window when it fired (it says who), else the global one.
+ * Senders' windows share a budget of `maxSourceAlerts` alerts a cooldown period.
  */
 export async function monitorEvent(event: VerdictEvent, deps: MonitorDependencies): Promise<AlertJob | null> {
   const atMs = Date.parse(event.at);
@@ -40,7 +42,18 @@ export async function monitorEvent(event: VerdictEvent, deps: MonitorDependencie
       deps.windows.record(scope, { id: eventId, atMs, adversarial }),
     ),
   ]);
-  const fired = outcomes.filter((outcome) => outcome.alert);
+  const fired = [];
+  for (const outcome of outcomes) {
+    if (!outcome.alert) continue;
+    // Past the senders' shared budget a sender's window alerts no more this period; the global
+    // window, which such a spread of senders fills, still does.
+    if (
+      outcome.scope !== 'global' &&
+      !(await deps.windows.claimGroupAlert('sources', atMs, deps.rule.maxSourceAlerts))
+    )
+      continue;
+    fired.push(outcome);
+  }
   const named = fired.at(-1);
   if (!named) return null;
   const alert: AlertJob = {
