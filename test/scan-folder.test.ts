@@ -288,6 +288,10 @@ describe('advscreen scan <folder>', () => {
     const result = await runCli(['scan', folder, '--threshold', 'high']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--threshold must be a number/);
+    // The model stage's options without the model stage would be ignored: said instead.
+    const withoutModel = await runCli(['scan', folder, '--no-consistency']);
+    expect(withoutModel.code).toBe(2);
+    expect(withoutModel.stderr).toMatch(/are for the model stage: add --model default/);
   });
 
   it('exits 2 with a usage message, not a stack trace, on an unknown option; --help prints usage', async () => {

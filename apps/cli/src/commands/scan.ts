@@ -53,6 +53,10 @@ export async function runScanCommand(argv: string[]): Promise<number> {
     },
   });
   if (positionals.length !== 1) throw new UsageError('scan takes exactly one folder or s3://bucket/prefix');
+  if (!values.model && (values['model-checks'] || values['no-consistency']))
+    throw new UsageError(
+      '--model-checks and --no-consistency are for the model stage: add --model default or --model spec.json',
+    );
   const config = loadConfig();
   const concurrency = positiveNumber('concurrency', values.concurrency) ?? 4;
   const jsonOutput = values.json || !process.stdout.isTTY;
