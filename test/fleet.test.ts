@@ -701,6 +701,25 @@ describe('the fleet on real Redis and S3 servers', () => {
     }
   });
 
+  it('says how many object versions an enqueue queued, and how many the queue held already', async () => {
+    const { uploads } = await freshFleet('recount', {});
+    const keys = await uploadPhotoCopies(uploads, 1);
+    const first = await runCli(['enqueue', `s3://${uploads}/`]);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual({
+      source: `s3://${uploads}/`,
+      queued: keys.length,
+      alreadyQueued: 0,
+    });
+    await client.send(new PutObjectCommand({ Bucket: uploads, Key: 'late.png', Body: 'added since' }));
+    const again = await runCli(['enqueue', `s3://${uploads}/`]);
+    expect(JSON.parse(again.stdout)).toEqual({
+      source: `s3://${uploads}/`,
+      queued: 1,
+      alreadyQueued: keys.length,
+    });
+  });
+
   it("remembers the poller's object versions per bucket, in Redis", async () => {
     const polled = createRedisPolledVersions(redis, `test-${Date.now()}`);
     const a = { bucket: 'one', key: 'a.png', etag: 'e1' };

@@ -62,6 +62,8 @@ export interface FleetQueues {
   infer: Queue<InferJob>;
   events: Queue<VerdictEvent>;
   alerts: Queue<AlertJob>;
+  /** The connection they share, for reads BullMQ offers one job at a time only. */
+  connection: Redis;
   close(): Promise<void>;
 }
 
@@ -88,6 +90,7 @@ export function createFleetQueues(
   };
   return {
     ...queues,
+    connection,
     async close() {
       await Promise.all(Object.values(queues).map((queue) => queue.close()));
     },

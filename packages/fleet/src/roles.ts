@@ -127,7 +127,7 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
           async () => {
             for (const uri of config.fleet.poll) {
               const { bucket, prefix } = parseS3Location(uri);
-              const queued = await enqueuePrefix({
+              const count = await enqueuePrefix({
                 store: context.storeFor(bucket),
                 bucket,
                 prefix,
@@ -135,7 +135,7 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
                 via: 'poller',
                 polled: polledVersions,
               });
-              logger.debug({ uri, queued }, 'poll listed');
+              logger.debug({ uri, ...count }, 'poll listed');
             }
           },
           config.fleet.pollIntervalMs,
