@@ -735,6 +735,33 @@ describe('the fleet on real Redis and S3 servers', () => {
     expect(await polled.unseen([a, rewritten, b])).toEqual([a]);
   });
 
+  it('remembers a polled version while it is listed, and forgets a deleted key within the days kept', async () => {
+    const prefix = `test-${Date.now()}`;
+    let now = Date.UTC(2026, 10, 1, 12);
+    const polled = createRedisPolledVersions(redis, prefix, { days: 3, now: () => now });
+    const stays = { bucket: 'one', key: 'stays.png', etag: 'e1' };
+    const deleted = { bucket: 'one', key: 'deleted.png', etag: 'e2' };
+    await polled.remember([stays, deleted]);
+    // Ten days of daily polls that list only the key still there: it stays remembered.
+    for (let day = 1; day <= 10; day++) {
+      now += 86_400_000;
+      expect(await polled.unseen([stays])).toEqual([]);
+    }
+    // Every day's hash expires within the days kept (Redis's own clock), and the deleted key is
+    // in none but the first day's, which goes with it.
+    const hashes = (await redis.keys(`${prefix}:polled:one:*`)).sort();
+    expect(hashes).toHaveLength(11);
+    for (const hash of hashes) {
+      const ttl = await redis.pttl(hash);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(3 * 86_400_000);
+      expect(await redis.hexists(hash, deleted.key)).toBe(hash === hashes[0] ? 1 : 0);
+    }
+    // Unpolled for longer than the days kept, a version is handed on again (once).
+    now += 4 * 86_400_000;
+    expect(await polled.unseen([stays])).toEqual([stays]);
+  });
+
   it("records an outcome for keys it cannot file as they are: a backslash, or S3's length limit", async () => {
     const { uploads, results, quarantine, config, logger } = await freshFleet('odd-keys', {});
     const unsafe = 'from-bot-7/back\\slash.png';

@@ -13,31 +13,58 @@ export interface PolledVersions {
   remember(objects: readonly ObjectRef[]): Promise<void>;
 }
 
+const DAY_MS = 86_400_000;
+
 /**
- * One Redis hash per bucket, key -> ETag, without expiry: 140 bytes per polled object with
- * 35-character keys (Redis 7.0). A key deleted from the bucket keeps its field.
+ * One Redis hash per bucket and UTC day, key -> ETag, each kept `days` days. A version still
+ * listed is copied into the day's hash the first time a poll sees it that day, so what stays in
+ * the bucket stays remembered while it is polled at least once every `days` days; a deleted key
+ * is forgotten within `days` days (one hash without expiry kept every key ever polled: a bucket
+ * whose uploads are deleted after screening grew it by 140 bytes an upload, for good).
  */
-export function createRedisPolledVersions(redis: Redis, prefix = 'advscreen'): PolledVersions {
-  const hashOf = (bucket: string) => `${prefix}:polled:${bucket}`;
+export function createRedisPolledVersions(
+  redis: Redis,
+  prefix = 'advscreen',
+  options: { days?: number; now?: () => number } = {},
+): PolledVersions {
+  const days = options.days ?? 3;
+  const now = options.now ?? Date.now;
+  const hashOf = (bucket: string, day: number) => `${prefix}:polled:${bucket}:${day}`;
+  const write = async (bucket: string, objects: readonly ObjectRef[], day: number) => {
+    if (objects.length === 0) return;
+    const hash = hashOf(bucket, day);
+    await redis
+      .multi()
+      .hset(hash, Object.fromEntries(objects.map((o) => [o.key, o.etag as string])))
+      .pexpire(hash, days * DAY_MS)
+      .exec();
+  };
   return {
     async unseen(objects) {
+      const today = Math.floor(now() / DAY_MS);
       const seen = new Set<ObjectRef>();
       for (const [bucket, ofBucket] of Map.groupBy(objects, (object) => object.bucket)) {
-        const known = await redis.hmget(hashOf(bucket), ...ofBucket.map((object) => object.key));
+        const keys = ofBucket.map((object) => object.key);
+        const lookups = redis.pipeline();
+        for (let back = 0; back < days; back++) lookups.hmget(hashOf(bucket, today - back), ...keys);
+        const known = ((await lookups.exec()) ?? []).map(([, values]) => values as (string | null)[]);
+        const refresh: ObjectRef[] = [];
         ofBucket.forEach((object, i) => {
-          if (object.etag !== null && known[i] === object.etag) seen.add(object);
+          if (object.etag === null) return;
+          const day = known.findIndex((values) => values[i] === object.etag);
+          if (day < 0) return;
+          seen.add(object);
+          if (day > 0) refresh.push(object);
         });
+        await write(bucket, refresh, today);
       }
       return objects.filter((object) => !seen.has(object));
     },
     async remember(objects) {
-      const byBucket = Map.groupBy(
-        objects.filter((object) => object.etag !== null),
-        (object) => object.bucket,
-      );
-      for (const [bucket, ofBucket] of byBucket) {
-        await redis.hset(hashOf(bucket), Object.fromEntries(ofBucket.map((o) => [o.key, o.etag as string])));
-      }
+      const today = Math.floor(now() / DAY_MS);
+      const withEtag = objects.filter((object) => object.etag !== null);
+      for (const [bucket, ofBucket] of Map.groupBy(withEtag, (object) => object.bucket))
+        await write(bucket, ofBucket, today);
     },
   };
 }
