@@ -10,6 +10,7 @@ import { loadConfig } from '@advscreen/config';
 import { QueueName } from '@advscreen/contracts';
 import {
   createFleetQueues,
+  createRedisDetectionCache,
   createRedisPolledVersions,
   enqueuePrefix,
   type FleetQueues,
@@ -733,6 +734,33 @@ describe('the fleet on real Redis and S3 servers', () => {
     expect(await polled.unseen([rewritten])).toEqual([rewritten]);
     await polled.remember([rewritten, b]);
     expect(await polled.unseen([a, rewritten, b])).toEqual([a]);
+  });
+
+  it('keeps detector verdicts by content for the days set, and none at 0 days', async () => {
+    const record = {
+      key: 'a.png',
+      verdict: 'clean' as const,
+      score: -1,
+      threshold: 0,
+      signals: {},
+      detector: 'residual-cooccurrence@23',
+      bytes: 10,
+      format: 'png',
+      ms: 1,
+    };
+    const cache = createRedisDetectionCache(redis, 'ns', 2, `test-${Date.now()}`);
+    await cache.set('0123456789abcdef0123456789abcdef', record);
+    expect(await cache.get('0123456789abcdef0123456789abcdef')).toMatchObject({
+      verdict: 'clean',
+      score: -1,
+    });
+    const [key] = await redis.keys('test-*:content:ns:*');
+    expect(await redis.ttl(key as string)).toBeGreaterThan(2 * 86_400 - 60);
+    expect(await redis.ttl(key as string)).toBeLessThanOrEqual(2 * 86_400);
+    const off = createRedisDetectionCache(redis, 'ns', 0, 'test-off');
+    await off.set('0123456789abcdef0123456789abcdef', record);
+    expect(await off.get('0123456789abcdef0123456789abcdef')).toBeNull();
+    expect(await redis.keys('test-off:*')).toEqual([]);
   });
 
   it('remembers a polled version while it is listed, and forgets a deleted key within the days kept', async () => {

@@ -87,6 +87,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ADVSCREEN_ALERT_EXPECTED_FPR: '2' })).toThrow(/ADVSCREEN_ALERT_EXPECTED_FPR/);
   });
 
+  it('reuses detector verdicts for 7 days by default, 0 to 365 days when set', () => {
+    expect(loadConfig({}).fleet.detectionCacheDays).toBe(7);
+    expect(loadConfig({ ADVSCREEN_DETECTION_CACHE_DAYS: '0' }).fleet.detectionCacheDays).toBe(0);
+    expect(loadConfig({ ADVSCREEN_DETECTION_CACHE_DAYS: '0.5' }).fleet.detectionCacheDays).toBe(0.5);
+    expect(() => loadConfig({ ADVSCREEN_DETECTION_CACHE_DAYS: '-1' })).toThrow(
+      /ADVSCREEN_DETECTION_CACHE_DAYS/,
+    );
+  });
+
   it('turns the per-source query history on by default, off with ADVSCREEN_QUERY_HISTORY=false', () => {
     expect(loadConfig({}).fleet.queryHistory).toEqual({
       radius: 3,

@@ -91,6 +91,7 @@ const EnvSchema = z.object({
   ADVSCREEN_ALERT_EXPECTED_FPR: z.coerce.number().min(0).lt(1).default(0.02),
   ADVSCREEN_ALERT_MAX_SOURCES: positiveInt.default(10),
   ADVSCREEN_QUERY_HISTORY: booleanFlag.default(true),
+  ADVSCREEN_DETECTION_CACHE_DAYS: z.coerce.number().min(0).max(365).default(7),
   ADVSCREEN_QUERY_RADIUS: z.coerce.number().positive().max(255).default(3),
   ADVSCREEN_QUERY_NEIGHBOURS: positiveInt.default(5),
   ADVSCREEN_QUERY_HISTORY_SIZE: positiveInt.max(10_000).default(256),
@@ -143,6 +144,8 @@ export interface FleetConfig {
   detectorModel: string | undefined;
   calibration: string | undefined;
   detectorConcurrency: number;
+  /** How long a detector verdict is reused for identical bytes; 0: not at all. */
+  detectionCacheDays: number;
   modelSpec: string | undefined;
   executionProvider: ExecutionProvider;
   inferenceConcurrency: number;
@@ -237,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       detectorModel: e.ADVSCREEN_DETECTOR_MODEL,
       calibration: e.ADVSCREEN_CALIBRATION,
       detectorConcurrency: e.ADVSCREEN_DETECTOR_CONCURRENCY,
+      detectionCacheDays: e.ADVSCREEN_DETECTION_CACHE_DAYS,
       modelSpec: e.ADVSCREEN_MODEL_SPEC,
       executionProvider: e.ADVSCREEN_EXECUTION_PROVIDER,
       inferenceConcurrency: e.ADVSCREEN_INFERENCE_CONCURRENCY,

@@ -15,8 +15,6 @@ export interface DetectionCache {
   set(contentId: string, record: VerdictRecord): Promise<void>;
 }
 
-const TTL_S = 7 * 24 * 3600;
-
 /** The content id of an object version, when its ETag is a plain MD5 (not multipart, not KMS). */
 export function contentIdOf(etag: string): string | null {
   return /^[0-9a-f]{32}$/.test(etag) ? etag : null;
@@ -46,11 +44,18 @@ export function detectionCacheNamespace(
   return `${scorer.name}@${scorer.threshold}@${decode}`;
 }
 
+/** A cache that keeps nothing: `ADVSCREEN_DETECTION_CACHE_DAYS=0`. */
+export const NO_DETECTION_CACHE: DetectionCache = { get: async () => null, set: async () => {} };
+
+/** Verdicts kept `days` days each (0.4-0.8 KB a distinct content in Redis 7.0). */
 export function createRedisDetectionCache(
   redis: Redis,
   namespace: string,
+  days: number,
   prefix = 'advscreen',
 ): DetectionCache {
+  if (days <= 0) return NO_DETECTION_CACHE;
+  const ttlS = Math.round(days * 24 * 3600);
   const keyOf = (contentId: string) => `${prefix}:content:${namespace}:${contentId}`;
   return {
     async get(contentId) {
@@ -60,7 +65,7 @@ export function createRedisDetectionCache(
       return parsed.success ? parsed.data : null;
     },
     async set(contentId, record) {
-      await redis.set(keyOf(contentId), JSON.stringify(record), 'EX', TTL_S);
+      await redis.set(keyOf(contentId), JSON.stringify(record), 'EX', ttlS);
     },
   };
 }

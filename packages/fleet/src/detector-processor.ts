@@ -36,7 +36,11 @@ function buildDependencies(): DetectDependencies {
   return {
     storeFor: context.storeFor,
     scorer,
-    cache: createRedisDetectionCache(context.redis, detectionCacheNamespace(scorer, config.decode)),
+    cache: createRedisDetectionCache(
+      context.redis,
+      detectionCacheNamespace(scorer, config.decode),
+      config.fleet.detectionCacheDays,
+    ),
     limits: config.decode,
     quarantine: { store: context.storeFor(quarantine.bucket), prefix: quarantine.prefix },
     outcomes: context.outcomes,

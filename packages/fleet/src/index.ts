@@ -1,4 +1,5 @@
-export { enqueuePrefix } from './enqueue.ts';
+export { createRedisDetectionCache } from './detection-cache.ts';
+export { type EnqueueCount, enqueuePrefix } from './enqueue.ts';
 export { decodeNotificationKey, objectsFromNotification, startNotificationServer } from './notifications.ts';
 export { createRedisPolledVersions, type PolledVersions } from './polled-versions.ts';
 export {
