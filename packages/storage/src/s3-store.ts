@@ -79,7 +79,7 @@ export type BucketState = { state: 'exists' } | { state: 'missing' } | { state: 
 export async function probeBucket(
   client: S3Client,
   bucket: string,
-  timeoutMs = 10_000,
+  timeoutMs = 5_000,
 ): Promise<BucketState> {
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }), {
