@@ -76,11 +76,7 @@ export type BucketState = { state: 'exists' } | { state: 'missing' } | { state: 
  * Only a 404 is `missing`: a 403 (HeadBucket needs s3:ListBucket, which a role that only writes
  * there lacks) or an unreachable endpoint is `unknown`.
  */
-export async function probeBucket(
-  client: S3Client,
-  bucket: string,
-  timeoutMs = 5_000,
-): Promise<BucketState> {
+export async function probeBucket(client: S3Client, bucket: string, timeoutMs = 5_000): Promise<BucketState> {
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }), {
       abortSignal: AbortSignal.timeout(timeoutMs),
