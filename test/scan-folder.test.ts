@@ -160,6 +160,28 @@ describe('advscreen scan <folder>', () => {
     expect(role.stderr).toBe('advscreen: the detector role needs ADVSCREEN_RESULTS\n');
   });
 
+  it('exits 1 when quarantine copies failed, every verdict still written', async () => {
+    const out = path.join(await mkdtemp(path.join(tmpdir(), 'advscreen-unquarantined-')), 'verdicts.jsonl');
+    // A file where the quarantine folder should be: no copy can be made under it.
+    const result = await runCli([
+      'scan',
+      PHOTOS,
+      '--out',
+      out,
+      '--quarantine',
+      path.join(PHOTOS, 'kite_1.png'),
+      '--json',
+    ]);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.counts.adversarial).toBeGreaterThan(0);
+    expect(summary.quarantineFailures).toBe(summary.counts.adversarial);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `advscreen: ${summary.quarantineFailures} of ${summary.counts.adversarial} quarantine copies failed`,
+    );
+    expect(await readVerdicts(out)).toHaveLength(summary.total);
+  });
+
   it('screens a folder again as the first time, its own verdicts file and quarantine inside it left out', async () => {
     const inside = await mkdtemp(path.join(tmpdir(), 'advscreen-rescan-'));
     for (const name of ['kite_1.png', 'dog_0.jpg', 'person_2__PGD_8-255.png'])

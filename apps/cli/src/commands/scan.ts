@@ -119,7 +119,15 @@ export async function runScanCommand(argv: string[]): Promise<number> {
       queryHistory: queryHistory !== undefined,
     });
     process.stdout.write(jsonOutput ? `${JSON.stringify(report)}\n` : formatScanSummaryText(report));
-    return summary.aborted ? 130 : 0;
+    if (summary.aborted) return 130;
+    // Every verdict is written, but flagged images are not where --quarantine was to put them.
+    if (summary.quarantineFailures > 0) {
+      process.stderr.write(
+        `advscreen: ${summary.quarantineFailures} of ${summary.counts.adversarial} quarantine copies failed (each verdict's detail says why)\n`,
+      );
+      return 1;
+    }
+    return 0;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
