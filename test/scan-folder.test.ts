@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -158,6 +160,47 @@ describe('advscreen scan <folder>', () => {
     const role = await runCli(['worker', 'detector']);
     expect(role.code).toBe(2);
     expect(role.stderr).toBe('advscreen: the detector role needs ADVSCREEN_RESULTS\n');
+  });
+
+  it('stops on SIGINT with what it screened written and counted, exit 130', async () => {
+    const many = await mkdtemp(path.join(tmpdir(), 'advscreen-interrupted-'));
+    const names = (await readdir(PHOTOS)).filter((name) => /\.(png|jpg)$/.test(name));
+    for (let copy = 0; copy < 40; copy++)
+      for (const name of names) await copyFile(path.join(PHOTOS, name), path.join(many, `${copy}-${name}`));
+    const out = path.join(many, '..', `${path.basename(many)}.jsonl`);
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'apps/cli/bin/advscreen.ts'),
+        'scan',
+        many,
+        '--out',
+        out,
+        '--model',
+        'default',
+        '--json',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    const exited = once(child, 'exit');
+    // Interrupted once it has written a verdict, far from the end of its listing.
+    for (let i = 0; i < 600; i++) {
+      const written = await readFile(out, 'utf8').catch(() => '');
+      if (written.includes('\n')) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill('SIGINT');
+    const [code] = await exited;
+    expect(code).toBe(130);
+    const summary = JSON.parse(stdout);
+    expect(summary.aborted).toBe(true);
+    expect(summary.total).toBeLessThan(names.length * 40);
+    expect(summary.counts.clean + summary.counts.adversarial + summary.counts.rejected).toBe(summary.total);
+    expect(await readVerdicts(out)).toHaveLength(summary.total);
   });
 
   it('exits 1 when quarantine copies failed, every verdict still written', async () => {

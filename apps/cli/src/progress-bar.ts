@@ -2,7 +2,8 @@
 export class ProgressBar {
   readonly #stream: NodeJS.WriteStream;
   readonly #started = performance.now();
-  #total = 0;
+  /** Unknown while the listing goes on: the scan screens what it has listed meanwhile. */
+  #total: number | null = null;
   #done = 0;
   #lastDraw = 0;
 
@@ -10,7 +11,7 @@ export class ProgressBar {
     this.#stream = stream;
   }
 
-  start(total: number): void {
+  setTotal(total: number): void {
     this.#total = total;
     this.#draw(true);
   }
@@ -30,12 +31,13 @@ export class ProgressBar {
     this.#lastDraw = now;
     const seconds = (now - this.#started) / 1000;
     const rate = seconds > 0 ? this.#done / seconds : 0;
-    const eta = rate > 0 ? Math.ceil((this.#total - this.#done) / rate) : null;
+    const total = this.#total;
+    const eta = total !== null && rate > 0 ? Math.ceil((total - this.#done) / rate) : null;
     const width = 30;
-    const filled = this.#total > 0 ? Math.round((this.#done / this.#total) * width) : 0;
+    const filled = total ? Math.round((this.#done / total) * width) : 0;
     const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
     this.#stream.write(
-      `\r\x1b[2K[${bar}] ${this.#done}/${this.#total}  ${rate.toFixed(1)} img/s  ETA ${eta === null ? '?' : `${eta}s`}`,
+      `\r\x1b[2K[${bar}] ${this.#done}/${total ?? '? (listing)'}  ${rate.toFixed(1)} img/s  ETA ${eta === null ? '?' : `${eta}s`}`,
     );
   }
 }

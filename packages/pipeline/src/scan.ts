@@ -26,12 +26,13 @@ export interface ScanOptions {
   onRecord: (record: VerdictRecord) => Promise<void> | void;
   /** Keys not to screen: the scan's own outputs inside the scanned location (ownOutputKeys). */
   exclude?: (key: string) => boolean;
-  /** Called once the listing is complete, with the number of objects to screen. */
+  /** Called once the listing is complete (objects are screened meanwhile), with how many it found to screen. */
   onListed?: (total: number) => void;
   signal?: AbortSignal;
 }
 
 export interface ScanSummary {
+  /** Objects screened: every one listed, unless the scan was interrupted. */
   total: number;
   counts: Record<VerdictRecord['verdict'], number>;
   /** Adversarial verdicts by the check that decided them (`layer`). */
@@ -55,13 +56,26 @@ const SLOWEST_KEPT = 5;
  */
 export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
   const started = performance.now();
-  const keys: string[] = [];
-  for await (const object of options.source.store.list(options.source.prefix))
-    if (!options.exclude?.(object.key)) keys.push(object.key);
-  options.onListed?.(keys.length);
+  // Screened while it is listed: a bucket of millions starts at once and holds no key list.
+  const listing = (async function* () {
+    for await (const object of options.source.store.list(options.source.prefix))
+      if (!options.exclude?.(object.key)) yield object.key;
+  })();
+  let listed = 0;
+  let listingDone = false;
+  const nextKey = async (): Promise<string | null> => {
+    const { value, done } = await listing.next();
+    if (!done) {
+      listed++;
+      return value;
+    }
+    if (!listingDone) options.onListed?.(listed);
+    listingDone = true;
+    return null;
+  };
 
   const summary: ScanSummary = {
-    total: keys.length,
+    total: 0,
     counts: { clean: 0, adversarial: 0, rejected: 0 },
     adversarialByLayer: {},
     rejectedReasons: {},
@@ -144,11 +158,12 @@ export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
     return record;
   };
 
-  let next = 0;
   const lane = async () => {
-    while (next < keys.length && !options.signal?.aborted) {
-      const key = keys[next++] as string;
+    while (!options.signal?.aborted) {
+      const key = await nextKey();
+      if (key === null) return;
       const record = await screenOne(key);
+      summary.total++;
       summary.counts[record.verdict]++;
       const layer = detectorStageLayer(record);
       if (layer) summary.adversarialByLayer[layer] = (summary.adversarialByLayer[layer] ?? 0) + 1;
@@ -158,7 +173,11 @@ export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
       await options.onRecord(record);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
+  } finally {
+    await listing.return(undefined);
+  }
   summary.aborted = options.signal?.aborted ?? false;
   summary.elapsedMs = performance.now() - started;
   return summary;

@@ -98,7 +98,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
       queryHistory,
       concurrency: model ? Math.max(concurrency, config.fleet.batch.maxBatch) : concurrency,
       signal: abort.signal,
-      onListed: (total) => progress?.start(total),
+      onListed: (total) => progress?.setTotal(total),
       onRecord: async (record) => {
         if (record.verdict === 'rejected')
           logger.debug({ key: record.key, reason: record.reason }, record.detail);
