@@ -106,39 +106,28 @@ describe('monitorEvent on a real Redis', () => {
       queues: { alerts: { add: async (_name: string, alert: AlertJob) => alerts.push(alert) } },
       rule,
     };
+    /** An adversarial verdict on upload `n` of `source`, at `atMs`. */
+    const flagged = (source: string, n: number, atMs: number): VerdictEvent => ({
+      v: 1,
+      object: { bucket: 'uploads', key: `${source}/${n}.png`, etag: `${source}-${n}` },
+      source,
+      verdict: 'adversarial',
+      stage: 'detector',
+      score: 1,
+      at: new Date(atMs).toISOString(),
+    });
     // An agent naming itself afresh every 5 uploads: 15 senders, each of whose windows fills.
     const start = Date.UTC(2026, 10, 29, 12);
     for (let sender = 0; sender < 15; sender++)
-      for (let upload = 0; upload < 5; upload++) {
-        const event: VerdictEvent = {
-          v: 1,
-          object: { bucket: 'uploads', key: `agent-${sender}/${upload}.png`, etag: `e${sender}-${upload}` },
-          source: `agent-${sender}`,
-          verdict: 'adversarial',
-          stage: 'detector',
-          score: 1,
-          at: new Date(start + sender * 1000 + upload).toISOString(),
-        };
-        await monitorEvent(event, deps);
-      }
+      for (let upload = 0; upload < 5; upload++)
+        await monitorEvent(flagged(`agent-${sender}`, upload, start + sender * 1000 + upload), deps);
     const senders = alerts.flatMap((a) => a.scopesFired.filter((scope) => scope.startsWith('source:')));
     expect(senders).toEqual(Array.from({ length: 10 }, (_, i) => `source:agent-${i}`));
     expect(alerts.filter((a) => a.scopesFired.includes('global'))).toHaveLength(1);
     // The next cooldown period has a budget of its own.
-    const later = new Date(start + rule.cooldownMs + 60_000);
+    const later = start + rule.cooldownMs + 60_000;
     for (let upload = 0; upload < 5; upload++)
-      await monitorEvent(
-        {
-          v: 1,
-          object: { bucket: 'uploads', key: `late/${upload}.png`, etag: `late-${upload}` },
-          source: 'late-agent',
-          verdict: 'adversarial',
-          stage: 'detector',
-          score: 1,
-          at: new Date(later.getTime() + upload).toISOString(),
-        },
-        deps,
-      );
+      await monitorEvent(flagged('late-agent', upload, later + upload), deps);
     expect(alerts.at(-1)?.scopesFired).toContain('source:late-agent');
   });
 });

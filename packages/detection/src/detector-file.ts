@@ -170,7 +170,6 @@ export type CalibrationFile = z.infer<typeof CalibrationFile>;
 
 export const BUNDLED_DETECTOR_PATH = new URL('../models/residual-cooccurrence-v23.json', import.meta.url);
 
-/** A JSON file's contents, or an error naming what it was meant to be, the path and why not. */
 /** Reads `path` as JSON and checks it against `schema`; `what` names the kind of file in errors. */
 export function readJsonFileAs<T>(schema: z.ZodType<T>, path: string | URL, what: string): T {
   let value: unknown;

@@ -9,7 +9,7 @@ import { LocalFolderStore } from '@advscreen/storage';
 import { describe, expect, it } from 'vitest';
 import { BucketLikeStore } from '../../../../test/support/bucket-like-store.ts';
 import { nearDuplicatePngs } from '../../../../test/support/near-duplicates.ts';
-import type { DetectionCache } from '../detection-cache.ts';
+import { type DetectionCache, NO_DETECTION_CACHE } from '../detection-cache.ts';
 import { type DetectDependencies, detectObject } from './detect.ts';
 import { createOutcomeWriter } from './outcome-records.ts';
 
@@ -39,7 +39,7 @@ function dependenciesOn(
     quarantine: { store, prefix: 'held' },
     outcomes: createOutcomeWriter(store, 'results'),
     queues: recordingQueues().queues,
-    cache: { get: async () => null, set: async () => {} },
+    cache: NO_DETECTION_CACHE,
     queryHistory: null,
     ...given,
   };
