@@ -991,14 +991,17 @@ describe('the fleet on real Redis and S3 servers', () => {
     await expect(
       startRole(
         'detector',
-        { ...config, fleet: { ...config.fleet, quarantine: `s3://${quarantine}-typo/held` } },
+        {
+          ...config,
+          fleet: { ...config.fleet, quarantine: { bucket: `${quarantine}-typo`, prefix: 'held' } },
+        },
         logger,
       ),
     ).rejects.toThrow(`ADVSCREEN_QUARANTINE names bucket ${quarantine}-typo, which does not exist`);
     await expect(
       startRole(
         'ingest',
-        { ...config, fleet: { ...config.fleet, poll: [`s3://${uploads}-typo/incoming/`] } },
+        { ...config, fleet: { ...config.fleet, poll: [{ bucket: `${uploads}-typo`, prefix: 'incoming/' }] } },
         logger,
       ),
     ).rejects.toThrow(`ADVSCREEN_POLL names bucket ${uploads}-typo, which does not exist`);

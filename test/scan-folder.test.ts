@@ -153,9 +153,14 @@ describe('advscreen scan <folder>', () => {
       expect(result.stderr.split('\n')).toHaveLength(2);
       expect(result.stderr).toContain(says);
     }
-    const enqueue = await runCli(['enqueue', 's3://x']);
-    expect(enqueue.code).toBe(2);
-    expect(enqueue.stderr.split('\n')[0]).toBe('advscreen: enqueue takes one s3://bucket/prefix');
+    for (const [target, says] of [
+      [PHOTOS, 'enqueue takes one s3://bucket/prefix'],
+      ['s3://x', 's3://x is not a valid s3://bucket/prefix location'],
+    ]) {
+      const enqueue = await runCli(['enqueue', target as string]);
+      expect(enqueue.code).toBe(2);
+      expect(enqueue.stderr.split('\n')[0]).toBe(`advscreen: ${says}`);
+    }
     // A fleet role without a setting it needs is a configuration error too.
     const role = await runCli(['worker', 'detector']);
     expect(role.code).toBe(2);

@@ -1,5 +1,4 @@
 import { statSync } from 'node:fs';
-import { readS3Location } from '@advscreen/contracts';
 import { probeBucket, resolveLocation, type StoreLocation } from '@advscreen/storage';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UsageError } from './usage-error.ts';
@@ -17,7 +16,7 @@ export async function checkedLocation(uri: string, s3Client: () => S3Client): Pr
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const bucket = readS3Location(uri)?.bucket;
+  const { bucket } = location;
   if (bucket && (await probeBucket(s3Client(), bucket)).state === 'missing')
     throw new UsageError(`${location.store.location} does not exist`);
   return location;

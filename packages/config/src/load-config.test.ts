@@ -47,18 +47,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ADVSCREEN_ACCEPTED_FORMATS: ' , ' })).toThrow(/at least one format/);
   });
 
-  it('takes S3 locations (poll, results, quarantine) only as s3://bucket[/prefix], at start-up', () => {
+  it('takes S3 locations (poll, results, quarantine) only as s3://bucket[/prefix], parsed at start-up', () => {
     expect(loadConfig({}).fleet.poll).toEqual([]);
     expect(loadConfig({ ADVSCREEN_POLL: ' s3://uploads/incoming/ , s3://other ,' }).fleet.poll).toEqual([
-      's3://uploads/incoming/',
-      's3://other',
+      { bucket: 'uploads', prefix: 'incoming/' },
+      { bucket: 'other', prefix: '' },
     ]);
     expect(() => loadConfig({ ADVSCREEN_POLL: 's3://uploads/a,photos/b' })).toThrow(/ADVSCREEN_POLL/);
     expect(() => loadConfig({ ADVSCREEN_RESULTS: 's3:///outcomes' })).toThrow(/ADVSCREEN_RESULTS/);
     expect(() => loadConfig({ ADVSCREEN_QUARANTINE: 'quarantine/held' })).toThrow(/ADVSCREEN_QUARANTINE/);
-    expect(loadConfig({ ADVSCREEN_RESULTS: 's3://results/outcomes' }).fleet.results).toBe(
-      's3://results/outcomes',
-    );
+    expect(loadConfig({ ADVSCREEN_RESULTS: 's3://results/outcomes' }).fleet.results).toEqual({
+      bucket: 'results',
+      prefix: 'outcomes',
+    });
   });
 
   it('logs queue depths for CloudWatch only when asked, every 1 to 3600 seconds', () => {

@@ -2,6 +2,7 @@ import {
   EXECUTION_PROVIDERS,
   type ExecutionProvider,
   readS3Location,
+  type S3Location,
   SCREENED_FORMATS,
   type ScreenedFormat,
 } from '@advscreen/contracts';
@@ -23,13 +24,16 @@ const formatList = z
   ])
   .pipe(z.array(z.enum(SCREENED_FORMATS)).min(1, 'name at least one format'));
 
-/** An S3 location, `s3://bucket` or `s3://bucket/prefix`: the bucket named. */
-const s3Location = z
-  .string()
-  .refine(
-    (uri) => readS3Location(uri) !== undefined,
-    'must be s3://bucket/prefix (a bucket name of 3+ characters)',
-  );
+/** An S3 location, `s3://bucket` or `s3://bucket/prefix`, parsed into its bucket and prefix. */
+const s3Location = z.string().transform((uri, context): S3Location => {
+  const location = readS3Location(uri);
+  if (location) return location;
+  context.addIssue({
+    code: 'custom',
+    message: 'must be s3://bucket/prefix (a bucket name of 3+ characters)',
+  });
+  return z.NEVER;
+});
 
 /**
  * Every environment variable advscreen reads, with its default. Parsed once at start-up so a
@@ -120,10 +124,10 @@ export interface S3Config {
 
 export interface FleetConfig {
   redisUrl: string;
-  /** s3://bucket/prefix for result and rejection records. */
-  results: string | undefined;
-  /** s3://bucket/prefix for quarantine copies. */
-  quarantine: string | undefined;
+  /** Where result and rejection records go. */
+  results: S3Location | undefined;
+  /** Where quarantine copies go. */
+  quarantine: S3Location | undefined;
   ingestPort: number;
   /** The monitor role's Prometheus endpoint (GET /metrics); off when unset. */
   metricsPort: number | undefined;
@@ -136,8 +140,8 @@ export interface FleetConfig {
   /** Seconds between the monitor's queue-depth log lines in CloudWatch's embedded metric format; off when unset. */
   cloudwatchMetricsSeconds: number | undefined;
   ingestToken: string | undefined;
-  /** s3://bucket/prefix locations to poll, comma-separated in the environment. */
-  poll: string[];
+  /** Locations to poll, comma-separated s3://bucket/prefix in the environment. */
+  poll: S3Location[];
   pollIntervalMs: number;
   sourceMetadataKey: string;
   sourceKeyPattern: RegExp | undefined;

@@ -12,6 +12,6 @@ export {
   QueueName,
   VerdictEvent,
 } from './jobs.ts';
-export { parseS3Location, readS3Location, type S3Location } from './s3-location.ts';
+export { formatS3Location, parseS3Location, readS3Location, type S3Location } from './s3-location.ts';
 export { isLossyCoded, SCREENED_FORMATS, type ScreenedFormat } from './screened-formats.ts';
 export * from './verdict.ts';

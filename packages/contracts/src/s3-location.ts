@@ -23,3 +23,8 @@ export function parseS3Location(uri: string): S3Location {
   if (!location) throw new Error(`${uri} is not a valid s3://bucket/prefix location`);
   return location;
 }
+
+/** The `s3://bucket/prefix` form of a location, for messages and logs. */
+export function formatS3Location({ bucket, prefix }: S3Location): string {
+  return prefix === '' ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
+}

@@ -1,7 +1,7 @@
 // BullMQ runs this file in a worker thread (useWorkerThreads), so decoding and scoring never
 // block the thread that renews job locks: a busy detector's jobs are never reported stalled.
 import { loadConfig } from '@advscreen/config';
-import { DetectJob, parseS3Location } from '@advscreen/contracts';
+import { DetectJob } from '@advscreen/contracts';
 import {
   BUNDLED_DETECTOR_PATH,
   createResidualScorer,
@@ -25,9 +25,7 @@ function buildDependencies(): DetectDependencies {
     createLogger({ name: 'advscreen-detector-thread', level: config.logLevel }),
     'detector',
   );
-  const quarantine = parseS3Location(
-    requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'detector'),
-  );
+  const quarantine = requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'detector');
   const model = loadDetectorModel(config.fleet.detectorModel ?? BUNDLED_DETECTOR_PATH);
   const scorer = createResidualScorer(
     model,

@@ -1,5 +1,5 @@
 import { type AdvscreenConfig, ConfigError } from '@advscreen/config';
-import { parseS3Location } from '@advscreen/contracts';
+import type { S3Location } from '@advscreen/contracts';
 import type { Logger } from '@advscreen/observability';
 import { createS3Client, type ObjectStore, probeBucket } from '@advscreen/storage';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -27,7 +27,7 @@ export function requireSetting<T>(value: T | undefined, name: string, role: stri
 }
 
 export function openRoleContext(config: AdvscreenConfig, logger: Logger, role: string): RoleContext {
-  const results = parseS3Location(requireSetting(config.fleet.results, 'ADVSCREEN_RESULTS', role));
+  const results = requireSetting(config.fleet.results, 'ADVSCREEN_RESULTS', role);
   const s3 = createS3Client(config.s3);
   const storeFor = storesByBucket(s3);
   const redis = createRedisConnection(config.fleet.redisUrl);
@@ -56,11 +56,9 @@ export function openRoleContext(config: AdvscreenConfig, logger: Logger, role: s
  */
 export async function checkBuckets(
   context: Pick<RoleContext, 's3' | 'logger'>,
-  settings: readonly (readonly [name: string, uri: string | undefined])[],
+  settings: readonly (readonly [name: string, location: S3Location | undefined])[],
 ): Promise<void> {
-  const named = settings.flatMap(([name, uri]) =>
-    uri ? [{ name, bucket: parseS3Location(uri).bucket }] : [],
-  );
+  const named = settings.flatMap(([name, location]) => (location ? [{ name, bucket: location.bucket }] : []));
   const states = await Promise.all(named.map(({ bucket }) => probeBucket(context.s3, bucket)));
   named.forEach(({ name, bucket }, i) => {
     const answer = states[i];

@@ -3,12 +3,13 @@ import type { AdvscreenConfig } from '@advscreen/config';
 import {
   AlertJob,
   DetectJob,
+  formatS3Location,
   InferJob,
   IngestJob,
   type ObjectRef,
   objectJobId,
-  parseS3Location,
   QueueName,
+  type S3Location,
   VerdictEvent,
 } from '@advscreen/contracts';
 import { BUNDLED_DETECTOR_PATH, detectorName, loadDetectorModel } from '@advscreen/detection';
@@ -88,7 +89,7 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
   const deps = {
     storeFor: context.storeFor,
     isFleetOutput: fleetOutputs(
-      [config.fleet.results, config.fleet.quarantine].flatMap((uri) => (uri ? [parseS3Location(uri)] : [])),
+      [config.fleet.results, config.fleet.quarantine].filter((location) => location !== undefined),
     ),
     queues,
     outcomes: context.outcomes,
@@ -125,8 +126,8 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
     config.fleet.poll.length > 0
       ? repeatUntilStopped(
           async () => {
-            for (const uri of config.fleet.poll) {
-              const { bucket, prefix } = parseS3Location(uri);
+            for (const location of config.fleet.poll) {
+              const { bucket, prefix } = location;
               const count = await enqueuePrefix({
                 store: context.storeFor(bucket),
                 bucket,
@@ -135,14 +136,14 @@ async function startIngest(context: RoleContext): Promise<RunningRole> {
                 via: 'poller',
                 polled: polledVersions,
               });
-              logger.debug({ uri, ...count }, 'poll listed');
+              logger.debug({ uri: formatS3Location(location), ...count }, 'poll listed');
             }
           },
           config.fleet.pollIntervalMs,
           (error) => logger.error({ err: error }, 'poll failed'),
         )
       : undefined;
-  logger.info({ port: server.port, poll: config.fleet.poll }, 'ingest role started');
+  logger.info({ port: server.port, poll: config.fleet.poll.map(formatS3Location) }, 'ingest role started');
   return {
     role: 'ingest',
     port: server.port,
@@ -208,9 +209,7 @@ async function startInference(context: RoleContext): Promise<RunningRole> {
   const spec = loadModelSpec(config.fleet.modelSpec ?? BUNDLED_MODEL_SPEC);
   // The detector role's model, as the shared configuration names it: its scores feed the joint rule.
   const detector = detectorName(loadDetectorModel(config.fleet.detectorModel ?? BUNDLED_DETECTOR_PATH));
-  const quarantine = parseS3Location(
-    requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'inference'),
-  );
+  const quarantine = requireSetting(config.fleet.quarantine, 'ADVSCREEN_QUARANTINE', 'inference');
   const metricsPort = config.fleet.inferenceMetricsPort;
   const metrics =
     metricsPort === undefined
@@ -370,11 +369,17 @@ async function startMonitor(context: RoleContext, sender?: AlertSender): Promise
 
 /** Starts one role in this process; `close()` drains in-flight jobs, then closes connections. */
 /** The settings naming buckets a role writes to or lists. */
-function bucketSettings(role: Role, config: AdvscreenConfig): [name: string, uri: string | undefined][] {
+function bucketSettings(
+  role: Role,
+  config: AdvscreenConfig,
+): [name: string, location: S3Location | undefined][] {
   if (role === 'monitor') return [];
-  const results: [string, string | undefined] = ['ADVSCREEN_RESULTS', config.fleet.results];
+  const results: [string, S3Location | undefined] = ['ADVSCREEN_RESULTS', config.fleet.results];
   if (role === 'ingest')
-    return [results, ...config.fleet.poll.map((uri): [string, string] => ['ADVSCREEN_POLL', uri])];
+    return [
+      results,
+      ...config.fleet.poll.map((location): [string, S3Location] => ['ADVSCREEN_POLL', location]),
+    ];
   return [results, ['ADVSCREEN_QUARANTINE', config.fleet.quarantine]];
 }
 

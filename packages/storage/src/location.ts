@@ -8,6 +8,8 @@ import { S3Store } from './s3-store.ts';
 export interface StoreLocation {
   store: ObjectStore;
   prefix: string;
+  /** The S3 bucket, for an s3:// location; undefined for a folder. */
+  bucket: string | undefined;
   /** As the user wrote it, for messages. */
   uri: string;
 }
@@ -19,7 +21,7 @@ export interface StoreLocation {
 export function resolveLocation(uri: string, s3Client: () => S3Client): StoreLocation {
   if (uri.startsWith('s3://')) {
     const { bucket, prefix } = parseS3Location(uri);
-    return { store: new S3Store({ bucket, client: s3Client() }), prefix, uri };
+    return { store: new S3Store({ bucket, client: s3Client() }), prefix, bucket, uri };
   }
-  return { store: new LocalFolderStore(uri), prefix: '', uri };
+  return { store: new LocalFolderStore(uri), prefix: '', bucket: undefined, uri };
 }

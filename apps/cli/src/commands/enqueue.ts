@@ -1,5 +1,4 @@
 import { loadConfig } from '@advscreen/config';
-import { readS3Location } from '@advscreen/contracts';
 import { createFleetQueues, enqueuePrefix, openCommandConnection } from '@advscreen/fleet';
 import { createS3Client } from '@advscreen/storage';
 import { checkedLocation } from '../locations.ts';
@@ -8,12 +7,12 @@ import { UsageError } from '../usage-error.ts';
 /** `advscreen enqueue s3://bucket/prefix`: queue every object of a prefix for the fleet, once. */
 export async function runEnqueueCommand(argv: string[]): Promise<number> {
   const uri = argv.length === 1 ? argv[0] : undefined;
-  const bucket = uri ? readS3Location(uri)?.bucket : undefined;
-  if (!uri || !bucket) throw new UsageError('enqueue takes one s3://bucket/prefix');
+  if (!uri?.startsWith('s3://')) throw new UsageError('enqueue takes one s3://bucket/prefix');
   const config = loadConfig();
   const s3 = createS3Client(config.s3);
   try {
-    const { store, prefix } = await checkedLocation(uri, () => s3);
+    const { store, prefix, bucket } = await checkedLocation(uri, () => s3);
+    if (bucket === undefined) throw new UsageError('enqueue takes one s3://bucket/prefix');
     const redis = await openCommandConnection(config.fleet.redisUrl);
     const queues = createFleetQueues(redis);
     const progress = process.stderr.isTTY ? (n: number) => process.stderr.write(`\rqueued ${n}`) : undefined;
