@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { flatPixels } from '@advscreen/attacks';
@@ -122,19 +122,17 @@ describe('advscreen calibrate-model', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'advscreen-calibrate-model-'));
     const clean = path.join(dir, 'clean');
     await writeCleanImages(clean, ['mirrored', 'flipped']);
+    // What is no usable clean image is passed over and counted, not a reason to stop.
+    await writeFile(path.join(clean, 'huge.png'), Buffer.alloc(1_100_000, 7));
+    await symlink('/etc/passwd', path.join(clean, 'link.png'));
     const out = path.join(dir, 'checks.json');
-    const result = await runCli([
-      'calibrate-model',
-      clean,
-      '--out',
-      out,
-      '--target-fpr',
-      '0.2',
-      '--squeezers',
-      'median2x2,bits5',
-    ]);
+    const result = await runCli(
+      ['calibrate-model', clean, '--out', out, '--target-fpr', '0.2', '--squeezers', 'median2x2,bits5'],
+      { ADVSCREEN_MAX_BYTES: '1000000' },
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/on 18 clean images from .* \(2 rejected, not used\)/);
     const checks = ModelChecksFile.parse(JSON.parse(await readFile(out, 'utf8')));
     expect(checks.model).toBe('mobilenetv2-moderation@nsfwjs-4.3.0');
     expect(checks.consistency.squeezers).toEqual(['median2x2', 'bits5']);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -115,7 +115,11 @@ beforeAll(async () => {
   }
   await writeFile(path.join(folder, 'oversized.png'), await noisyPng(700, 700));
   expectedRejections['oversized.png'] = 'too_large';
+  // Listed and refused unread: a link could lead out of the folder, a pipe hang the read.
   await symlink('/etc/passwd', path.join(folder, 'escape.jpg'));
+  expectedRejections['escape.jpg'] = 'not_a_file';
+  execFileSync('mkfifo', [path.join(folder, 'nested', 'pipe.png')]);
+  expectedRejections['nested/pipe.png'] = 'not_a_file';
 });
 
 describe('advscreen scan <folder>', () => {

@@ -23,6 +23,8 @@ export const RejectReason = z.enum([
   'disguised_format',
   /** A screenable format the operator does not accept (`ADVSCREEN_ACCEPTED_FORMATS`). */
   'format_not_accepted',
+  /** A folder entry that is no regular file (symbolic link, FIFO, socket, device): not read. */
+  'not_a_file',
 ]);
 export type RejectReason = z.infer<typeof RejectReason>;
 

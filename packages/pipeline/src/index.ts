@@ -25,6 +25,7 @@ export {
 export { detectorStageLayer, routeVerdict } from './route-verdict.ts';
 export { type ScanOptions, type ScanSummary, scanLocation } from './scan.ts';
 export {
+  inputRejectionOf,
   rejectedRecord,
   type ScreenDependencies,
   type ScreenOutcome,

@@ -2,6 +2,7 @@ import type { RejectReason, RgbImage, VerdictRecord } from '@advscreen/contracts
 import type { Scorer } from '@advscreen/detection';
 import { type DecodeLimits, decodeImage, RejectedInputError } from '@advscreen/imaging';
 import {
+  NotAFileError,
   ObjectNotFoundError,
   type ObjectStore,
   ObjectTooLargeError,
@@ -52,28 +53,41 @@ async function storedTypeOf(store: ScreenDependencies['store'], key: string): Pr
 }
 
 /**
- * Errors that describe the input itself. They become a final `rejected` verdict; anything else
- * (network, permissions) is thrown so the caller can retry. An SVG or PDF claiming to be a
- * raster image, by its name or its Content-Type, is `disguised_format`: honest clients name and
- * label such files for what they are, and both can carry scripts and external references that
- * a viewer trusting the claim might run.
+ * Why an error describes the input itself (unreadable as an image, too large, a key or folder
+ * entry that cannot be read safely), or null: anything else (network, permissions) is the
+ * caller's to retry.
+ */
+export function inputRejectionOf(error: unknown): { reason: RejectReason; detail: string } | null {
+  if (error instanceof RejectedInputError) return { reason: error.reason, detail: error.message };
+  if (error instanceof ObjectTooLargeError) return { reason: 'too_large', detail: error.message };
+  if (error instanceof UnsafeKeyError) return { reason: 'unsafe_key', detail: error.message };
+  if (error instanceof NotAFileError) return { reason: 'not_a_file', detail: error.message };
+  if (error instanceof ObjectNotFoundError) return { reason: 'read_failed', detail: error.message };
+  return null;
+}
+
+/**
+ * Errors that describe the input itself become a final `rejected` verdict; anything else is
+ * thrown so the caller can retry. An SVG or PDF claiming to be a raster image, by its name or
+ * its Content-Type, is `disguised_format`: honest clients name and label such files for what
+ * they are, and both can carry scripts and external references that a viewer trusting the
+ * claim might run.
  */
 async function rejectionOf(
   error: unknown,
   key: string,
   contentTypeOf: () => Promise<string | null>,
 ): Promise<{ reason: RejectReason; detail: string } | null> {
-  if (error instanceof RejectedInputError) {
-    const vector = error.reason === 'unsupported_format' && error.refusedFormat !== null;
-    const claim = vector ? await rasterClaimOf(key, contentTypeOf) : null;
+  if (
+    error instanceof RejectedInputError &&
+    error.reason === 'unsupported_format' &&
+    error.refusedFormat !== null
+  ) {
+    const claim = await rasterClaimOf(key, contentTypeOf);
     if (claim !== null)
       return { reason: 'disguised_format', detail: `${error.refusedFormat} content ${claim}; not screened` };
-    return { reason: error.reason, detail: error.message };
   }
-  if (error instanceof ObjectTooLargeError) return { reason: 'too_large', detail: error.message };
-  if (error instanceof UnsafeKeyError) return { reason: 'unsafe_key', detail: error.message };
-  if (error instanceof ObjectNotFoundError) return { reason: 'read_failed', detail: error.message };
-  return null;
+  return inputRejectionOf(error);
 }
 
 export function rejectedRecord(

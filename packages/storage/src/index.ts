@@ -4,6 +4,7 @@ export { makeFolder } from './make-folder.ts';
 export {
   assertSafeKey,
   joinKey,
+  NotAFileError,
   ObjectChangedError,
   type ObjectInfo,
   ObjectNotFoundError,

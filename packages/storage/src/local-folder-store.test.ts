@@ -1,10 +1,17 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LocalFolderStore } from './local-folder-store.ts';
-import { assertSafeKey, ObjectTooLargeError, UnsafeKeyError } from './object-store.ts';
+import {
+  assertSafeKey,
+  NotAFileError,
+  ObjectNotFoundError,
+  ObjectTooLargeError,
+  UnsafeKeyError,
+} from './object-store.ts';
 
 let root: string;
 let store: LocalFolderStore;
@@ -36,10 +43,22 @@ describe('LocalFolderStore', () => {
     expect(await keysOf('a/')).toEqual(['a/b/deep.png']);
   });
 
-  it('skips symbolic links so a scan cannot leave the folder', async () => {
+  it('lists symbolic links and pipes but never follows or opens them', async () => {
     await symlink('/etc/hostname', path.join(root, 'link.jpg'));
-    expect(await keysOf()).toEqual(['a/b/deep.png', 'top.jpg']);
-    await expect(store.read('link.jpg', 100)).rejects.toThrow(/not a regular file/);
+    await symlink(path.join(root, 'a'), path.join(root, 'folder-link'));
+    execFileSync('mkfifo', [path.join(root, 'a/pipe.png')]);
+    expect(await keysOf()).toEqual(['a/b/deep.png', 'a/pipe.png', 'folder-link', 'link.jpg', 'top.jpg']);
+    for (const [key, kind] of [
+      ['link.jpg', 'a symbolic link'],
+      ['folder-link', 'a symbolic link'],
+      ['a/pipe.png', 'a named pipe'],
+    ]) {
+      await expect(store.read(key as string, 100)).rejects.toThrow(NotAFileError);
+      await expect(store.read(key as string, 100)).rejects.toThrow(`${key} is ${kind}`);
+      await expect(store.readStream(key as string)).rejects.toThrow(NotAFileError);
+      await expect(store.copy(key as string, 'copied', {})).rejects.toThrow(NotAFileError);
+    }
+    await expect(store.read('absent.jpg', 100)).rejects.toThrow(ObjectNotFoundError);
   });
 
   it('refuses to read past the byte limit', async () => {

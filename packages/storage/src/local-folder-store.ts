@@ -1,11 +1,12 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, lstat, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { constants, createWriteStream, type Stats } from 'node:fs';
+import { type FileHandle, lstat, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { makeFolder } from './make-folder.ts';
 import {
   assertSafeKey,
+  NotAFileError,
   type ObjectInfo,
   ObjectNotFoundError,
   type ObjectStore,
@@ -17,9 +18,23 @@ import {
 /** Where a folder store keeps an object's user metadata: a JSON file beside it. */
 export const METADATA_SUFFIX = '.metadata.json';
 
+/** What a folder entry that is no regular file is, for the message refusing it. */
+function kindOf(stats: Stats): string {
+  if (stats.isSymbolicLink()) return 'a symbolic link (not followed)';
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isFIFO()) return 'a named pipe';
+  if (stats.isSocket()) return 'a socket';
+  return 'a device';
+}
+
+// O_NOFOLLOW: a file swapped for a link after it was checked is refused, not followed;
+// O_NONBLOCK: one swapped for a named pipe does not hang the open waiting for a writer.
+const OPEN_REGULAR = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
 /**
- * A folder on disk as an object store. Symbolic links and special files are skipped when
- * listing and refused when read, so a hostile folder cannot make the scan read outside it.
+ * A folder on disk as an object store. Symbolic links and special files are listed, so each
+ * gets its verdict, and refused when read (`NotAFileError`): a hostile folder can neither make
+ * the scan read outside it nor hang it on a pipe.
  */
 export class LocalFolderStore implements ObjectStore {
   readonly location: string;
@@ -35,10 +50,31 @@ export class LocalFolderStore implements ObjectStore {
     return path.join(this.#root, ...key.split('/'));
   }
 
-  async head(key: string): Promise<ObjectInfo> {
+  /** The entry's stats; throws where it is missing or no regular file. */
+  async #regularFile(key: string): Promise<{ file: string; stats: Stats }> {
     const file = this.#pathOf(key);
     const stats = await lstat(file).catch(() => null);
-    if (!stats?.isFile()) throw new ObjectNotFoundError(`${key} is not a regular file in ${this.#root}`);
+    if (!stats) throw new ObjectNotFoundError(`${key} does not exist in ${this.#root}`);
+    if (!stats.isFile()) throw new NotAFileError(`${key} is ${kindOf(stats)}, not a file; not read`);
+    return { file, stats };
+  }
+
+  /** Opens a checked file, refusing one that changed into a link, pipe or device since. */
+  async #openRegular(key: string, file: string): Promise<FileHandle> {
+    const handle = await open(file, OPEN_REGULAR).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ELOOP')
+        throw new NotAFileError(`${key} is a symbolic link (not followed), not a file; not read`);
+      if (error.code === 'ENOENT') throw new ObjectNotFoundError(`${key} does not exist in ${this.#root}`);
+      throw error;
+    });
+    const stats = await handle.stat();
+    if (stats.isFile()) return handle;
+    await handle.close();
+    throw new NotAFileError(`${key} is ${kindOf(stats)}, not a file; not read`);
+  }
+
+  async head(key: string): Promise<ObjectInfo> {
+    const { file, stats } = await this.#regularFile(key);
     return {
       key,
       size: stats.size,
@@ -62,9 +98,9 @@ export class LocalFolderStore implements ObjectStore {
         const key = dir === '' ? entry.name : `${dir}/${entry.name}`;
         if (entry.isDirectory()) {
           pending.push(key);
-        } else if (entry.isFile() && !key.endsWith(METADATA_SUFFIX) && key.startsWith(prefix)) {
-          const stats = await lstat(path.join(this.#root, key));
-          yield { key, size: stats.size, etag: undefined, contentType: undefined, metadata: {} };
+        } else if (!key.endsWith(METADATA_SUFFIX) && key.startsWith(prefix)) {
+          const stats = await lstat(path.join(this.#root, key)).catch(() => null);
+          if (stats) yield { key, size: stats.size, etag: undefined, contentType: undefined, metadata: {} };
         }
       }
     }
@@ -72,11 +108,9 @@ export class LocalFolderStore implements ObjectStore {
 
   /** A folder keeps no versions: `ifMatch` is not checked. */
   async read(key: string, maxBytes: number, _options?: ReadOptions): Promise<Buffer> {
-    const file = this.#pathOf(key);
-    const stats = await lstat(file).catch(() => null);
-    if (!stats?.isFile()) throw new ObjectNotFoundError(`${key} is not a regular file in ${this.#root}`);
+    const { file, stats } = await this.#regularFile(key);
     if (stats.size > maxBytes) throw new ObjectTooLargeError(key, stats.size, maxBytes);
-    const handle = await open(file, 'r');
+    const handle = await this.#openRegular(key, file);
     try {
       // Read at most maxBytes + 1 so a file that grew after lstat is still caught.
       const buffer = Buffer.alloc(Math.min(stats.size, maxBytes) + 1);
@@ -89,8 +123,8 @@ export class LocalFolderStore implements ObjectStore {
   }
 
   async readStream(key: string): Promise<Readable> {
-    await this.head(key);
-    return createReadStream(this.#pathOf(key));
+    const { file } = await this.#regularFile(key);
+    return (await this.#openRegular(key, file)).createReadStream();
   }
 
   async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<void> {
@@ -107,10 +141,7 @@ export class LocalFolderStore implements ObjectStore {
   }
 
   async copy(sourceKey: string, destinationKey: string, metadata: Record<string, string>): Promise<void> {
-    await this.head(sourceKey);
-    const destination = this.#pathOf(destinationKey);
-    await makeFolder(path.dirname(destination));
-    await copyFile(this.#pathOf(sourceKey), destination);
-    await writeFile(destination + METADATA_SUFFIX, `${JSON.stringify(metadata, null, 2)}\n`);
+    await this.put(destinationKey, await this.readStream(sourceKey));
+    await writeFile(this.#pathOf(destinationKey) + METADATA_SUFFIX, `${JSON.stringify(metadata, null, 2)}\n`);
   }
 }

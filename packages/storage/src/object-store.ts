@@ -61,6 +61,11 @@ export class ObjectNotFoundError extends Error {
   override name = 'ObjectNotFoundError';
 }
 
+/** A folder entry that is no regular file (symbolic link, FIFO, socket, device): never read. */
+export class NotAFileError extends Error {
+  override name = 'NotAFileError';
+}
+
 /** The key holds another version than the one asked for. */
 export class ObjectChangedError extends Error {
   override name = 'ObjectChangedError';

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '@advscreen/config';
 import type { DetectorReading } from '@advscreen/contracts';
 import { calibrateThreshold } from '@advscreen/detection';
-import { decodeImage, RejectedInputError } from '@advscreen/imaging';
+import { decodeImage } from '@advscreen/imaging';
 import {
   BUNDLED_MODEL_SPEC,
   createOnnxModel,
@@ -20,7 +20,7 @@ import {
   sanityShareOf,
   usesTranslatedCopy,
 } from '@advscreen/inference';
-import { detectorReading } from '@advscreen/pipeline';
+import { detectorReading, inputRejectionOf } from '@advscreen/pipeline';
 import { createS3Client } from '@advscreen/storage';
 import { describeGroupSplit, parseGroupPattern } from '../group-pattern.ts';
 import { sourceLocation } from '../locations.ts';
@@ -89,6 +89,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
   try {
     // Per clean image: what the consistency threshold, the two bounds and the joint rule see.
     const observed: (JointEvidence & { key: string; detectorFlagged: boolean; margin: number | null })[] = [];
+    let rejected = 0;
     for await (const object of source.store.list(source.prefix)) {
       let analysis: Awaited<ReturnType<typeof decodeImage>>['analysis'];
       let detected: DetectorReading = { detector: '', score: 0, jpegInput: false };
@@ -104,8 +105,9 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
           detected = detectorReading(detector.name, detector.score(forDetector.analysis, forDetector));
         }
       } catch (error) {
-        if (error instanceof RejectedInputError) continue;
-        throw error;
+        if (inputRejectionOf(error) === null) throw error;
+        rejected++;
+        continue;
       }
       const [inspection] = await inspectImages(model, [analysis], {
         consistency: { squeezers, threshold: Number.POSITIVE_INFINITY },
@@ -153,7 +155,7 @@ export async function runCalibrateModelCommand(argv: string[]): Promise<number> 
     await writeFile(values.out, `${JSON.stringify(checks, null, 2)}\n`);
     const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
     process.stdout.write(
-      `Calibrated the checks of ${checks.model} on ${samples.length} clean images from ${source.uri}.\n` +
+      `Calibrated the checks of ${checks.model} on ${samples.length} clean images from ${source.uri}${rejected > 0 ? ` (${rejected} rejected, not used)` : ''}.\n` +
         `Consistency (${squeezers.join(', ')}): threshold ${fit.threshold.toFixed(4)}; expected FPR on ${fit.expectedFpr.heldOut} held-out images${describeGroupSplit(samples)} ` +
         `${pct(fit.expectedFpr.estimate)} (95% interval ${pct(fit.expectedFpr.low)} to ${pct(fit.expectedFpr.high)}).\n` +
         `Confidence bound: ${confidence.bound} (${
