@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '@advscreen/config';
+import { CONFIG_VARIABLES, loadConfig } from '@advscreen/config';
 import { QueueName } from '@advscreen/contracts';
 import { queueDepthEmf } from '@advscreen/monitoring';
 import { Queue } from 'bullmq';
@@ -46,6 +46,15 @@ describe('deployment files', () => {
       .filter((line) => /^[A-Z_]+=/.test(line))
       .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]);
     expect(() => loadConfig(Object.fromEntries(entries))).not.toThrow();
+  });
+
+  it('names every setting in .env.example and the README', () => {
+    const named = (file: string) =>
+      new Set(readFileSync(path.join(REPO_ROOT, file), 'utf8').match(/\b(?:ADVSCREEN|AWS)_[A-Z0-9_]+/g));
+    for (const file of ['.env.example', 'README.md']) {
+      const missing = CONFIG_VARIABLES.filter((name) => !named(file).has(name));
+      expect(missing, file).toEqual([]);
+    }
   });
 
   it.each(['deploy/Dockerfile', 'deploy/Dockerfile.inference-gpu'])('%s copies paths that exist', (file) => {

@@ -1,2 +1,2 @@
 export type { AdvscreenConfig, DecodeLimitsConfig, FleetConfig, S3Config } from './load-config.ts';
-export { ConfigError, loadConfig } from './load-config.ts';
+export { CONFIG_VARIABLES, ConfigError, loadConfig } from './load-config.ts';

@@ -104,6 +104,9 @@ const EnvSchema = z.object({
   ADVSCREEN_JOB_LOCK_MS: positiveInt.default(30_000),
 });
 
+/** The names of every environment variable the configuration reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
 export interface DecodeLimitsConfig {
   maxBytes: number;
   maxPixels: number;
