@@ -120,6 +120,9 @@ beforeAll(async () => {
   expectedRejections['escape.jpg'] = 'not_a_file';
   execFileSync('mkfifo', [path.join(folder, 'nested', 'pipe.png')]);
   expectedRejections['nested/pipe.png'] = 'not_a_file';
+  // A name that is not UTF-8 cannot be opened by the name Node reads for it (U+FFFD in its place).
+  await writeFile(Buffer.from(`${folder}/nested/bad-\xff.jpg`, 'latin1'), jpeg);
+  expectedRejections['nested/bad-\uFFFD.jpg'] = 'unsafe_key';
 });
 
 describe('advscreen scan <folder>', () => {

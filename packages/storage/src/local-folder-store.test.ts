@@ -61,6 +61,17 @@ describe('LocalFolderStore', () => {
     await expect(store.read('absent.jpg', 100)).rejects.toThrow(ObjectNotFoundError);
   });
 
+  it('lists files and folders whose names are not UTF-8, and says why they cannot be read', async () => {
+    const rootBytes = Buffer.from(`${root}/`);
+    await writeFile(Buffer.concat([rootBytes, Buffer.from([0x62, 0xff, 0x2e, 0x6a, 0x70, 0x67])]), 'x');
+    const folder = Buffer.concat([rootBytes, Buffer.from([0x64, 0xfe])]);
+    await mkdir(folder);
+    await writeFile(Buffer.concat([folder, Buffer.from('/inside.jpg')]), 'y');
+    expect(await keysOf()).toEqual(['a/b/deep.png', 'b\uFFFD.jpg', 'd\uFFFD', 'top.jpg']);
+    for (const key of ['b\uFFFD.jpg', 'd\uFFFD'])
+      await expect(store.read(key, 100)).rejects.toThrow(/its name is not valid UTF-8/);
+  });
+
   it('refuses to read past the byte limit', async () => {
     await expect(store.read('a/b/deep.png', 4)).rejects.toThrow(ObjectTooLargeError);
     expect((await store.read('a/b/deep.png', 5)).toString()).toBe('deep!');

@@ -1,4 +1,4 @@
-import { constants, createWriteStream, type Stats } from 'node:fs';
+import { constants, createWriteStream, type Dirent, type Stats } from 'node:fs';
 import { type FileHandle, lstat, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -13,6 +13,7 @@ import {
   ObjectTooLargeError,
   type PutOptions,
   type ReadOptions,
+  UnsafeKeyError,
 } from './object-store.ts';
 
 /** Where a folder store keeps an object's user metadata: a JSON file beside it. */
@@ -21,7 +22,7 @@ export const METADATA_SUFFIX = '.metadata.json';
 /** What a folder entry that is no regular file is, for the message refusing it. */
 function kindOf(stats: Stats): string {
   if (stats.isSymbolicLink()) return 'a symbolic link (not followed)';
-  if (stats.isDirectory()) return 'a folder';
+  if (stats.isDirectory()) return 'a folder that could not be listed';
   if (stats.isFIFO()) return 'a named pipe';
   if (stats.isSocket()) return 'a socket';
   return 'a device';
@@ -54,6 +55,11 @@ export class LocalFolderStore implements ObjectStore {
   async #regularFile(key: string): Promise<{ file: string; stats: Stats }> {
     const file = this.#pathOf(key);
     const stats = await lstat(file).catch(() => null);
+    // Node reads a file name that is not UTF-8 with U+FFFD in place of its bytes: no such path.
+    if (!stats && key.includes('\uFFFD'))
+      throw new UnsafeKeyError(
+        `${key}: its name is not valid UTF-8, so it cannot be opened by name; not read`,
+      );
     if (!stats) throw new ObjectNotFoundError(`${key} does not exist in ${this.#root}`);
     if (!stats.isFile()) throw new NotAFileError(`${key} is ${kindOf(stats)}, not a file; not read`);
     return { file, stats };
@@ -93,14 +99,23 @@ export class LocalFolderStore implements ObjectStore {
     const pending = [''];
     while (pending.length > 0) {
       const dir = pending.pop() as string;
-      const entries = await readdir(path.join(this.#root, dir), { withFileTypes: true });
+      let entries: Dirent[];
+      try {
+        entries = await readdir(path.join(this.#root, dir), { withFileTypes: true });
+      } catch (error) {
+        if (dir === '') throw error;
+        // A subfolder that cannot be listed is listed itself, so that its read says why.
+        if (dir.startsWith(prefix))
+          yield { key: dir, size: 0, etag: undefined, contentType: undefined, metadata: {} };
+        continue;
+      }
       for (const entry of entries) {
         const key = dir === '' ? entry.name : `${dir}/${entry.name}`;
         if (entry.isDirectory()) {
           pending.push(key);
         } else if (!key.endsWith(METADATA_SUFFIX) && key.startsWith(prefix)) {
-          const stats = await lstat(path.join(this.#root, key)).catch(() => null);
-          if (stats) yield { key, size: stats.size, etag: undefined, contentType: undefined, metadata: {} };
+          const size = (await lstat(path.join(this.#root, key)).catch(() => null))?.size ?? 0;
+          yield { key, size, etag: undefined, contentType: undefined, metadata: {} };
         }
       }
     }
