@@ -369,6 +369,12 @@ describe('advscreen scan <folder>', () => {
     const withoutModel = await runCli(['scan', folder, '--no-consistency']);
     expect(withoutModel.code).toBe(2);
     expect(withoutModel.stderr).toMatch(/are for the model stage: add --model default/);
+    // A million lanes took 10 minutes of CPU on 11 files (each waits on the shared listing).
+    for (const value of ['0', '2.5', '1000000']) {
+      const lanes = await runCli(['scan', folder, '--concurrency', value]);
+      expect(lanes.code, value).toBe(2);
+      expect(lanes.stderr, value).toMatch(/--concurrency takes a whole number from 1 to 256/);
+    }
   });
 
   it('exits 2 with a usage message, not a stack trace, on an unknown option; --help prints usage', async () => {

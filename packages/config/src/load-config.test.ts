@@ -62,6 +62,17 @@ describe('loadConfig', () => {
     });
   });
 
+  it('bounds the threads, jobs and batch sizes a process takes on', () => {
+    for (const [name, most] of [
+      ['ADVSCREEN_DETECTOR_CONCURRENCY', 256],
+      ['ADVSCREEN_INFERENCE_CONCURRENCY', 4096],
+      ['ADVSCREEN_BATCH_MAX', 256],
+    ] as const) {
+      expect(() => loadConfig({ [name]: String(most) }), name).not.toThrow();
+      expect(() => loadConfig({ [name]: String(most + 1) }), name).toThrow(name);
+    }
+  });
+
   it('logs queue depths for CloudWatch only when asked, every 1 to 3600 seconds', () => {
     expect(loadConfig({}).fleet.cloudwatchMetricsSeconds).toBeUndefined();
     expect(loadConfig({ ADVSCREEN_CLOUDWATCH_METRICS_S: '60' }).fleet.cloudwatchMetricsSeconds).toBe(60);

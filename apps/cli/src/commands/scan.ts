@@ -12,11 +12,16 @@ import { formatScanSummaryText, toScanReport } from '../scan-report.ts';
 import { chooseScorer, SCORER_OPTIONS } from '../scorer-options.ts';
 import { UsageError } from '../usage-error.ts';
 
-function positiveNumber(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
+/** The most images a scan holds in flight: each holds its bytes and pixels. */
+const MAX_SCAN_CONCURRENCY = 256;
+
+function concurrencyOf(value: string | undefined): number {
+  if (value === undefined) return 4;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0)
-    throw new UsageError(`--${name} must be a positive number, got ${value}`);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > MAX_SCAN_CONCURRENCY)
+    throw new UsageError(
+      `--concurrency takes a whole number from 1 to ${MAX_SCAN_CONCURRENCY} (images in flight), got ${value}`,
+    );
   return parsed;
 }
 
@@ -58,7 +63,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
       '--model-checks and --no-consistency are for the model stage: add --model default or --model spec.json',
     );
   const config = loadConfig();
-  const concurrency = positiveNumber('concurrency', values.concurrency) ?? 4;
+  const concurrency = concurrencyOf(values.concurrency);
   const jsonOutput = values.json || !process.stdout.isTTY;
   const logger = createLogger({ name: 'advscreen-scan', level: config.logLevel });
 
