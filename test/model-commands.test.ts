@@ -366,6 +366,11 @@ describe('advscreen attack --through-jpeg --through-shift', () => {
     await expect(runCli(['attack', 'pgd', ...args, '--through-shift', '17'])).resolves.toMatchObject({
       code: 2,
     });
+    for (const eps of ['0/255', '300/255', '0.03'])
+      await expect(runCli(['attack', 'fgsm', ...args, '--eps', eps])).resolves.toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('--eps takes values from 1/255 to 255/255'),
+      });
   });
 });
 

@@ -1,4 +1,4 @@
-import { copyFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   argmax,
@@ -208,7 +208,7 @@ export async function writeAttackCorpus(options: AttackCorpusOptions): Promise<C
   const clean = manifest.lines.filter((line) => line.kind === 'clean');
   for (const line of clean) {
     const target = `clean/${path.basename(line.path)}`;
-    await copyFile(path.join(manifest.root, line.path), path.join(out, target));
+    await writeFile(path.join(out, target), await store.read(line.path, options.limits.maxBytes));
     lines.push({ ...line, path: target });
   }
   // PNG files, whatever way the manifest names them (route-corpus writes `gray`, `luma`, ...).

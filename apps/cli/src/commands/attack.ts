@@ -106,8 +106,9 @@ export async function runAttackCommand(argv: string[]): Promise<number> {
     throw new UsageError('--on takes probabilities or logits, --steps a number >= 1, --seed an integer');
   const start = values.start;
   if (start !== 'stripes' && start !== 'clean') throw new UsageError('--start takes stripes or clean');
-  if (!eps.every((text) => /^\d+\/255$/.test(text)))
-    throw new UsageError('--eps takes values like 4/255,8/255');
+  const epsNumerator = (text: string) => (/^\d+\/255$/.test(text) ? Number.parseInt(text, 10) : 0);
+  if (!eps.every((text) => epsNumerator(text) >= 1 && epsNumerator(text) <= 255))
+    throw new UsageError('--eps takes values from 1/255 to 255/255, like 4/255,8/255');
   const gradientOnly = ['grey-axis', 'keep-flat', 'through-jpeg', 'through-shift'] as const;
   if (gradientOnly.some((name) => values[name]) && kind !== 'fgsm' && kind !== 'pgd')
     throw new UsageError(`${gradientOnly.map((name) => `--${name}`).join(', ')} are for fgsm and pgd`);
