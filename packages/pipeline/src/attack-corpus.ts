@@ -14,7 +14,7 @@ import {
   seededRandom,
   squareAttack,
 } from '@advscreen/attacks';
-import type { CorpusManifestLine, RgbImage } from '@advscreen/contracts';
+import { type CorpusManifestLine, InvalidInputFileError, type RgbImage } from '@advscreen/contracts';
 import { type DecodeLimits, decodeImage } from '@advscreen/imaging';
 import { makeFolder, type ObjectStore } from '@advscreen/storage';
 import sharp from 'sharp';
@@ -206,6 +206,16 @@ export async function writeAttackCorpus(options: AttackCorpusOptions): Promise<C
   await makeFolder(path.join(out, 'adv'));
   const lines: CorpusManifestLine[] = [];
   const clean = manifest.lines.filter((line) => line.kind === 'clean');
+  // The corpus written is flat: two clean files of one name would overwrite each other.
+  const named = new Map<string, string>();
+  for (const line of clean) {
+    const first = named.get(path.basename(line.path));
+    if (first !== undefined)
+      throw new InvalidInputFileError(
+        `the manifest names two clean files ${path.basename(line.path)} (${first}, ${line.path}): the attack corpus keeps one folder of clean files, so rename one`,
+      );
+    named.set(path.basename(line.path), line.path);
+  }
   for (const line of clean) {
     const target = `clean/${path.basename(line.path)}`;
     await writeFile(path.join(out, target), await store.read(line.path, options.limits.maxBytes));
