@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LocalFolderStore } from './local-folder-store.ts';
+import { LocalFolderStore, METADATA_SUFFIX } from './local-folder-store.ts';
 import {
   assertSafeKey,
   NotAFileError,
@@ -88,6 +88,15 @@ describe('LocalFolderStore', () => {
     expect(await readFile(path.join(root, 'q/two.jpg'), 'utf8')).toBe('2');
     expect((await store.head('q/one.jpg')).metadata).toEqual({ 'advscreen-score': '0.9' });
     expect(await keysOf('q/')).toEqual(['q/one.jpg', 'q/two.jpg']);
+  });
+
+  it('reads as no metadata a sidecar that links elsewhere, is not JSON, or is not an object of strings', async () => {
+    await symlink('/etc/passwd', path.join(root, `top.jpg${METADATA_SUFFIX}`));
+    expect((await store.head('top.jpg')).metadata).toEqual({});
+    for (const text of ['root:x:0:0', '["a"]', '{"n": 1}', 'null']) {
+      await writeFile(path.join(root, `a/b/deep.png${METADATA_SUFFIX}`), text);
+      expect((await store.head('a/b/deep.png')).metadata, text).toEqual({});
+    }
   });
 
   it('copies with replaced metadata', async () => {

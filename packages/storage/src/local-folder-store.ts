@@ -1,5 +1,5 @@
 import { constants, createWriteStream, type Dirent, type Stats } from 'node:fs';
-import { type FileHandle, lstat, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -31,6 +31,9 @@ function kindOf(stats: Stats): string {
 // O_NOFOLLOW: a file swapped for a link after it was checked is refused, not followed;
 // O_NONBLOCK: one swapped for a named pipe does not hang the open waiting for a writer.
 const OPEN_REGULAR = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** S3 keeps at most 2 KB of user metadata; a sidecar far past that is no metadata file. */
+const MAX_METADATA_BYTES = 64 * 1024;
 
 /**
  * A folder on disk as an object store. Symbolic links and special files are listed, so each
@@ -90,9 +93,29 @@ export class LocalFolderStore implements ObjectStore {
     };
   }
 
+  /**
+   * The user metadata beside a file, as S3 keeps it beside an object. Advisory, so what is not
+   * a small JSON object of strings in a regular file (a link to elsewhere, a pipe, a huge file)
+   * is read as none.
+   */
   async #metadataOf(file: string): Promise<Record<string, string>> {
-    const text = await readFile(file + METADATA_SUFFIX, 'utf8').catch(() => null);
-    return text === null ? {} : (JSON.parse(text) as Record<string, string>);
+    const handle = await open(file + METADATA_SUFFIX, OPEN_REGULAR).catch(() => null);
+    if (!handle) return {};
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile() || stats.size > MAX_METADATA_BYTES) return {};
+      const parsed: unknown = JSON.parse(await handle.readFile('utf8'));
+      const isStrings =
+        typeof parsed === 'object' &&
+        parsed !== null &&
+        !Array.isArray(parsed) &&
+        Object.values(parsed).every((value) => typeof value === 'string');
+      return isStrings ? (parsed as Record<string, string>) : {};
+    } catch {
+      return {};
+    } finally {
+      await handle.close();
+    }
   }
 
   async *list(prefix = ''): AsyncIterable<ObjectInfo> {
