@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -97,6 +97,25 @@ describe('LocalFolderStore', () => {
       await writeFile(path.join(root, `a/b/deep.png${METADATA_SUFFIX}`), text);
       expect((await store.head('a/b/deep.png')).metadata, text).toEqual({});
     }
+  });
+
+  it('neither reads nor writes through a folder that is a link, nor writes through a file that is one', async () => {
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'advscreen-elsewhere-'));
+    await writeFile(path.join(elsewhere, 'secret.jpg'), 'secret');
+    await symlink(elsewhere, path.join(root, 'a/linked'));
+    await expect(store.read('a/linked/secret.jpg', 100)).rejects.toThrow(
+      'a/linked/secret.jpg lies under a/linked, which is a symbolic link',
+    );
+    await expect(store.put('a/linked/planted.jpg', Buffer.from('x'))).rejects.toThrow(NotAFileError);
+    // Links planted where a copy and its metadata will be written are replaced, not written through.
+    await symlink(path.join(elsewhere, 'secret.jpg'), path.join(root, 'q.jpg'));
+    await symlink(path.join(elsewhere, 'secret.jpg'), path.join(root, `q.jpg${METADATA_SUFFIX}`));
+    await store.put('q.jpg', Buffer.from('copy'), { metadata: { verdict: 'adversarial' } });
+    await store.copy('top.jpg', 'q.jpg', { verdict: 'adversarial' });
+    expect(await readdir(elsewhere)).toEqual(['secret.jpg']);
+    expect(await readFile(path.join(elsewhere, 'secret.jpg'), 'utf8')).toBe('secret');
+    expect(await readFile(path.join(root, 'q.jpg'), 'utf8')).toBe('top');
+    expect((await store.head('q.jpg')).metadata).toEqual({ verdict: 'adversarial' });
   });
 
   it('copies with replaced metadata', async () => {

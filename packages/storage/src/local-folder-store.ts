@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { constants, createWriteStream, type Dirent, type Stats } from 'node:fs';
-import { type FileHandle, lstat, open, readdir, rename, writeFile } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -54,9 +55,43 @@ export class LocalFolderStore implements ObjectStore {
     return path.join(this.#root, ...key.split('/'));
   }
 
+  /**
+   * The path of a key whose folders are folders, not links: a folder swapped for a link to
+   * elsewhere (after the listing, or planted where copies are written) is not gone through.
+   */
+  async #pathInside(key: string): Promise<string> {
+    const file = this.#pathOf(key);
+    const folders = key.split('/').slice(0, -1);
+    for (let depth = 1; depth <= folders.length; depth++) {
+      const folder = folders.slice(0, depth).join('/');
+      const stats = await lstat(path.join(this.#root, folder)).catch(() => null);
+      if (stats === null) break;
+      if (!stats.isDirectory())
+        throw new NotAFileError(`${key} lies under ${folder}, which is ${kindOf(stats)}; not used`);
+    }
+    return file;
+  }
+
+  /**
+   * Writes under a fresh name made for this write alone (O_EXCL: never through a link planted
+   * there), then renames it into place: a reader never sees half a file, and a link at the
+   * final name is replaced, not written through.
+   */
+  async #writeReplacing(file: string, body: Buffer | string | Readable): Promise<void> {
+    const partial = `${file}.partial-${randomUUID()}`;
+    try {
+      if (typeof body === 'string' || Buffer.isBuffer(body)) await writeFile(partial, body, { flag: 'wx' });
+      else await pipeline(body, createWriteStream(partial, { flags: 'wx' }));
+      await rename(partial, file);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+  }
+
   /** The entry's stats; throws where it is missing or no regular file. */
   async #regularFile(key: string): Promise<{ file: string; stats: Stats }> {
-    const file = this.#pathOf(key);
+    const file = await this.#pathInside(key);
     const stats = await lstat(file).catch(() => null);
     // Node reads a file name that is not UTF-8 with U+FFFD in place of its bytes: no such path.
     if (!stats && key.includes('\uFFFD'))
@@ -166,20 +201,18 @@ export class LocalFolderStore implements ObjectStore {
   }
 
   async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<void> {
-    const file = this.#pathOf(key);
+    const file = await this.#pathInside(key);
     await makeFolder(path.dirname(file));
-    // Write then rename, so a reader never sees half a file.
-    const partial = `${file}.partial-${process.pid}`;
-    if (Buffer.isBuffer(body)) await writeFile(partial, body);
-    else await pipeline(body, createWriteStream(partial));
-    await rename(partial, file);
-    if (options.metadata && Object.keys(options.metadata).length > 0) {
-      await writeFile(file + METADATA_SUFFIX, `${JSON.stringify(options.metadata, null, 2)}\n`);
-    }
+    await this.#writeReplacing(file, body);
+    if (options.metadata && Object.keys(options.metadata).length > 0)
+      await this.#writeReplacing(file + METADATA_SUFFIX, `${JSON.stringify(options.metadata, null, 2)}\n`);
   }
 
   async copy(sourceKey: string, destinationKey: string, metadata: Record<string, string>): Promise<void> {
     await this.put(destinationKey, await this.readStream(sourceKey));
-    await writeFile(this.#pathOf(destinationKey) + METADATA_SUFFIX, `${JSON.stringify(metadata, null, 2)}\n`);
+    await this.#writeReplacing(
+      this.#pathOf(destinationKey) + METADATA_SUFFIX,
+      `${JSON.stringify(metadata, null, 2)}\n`,
+    );
   }
 }
