@@ -107,6 +107,7 @@ describe('LocalFolderStore', () => {
       'a/linked/secret.jpg lies under a/linked, which is a symbolic link',
     );
     await expect(store.put('a/linked/planted.jpg', Buffer.from('x'))).rejects.toThrow(NotAFileError);
+    await expect(store.read('top.jpg/x.jpg', 100)).rejects.toThrow('lies under top.jpg, which is a file');
     // Links planted where a copy and its metadata will be written are replaced, not written through.
     await symlink(path.join(elsewhere, 'secret.jpg'), path.join(root, 'q.jpg'));
     await symlink(path.join(elsewhere, 'secret.jpg'), path.join(root, `q.jpg${METADATA_SUFFIX}`));

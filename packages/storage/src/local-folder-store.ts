@@ -20,12 +20,13 @@ import {
 /** Where a folder store keeps an object's user metadata: a JSON file beside it. */
 export const METADATA_SUFFIX = '.metadata.json';
 
-/** What a folder entry that is no regular file is, for the message refusing it. */
+/** What a folder entry is, for the message refusing it. */
 function kindOf(stats: Stats): string {
   if (stats.isSymbolicLink()) return 'a symbolic link (not followed)';
   if (stats.isDirectory()) return 'a folder that could not be listed';
   if (stats.isFIFO()) return 'a named pipe';
   if (stats.isSocket()) return 'a socket';
+  if (stats.isFile()) return 'a file';
   return 'a device';
 }
 
