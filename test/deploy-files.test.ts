@@ -18,7 +18,14 @@ describe('deployment files', () => {
   }) as {
     services: Record<
       string,
-      { command?: string[]; environment?: Record<string, string>; env_file?: string[]; ports?: string[] }
+      {
+        command?: string[];
+        environment?: Record<string, string>;
+        env_file?: string[];
+        ports?: string[];
+        cap_drop?: string[];
+        security_opt?: string[];
+      }
     >;
   };
 
@@ -26,6 +33,8 @@ describe('deployment files', () => {
     for (const role of ['ingest', 'detector', 'inference', 'monitor']) {
       expect(compose.services[role]?.command, role).toEqual(['worker', role]);
       expect(compose.services[role]?.environment?.ADVSCREEN_REDIS_URL).toBe('redis://redis:6379');
+      expect(compose.services[role]?.cap_drop, role).toEqual(['ALL']);
+      expect(compose.services[role]?.security_opt, role).toEqual(['no-new-privileges:true']);
     }
     expect(compose.services.monitor?.environment?.ADVSCREEN_METRICS_PORT).toBe('9464');
     expect(compose.services.monitor?.ports).toEqual(['9464:9464']);
@@ -80,6 +89,7 @@ interface KubeObject {
           args: string[];
           env?: { name: string; value: string }[];
           resources?: { limits?: Record<string, unknown> };
+          securityContext?: Record<string, unknown>;
         }[];
       };
     };
@@ -114,6 +124,24 @@ describe('Kubernetes manifests', () => {
     expect(gpu?.image).toMatch(/gpu/);
     expect(gpu?.resources?.limits?.['nvidia.com/gpu']).toBe(1);
     expect(gpu?.env).toContainEqual({ name: 'ADVSCREEN_EXECUTION_PROVIDER', value: 'cuda' });
+  });
+
+  it('runs every role as the non-root user its image names, without privilege gain or capabilities', () => {
+    const uidOfImageUser: Record<string, number> = { node: 1000, nobody: 65534 };
+    for (const role of ['ingest', 'detector', 'inference', 'monitor']) {
+      const [container] = deployment(role).containers;
+      const dockerfile = container?.image.includes('gpu')
+        ? 'deploy/Dockerfile.inference-gpu'
+        : 'deploy/Dockerfile';
+      const user = /^USER (\S+)$/m.exec(readFileSync(path.join(REPO_ROOT, dockerfile), 'utf8'))?.[1];
+      expect(container?.securityContext, role).toEqual({
+        runAsNonRoot: true,
+        runAsUser: uidOfImageUser[user as string],
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+    }
   });
 
   it("scales the detector and inference roles on their queues' waiting jobs, as BullMQ keeps them", async () => {
