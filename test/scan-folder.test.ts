@@ -215,6 +215,36 @@ describe('advscreen scan <folder>', () => {
     expect(await readVerdicts(out)).toHaveLength(summary.total);
   });
 
+  it('writes verdict lines to standard output with --out -, the summary to standard error', async () => {
+    const result = await runCli(['scan', PHOTOS, '--out', '-', '--json']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as VerdictRecord);
+    const summary = JSON.parse(result.stderr);
+    expect(lines).toHaveLength(summary.total);
+    expect(lines.filter((line) => line.verdict === 'adversarial')).toHaveLength(summary.counts.adversarial);
+    // A reader that stops early (`| head -1`) ends the scan quietly, as it would any pipeline's writer.
+    const many = await mkdtemp(path.join(tmpdir(), 'advscreen-piped-'));
+    for (let copy = 0; copy < 20; copy++)
+      for (const name of await readdir(PHOTOS))
+        await copyFile(path.join(PHOTOS, name), path.join(many, `${copy}-${name}`));
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'apps/cli/bin/advscreen.ts'), 'scan', many, '--out', '-', '--json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const [code] = await once(child, 'exit');
+    expect(stderr).toBe('');
+    expect(code).toBe(141);
+  });
+
   it('exits 1 when quarantine copies failed, every verdict still written', async () => {
     const out = path.join(await mkdtemp(path.join(tmpdir(), 'advscreen-unquarantined-')), 'verdicts.jsonl');
     // A file where the quarantine folder should be: no copy can be made under it.

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Writable } from 'node:stream';
 import type { VerdictRecord } from '@advscreen/contracts';
 import { makeFolder } from '@advscreen/storage';
 
@@ -14,10 +15,17 @@ export function formatVerdictLine(record: VerdictRecord): string {
   return `${JSON.stringify(record)}\n`;
 }
 
-/** Opens `path` for writing (creating its folder), replacing any earlier content. */
+/**
+ * Opens `path` for writing (creating its folder), replacing any earlier content; `-` is
+ * standard output, left open at `close()`.
+ */
 export async function createVerdictFileWriter(path: string): Promise<VerdictWriter> {
+  if (path === '-') return verdictWriterOn(process.stdout, { ends: false });
   await makeFolder(dirname(path));
-  const stream: WriteStream = createWriteStream(path, { flags: 'w' });
+  return verdictWriterOn(createWriteStream(path, { flags: 'w' }), { ends: true });
+}
+
+function verdictWriterOn(stream: Writable, options: { ends: boolean }): VerdictWriter {
   let failure: Error | null = null;
   stream.on('error', (error) => {
     failure = error;
@@ -29,6 +37,7 @@ export async function createVerdictFileWriter(path: string): Promise<VerdictWrit
     },
     async close() {
       if (failure) throw failure;
+      if (!options.ends) return;
       stream.end();
       await once(stream, 'finish');
     },

@@ -64,7 +64,10 @@ export async function runScanCommand(argv: string[]): Promise<number> {
     );
   const config = loadConfig();
   const concurrency = concurrencyOf(values.concurrency);
-  const jsonOutput = values.json || !process.stdout.isTTY;
+  // `--out -` puts the verdict lines on standard output, and the summary on standard error.
+  const verdictsToStdout = values.out === '-';
+  const summaryStream = verdictsToStdout ? process.stderr : process.stdout;
+  const jsonOutput = values.json || !summaryStream.isTTY;
   const logger = createLogger({ name: 'advscreen-scan', level: config.logLevel });
 
   let s3Client: ReturnType<typeof createS3Client> | undefined;
@@ -94,7 +97,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
       exclude: ownOutputKeys(
         { location: source.store.location, prefix: source.prefix },
         {
-          verdictsFile: values.out,
+          verdictsFile: verdictsToStdout ? undefined : values.out,
           quarantine: quarantine && { location: quarantine.store.location, prefix: quarantine.prefix },
           sidecarSuffix: SIDECAR_SUFFIX,
         },
@@ -123,7 +126,7 @@ export async function runScanCommand(argv: string[]): Promise<number> {
       quarantine: quarantine?.uri ?? null,
       queryHistory: queryHistory !== undefined,
     });
-    process.stdout.write(jsonOutput ? `${JSON.stringify(report)}\n` : formatScanSummaryText(report));
+    summaryStream.write(jsonOutput ? `${JSON.stringify(report)}\n` : formatScanSummaryText(report));
     if (summary.aborted) return 130;
     // Every verdict is written, but flagged images are not where --quarantine was to put them.
     if (summary.quarantineFailures > 0) {
@@ -133,6 +136,10 @@ export async function runScanCommand(argv: string[]): Promise<number> {
       return 1;
     }
     return 0;
+  } catch (error) {
+    // The reader of `--out -` went away (`| head`): stop as a pipeline's writer does, quietly.
+    if (verdictsToStdout && (error as NodeJS.ErrnoException).code === 'EPIPE') return 141;
+    throw error;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
