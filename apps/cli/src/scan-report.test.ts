@@ -37,6 +37,17 @@ describe('formatScanSummaryText', () => {
     expect(text).toContain('rejected     1   (not_an_image 1)');
   });
 
+  it("writes out the control characters of a file's name (a hostile folder's), not to the terminal", () => {
+    const text = formatScanSummaryText(
+      toScanReport(
+        { ...summary({ detector: 1 }, 1), slowest: [{ key: 'a\u001b[31mb.png', ms: 5 }] },
+        context,
+      ),
+    );
+    expect(text).toContain('Slowest: a\\u001b[31mb.png (5 ms)');
+    expect(text).not.toContain('\u001b');
+  });
+
   it('leaves the line out when the detector decided every one', () => {
     const text = formatScanSummaryText(toScanReport(summary({ detector: 3 }, 3), context));
     expect(text).not.toContain(' by ');

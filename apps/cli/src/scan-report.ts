@@ -1,4 +1,4 @@
-import { Layer } from '@advscreen/contracts';
+import { Layer, printable } from '@advscreen/contracts';
 import type { ScanSummary } from '@advscreen/pipeline';
 
 export interface ScanReport {
@@ -89,7 +89,7 @@ export function formatScanSummaryText(report: ScanReport): string {
     );
   }
   if (report.slowest.length > 0) {
-    lines.push(`Slowest: ${report.slowest.map(({ key, ms }) => `${key} (${ms} ms)`).join(', ')}`);
+    lines.push(`Slowest: ${report.slowest.map(({ key, ms }) => `${printable(key)} (${ms} ms)`).join(', ')}`);
   }
   lines.push(report.out ? `Verdicts: ${report.out}` : 'Verdicts: not written (use --out FILE)');
   return `${lines.join('\n')}\n`;

@@ -12,6 +12,7 @@ export {
   QueueName,
   VerdictEvent,
 } from './jobs.ts';
+export { printable } from './printable.ts';
 export { formatS3Location, parseS3Location, readS3Location, type S3Location } from './s3-location.ts';
 export { isLossyCoded, SCREENED_FORMATS, type ScreenedFormat } from './screened-formats.ts';
 export * from './verdict.ts';

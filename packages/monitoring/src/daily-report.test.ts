@@ -136,4 +136,18 @@ describe('formatDailyReport', () => {
       '2026-11-24: 300 flagged where false positives explain about 204.0; over the budget on their own: agent-9 (100 of 120)',
     );
   });
+
+  it("prints a sender's control characters written out, so its name cannot drive the terminal", () => {
+    // A sender named in its upload's metadata (an RFC 2047 word decodes to any character).
+    const named = '\u001b]0;ops\u0007\u001b[2J';
+    const day = buildDayReport(
+      '2026-11-24',
+      { clean: 5, adversarial: 100, [`${named}:adversarial`]: 100, [`${named}:clean`]: 5 },
+      { expectedFpr: 0.02 },
+    );
+    const text = formatDailyReport([day], 0.02);
+    expect(text).not.toMatch(/\p{Cc}(?<!\n)/u);
+    expect(text).toContain('\\u001b]0;ops\\u0007\\u001b[2J 100 of 105');
+    expect(text).toContain('over the budget on their own: \\u001b]0;ops');
+  });
 });

@@ -1,3 +1,4 @@
+import { printable } from '@advscreen/contracts';
 import { ALERT_SIGNIFICANCE, poissonTail } from './attack-window.ts';
 import { splitDayCounters } from './daily-stats.ts';
 
@@ -114,7 +115,7 @@ function budgetFinding(report: DayReport): string {
   const expected = report.budget?.expected.toFixed(1);
   const head = `${report.day}: ${report.adversarial} flagged where false positives explain about ${expected}`;
   if (over.length > 0)
-    return `${head}; over the budget on their own: ${over.map((s) => `${s.source} (${s.adversarial} of ${s.total})`).join(', ')}`;
+    return `${head}; over the budget on their own: ${over.map((s) => `${printable(s.source)} (${s.adversarial} of ${s.total})`).join(', ')}`;
   return `${head}, and no single source is over it: likely traffic the operating points were not set on (run advscreen calibrate and calibrate-model on a sample of it)`;
 }
 
@@ -142,7 +143,8 @@ export function formatDailyReport(reports: readonly DayReport[], expectedFpr: nu
   const sources = reports
     .filter((r) => r.topSources.length > 0)
     .map(
-      (r) => `${r.day}: ${r.topSources.map((s) => `${s.source} ${s.adversarial} of ${s.total}`).join(', ')}`,
+      (r) =>
+        `${r.day}: ${r.topSources.map((s) => `${printable(s.source)} ${s.adversarial} of ${s.total}`).join(', ')}`,
     );
   const overBudget = reports.filter((r) => r.budget?.aboveBudget).map(budgetFinding);
   return [
