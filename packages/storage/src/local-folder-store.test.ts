@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -118,6 +119,16 @@ describe('LocalFolderStore', () => {
     expect(await readFile(path.join(root, 'q.jpg'), 'utf8')).toBe('top');
     expect((await store.head('q.jpg')).metadata).toEqual({ verdict: 'adversarial' });
   });
+
+  it.runIf(existsSync('/proc/self/fd'))(
+    'closes the source of a copy that fails before reading it',
+    async () => {
+      const open = () => readdirSync('/proc/self/fd').length;
+      const before = open();
+      await expect(store.copy('top.jpg', 'top.jpg/copy.jpg', {})).rejects.toThrow('lies under top.jpg');
+      expect(open()).toBe(before);
+    },
+  );
 
   it('copies with replaced metadata', async () => {
     await store.copy('top.jpg', 'copy/top.jpg', { source: 'top.jpg' });

@@ -210,7 +210,12 @@ export class LocalFolderStore implements ObjectStore {
   }
 
   async copy(sourceKey: string, destinationKey: string, metadata: Record<string, string>): Promise<void> {
-    await this.put(destinationKey, await this.readStream(sourceKey));
+    const source = await this.readStream(sourceKey);
+    try {
+      await this.put(destinationKey, source);
+    } finally {
+      source.destroy(); // closes the file where the copy failed before reading it
+    }
     await this.#writeReplacing(
       this.#pathOf(destinationKey) + METADATA_SUFFIX,
       `${JSON.stringify(metadata, null, 2)}\n`,
