@@ -35,11 +35,7 @@ function storeListingAfterReads(): ObjectStore & { reads: string[] } {
       return Buffer.from('text');
     },
     head: async (key) => info(key),
-    readStream: async () => {
-      throw new Error('not used');
-    },
     put: async () => {},
-    copy: async () => {},
   };
 }
 

@@ -28,13 +28,11 @@ describe('LocalFolderStore, an entry swapped between its check and its open', ()
     await fs.symlink('/etc/hostname', path.join(root, 'swapped.jpg'));
     const store = new LocalFolderStore(root);
     await expect(store.read('swapped.jpg', 1000)).rejects.toThrow(NotAFileError);
-    await expect(store.readStream('swapped.jpg')).rejects.toThrow(NotAFileError);
   });
 
   it('refuses a named pipe instead of waiting on it for a writer', async () => {
     execFileSync('mkfifo', [path.join(root, 'swapped.png')]);
     const store = new LocalFolderStore(root);
     await expect(store.read('swapped.png', 1000)).rejects.toThrow('swapped.png is a named pipe');
-    await expect(store.readStream('swapped.png')).rejects.toThrow(NotAFileError);
   }, 5_000);
 });

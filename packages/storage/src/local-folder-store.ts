@@ -196,29 +196,11 @@ export class LocalFolderStore implements ObjectStore {
     }
   }
 
-  async readStream(key: string): Promise<Readable> {
-    const { file } = await this.#regularFile(key);
-    return (await this.#openRegular(key, file)).createReadStream();
-  }
-
   async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<void> {
     const file = await this.#pathInside(key);
     await makeFolder(path.dirname(file));
     await this.#writeReplacing(file, body);
     if (options.metadata && Object.keys(options.metadata).length > 0)
       await this.#writeReplacing(file + METADATA_SUFFIX, `${JSON.stringify(options.metadata, null, 2)}\n`);
-  }
-
-  async copy(sourceKey: string, destinationKey: string, metadata: Record<string, string>): Promise<void> {
-    const source = await this.readStream(sourceKey);
-    try {
-      await this.put(destinationKey, source);
-    } finally {
-      source.destroy(); // closes the file where the copy failed before reading it
-    }
-    await this.#writeReplacing(
-      this.#pathOf(destinationKey) + METADATA_SUFFIX,
-      `${JSON.stringify(metadata, null, 2)}\n`,
-    );
   }
 }

@@ -36,10 +36,7 @@ export interface ObjectStore {
   list(prefix?: string): AsyncIterable<ObjectInfo>;
   /** Whole object, refusing to buffer more than `maxBytes`. */
   read(key: string, maxBytes: number, options?: ReadOptions): Promise<Buffer>;
-  readStream(key: string): Promise<Readable>;
   put(key: string, body: Buffer | Readable, options?: PutOptions): Promise<void>;
-  /** Copy inside this store, replacing user metadata with `metadata`. */
-  copy(sourceKey: string, destinationKey: string, metadata: Record<string, string>): Promise<void>;
 }
 
 export class UnsafeKeyError extends Error {

@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import {
-  CopyObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -160,10 +159,6 @@ export class S3Store implements ObjectStore {
     return Buffer.concat(chunks, total);
   }
 
-  async readStream(key: string, maxBytes = Number.POSITIVE_INFINITY): Promise<Readable> {
-    return this.#get(key, maxBytes, undefined);
-  }
-
   async #get(key: string, maxBytes: number, ifMatch: string | undefined): Promise<Readable> {
     assertSafeKey(key);
     try {
@@ -203,19 +198,5 @@ export class S3Store implements ObjectStore {
       // Streams of unknown length need multipart upload; PutObject requires a length.
       await new Upload({ client: this.#client, params }).done();
     }
-  }
-
-  async copy(sourceKey: string, destinationKey: string, metadata: Record<string, string>): Promise<void> {
-    assertSafeKey(sourceKey);
-    assertSafeKey(destinationKey);
-    await this.#client.send(
-      new CopyObjectCommand({
-        Bucket: this.#bucket,
-        Key: destinationKey,
-        CopySource: `${this.#bucket}/${encodeURIComponent(sourceKey).replaceAll('%2F', '/')}`,
-        Metadata: mapMetadata(metadata, encodeMetadataValue),
-        MetadataDirective: 'REPLACE',
-      }),
-    );
   }
 }
