@@ -62,6 +62,20 @@ describe('loadConfig', () => {
     });
   });
 
+  it('refuses quarantine copies and outcome records at one location', () => {
+    for (const [results, quarantine] of [
+      ['s3://fleet/out', 's3://fleet/out'],
+      ['s3://fleet/out', 's3://fleet/out/'],
+      ['s3://fleet', 's3://fleet/'],
+    ])
+      expect(() => loadConfig({ ADVSCREEN_RESULTS: results, ADVSCREEN_QUARANTINE: quarantine })).toThrow(
+        /ADVSCREEN_QUARANTINE: must differ from ADVSCREEN_RESULTS/,
+      );
+    expect(() =>
+      loadConfig({ ADVSCREEN_RESULTS: 's3://fleet/results', ADVSCREEN_QUARANTINE: 's3://fleet/held' }),
+    ).not.toThrow();
+  });
+
   it('bounds the threads, jobs and batch sizes a process takes on', () => {
     for (const [name, most] of [
       ['ADVSCREEN_DETECTOR_CONCURRENCY', 256],

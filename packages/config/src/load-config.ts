@@ -214,6 +214,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       );
     }
   }
+  const [results, quarantine] = [e.ADVSCREEN_RESULTS, e.ADVSCREEN_QUARANTINE];
+  // A quarantine copy of an upload named `a.png.json` would land on the outcome record of `a.png`.
+  const writtenUnder = ({ bucket, prefix }: S3Location) => `${bucket}/${prefix.replace(/\/+$/, '')}`;
+  if (results && quarantine && writtenUnder(results) === writtenUnder(quarantine))
+    throw new ConfigError(
+      "Invalid configuration:\n  ADVSCREEN_QUARANTINE: must differ from ADVSCREEN_RESULTS (an upload could overwrite another's record)",
+    );
   return {
     logLevel: e.ADVSCREEN_LOG_LEVEL,
     decode: {
@@ -231,8 +238,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     fleet: {
       redisUrl: e.ADVSCREEN_REDIS_URL,
-      results: e.ADVSCREEN_RESULTS,
-      quarantine: e.ADVSCREEN_QUARANTINE,
+      results,
+      quarantine,
       ingestPort: e.ADVSCREEN_INGEST_PORT,
       metricsPort: e.ADVSCREEN_METRICS_PORT,
       metricsSources: e.ADVSCREEN_METRICS_SOURCES,
