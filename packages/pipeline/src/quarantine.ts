@@ -1,5 +1,5 @@
 import type { VerdictRecord } from '@advscreen/contracts';
-import { type ObjectStore, storableKey } from '@advscreen/storage';
+import { hashedKey, type ObjectStore, storableKey } from '@advscreen/storage';
 
 export const SIDECAR_SUFFIX = '.advscreen.json';
 
@@ -36,7 +36,7 @@ export function quarantineMetadata(
 /**
  * Copies a suspicious image into quarantine with its verdict: user metadata on the copy, and
  * a JSON sidecar `<key>.advscreen.json` with score, signals, threshold and provenance (under
- * `~<sha256 of key>` where the key cannot be filed as it is: storableKey). The original is
+ * `~<sha256 of key>` where the key cannot be filed as it is, storableKey, or ends like a sidecar). The original is
  * never touched.
  */
 export async function quarantineImage(
@@ -45,7 +45,9 @@ export async function quarantineImage(
   record: VerdictRecord,
   provenance: QuarantineProvenance,
 ): Promise<string> {
-  const key = storableKey(target.prefix, record.key);
+  // An upload named like a sidecar (`a.png.advscreen.json`) would be copied over a.png's sidecar.
+  const fileAs = record.key.endsWith(SIDECAR_SUFFIX) ? hashedKey : storableKey;
+  const key = fileAs(target.prefix, record.key);
   await target.store.put(key, bytes, { metadata: quarantineMetadata(record, provenance) });
   const sidecar = {
     ...record,
@@ -55,7 +57,7 @@ export async function quarantineImage(
       ...(provenance.sender ? { sender: provenance.sender } : {}),
     },
   };
-  const sidecarKey = storableKey(target.prefix, record.key, SIDECAR_SUFFIX);
+  const sidecarKey = fileAs(target.prefix, record.key, SIDECAR_SUFFIX);
   await target.store.put(sidecarKey, Buffer.from(`${JSON.stringify(sidecar, null, 2)}\n`), {
     contentType: 'application/json',
   });

@@ -3,6 +3,7 @@ export { resolveLocation, type StoreLocation } from './location.ts';
 export { makeFolder } from './make-folder.ts';
 export {
   assertSafeKey,
+  hashedKey,
   joinKey,
   NotAFileError,
   ObjectChangedError,

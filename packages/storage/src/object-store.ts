@@ -101,5 +101,10 @@ export function storableKey(prefix: string, key: string, suffix = ''): string {
   } catch (error) {
     if (!(error instanceof UnsafeKeyError)) throw error;
   }
+  return hashedKey(prefix, key, suffix);
+}
+
+/** `prefix/~<sha256 of key>` + `suffix`: where storableKey files what a key cannot be filed as. */
+export function hashedKey(prefix: string, key: string, suffix = ''): string {
   return `${joinKey(prefix, `~${createHash('sha256').update(key).digest('hex')}`)}${suffix}`;
 }
