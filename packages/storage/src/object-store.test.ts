@@ -23,4 +23,17 @@ describe('storableKey', () => {
     expect(storableKey('', 'x'.repeat(1020))).toBe('x'.repeat(1020));
     expect(storableKey('held', 'x'.repeat(1020))).toBe(`held/${hashed('x'.repeat(1020))}`);
   });
+
+  it('files a key that looks like a hashed name under its own hash, not on the files of the key it names', () => {
+    const victim = 'a\\b.png';
+    for (const lookalike of [hashed(victim), `${hashed(victim)}.png`]) {
+      expect(storableKey('outcomes/uploads', lookalike, '.json')).toBe(
+        `outcomes/uploads/${hashed(lookalike)}.json`,
+      );
+      expect(storableKey('outcomes/uploads', lookalike, '.json')).not.toBe(
+        storableKey('outcomes/uploads', victim, '.json'),
+      );
+    }
+    expect(storableKey('held', '~notes.png')).toBe('held/~notes.png');
+  });
 });

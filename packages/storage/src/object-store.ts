@@ -91,9 +91,12 @@ export function joinKey(prefix: string, key: string): string {
  * quarantine copy): `prefix/key` + `suffix`, as it is whenever that is a safe key of at most 1024
  * UTF-8 bytes (S3's limit); otherwise `prefix/~<sha256 of key>` + `suffix`. An object whose key
  * has a backslash or a '..' segment, or whose key nearly fills S3's limit, still gets its record
- * (the record names the key in full) instead of failing to be written at all.
+ * (the record names the key in full) instead of failing to be written at all; a key that starts
+ * like such a name is filed under its own hash too.
  */
 export function storableKey(prefix: string, key: string, suffix = ''): string {
+  // A key written as a hash is filed under its own hash: it would land on the other key's files.
+  if (HASHED_NAME.test(key)) return hashedKey(prefix, key, suffix);
   const whole = joinKey(prefix, key) + suffix;
   try {
     assertSafeKey(whole);
@@ -103,6 +106,8 @@ export function storableKey(prefix: string, key: string, suffix = ''): string {
   }
   return hashedKey(prefix, key, suffix);
 }
+
+const HASHED_NAME = /^~[0-9a-f]{64}/;
 
 /** `prefix/~<sha256 of key>` + `suffix`: where storableKey files what a key cannot be filed as. */
 export function hashedKey(prefix: string, key: string, suffix = ''): string {
