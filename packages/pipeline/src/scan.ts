@@ -106,7 +106,7 @@ export async function scanLocation(options: ScanOptions): Promise<ScanSummary> {
     const sender = options.queryHistory?.senderOf(key);
     if (options.queryHistory && sender && analysis && bytes) {
       record = await reviewUpload(options.queryHistory.history, sender, record, {
-        content: createHash('md5').update(bytes).digest('hex'),
+        content: createHash('sha256').update(bytes).digest('hex'),
         atMs: Date.now(),
         image: analysis,
       });

@@ -15,6 +15,7 @@ import { createOutcomeWriter } from './outcome-records.ts';
 
 const PHOTOS = new URL('../../../../test/fixtures/photos/', import.meta.url).pathname;
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** Queues that record what was added (the stage's only side effects besides S3 writes). */
 function recordingQueues() {
@@ -114,35 +115,35 @@ describe('detectObject', () => {
     expect(added.filter((a) => a.queue === 'events')).toHaveLength(2);
   });
 
-  it('files a verdict under an ETag only for the bytes that ETag names, and not a decoder failure', async () => {
+  it('serves a cached verdict only to the very bytes it was made on, whatever their ETag says, and not a decoder failure', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'advscreen-detect-'));
     const store = new LocalFolderStore(root);
     const adversarial = await readFile(path.join(PHOTOS, 'dog_0__PGD_8-255.png'));
     const clean = await readFile(path.join(PHOTOS, 'dog_0.png'));
     const { entries: cached, cache } = mapCache();
     const deps = dependenciesOn(store, { cache });
-    // Ingest saw the adversarial image's ETag; the uploader replaced it with a clean one before
-    // the detector read the key. The clean verdict must not become the adversarial bytes' verdict.
-    await store.put('raced.png', clean);
-    await detectObject(detectJob('raced.png', md5(adversarial)), deps);
-    expect(cached.size).toBe(0);
-    // An ETag that is not the bytes' MD5 (SSE-KMS) is screened every time, never cached.
+    await store.put('clean.png', clean);
+    await detectObject(detectJob('clean.png', md5(clean)), deps);
+    expect([...cached.keys()]).toEqual([sha256(clean)]);
+    // Adversarial bytes under the clean image's MD5, as S3 would show for an MD5 collision made
+    // of the two: screened, not served the clean verdict.
+    await store.put('collided.png', adversarial);
+    await detectObject(detectJob('collided.png', md5(clean)), deps);
+    const collided = JSON.parse(await readFile(path.join(root, 'results/uploads/collided.png.json'), 'utf8'));
+    expect(collided).toMatchObject({ verdict: 'adversarial', duplicateOfContent: false });
+    // The same bytes under an ETag that is no MD5 of them (SSE-KMS) reuse that verdict.
     await store.put('kms.png', adversarial);
     await detectObject(detectJob('kms.png', 'f'.repeat(32)), deps);
-    expect(cached.size).toBe(0);
-    // The adversarial bytes under their own ETag are screened, not served the clean verdict.
-    await store.put('later.png', adversarial);
-    await detectObject(detectJob('later.png', md5(adversarial)), deps);
-    const later = JSON.parse(await readFile(path.join(root, 'results/uploads/later.png.json'), 'utf8'));
-    expect(later).toMatchObject({ verdict: 'adversarial', duplicateOfContent: false });
-    expect([...cached.keys()]).toEqual([md5(adversarial)]);
+    const kms = JSON.parse(await readFile(path.join(root, 'results/uploads/kms.png.json'), 'utf8'));
+    expect(kms).toMatchObject({ verdict: 'adversarial', duplicateOfContent: true });
+    expect([...cached.keys()].sort()).toEqual([sha256(adversarial), sha256(clean)].sort());
     // A decoder failure is screened again next time: it may have been the host, not the bytes.
     const truncated = clean.subarray(0, clean.length >> 1);
     await store.put('cut.png', truncated);
     await detectObject(detectJob('cut.png', md5(truncated)), deps);
     const cut = JSON.parse(await readFile(path.join(root, 'results/uploads/cut.png.json'), 'utf8'));
     expect(cut).toMatchObject({ verdict: 'rejected', reason: 'corrupt' });
-    expect(cached.has(md5(truncated))).toBe(false);
+    expect(cached.has(sha256(truncated))).toBe(false);
   });
 
   it('refuses the same SVG bytes as unsupported under its own name and as disguised under an image name or type', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type DetectJob,
   InferJob,
@@ -10,7 +11,7 @@ import type { DecodeLimits } from '@advscreen/imaging';
 import { detectorStageLayer, quarantineImage, screenObject } from '@advscreen/pipeline';
 import { type QueryHistory, reviewUpload } from '@advscreen/query-history';
 import { joinKey, ObjectChangedError, type ObjectStore } from '@advscreen/storage';
-import { contentIdOf, type DetectionCache } from '../detection-cache.ts';
+import type { DetectionCache } from '../detection-cache.ts';
 import { type OnReread, readQueuedVersion } from '../queued-version.ts';
 import type { FleetQueues } from '../queues.ts';
 import { UNATTRIBUTED } from './ingest.ts';
@@ -67,28 +68,35 @@ export async function detectObject(job: DetectJob, deps: DetectDependencies): Pr
 async function screenAndRoute(job: DetectJob, deps: DetectDependencies): Promise<DetectSummary> {
   const { object, source } = job;
   const store = deps.storeFor(object.bucket);
-  // The content id the bytes read were found to have. A verdict is cached only under it: the key
-  // may have been overwritten since ingest read its ETag (an uploader racing the detector could
-  // otherwise file a clean image's verdict under an adversarial image's ETag), and an SSE-KMS
-  // ETag looks like an MD5 without being one.
-  let verifiedContentId: string | null = null;
-  const readVersion = async (maxBytes: number) => {
-    const read = await readQueuedVersion(store, object, maxBytes, deps.onReread);
-    verifiedContentId = read.contentId;
-    return read.bytes;
-  };
-  const contentId = contentIdOf(object.etag);
+  // Read first: a verdict is reused only for the very bytes it was made on, named by their
+  // SHA-256. An ETag names them by MD5, and an attacker can give an adversarial image the MD5 of
+  // a clean one already screened (a collision takes seconds), which would be served its verdict.
+  let read: Buffer | null = null;
+  let readFailure: unknown = null;
+  const readStarted = performance.now();
+  try {
+    read = (await readQueuedVersion(store, object, deps.limits.maxBytes, deps.onReread)).bytes;
+  } catch (error) {
+    if (error instanceof ObjectChangedError) throw error;
+    readFailure = error; // the per-image stage records it (too large, gone) or throws it
+  }
+  const readMs = performance.now() - readStarted;
+  const contentId = read ? createHash('sha256').update(read).digest('hex') : null;
   const cached = contentId ? await deps.cache.get(contentId) : null;
   let record: VerdictRecord;
   let bytes: Buffer | null;
   if (cached) {
     record = { ...cached, key: object.key, ms: 0, timings: undefined, detail: cached.detail };
-    // Only a quarantine copy needs the bytes; nothing is decoded or scored again.
-    bytes = record.verdict === 'adversarial' ? await readVersion(deps.limits.maxBytes) : null;
+    bytes = read;
   } else {
     const screened = await screenObject(
       {
-        store: { read: (_key, maxBytes) => readVersion(maxBytes) },
+        store: {
+          read: async () => {
+            if (read === null) throw readFailure;
+            return read;
+          },
+        },
         scorer: deps.scorer,
         limits: deps.limits,
       },
@@ -96,13 +104,19 @@ async function screenAndRoute(job: DetectJob, deps: DetectDependencies): Promise
       job.contentType,
     );
     ({ record, bytes } = screened);
+    // The stage was handed bytes already read: the read's time is this one.
+    record = {
+      ...record,
+      ms: record.ms + readMs,
+      ...(record.timings ? { timings: { ...record.timings, readMs } } : {}),
+    };
     const cacheable = record.verdict !== 'rejected' || CACHEABLE_REJECTIONS.has(record.reason ?? '');
-    if (verifiedContentId && cacheable && bytes) await deps.cache.set(verifiedContentId, record);
+    if (contentId && cacheable && bytes) await deps.cache.set(contentId, record);
     // After the cache: whether an upload repeats its sender's queries depends on the history, not
     // the bytes. Unattributed uploads would share one history across everyone, so they are skipped.
     if (deps.queryHistory && screened.analysis && source !== UNATTRIBUTED) {
       record = await reviewUpload(deps.queryHistory, source, record, {
-        content: object.etag,
+        content: contentId ?? object.etag,
         atMs: Date.now(),
         image: screened.analysis,
       });
