@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentIdOf, detectionCacheNamespace } from './detection-cache.ts';
+import { detectionCacheNamespace } from './detection-cache.ts';
 
 const limits = { maxBytes: 1000, maxPixels: 10_000, timeoutMs: 5000, analysisSize: 224 };
 const scorer = { name: 'residual-cooccurrence@23', threshold: 0 };
@@ -17,10 +17,5 @@ describe('the detection cache', () => {
       detectionCacheNamespace(scorer, { ...limits, analysisSize: 256 }),
     ];
     expect(new Set([base, ...others]).size).toBe(6);
-  });
-
-  it('takes only plain MD5 ETags as content ids', () => {
-    expect(contentIdOf('0123456789abcdef0123456789abcdef')).toBe('0123456789abcdef0123456789abcdef');
-    expect(contentIdOf('0123456789abcdef0123456789abcdef-3')).toBeNull();
   });
 });

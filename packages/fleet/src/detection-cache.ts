@@ -5,19 +5,14 @@ import type { DecodeLimits } from '@advscreen/imaging';
 import type { Redis } from 'ioredis';
 
 /**
- * Detector verdicts by content: an S3 ETag of a single-part upload is the MD5 of the bytes, so
- * the same image uploaded again under another key (a bot retrying, a campaign reusing one
- * image) is not decoded and scored again. Keys include a namespace (detectionCacheNamespace), so
- * a new detector version, threshold or decode setting starts afresh.
+ * Detector verdicts by content, the SHA-256 of the bytes screened: the same image uploaded again
+ * under another key (a bot retrying, a campaign reusing one image) is not decoded and scored
+ * again. Keys include a namespace (detectionCacheNamespace), so a new detector version,
+ * threshold or decode setting starts afresh.
  */
 export interface DetectionCache {
   get(contentId: string): Promise<VerdictRecord | null>;
   set(contentId: string, record: VerdictRecord): Promise<void>;
-}
-
-/** The content id of an object version, when its ETag is a plain MD5 (not multipart, not KMS). */
-export function contentIdOf(etag: string): string | null {
-  return /^[0-9a-f]{32}$/.test(etag) ? etag : null;
 }
 
 /**

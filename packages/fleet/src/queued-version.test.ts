@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ObjectChangedError, type ObjectInfo, type ReadOptions } from '@advscreen/storage';
 import { describe, expect, it } from 'vitest';
-import { readQueuedVersion } from './queued-version.ts';
+import { contentIdOf, readQueuedVersion } from './queued-version.ts';
 
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 const IMAGE = Buffer.from('the queued version');
@@ -27,6 +27,13 @@ function storeAnswering(reads: Buffer[], etag: string) {
 }
 
 const object = (etag: string | null) => ({ bucket: 'uploads', key: 'a.png', etag });
+
+describe('contentIdOf', () => {
+  it('takes only plain MD5 ETags as content ids', () => {
+    expect(contentIdOf('0123456789abcdef0123456789abcdef')).toBe('0123456789abcdef0123456789abcdef');
+    expect(contentIdOf('0123456789abcdef0123456789abcdef-3')).toBeNull();
+  });
+});
 
 describe('readQueuedVersion', () => {
   it('reads once, asking for the queued ETag, when the bytes hash to it', async () => {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ObjectRef } from '@advscreen/contracts';
 import { ObjectChangedError, type ObjectStore } from '@advscreen/storage';
-import { contentIdOf } from './detection-cache.ts';
 import { normaliseEtag } from './stages/ingest.ts';
 
 export type OnReread = (object: ObjectRef, why: string) => void;
@@ -13,6 +12,11 @@ export interface QueuedVersion {
 }
 
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
+
+/** The MD5 an ETag names, when it is a plain one (not multipart, not SSE-KMS). */
+export function contentIdOf(etag: string): string | null {
+  return /^[0-9a-f]{32}$/.test(etag) ? etag : null;
+}
 
 /**
  * The bytes of the object version a job was queued for. A store that honours If-Match refuses

@@ -20,15 +20,19 @@ import {
 /** Where a folder store keeps an object's user metadata: a JSON file beside it. */
 export const METADATA_SUFFIX = '.metadata.json';
 
+const A_LINK = 'a symbolic link (not followed)';
+
 /** What a folder entry is, for the message refusing it. */
 function kindOf(stats: Stats): string {
-  if (stats.isSymbolicLink()) return 'a symbolic link (not followed)';
+  if (stats.isSymbolicLink()) return A_LINK;
   if (stats.isDirectory()) return 'a folder that could not be listed';
   if (stats.isFIFO()) return 'a named pipe';
   if (stats.isSocket()) return 'a socket';
   if (stats.isFile()) return 'a file';
   return 'a device';
 }
+
+const notAFile = (key: string, kind: string) => new NotAFileError(`${key} is ${kind}, not a file; not read`);
 
 // O_NOFOLLOW: a file swapped for a link after it was checked is refused, not followed;
 // O_NONBLOCK: one swapped for a named pipe does not hang the open waiting for a writer.
@@ -100,22 +104,21 @@ export class LocalFolderStore implements ObjectStore {
         `${key}: its name is not valid UTF-8, so it cannot be opened by name; not read`,
       );
     if (!stats) throw new ObjectNotFoundError(`${key} does not exist in ${this.#root}`);
-    if (!stats.isFile()) throw new NotAFileError(`${key} is ${kindOf(stats)}, not a file; not read`);
+    if (!stats.isFile()) throw notAFile(key, kindOf(stats));
     return { file, stats };
   }
 
   /** Opens a checked file, refusing one that changed into a link, pipe or device since. */
   async #openRegular(key: string, file: string): Promise<FileHandle> {
     const handle = await open(file, OPEN_REGULAR).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ELOOP')
-        throw new NotAFileError(`${key} is a symbolic link (not followed), not a file; not read`);
+      if (error.code === 'ELOOP') throw notAFile(key, A_LINK);
       if (error.code === 'ENOENT') throw new ObjectNotFoundError(`${key} does not exist in ${this.#root}`);
       throw error;
     });
     const stats = await handle.stat();
     if (stats.isFile()) return handle;
     await handle.close();
-    throw new NotAFileError(`${key} is ${kindOf(stats)}, not a file; not read`);
+    throw notAFile(key, kindOf(stats));
   }
 
   async head(key: string): Promise<ObjectInfo> {
